@@ -1,0 +1,7 @@
+/**
+ * Every migration, in order. Listed explicitly (no glob) so the app, the CLI and the tests
+ * load the same set with any module loader; `migrations.spec.ts` fails on a file left out.
+ */
+import { JobRuns1763884800000 } from './1763884800000-JobRuns';
+
+export const migrations = [JobRuns1763884800000];

@@ -1,0 +1,43 @@
+import { type DynamicModule, Module, type ModuleMetadata } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { LoggerModule } from 'nestjs-pino';
+import { platformConfig, type PlatformConfig } from './platform/config';
+import { DatabaseModule } from './platform/database/database.module';
+import { EventsModule } from './platform/events';
+import { HealthModule } from './platform/health/health.module';
+import { EtagInterceptor } from './platform/http/etag.interceptor';
+import { ProblemDetailsFilter } from './platform/http/problem-details.filter';
+import { createValidationPipe } from './platform/http/validation';
+import { JobsModule } from './platform/jobs';
+import { loggerParams } from './platform/observability/logging';
+import { RedisModule } from './platform/redis/redis.module';
+
+/** The bounded contexts, each reached by others only through its `index.ts`. */
+const CONTEXTS: NonNullable<ModuleMetadata['imports']> = [];
+
+/** Composes the platform and the contexts. `extra` lets tests mount harness-only modules. */
+@Module({})
+export class AppModule {
+  static forRoot(extra: NonNullable<ModuleMetadata['imports']> = []): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot({ isGlobal: true, cache: true, ignoreEnvFile: true, load: [platformConfig] }),
+        LoggerModule.forRootAsync({ inject: [platformConfig.KEY], useFactory: (config: PlatformConfig) => loggerParams(config) }),
+        DatabaseModule,
+        RedisModule,
+        EventsModule,
+        JobsModule,
+        HealthModule,
+        ...CONTEXTS,
+        ...extra,
+      ],
+      providers: [
+        { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+        { provide: APP_INTERCEPTOR, useClass: EtagInterceptor },
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+      ],
+    };
+  }
+}

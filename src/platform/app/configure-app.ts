@@ -1,0 +1,47 @@
+import type { IncomingMessage } from 'node:http';
+import { RequestMethod } from '@nestjs/common';
+import type { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger } from 'nestjs-pino';
+import type { Environment } from '../config/environment';
+import { REQUEST_ID_HEADER, requestIdFor } from '../http/request-id';
+import type { LoggedRequest } from '../observability/logging';
+import { setupSwagger } from '../openapi/swagger';
+
+export const API_PREFIX = 'api/v1';
+
+/** Options of the Fastify server, from the validated environment. */
+export function fastifyOptions(env: Environment): ConstructorParameters<typeof FastifyAdapter>[0] {
+  return {
+    bodyLimit: env.maxRequestSizeBytes,
+    trustProxy: env.trustProxy,
+    genReqId: (req) => requestIdFor(req as IncomingMessage),
+    requestIdHeader: false,
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    logger: false,
+  };
+}
+
+/**
+ * Everything the app needs besides its modules, shared by `main.ts` and the e2e harness so
+ * tests exercise exactly what production runs.
+ */
+export function configureApp(app: NestFastifyApplication): NestFastifyApplication {
+  app.useLogger(app.get(Logger));
+  app.setGlobalPrefix(API_PREFIX, {
+    exclude: [
+      { path: 'health/live', method: RequestMethod.GET },
+      { path: 'health/ready', method: RequestMethod.GET },
+    ],
+  });
+  const fastify = app.getHttpAdapter().getInstance();
+  // JSON only: a text/plain body must get 415, not reach a handler as a string.
+  fastify.removeContentTypeParser('text/plain');
+  fastify.addHook('onRequest', (request, reply, done) => {
+    (request.raw as LoggedRequest).route_pattern = request.routeOptions.url;
+    void reply.header(REQUEST_ID_HEADER, request.id);
+    done();
+  });
+  setupSwagger(app);
+  return app;
+}

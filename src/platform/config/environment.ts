@@ -1,0 +1,170 @@
+/**
+ * The one validated schema of Bastion's environment. Framework-free so that it can be
+ * unit-tested and reused by scripts (migrations CLI, OpenAPI generator, seeders).
+ */
+export const APP_ENVS = ['development', 'test', 'production'] as const;
+export type AppEnv = (typeof APP_ENVS)[number];
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface Environment {
+  appEnv: AppEnv;
+  host: string;
+  port: number;
+  logLevel: LogLevel;
+  trustProxy: boolean;
+  gitSha: string;
+  databaseUrl?: string;
+  dbMigrateOnStart: boolean;
+  dbPoolSize: number;
+  embeddedPgDir: string;
+  embeddedPgPort: number;
+  redisUrl?: string;
+  maxRequestSizeBytes: number;
+  shutdownGraceMs: number;
+  jwtSecret: string;
+  jwtSecretGenerated: boolean;
+}
+
+export interface EnvProblem {
+  variable: string;
+  message: string;
+}
+
+export class InvalidEnvironmentError extends Error {
+  constructor(readonly problems: EnvProblem[]) {
+    super(
+      `Invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` +
+        problems.map((p) => `  - ${p.variable}: ${p.message}`).join('\n'),
+    );
+    this.name = 'InvalidEnvironmentError';
+  }
+}
+
+/** Secrets that must never reach production, whatever their length. */
+const KNOWN_WEAK_SECRETS = ['changeme', 'secret', 'password', 'development', 'test', 'example'];
+
+const MIN_JWT_SECRET_BYTES = 64;
+
+type RawEnv = Record<string, string | undefined>;
+
+class Reader {
+  readonly problems: EnvProblem[] = [];
+  constructor(private readonly raw: RawEnv) {}
+
+  string(name: string): string | undefined {
+    const value = this.raw[name];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  }
+
+  enumOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const value = this.string(name);
+    if (value === undefined) return fallback;
+    if ((allowed as readonly string[]).includes(value)) return value as T;
+    this.problems.push({ variable: name, message: `must be one of ${allowed.join('|')}, got "${value}"` });
+    return fallback;
+  }
+
+  int(name: string, fallback: number, min: number, max: number): number {
+    const value = this.string(name);
+    if (value === undefined) return fallback;
+    if (!/^-?\d+$/.test(value)) {
+      this.problems.push({ variable: name, message: `must be an integer, got "${value}"` });
+      return fallback;
+    }
+    const n = Number(value);
+    if (n < min || n > max) {
+      this.problems.push({ variable: name, message: `must be between ${min} and ${max}, got ${n}` });
+      return fallback;
+    }
+    return n;
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const value = this.string(name)?.toLowerCase();
+    if (value === undefined) return fallback;
+    if (['true', '1', 'yes'].includes(value)) return true;
+    if (['false', '0', 'no'].includes(value)) return false;
+    this.problems.push({ variable: name, message: `must be true or false, got "${value}"` });
+    return fallback;
+  }
+
+  url(name: string, protocols: string[]): string | undefined {
+    const value = this.string(name);
+    if (value === undefined) return undefined;
+    try {
+      const parsed = new URL(value);
+      if (!protocols.includes(parsed.protocol)) {
+        this.problems.push({ variable: name, message: `must use ${protocols.join(' or ')}` });
+      }
+    } catch {
+      this.problems.push({ variable: name, message: 'must be a valid URL' });
+    }
+    return value;
+  }
+
+  require(name: string, why: string): void {
+    this.problems.push({ variable: name, message: why });
+  }
+}
+
+/**
+ * Parses and validates the raw environment. Collects every problem before failing so an
+ * operator sees them all at once.
+ */
+export function parseEnvironment(raw: RawEnv, generateSecret: () => string): Environment {
+  const r = new Reader(raw);
+  const appEnv = r.enumOf('APP_ENV', APP_ENVS, 'development');
+  const production = appEnv === 'production';
+
+  const databaseUrl = r.url('DATABASE_URL', ['postgres:', 'postgresql:']);
+  if (production && databaseUrl === undefined) {
+    r.require('DATABASE_URL', 'is required in production (the embedded PostgreSQL is for development only)');
+  }
+
+  let jwtSecret = r.string('JWT_SECRET');
+  let jwtSecretGenerated = false;
+  if (jwtSecret === undefined) {
+    if (production) {
+      r.require('JWT_SECRET', `is required in production (at least ${MIN_JWT_SECRET_BYTES} bytes)`);
+    }
+    jwtSecret = generateSecret();
+    jwtSecretGenerated = true;
+  } else if (production) {
+    if (Buffer.byteLength(jwtSecret, 'utf8') < MIN_JWT_SECRET_BYTES) {
+      r.require('JWT_SECRET', `is too short: at least ${MIN_JWT_SECRET_BYTES} bytes are required in production`);
+    } else if (isWeakSecret(jwtSecret)) {
+      r.require('JWT_SECRET', 'is a placeholder or low-entropy value; generate one with `openssl rand -base64 64`');
+    }
+  }
+
+  const env: Environment = {
+    appEnv,
+    host: r.string('HOST') ?? '127.0.0.1',
+    port: r.int('PORT', 3000, 0, 65535),
+    logLevel: r.enumOf('LOG_LEVEL', LOG_LEVELS, appEnv === 'test' ? 'warn' : 'info'),
+    trustProxy: r.bool('TRUST_PROXY', false),
+    gitSha: r.string('GIT_SHA') ?? 'unknown',
+    databaseUrl,
+    dbMigrateOnStart: r.bool('DB_MIGRATE_ON_START', !production),
+    dbPoolSize: r.int('DB_POOL_SIZE', 10, 1, 200),
+    embeddedPgDir: r.string('EMBEDDED_PG_DIR') ?? 'db_files/postgres',
+    embeddedPgPort: r.int('EMBEDDED_PG_PORT', 0, 0, 65535),
+    redisUrl: r.url('REDIS_URL', ['redis:', 'rediss:']),
+    maxRequestSizeBytes: r.int('MAX_REQUEST_SIZE_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),
+    shutdownGraceMs: r.int('SHUTDOWN_GRACE_MS', production ? 5000 : 0, 0, 120_000),
+    jwtSecret,
+    jwtSecretGenerated,
+  };
+
+  if (r.problems.length > 0) throw new InvalidEnvironmentError(r.problems);
+  return env;
+}
+
+/** A secret made of a known placeholder, or of very few distinct characters. */
+export function isWeakSecret(secret: string): boolean {
+  const lower = secret.toLowerCase();
+  if (KNOWN_WEAK_SECRETS.some((weak) => lower.replaceAll(weak, '').length < lower.length / 2)) return true;
+  return new Set(secret).size < 16;
+}

@@ -1,0 +1,24 @@
+import { randomBytes } from 'node:crypto';
+import { registerAs } from '@nestjs/config';
+import { type Environment, parseEnvironment } from './environment';
+
+let developmentSecret: string | undefined;
+
+/** Outside production a missing JWT secret is replaced by one random value per process. */
+function processSecret(): string {
+  developmentSecret ??= randomBytes(64).toString('base64url');
+  return developmentSecret;
+}
+
+/** Parses `process.env` (the same result every time within one process). */
+export function loadEnvironment(raw: Record<string, string | undefined> = process.env): Environment {
+  return parseEnvironment(raw, processSecret);
+}
+
+/**
+ * The platform's validated configuration, registered under the `platform` namespace.
+ * Inject with `@Inject(platformConfig.KEY) config: PlatformConfig`.
+ */
+export const platformConfig = registerAs('platform', () => loadEnvironment());
+
+export type PlatformConfig = Environment;

@@ -1,0 +1,23 @@
+import type { DataSourceOptions } from 'typeorm';
+import { migrations } from '../../../migrations';
+import { SnakeNamingStrategy } from './snake-naming.strategy';
+
+/**
+ * Entities are registered by each module (`TypeOrmModule.forFeature`, `autoLoadEntities`);
+ * the CLI adds them by glob. Migrations are listed explicitly in `migrations/index.ts`.
+ *
+ * The one set of DataSource options shared by the app (TypeOrmModule) and the migration
+ * CLI, so that both see the same entities, migrations and naming.
+ */
+export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url,
+    namingStrategy: new SnakeNamingStrategy(),
+    migrations,
+    migrationsTableName: 'migrations',
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    extra: { max: poolSize, application_name: 'bastion' },
+  };
+}

@@ -1,0 +1,37 @@
+import { Global, Module } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { platformConfig, type PlatformConfig } from '../config';
+import { DatabaseRuntime } from './database-runtime';
+import { dataSourceOptions } from './data-source-options';
+
+@Global()
+@Module({
+  providers: [
+    {
+      provide: DatabaseRuntime,
+      inject: [platformConfig.KEY, ModuleRef],
+      useFactory: (config: PlatformConfig, moduleRef: ModuleRef) => DatabaseRuntime.create(config, moduleRef),
+    },
+  ],
+  exports: [DatabaseRuntime],
+})
+class DatabaseRuntimeModule {}
+
+@Module({
+  imports: [
+    DatabaseRuntimeModule,
+    TypeOrmModule.forRootAsync({
+      inject: [DatabaseRuntime, platformConfig.KEY],
+      useFactory: (runtime: DatabaseRuntime, config: PlatformConfig) => ({
+        ...dataSourceOptions(runtime.url, config.dbPoolSize),
+        autoLoadEntities: true,
+        migrationsRun: config.dbMigrateOnStart,
+        retryAttempts: config.appEnv === 'test' ? 0 : 5,
+        retryDelay: 2000,
+      }),
+    }),
+  ],
+  exports: [DatabaseRuntimeModule],
+})
+export class DatabaseModule {}

@@ -1,0 +1,23 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+
+export const REQUEST_ID_HEADER = 'x-request-id';
+
+/** A client-sent id is kept only when it is short and made of safe characters. */
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
+
+export function isSaneRequestId(value: unknown): value is string {
+  return typeof value === 'string' && SANE_REQUEST_ID.test(value);
+}
+
+/**
+ * Fastify `genReqId`: the client's `X-Request-Id` if sane, else a fresh UUID. The id is also
+ * kept on the raw request so the access log (pino-http) uses the very same one.
+ */
+export function requestIdFor(req: IncomingMessage): string {
+  const header = req.headers[REQUEST_ID_HEADER];
+  const id = isSaneRequestId(header) ? header : randomUUID();
+  // pino-http reads `req.id`; keep Fastify's and the access log's ids identical.
+  req.id = id;
+  return id;
+}
