@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { RequestMethod } from '@nestjs/common';
+import { type INestApplication, RequestMethod } from '@nestjs/common';
 import type { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import type { Environment } from '../config/environment';
@@ -16,10 +16,22 @@ export function fastifyOptions(env: Environment): ConstructorParameters<typeof F
     trustProxy: env.trustProxy,
     genReqId: (req) => requestIdFor(req as IncomingMessage),
     requestIdHeader: false,
+    // On close: idle keep-alive sockets are closed at once, in-flight requests finish. New
+    // requests keep being served during the drain grace period (only readiness turns 503),
+    // so a load balancer can take the instance out without clients seeing errors.
     forceCloseConnections: 'idle',
-    return503OnClosing: true,
     logger: false,
   };
+}
+
+/** `/api/v1` for the API; probes and metrics stay at the root where operators expect them. */
+export function applyRoutePrefix(app: INestApplication): void {
+  app.setGlobalPrefix(API_PREFIX, {
+    exclude: [
+      { path: 'health/live', method: RequestMethod.GET },
+      { path: 'health/ready', method: RequestMethod.GET },
+    ],
+  });
 }
 
 /**
@@ -28,12 +40,7 @@ export function fastifyOptions(env: Environment): ConstructorParameters<typeof F
  */
 export function configureApp(app: NestFastifyApplication): NestFastifyApplication {
   app.useLogger(app.get(Logger));
-  app.setGlobalPrefix(API_PREFIX, {
-    exclude: [
-      { path: 'health/live', method: RequestMethod.GET },
-      { path: 'health/ready', method: RequestMethod.GET },
-    ],
-  });
+  applyRoutePrefix(app);
   const fastify = app.getHttpAdapter().getInstance();
   // JSON only: a text/plain body must get 415, not reach a handler as a string.
   fastify.removeContentTypeParser('text/plain');

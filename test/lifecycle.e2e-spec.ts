@@ -1,0 +1,99 @@
+import { mkdtempSync, chmodSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { createTestDatabase, type TestDatabase } from './support/database';
+import { startService, stopService, waitForListening, type RunningService } from './support/process';
+
+jest.setTimeout(120_000);
+
+describe('process lifecycle (e2e, the real entry point in its own process)', () => {
+  let db: TestDatabase;
+  const running: RunningService[] = [];
+
+  beforeAll(async () => {
+    db = await createTestDatabase('lifecycle');
+  });
+  afterAll(async () => {
+    await Promise.all(running.map((s) => stopService(s, 'SIGKILL')));
+    await db.drop();
+  });
+
+  it('refuses to start in production without its secrets, listing every problem', async () => {
+    const service = startService({ APP_ENV: 'production', JWT_SECRET: 'short' });
+    running.push(service);
+    const code = await service.exited;
+    expect(code).not.toBe(0);
+    const output = service.output();
+    expect(output).toContain('refuses to start');
+    expect(output).toContain('DATABASE_URL');
+    expect(output).toMatch(/JWT_SECRET: is too short/);
+  });
+
+  it('logs JSON lines with the request id, drains on SIGTERM (readiness 503 first) and exits 0', async () => {
+    const service = startService({ APP_ENV: 'test', DATABASE_URL: db.url, SHUTDOWN_GRACE_MS: '1500' });
+    running.push(service);
+    const base = await waitForListening(service);
+
+    expect((await fetch(`${base}/health/ready`)).status).toBe(200);
+    const notFound = await fetch(`${base}/api/v1/nope`, {
+      headers: { 'x-request-id': 'trace-me-123', authorization: 'Bearer super-secret-token' },
+    });
+    expect(notFound.status).toBe(404);
+    await new Promise((r) => setTimeout(r, 200));
+    const access = service.logLines().find((l) => l.request_id === 'trace-me-123');
+    expect(access).toMatchObject({ method: 'GET', url: '/api/v1/nope', status: 404, duration_ms: expect.any(Number), ip: '127.0.0.1' });
+    expect(service.output()).not.toContain('super-secret-token');
+
+    service.child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 400));
+    const draining = await fetch(`${base}/health/ready`);
+    expect(draining.status).toBe(503);
+    expect(await draining.json()).toMatchObject({ code: 'not_ready', checks: { lifecycle: { status: 'down' } } });
+
+    expect(await service.exited).toBe(0);
+    expect(service.output()).toMatch(/Shutdown complete in \d+ ms/);
+  });
+
+  it('starts on an embedded PostgreSQL when DATABASE_URL is unset, and keeps its data across a restart', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'bastion-embedded-'));
+    chmodSync(parent, 0o755);
+    const dir = join(parent, 'postgres');
+    try {
+      const first = startService({ APP_ENV: 'development', EMBEDDED_PG_DIR: dir });
+      running.push(first);
+      const base = await waitForListening(first);
+      expect((await fetch(`${base}/health/ready`)).status).toBe(200);
+      const port = /127\.0\.0\.1:(\d+)\/bastion/.exec(first.output())?.[1];
+      expect(port).toBeDefined();
+      await withClient(`postgres://postgres:postgres@127.0.0.1:${port}/bastion`, async (c) => {
+        await c.query(`INSERT INTO job_runs (job, slot, instance_id) VALUES ('kept', now(), 'restart-test')`);
+      });
+      expect(await stopService(first)).toBe(0);
+      expect(first.output()).toContain('Embedded PostgreSQL stopped');
+
+      const second = startService({ APP_ENV: 'development', EMBEDDED_PG_DIR: dir });
+      running.push(second);
+      const base2 = await waitForListening(second);
+      expect((await fetch(`${base2}/health/ready`)).status).toBe(200);
+      const port2 = /127\.0\.0\.1:(\d+)\/bastion/.exec(second.output())?.[1];
+      await withClient(`postgres://postgres:postgres@127.0.0.1:${port2}/bastion`, async (c) => {
+        const rows = await c.query(`SELECT instance_id FROM job_runs WHERE job = 'kept'`);
+        expect(rows.rows).toEqual([{ instance_id: 'restart-test' }]);
+      });
+      expect(await stopService(second)).toBe(0);
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
+  });
+});
+
+async function withClient(url: string, fn: (client: Client) => Promise<void>): Promise<void> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    await fn(client);
+  } finally {
+    await client.end();
+  }
+}
