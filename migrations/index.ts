@@ -3,5 +3,6 @@
  * load the same set with any module loader; `migrations.spec.ts` fails on a file left out.
  */
 import { JobRuns1763884800000 } from './1763884800000-JobRuns';
+import { Identity1795418528331 } from './1795418528331-Identity';
 
-export const migrations = [JobRuns1763884800000];
+export const migrations = [JobRuns1763884800000, Identity1795418528331];

@@ -27,7 +27,7 @@ async function bootstrap(): Promise<void> {
     const started = Date.now();
     logger.log(`Received ${signal}: draining and shutting down`, 'Shutdown');
     app
-      .close(signal)
+      .close()
       .then(() => {
         logger.log(`Shutdown complete in ${Date.now() - started} ms`, 'Shutdown');
         process.exit(0);

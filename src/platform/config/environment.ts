@@ -25,6 +25,30 @@ export interface Environment {
   shutdownGraceMs: number;
   jwtSecret: string;
   jwtSecretGenerated: boolean;
+  auth: AuthSettings;
+}
+
+export const SUSPICIOUS_REFRESH_POLICIES = ['allow_and_flag', 'deny'] as const;
+export type SuspiciousRefreshPolicy = (typeof SUSPICIOUS_REFRESH_POLICIES)[number];
+
+/** Identity and session settings (auth and sessions contexts). Durations in seconds. */
+export interface AuthSettings {
+  jwtIssuer: string;
+  jwtAudience: string;
+  accessTokenTtl: number;
+  /** The key being rotated out, still accepted until `jwtPreviousSecretValidUntil`. */
+  jwtPreviousSecret?: string;
+  jwtPreviousSecretValidUntil?: Date;
+  refreshReuseGrace: number;
+  sessionIdleTimeout: number;
+  sessionMaxLifetime: number;
+  /** How long a revoked/expired session is kept (for the user's view and audit) before the cleanup job deletes it. */
+  sessionRetention: number;
+  suspiciousRefreshPolicy: SuspiciousRefreshPolicy;
+  argon2: { memoryKib: number; timeCost: number; parallelism: number };
+  passwordMinScore: number;
+  adminEmail?: string;
+  adminPassword?: string;
 }
 
 export interface EnvProblem {
@@ -90,6 +114,34 @@ class Reader {
     return fallback;
   }
 
+  /** Seconds, from `90`, `90s`, `15m`, `12h` or `30d`. */
+  duration(name: string, fallback: number, min: number, max: number): number {
+    const value = this.string(name);
+    if (value === undefined) return fallback;
+    const match = /^(\d{1,9})\s*(s|m|h|d)?$/.exec(value);
+    if (!match) {
+      this.problems.push({ variable: name, message: `must be a duration like 900, 15m, 12h or 30d, got "${value}"` });
+      return fallback;
+    }
+    const seconds = Number(match[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[(match[2] ?? 's') as 's' | 'm' | 'h' | 'd'];
+    if (seconds < min || seconds > max) {
+      this.problems.push({ variable: name, message: `must be between ${min}s and ${max}s, got ${seconds}s` });
+      return fallback;
+    }
+    return seconds;
+  }
+
+  date(name: string): Date | undefined {
+    const value = this.string(name);
+    if (value === undefined) return undefined;
+    const date = new Date(value);
+    if (Number.isNaN(date.getTime())) {
+      this.problems.push({ variable: name, message: `must be an ISO 8601 timestamp, got "${value}"` });
+      return undefined;
+    }
+    return date;
+  }
+
   url(name: string, protocols: string[]): string | undefined {
     const value = this.string(name);
     if (value === undefined) return undefined;
@@ -139,6 +191,8 @@ export function parseEnvironment(raw: RawEnv, generateSecret: () => string): Env
     }
   }
 
+  const auth = parseAuth(r, production);
+
   const env: Environment = {
     appEnv,
     host: r.string('HOST') ?? '127.0.0.1',
@@ -156,10 +210,50 @@ export function parseEnvironment(raw: RawEnv, generateSecret: () => string): Env
     shutdownGraceMs: r.int('SHUTDOWN_GRACE_MS', production ? 5000 : 0, 0, 120_000),
     jwtSecret,
     jwtSecretGenerated,
+    auth,
   };
 
   if (r.problems.length > 0) throw new InvalidEnvironmentError(r.problems);
   return env;
+}
+
+const HOUR = 3600;
+const DAY = 24 * HOUR;
+
+function parseAuth(r: Reader, production: boolean): AuthSettings {
+  const jwtPreviousSecret = r.string('JWT_PREVIOUS_SECRET');
+  const jwtPreviousSecretValidUntil = r.date('JWT_PREVIOUS_SECRET_VALID_UNTIL');
+  if (jwtPreviousSecret && !jwtPreviousSecretValidUntil) {
+    r.require('JWT_PREVIOUS_SECRET_VALID_UNTIL', 'is required with JWT_PREVIOUS_SECRET (end of the rotation window)');
+  }
+  const adminEmail = r.string('ADMIN_EMAIL')?.toLowerCase();
+  const adminPassword = r.string('ADMIN_PASSWORD');
+  if (production && adminEmail && !adminPassword) {
+    r.require('ADMIN_PASSWORD', 'is required in production when ADMIN_EMAIL is set');
+  }
+  const argon2 = {
+    memoryKib: r.int('ARGON2_MEMORY_KIB', 19456, 19456, 4 * 1024 * 1024),
+    timeCost: r.int('ARGON2_TIME_COST', 2, 2, 20),
+    parallelism: r.int('ARGON2_PARALLELISM', 1, 1, 16),
+  };
+  const sessionIdleTimeout = r.duration('SESSION_IDLE_TIMEOUT', DAY, 60, 90 * DAY);
+  const sessionMaxLifetime = r.duration('SESSION_MAX_LIFETIME', 30 * DAY, 300, 365 * DAY);
+  return {
+    jwtIssuer: r.string('JWT_ISSUER') ?? 'bastion',
+    jwtAudience: r.string('JWT_AUDIENCE') ?? 'bastion-api',
+    accessTokenTtl: r.duration('JWT_ACCESS_TTL', 15 * 60, 30, DAY),
+    jwtPreviousSecret,
+    jwtPreviousSecretValidUntil,
+    refreshReuseGrace: r.duration('REFRESH_REUSE_GRACE_SECONDS', 0, 0, 120),
+    sessionIdleTimeout: Math.min(sessionIdleTimeout, sessionMaxLifetime),
+    sessionMaxLifetime,
+    sessionRetention: r.duration('SESSION_RETENTION', 30 * DAY, 0, 365 * DAY),
+    suspiciousRefreshPolicy: r.enumOf('SUSPICIOUS_REFRESH_POLICY', SUSPICIOUS_REFRESH_POLICIES, 'allow_and_flag'),
+    argon2,
+    passwordMinScore: r.int('PASSWORD_MIN_SCORE', 3, 0, 4),
+    adminEmail,
+    adminPassword,
+  };
 }
 
 /** A secret made of a known placeholder, or of very few distinct characters. */

@@ -12,6 +12,8 @@ import { SnakeNamingStrategy } from './snake-naming.strategy';
 export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions {
   return {
     type: 'postgres',
+    // gen_random_uuid() is built into PostgreSQL 13+; no uuid-ossp extension needed.
+    uuidExtension: 'pgcrypto',
     url,
     namingStrategy: new SnakeNamingStrategy(),
     migrations,

@@ -14,8 +14,10 @@ export class SnakeNamingStrategy extends DefaultNamingStrategy implements Naming
     return customName ?? snakeCase(className);
   }
 
+  /** An explicit `@Column({ name })` is kept as written; embedded prefixes are still snake_cased. */
   override columnName(propertyName: string, customName: string | undefined, prefixes: string[]): string {
-    return snakeCase(prefixes.concat(customName ?? propertyName).join('_'));
+    const name = customName ?? snakeCase(propertyName);
+    return prefixes.length > 0 ? `${snakeCase(prefixes.join('_'))}_${name}` : name;
   }
 
   override relationName(propertyName: string): string {

@@ -4,6 +4,42 @@
  * events here when they land; audit and notifications subscribe by name.
  */
 export interface DomainEventMap {
+  // auth
+  'auth.user_registered': { user_id: string; email: string; ip: string | null };
+  'auth.registration_failed': { email: string; reason: 'weak_password' | 'email_taken' | 'invalid_email'; ip: string | null };
+  'auth.login_succeeded': {
+    user_id: string;
+    session_id: string;
+    ip: string | null;
+    user_agent: string | null;
+    rehashed: boolean;
+  };
+  'auth.login_failed': {
+    email: string;
+    user_id: string | null;
+    reason: 'unknown_email' | 'wrong_password' | 'inactive';
+    ip: string | null;
+    user_agent: string | null;
+  };
+  'auth.password_changed': { user_id: string; sessions_revoked: number; ip: string | null };
+  'auth.admin_seeded': { user_id: string; email: string; generated_password: boolean };
+
+  // sessions
+  'sessions.started': { session_id: string; user_id: string; ip: string | null; user_agent: string | null };
+  'sessions.refreshed': { session_id: string; user_id: string; grace: boolean };
+  'sessions.revoked': { session_id: string; user_id: string; reason: string; by_user_id: string | null };
+  'sessions.refresh_reuse_detected': { session_id: string; user_id: string; ip: string | null; user_agent: string | null };
+  'sessions.suspicious_refresh': {
+    session_id: string;
+    user_id: string;
+    ip: string | null;
+    user_agent: string | null;
+    ip_changed: boolean;
+    user_agent_changed: boolean;
+    action: 'allowed' | 'denied';
+  };
+
+  // platform
   /** A once-across-instances job ran its body for a slot on this instance. */
   'jobs.run_completed': { job: string; slot: string; instance_id: string; outcome: 'succeeded' | 'failed'; duration_ms: number };
 }

@@ -10,7 +10,6 @@ import { ReadinessState } from './readiness.state';
     TerminusModule.forRootAsync({
       inject: [platformConfig.KEY],
       useFactory: (config: PlatformConfig) => ({
-        gracefulShutdownTimeoutMs: config.shutdownGraceMs,
         errorLogStyle: 'json',
         logger: config.appEnv !== 'test',
       }),
