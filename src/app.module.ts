@@ -2,6 +2,8 @@ import { type DynamicModule, Module, type ModuleMetadata } from '@nestjs/common'
 import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
+import { AuthModule } from './contexts/auth';
+import { SessionsModule } from './contexts/sessions';
 import { platformConfig, type PlatformConfig } from './platform/config';
 import { DatabaseModule } from './platform/database/database.module';
 import { EventsModule } from './platform/events';
@@ -14,7 +16,7 @@ import { loggerParams } from './platform/observability/logging';
 import { RedisModule } from './platform/redis/redis.module';
 
 /** The bounded contexts, each reached by others only through its `index.ts`. */
-const CONTEXTS: NonNullable<ModuleMetadata['imports']> = [];
+const CONTEXTS: NonNullable<ModuleMetadata['imports']> = [SessionsModule, AuthModule];
 
 /** Composes the platform and the contexts. `extra` lets tests mount harness-only modules. */
 @Module({})

@@ -17,7 +17,9 @@ describe('once-across-instances jobs (e2e, two app instances on one database)', 
       ['a', a],
       ['b', b],
     ] as const) {
-      t.app.get(EventEmitter2).on('jobs.run_completed', (e: { job: string; outcome: string }) => completed.push({ app: name, ...e }));
+      t.app
+        .get(EventEmitter2)
+        .on('jobs.run_completed', (e: { job: string; outcome: string }) => completed.push({ app: name, ...e }));
     }
     await a.db.query('CREATE TABLE job_side_effects (job text, note text)');
   });
@@ -46,7 +48,9 @@ describe('once-across-instances jobs (e2e, two app instances on one database)', 
   });
 
   it('runs again in the next slot, on whichever instance gets there', async () => {
-    const outcome = await b.app.get(JobRunner).runOnce('cleanup', MINUTE, () => Promise.resolve(), new Date('2026-01-01T10:01:05Z'));
+    const outcome = await b.app
+      .get(JobRunner)
+      .runOnce('cleanup', MINUTE, () => Promise.resolve(), new Date('2026-01-01T10:01:05Z'));
     expect(outcome).toBe('succeeded');
     expect(await a.db.query(`SELECT slot FROM job_runs WHERE job = 'cleanup' ORDER BY slot`)).toHaveLength(2);
   });
@@ -68,9 +72,13 @@ describe('once-across-instances jobs (e2e, two app instances on one database)', 
   });
 
   it('prunes its own job_runs rows older than the retention window', async () => {
-    await a.db.query(`INSERT INTO job_runs (job, slot, instance_id, outcome) VALUES ('pruned', '2025-01-01T00:00:00Z', 'old', 'succeeded')`);
+    await a.db.query(
+      `INSERT INTO job_runs (job, slot, instance_id, outcome) VALUES ('pruned', '2025-01-01T00:00:00Z', 'old', 'succeeded')`,
+    );
     await a.app.get(JobRunner).runOnce('pruned', MINUTE, () => Promise.resolve(), new Date('2026-01-01T00:00:00Z'));
-    const rows = await a.app.get(DataSource).query<{ instance_id: string }[]>(`SELECT instance_id FROM job_runs WHERE job = 'pruned'`);
+    const rows = await a.app
+      .get(DataSource)
+      .query<{ instance_id: string }[]>(`SELECT instance_id FROM job_runs WHERE job = 'pruned'`);
     expect(rows.map((r) => r.instance_id)).not.toContain('old');
     expect(rows).toHaveLength(1);
   });

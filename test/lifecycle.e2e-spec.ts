@@ -42,7 +42,13 @@ describe('process lifecycle (e2e, the real entry point in its own process)', () 
     expect(notFound.status).toBe(404);
     await new Promise((r) => setTimeout(r, 200));
     const access = service.logLines().find((l) => l.request_id === 'trace-me-123');
-    expect(access).toMatchObject({ method: 'GET', url: '/api/v1/nope', status: 404, duration_ms: expect.any(Number), ip: '127.0.0.1' });
+    expect(access).toMatchObject({
+      method: 'GET',
+      url: '/api/v1/nope',
+      status: 404,
+      duration_ms: expect.any(Number),
+      ip: '127.0.0.1',
+    });
     expect(service.output()).not.toContain('super-secret-token');
 
     service.child.kill('SIGTERM');

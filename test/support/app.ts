@@ -30,7 +30,12 @@ export interface TestAppOptions {
  */
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const db = options.db ?? (await createTestDatabase(expect.getState().testPath?.split('/').pop()?.split('.')[0] ?? 'e2e'));
-  Object.assign(process.env, { APP_ENV: 'test', DATABASE_URL: db.url, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...options.env });
+  Object.assign(process.env, {
+    APP_ENV: 'test',
+    DATABASE_URL: db.url,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ...options.env,
+  });
   const env = loadEnvironment();
   const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(options.imports)] }).compile();
   const app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(fastifyOptions(env)), {

@@ -18,7 +18,12 @@ export interface RunningService {
  * would, with the given environment on top of a minimal one (no inherited DATABASE_URL).
  */
 export function startService(env: Record<string, string>): RunningService {
-  const base: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PORT: '0', LOG_LEVEL: 'info' };
+  const base: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '/tmp',
+    PORT: '0',
+    LOG_LEVEL: 'info',
+  };
   const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
     cwd: ROOT,
     env: { ...base, ...env, NODE_OPTIONS: '' },
