@@ -66,7 +66,7 @@ describe('process lifecycle (e2e, the real entry point in its own process)', () 
     chmodSync(parent, 0o755);
     const dir = join(parent, 'postgres');
     try {
-      const first = startService({ APP_ENV: 'development', EMBEDDED_PG_DIR: dir });
+      const first = startService({ APP_ENV: 'development', EMBEDDED_PG_DIR: dir, SHUTDOWN_GRACE_MS: '300' });
       running.push(first);
       const base = await waitForListening(first);
       expect((await fetch(`${base}/health/ready`)).status).toBe(200);

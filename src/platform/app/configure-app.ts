@@ -45,7 +45,10 @@ export function configureApp(app: NestFastifyApplication): NestFastifyApplicatio
   // JSON only: a text/plain body must get 415, not reach a handler as a string.
   fastify.removeContentTypeParser('text/plain');
   fastify.addHook('onRequest', (request, reply, done) => {
-    (request.raw as LoggedRequest).route_pattern = request.routeOptions.url;
+    const raw = request.raw as LoggedRequest;
+    raw.route_pattern = request.routeOptions.url;
+    // Fastify's `request.ip` honours TRUST_PROXY; the access log reads it from the raw request.
+    raw.ip = request.ip;
     void reply.header(REQUEST_ID_HEADER, request.id);
     done();
   });

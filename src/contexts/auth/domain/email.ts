@@ -13,6 +13,8 @@ export function isValidEmail(email: string): boolean {
   if (email.length > 254) return false;
   const at = email.lastIndexOf('@');
   if (at < 1 || at > 64) return false;
+  // Dot-atom local parts only (validator's isEmail always allows quoted ones).
+  if (!/^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/.test(email.slice(0, at))) return false;
   return isEmail(email, {
     allow_display_name: false,
     require_tld: true,
