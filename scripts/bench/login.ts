@@ -7,11 +7,8 @@
  */
 import 'reflect-metadata';
 import { performance } from 'node:perf_hooks';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { NestFactory } from '@nestjs/core';
 import * as argon2 from 'argon2';
-import { AppModule } from '../../src/app.module';
-import { configureApp, fastifyOptions } from '../../src/platform/app/configure-app';
+import { createApp } from '../../src/platform/app/create-app';
 import { loadEnvironment } from '../../src/platform/config';
 
 interface Options {
@@ -44,11 +41,7 @@ export async function benchLogin(options: Options): Promise<void> {
   process.env.APP_ENV ??= 'test';
   process.env.LOG_LEVEL ??= 'silent';
   const env = loadEnvironment();
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(), new FastifyAdapter(fastifyOptions(env)), {
-    logger: false,
-    bodyParser: false,
-  });
-  configureApp(app);
+  const app = await createApp(env);
   await app.init();
   const fastify = app.getHttpAdapter().getInstance();
   await fastify.ready();

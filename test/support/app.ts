@@ -1,9 +1,7 @@
 import type { ModuleMetadata } from '@nestjs/common';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Test } from '@nestjs/testing';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
-import { AppModule } from '../../src/app.module';
-import { configureApp, fastifyOptions } from '../../src/platform/app/configure-app';
+import { createApp } from '../../src/platform/app/create-app';
 import { loadEnvironment } from '../../src/platform/config';
 import { createTestDatabase, type TestDatabase } from './database';
 
@@ -37,12 +35,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     ...options.env,
   });
   const env = loadEnvironment();
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(options.imports)] }).compile();
-  const app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(fastifyOptions(env)), {
-    bufferLogs: true,
-    bodyParser: false,
-  });
-  configureApp(app);
+  const app = await createApp(env, options.imports);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   const ownsDb = options.db === undefined;
