@@ -63,7 +63,8 @@ export class SessionsService {
     @Inject(platformConfig.KEY) private readonly config: PlatformConfig,
   ) {}
 
-  async start(userId: string, client: ClientInfo): Promise<IssuedRefresh> {
+  async start(userId: string, rawClient: ClientInfo): Promise<IssuedRefresh> {
+    const client = bounded(rawClient);
     const now = new Date();
     const { token, hash } = newRefreshToken();
     const session = await this.dataSource.transaction(async (m) => {
@@ -73,7 +74,7 @@ export class SessionsService {
           lastUsedAt: now,
           expiresAt: new Date(now.getTime() + this.config.auth.sessionMaxLifetime * 1000),
           ip: client.ip,
-          userAgent: truncate(client.userAgent, 512),
+          userAgent: client.userAgent,
         }),
       );
       await m.insert(RefreshTokenEntity, { sessionId: created.id, tokenHash: hash, parentId: null });
@@ -89,11 +90,12 @@ export class SessionsService {
   }
 
   /** Exchanges a refresh token for a new one (rotation), detecting reuse of rotated tokens. */
-  async rotate(presented: string, client: ClientInfo): Promise<IssuedRefresh> {
+  async rotate(presented: string, rawClient: ClientInfo): Promise<IssuedRefresh> {
+    const client = bounded(rawClient);
     const now = new Date();
     const outcome = await this.dataSource.transaction(async (m) => {
       const token = await m.findOne(RefreshTokenEntity, { where: { tokenHash: hashToken(presented) } });
-      if (!token) return { error: new SessionError('invalid_refresh_token', 'The refresh token is invalid or expired.') };
+      if (!token) return { error: SessionError.invalidRefreshToken() };
       const session = await m
         .getRepository(UserSessionEntity)
         .createQueryBuilder('s')
@@ -181,22 +183,13 @@ export class SessionsService {
           user_agent: client.userAgent,
         });
       }
-      if (outcome.revoked) {
-        this.forget(s.id);
-        await this.events.publish('sessions.revoked', {
-          session_id: s.id,
-          user_id: s.userId,
-          reason: outcome.revoked,
-          by_user_id: null,
-        });
-      }
+      if (outcome.revoked) await this.announceRevoked(s.id, s.userId, outcome.revoked, null);
       if (outcome.issued) {
         await this.events.publish('sessions.refreshed', { session_id: s.id, user_id: s.userId, grace: outcome.grace ?? false });
       }
     }
     if (outcome.error) throw outcome.error;
-    if (!('issued' in outcome) || !outcome.issued)
-      throw new SessionError('invalid_refresh_token', 'The refresh token is invalid or expired.');
+    if (!('issued' in outcome) || !outcome.issued) throw SessionError.invalidRefreshToken();
     return outcome.issued;
   }
 
@@ -211,24 +204,17 @@ export class SessionsService {
       if (!exists) throw new SessionError('session_not_found', 'No such session.');
       return;
     }
-    this.forget(sessionId);
-    await this.events.publish('sessions.revoked', { session_id: sessionId, user_id: userId, reason, by_user_id: userId });
+    await this.announceRevoked(sessionId, userId, reason, userId);
   }
 
   /** Revokes the session a refresh token belongs to (logout without an access token). */
   async revokeByRefreshToken(presented: string, reason: string): Promise<void> {
     const token = await this.dataSource.getRepository(RefreshTokenEntity).findOneBy({ tokenHash: hashToken(presented) });
-    if (!token) throw new SessionError('invalid_refresh_token', 'The refresh token is invalid or expired.');
+    if (!token) throw SessionError.invalidRefreshToken();
     const session = await this.sessions.findOneByOrFail({ id: token.sessionId });
     if (session.revokedAt) return;
     await this.sessions.update({ id: session.id }, { revokedAt: new Date(), revokedReason: reason });
-    this.forget(session.id);
-    await this.events.publish('sessions.revoked', {
-      session_id: session.id,
-      user_id: session.userId,
-      reason,
-      by_user_id: session.userId,
-    });
+    await this.announceRevoked(session.id, session.userId, reason, session.userId);
   }
 
   /** Revokes every active session of the user except `keepSessionId`; returns how many. */
@@ -241,10 +227,7 @@ export class SessionsService {
     if (keepSessionId) qb.andWhere('id <> :keep', { keep: keepSessionId });
     const result = await qb.returning(['id']).execute();
     const ids = (result.raw as { id: string }[]).map((r) => r.id);
-    for (const id of ids) {
-      this.forget(id);
-      await this.events.publish('sessions.revoked', { session_id: id, user_id: userId, reason, by_user_id: userId });
-    }
+    for (const id of ids) await this.announceRevoked(id, userId, reason, userId);
     return ids.length;
   }
 
@@ -312,11 +295,17 @@ export class SessionsService {
     return result.affected ?? 0;
   }
 
-  private forget(sessionId: string): void {
+  /** After a revocation is committed: stop honouring its access tokens here at once, and tell the others. */
+  private async announceRevoked(sessionId: string, userId: string, reason: string, byUserId: string | null): Promise<void> {
     this.activeCache.delete(sessionId);
+    await this.events.publish('sessions.revoked', { session_id: sessionId, user_id: userId, reason, by_user_id: byUserId });
   }
 }
 
-function truncate(value: string | null, max: number): string | null {
-  return value === null ? null : value.slice(0, max);
+/**
+ * Client details cut to the widths of their columns, before they are stored or compared, so
+ * a long user agent reads the same at login and at refresh.
+ */
+function bounded(client: ClientInfo): ClientInfo {
+  return { ip: client.ip?.slice(0, 64) ?? null, userAgent: client.userAgent?.slice(0, 512) ?? null };
 }

@@ -21,4 +21,8 @@ export class SessionError extends DomainError {
   constructor(code: SessionErrorCode, message: string) {
     super(code, STATUS[code], message);
   }
+
+  static invalidRefreshToken(): SessionError {
+    return new SessionError('invalid_refresh_token', 'The refresh token is invalid or expired.');
+  }
 }
