@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import { AdminSeeder } from '../src/contexts/auth';
 import { SessionsService } from '../src/contexts/sessions';
-import { createTestApp, type TestApp } from './support/app';
+import { createTestApp, type TestApp, withTestApp } from './support/app';
 import { bearer, login, register, uniqueEmail } from './support/auth';
 import { RbacTestModule } from './support/rbac.module';
 
@@ -64,12 +64,9 @@ describe('admin seed, RBAC and session cleanup (e2e)', () => {
     ]);
     await t.db.query(`UPDATE user_sessions SET revoked_at = now() - interval '31 days' WHERE id = $1`, [sessions[0].id]);
     await t.db.query(`UPDATE user_sessions SET revoked_at = now() - interval '2 days' WHERE id = $1`, [sessions[1].id]);
-    const second = await createTestApp({ db: t.db, env: { ADMIN_EMAIL, ADMIN_PASSWORD } });
-    try {
+    await withTestApp({ db: t.db, env: { ADMIN_EMAIL, ADMIN_PASSWORD } }, async (second) => {
       await Promise.all([t.app.get(SessionsService).cleanupScheduled(), second.app.get(SessionsService).cleanupScheduled()]);
-    } finally {
-      await second.close();
-    }
+    });
     const left = await t.app
       .get(DataSource)
       .query<{ id: string }[]>(`SELECT id FROM user_sessions WHERE user_id = $1`, [user.id]);

@@ -2,7 +2,7 @@ import * as argon2 from 'argon2';
 import { JwtService } from '@nestjs/jwt';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { keyId } from '../src/contexts/auth';
-import { createTestApp, type TestApp } from './support/app';
+import { createTestApp, type TestApp, withTestApp } from './support/app';
 import { bearer, login, register, STRONG_PASSWORD, uniqueEmail } from './support/auth';
 
 const SECRET = 'k'.repeat(10) + 'Q7v!pL2#xR9@mN4$wB6%zT8^cY1&hJ3*fD5(gS0)aE';
@@ -248,27 +248,30 @@ describe('identity: registration, login, tokens and sessions (e2e)', () => {
         (await t.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { authorization: `Bearer ${forged}` } })).statusCode,
       ).toBe(401);
 
-      const expired = await createTestApp({
-        db: t.db,
-        env: {
-          JWT_SECRET: SECRET,
-          JWT_PREVIOUS_SECRET: OLD_SECRET,
-          JWT_PREVIOUS_SECRET_VALID_UNTIL: new Date(Date.now() - 1000).toISOString(),
+      await withTestApp(
+        {
+          db: t.db,
+          env: {
+            JWT_SECRET: SECRET,
+            JWT_PREVIOUS_SECRET: OLD_SECRET,
+            JWT_PREVIOUS_SECRET_VALID_UNTIL: new Date(Date.now() - 1000).toISOString(),
+          },
         },
-      });
-      try {
-        const res = await expired.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { authorization: `Bearer ${old}` } });
-        expect(res.statusCode).toBe(401);
-        const current = await expired.inject({ method: 'GET', url: '/api/v1/auth/me', headers: bearer(tokens) });
-        expect(current.statusCode).toBe(200);
-      } finally {
-        await expired.close();
-      }
+        async (expired) => {
+          const res = await expired.inject({
+            method: 'GET',
+            url: '/api/v1/auth/me',
+            headers: { authorization: `Bearer ${old}` },
+          });
+          expect(res.statusCode).toBe(401);
+          const current = await expired.inject({ method: 'GET', url: '/api/v1/auth/me', headers: bearer(tokens) });
+          expect(current.statusCode).toBe(200);
+        },
+      );
     });
 
     it('within the reuse grace window, the parent of the current token rotates again (multi-tab race)', async () => {
-      const graceApp = await createTestApp({ db: t.db, env: { JWT_SECRET: SECRET, REFRESH_REUSE_GRACE_SECONDS: '30' } });
-      try {
+      await withTestApp({ db: t.db, env: { JWT_SECRET: SECRET, REFRESH_REUSE_GRACE_SECONDS: '30' } }, async (graceApp) => {
         const email = uniqueEmail();
         await register(graceApp, email);
         const first = await login(graceApp, email);
@@ -298,9 +301,7 @@ describe('identity: registration, login, tokens and sessions (e2e)', () => {
         });
         expect(stale.statusCode).toBe(401);
         expect(stale.json().code).toBe('refresh_token_reused');
-      } finally {
-        await graceApp.close();
-      }
+      });
     });
   });
 
@@ -423,8 +424,7 @@ describe('identity: registration, login, tokens and sessions (e2e)', () => {
         }),
       );
 
-      const strict = await createTestApp({ db: t.db, env: { JWT_SECRET: SECRET, SUSPICIOUS_REFRESH_POLICY: 'deny' } });
-      try {
+      await withTestApp({ db: t.db, env: { JWT_SECRET: SECRET, SUSPICIOUS_REFRESH_POLICY: 'deny' } }, async (strict) => {
         const own = await login(strict, email, STRONG_PASSWORD, { 'user-agent': 'browser-a' });
         const denied = await strict.inject({
           method: 'POST',
@@ -434,9 +434,7 @@ describe('identity: registration, login, tokens and sessions (e2e)', () => {
         });
         expect(denied.statusCode).toBe(401);
         expect(denied.json().code).toBe('suspicious_refresh');
-      } finally {
-        await strict.close();
-      }
+      });
     });
   });
 

@@ -1,4 +1,4 @@
-import { createTestApp } from './support/app';
+import { withTestApp } from './support/app';
 
 /**
  * Readiness includes Redis when REDIS_URL is set. Uses the machine's Redis on loopback
@@ -9,13 +9,10 @@ describe('readiness with Redis configured (e2e)', () => {
   const redisUrl = process.env.TEST_REDIS_URL;
 
   (redisUrl ? it : it.skip)('reports redis up when it answers (needs TEST_REDIS_URL)', async () => {
-    const t = await createTestApp({ env: { REDIS_URL: redisUrl! } });
-    try {
+    await withTestApp({ env: { REDIS_URL: redisUrl! } }, async (t) => {
       const res = await t.inject({ method: 'GET', url: '/health/ready' });
       expect(res.statusCode).toBe(200);
       expect(res.json().details).toMatchObject({ redis: { status: 'up' }, database: { status: 'up' } });
-    } finally {
-      await t.close();
-    }
+    });
   });
 });

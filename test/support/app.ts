@@ -49,3 +49,13 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     },
   };
 }
+
+/** Runs `fn` against an extra app (another instance, other settings) and always closes it. */
+export async function withTestApp<T>(options: TestAppOptions, fn: (t: TestApp) => Promise<T>): Promise<T> {
+  const t = await createTestApp(options);
+  try {
+    return await fn(t);
+  } finally {
+    await t.close();
+  }
+}
