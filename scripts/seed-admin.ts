@@ -4,13 +4,13 @@
  * so it migrates and connects exactly like the service.
  */
 import 'reflect-metadata';
-import { existsSync } from 'node:fs';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from '../src/app.module';
 import { AdminSeeder } from '../src/contexts/auth';
+import { loadDotEnvFile } from '../src/platform/config';
 
 async function main(): Promise<void> {
-  if (existsSync('.env')) process.loadEnvFile('.env');
+  loadDotEnvFile();
   const app = await NestFactory.createApplicationContext(AppModule.forRoot(), { logger: ['log', 'warn', 'error'] });
   try {
     // onApplicationBootstrap has already run the seed; running it again reports the state.

@@ -1,11 +1,10 @@
 import 'reflect-metadata';
-import { existsSync } from 'node:fs';
 import { Logger } from 'nestjs-pino';
 import { createApp } from './platform/app/create-app';
-import { InvalidEnvironmentError, loadEnvironment } from './platform/config';
+import { InvalidEnvironmentError, loadDotEnvFile, loadEnvironment } from './platform/config';
 
 async function bootstrap(): Promise<void> {
-  if (existsSync('.env')) process.loadEnvFile('.env');
+  loadDotEnvFile();
   let env;
   try {
     env = loadEnvironment();

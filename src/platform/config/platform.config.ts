@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { registerAs } from '@nestjs/config';
 import { type Environment, parseEnvironment } from './environment';
@@ -22,3 +23,11 @@ export function loadEnvironment(raw: Record<string, string | undefined> = proces
 export const platformConfig = registerAs('platform', () => loadEnvironment());
 
 export type PlatformConfig = Environment;
+
+/**
+ * Entry points (the server, the admin seed) read `.env` from the working directory when one
+ * exists; variables already in the environment win. Tests never call this.
+ */
+export function loadDotEnvFile(path = '.env'): void {
+  if (existsSync(path)) process.loadEnvFile(path);
+}

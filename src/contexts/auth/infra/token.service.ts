@@ -28,12 +28,14 @@ export function keyId(secret: string): string {
 @Injectable()
 export class TokenService {
   private readonly currentKid: string;
+  private readonly previousKid: string | undefined;
 
   constructor(
     private readonly jwt: JwtService,
     @Inject(platformConfig.KEY) private readonly config: PlatformConfig,
   ) {
     this.currentKid = keyId(config.jwtSecret);
+    this.previousKid = config.auth.jwtPreviousSecret ? keyId(config.auth.jwtPreviousSecret) : undefined;
   }
 
   async issue(claims: AccessClaims): Promise<IssuedAccessToken> {
@@ -58,12 +60,7 @@ export class TokenService {
   secretFor(kid: string | undefined, now = new Date()): string | undefined {
     if (kid === this.currentKid) return this.config.jwtSecret;
     const { jwtPreviousSecret, jwtPreviousSecretValidUntil } = this.config.auth;
-    if (
-      jwtPreviousSecret &&
-      kid === keyId(jwtPreviousSecret) &&
-      jwtPreviousSecretValidUntil &&
-      now < jwtPreviousSecretValidUntil
-    ) {
+    if (jwtPreviousSecret && kid === this.previousKid && jwtPreviousSecretValidUntil && now < jwtPreviousSecretValidUntil) {
       return jwtPreviousSecret;
     }
     return undefined;
