@@ -4,5 +4,6 @@
  */
 import { JobRuns1763884800000 } from './1763884800000-JobRuns';
 import { Identity1795418528331 } from './1795418528331-Identity';
+import { LoginDefence1795420915804 } from './1795420915804-LoginDefence';
 
-export const migrations = [JobRuns1763884800000, Identity1795418528331];
+export const migrations = [JobRuns1763884800000, Identity1795418528331, LoginDefence1795420915804];

@@ -2,8 +2,9 @@ import { type DynamicModule, Module, type ModuleMetadata } from '@nestjs/common'
 import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
-import { AuthModule } from './contexts/auth';
+import { AuthModule, RequestPrincipal } from './contexts/auth';
 import { SessionsModule } from './contexts/sessions';
+import { ClockModule } from './platform/clock';
 import { platformConfig, type PlatformConfig } from './platform/config';
 import { DatabaseModule } from './platform/database/database.module';
 import { EventsModule } from './platform/events';
@@ -13,6 +14,7 @@ import { ProblemDetailsFilter } from './platform/http/problem-details.filter';
 import { createValidationPipe } from './platform/http/validation';
 import { JobsModule } from './platform/jobs';
 import { loggerParams } from './platform/observability/logging';
+import { RateLimitModule } from './platform/rate-limit';
 import { RedisModule } from './platform/redis/redis.module';
 
 /** The bounded contexts, each reached by others only through its `index.ts`. */
@@ -27,12 +29,14 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot({ isGlobal: true, cache: true, ignoreEnvFile: true, load: [platformConfig] }),
         LoggerModule.forRootAsync({ inject: [platformConfig.KEY], useFactory: (config: PlatformConfig) => loggerParams(config) }),
+        ClockModule,
         DatabaseModule,
         RedisModule,
         EventsModule,
         JobsModule,
         HealthModule,
         ...CONTEXTS,
+        RateLimitModule.forRoot({ imports: [AuthModule], principal: RequestPrincipal }),
         ...extra,
       ],
       providers: [

@@ -23,21 +23,45 @@ export interface TestAppOptions {
 }
 
 /**
+ * Request-rate tiers high enough that suites registering many users from one loopback IP
+ * are not limited; the rate-limit suites set their own. (The failed-login throttle and the
+ * lockout keep their production defaults.)
+ */
+export const GENEROUS_RATE_LIMITS = {
+  RATE_LIMIT_IP: '100000/1m',
+  RATE_LIMIT_USER: '100000/1m',
+  RATE_LIMIT_REGISTER: '100000/1m',
+  RATE_LIMIT_TOKEN: '100000/1m',
+  RATE_LIMIT_REFRESH: '100000/1m',
+};
+
+/**
  * Boots the real application (same modules, same `configureApp`) on Fastify against a real
  * PostgreSQL database of its own, migrated at start like production.
  */
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const db = options.db ?? (await createTestDatabase(expect.getState().testPath?.split('/').pop()?.split('.')[0] ?? 'e2e'));
+  // The app reads its configuration from process.env while it is created; restore it after,
+  // so one app's settings never leak into the next app of the same file.
+  const saved = { ...process.env };
   Object.assign(process.env, {
     APP_ENV: 'test',
     DATABASE_URL: db.url,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ...GENEROUS_RATE_LIMITS,
+    // Rate counters of one test database never meet another run's in a shared Redis.
+    REDIS_KEY_PREFIX: `test:${db.name}:`,
     ...options.env,
   });
-  const env = loadEnvironment();
-  const app = await createApp(env, options.imports);
-  await app.init();
-  await app.getHttpAdapter().getInstance().ready();
+  let app: NestFastifyApplication;
+  try {
+    app = await createApp(loadEnvironment(), options.imports);
+    await app.init();
+    await app.getHttpAdapter().getInstance().ready();
+  } finally {
+    for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+    Object.assign(process.env, saved);
+  }
   const ownsDb = options.db === undefined;
   return {
     app,

@@ -10,9 +10,20 @@ import { AdminSeeder } from './infra/admin-seeder';
 import { PasswordHasher } from './infra/password-hasher';
 import { TokenService } from './infra/token.service';
 import { UserEntity } from './infra/user.entity';
+import { LoginLockoutEntity } from './infra/login-lockout.entity';
+import { LoginLockoutStore } from './infra/login-lockout.store';
+import { LoginSourceEntity } from './infra/login-source.entity';
+import { LoginSources } from './infra/login-sources';
+import { LoginThrottle } from './infra/login-throttle';
+import { LoginThrottleInterceptor } from './api/login-throttle.interceptor';
+import { RequestPrincipal } from './api/request-principal';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([UserEntity]), JwtModule.register({}), SessionsModule],
+  imports: [
+    TypeOrmModule.forFeature([UserEntity, LoginLockoutEntity, LoginSourceEntity]),
+    JwtModule.register({}),
+    SessionsModule,
+  ],
   controllers: [AuthController],
   providers: [
     AuthService,
@@ -23,7 +34,12 @@ import { UserEntity } from './infra/user.entity';
     OptionalJwtAuthGuard,
     RolesGuard,
     AdminSeeder,
+    LoginLockoutStore,
+    LoginSources,
+    LoginThrottle,
+    LoginThrottleInterceptor,
+    RequestPrincipal,
   ],
-  exports: [AuthService, AccessTokenVerifier, JwtAuthGuard, OptionalJwtAuthGuard, RolesGuard, AdminSeeder],
+  exports: [AuthService, AccessTokenVerifier, JwtAuthGuard, OptionalJwtAuthGuard, RolesGuard, AdminSeeder, RequestPrincipal],
 })
 export class AuthModule {}

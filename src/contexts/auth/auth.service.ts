@@ -1,12 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { QueryFailedError, type Repository } from 'typeorm';
+import { Cron, CronExpression } from '@nestjs/schedule';
+import { type EntityManager, QueryFailedError, type Repository } from 'typeorm';
+import { Clock } from '../../platform/clock';
 import { platformConfig, type PlatformConfig } from '../../platform/config';
 import { EventBus } from '../../platform/events';
+import { JobRunner } from '../../platform/jobs';
 import { type ClientInfo, SessionsService } from '../sessions';
 import { AuthError } from './domain/auth.errors';
 import { isValidEmail, normalizeEmail } from './domain/email';
 import { checkPassword } from './domain/password-policy';
+import { suspiciousReasons } from './domain/suspicious-login';
+import { LoginLockoutStore } from './infra/login-lockout.store';
+import { LoginSources } from './infra/login-sources';
 import { PasswordHasher } from './infra/password-hasher';
 import { type IssuedAccessToken, TokenService } from './infra/token.service';
 import { type Role, UserEntity } from './infra/user.entity';
@@ -40,6 +46,7 @@ export function toUserView(user: UserEntity): UserView {
 }
 
 const UNIQUE_VIOLATION = '23505';
+const HOUR_MS = 3_600_000;
 
 @Injectable()
 export class AuthService {
@@ -49,6 +56,10 @@ export class AuthService {
     private readonly tokens: TokenService,
     private readonly sessions: SessionsService,
     private readonly events: EventBus,
+    private readonly lockouts: LoginLockoutStore,
+    private readonly loginSources: LoginSources,
+    private readonly clock: Clock,
+    private readonly jobs: JobRunner,
     @Inject(platformConfig.KEY) private readonly config: PlatformConfig,
   ) {}
 
@@ -91,27 +102,38 @@ export class AuthService {
 
   /**
    * Password login. Unknown emails, wrong passwords and inactive accounts all answer the
-   * same 401 after the same argon2 work, so nothing tells whether an email is registered.
+   * same 401 after the same argon2 work, and the lockout is kept per email (registered or
+   * not), so nothing tells whether an email is registered.
    */
   async login(input: { email: string; password: string }, client: ClientInfo): Promise<TokenPair> {
     const email = normalizeEmail(input.email);
+    const now = this.clock.now();
+    const gate = await this.lockouts.check(email, now);
+    if (gate.unlocked) await this.unlocked(gate.userId, 'cooldown', null, true, client);
+    if (!gate.allowed) {
+      await this.events.publish('auth.login_blocked', {
+        email,
+        user_id: gate.userId,
+        ip: client.ip,
+        user_agent: client.userAgent,
+        retry_after: gate.retryAfterSeconds,
+      });
+      throw AuthError.tooManyAttempts(gate.retryAfterSeconds);
+    }
+
     const user = await this.users.findOneBy({ email });
     if (!user) {
       await this.hasher.verifyDummy(input.password);
-      await this.failed(email, null, 'unknown_email', client);
-      throw AuthError.invalidCredentials();
+      return this.failed(email, null, 'unknown_email', client, now);
     }
-    const ok = await this.hasher.verify(user.passwordHash, input.password);
-    if (!ok) {
-      await this.failed(email, user.id, 'wrong_password', client);
-      throw AuthError.invalidCredentials();
-    }
-    if (!user.isActive) {
-      await this.failed(email, user.id, 'inactive', client);
-      throw AuthError.invalidCredentials();
-    }
+    if (!(await this.hasher.verify(user.passwordHash, input.password)))
+      return this.failed(email, user.id, 'wrong_password', client, now);
+    if (!user.isActive) return this.failed(email, user.id, 'inactive', client, now);
+
+    const success = await this.lockouts.recordSuccess(email, now);
+    if (success.refused) throw AuthError.tooManyAttempts(success.retryAfterSeconds);
     const rehashed = this.hasher.needsRehash(user.passwordHash);
-    const update: Partial<UserEntity> = { lastLoginAt: new Date() };
+    const update: Partial<UserEntity> = { lastLoginAt: now };
     if (rehashed) update.passwordHash = await this.hasher.hash(input.password);
     await this.users.update({ id: user.id }, update);
     const session = await this.sessions.start(user.id, client);
@@ -122,8 +144,32 @@ export class AuthService {
       user_agent: client.userAgent,
       rehashed,
     });
+    const reasons = suspiciousReasons({
+      firstLogin: user.lastLoginAt === null,
+      newSources: await this.loginSources.remember(user.id, client, now),
+      failuresBefore: success.previousFailures,
+      repeatedFailuresThreshold: this.config.auth.login.repeatedFailures,
+    });
+    if (reasons.length > 0) {
+      await this.events.publish('auth.suspicious_login', {
+        user_id: user.id,
+        session_id: session.sessionId,
+        ip: client.ip,
+        user_agent: client.userAgent,
+        reasons,
+        failures_before: success.previousFailures,
+      });
+    }
     const access = await this.tokens.issue({ sub: user.id, sid: session.sessionId, role: user.role });
     return { ...access, refresh_token: session.refreshToken };
+  }
+
+  /** Admin unlock: the account may log in at once; its failure streak and lockout level are forgotten. */
+  async unlock(userId: string, byUserId: string, client: ClientInfo): Promise<void> {
+    const user = await this.users.findOneBy({ id: userId });
+    if (!user) throw AuthError.userNotFound();
+    const wasLocked = await this.lockouts.clear(user.email, this.clock.now());
+    await this.unlocked(user.id, 'admin', byUserId, wasLocked, client);
   }
 
   async refresh(refreshToken: string, client: ClientInfo): Promise<TokenPair> {
@@ -161,18 +207,63 @@ export class AuthService {
     await this.events.publish('auth.password_changed', { user_id: userId, sessions_revoked: revoked, ip: client.ip });
   }
 
+  /** Records a failed login (lockout streak, events) and answers the one 401 every failure gets. */
   private async failed(
     email: string,
     userId: string | null,
     reason: 'unknown_email' | 'wrong_password' | 'inactive',
     client: ClientInfo,
+    now: Date,
+  ): Promise<never> {
+    const outcome = await this.lockouts.recordFailure(email, userId, now);
+    const who = { email, user_id: userId, ip: client.ip, user_agent: client.userAgent };
+    await this.events.publish('auth.login_failed', { ...who, reason });
+    if (outcome.state.failedCount === this.config.auth.login.repeatedFailures) {
+      await this.events.publish('auth.repeated_login_failures', { ...who, failures: outcome.state.failedCount });
+    }
+    if (outcome.locked) {
+      await this.events.publish('auth.account_locked', {
+        ...who,
+        locked_until: outcome.locked.until.toISOString(),
+        lockout_level: outcome.locked.level,
+        cooldown_seconds: outcome.locked.cooldownSeconds,
+      });
+    }
+    throw AuthError.invalidCredentials();
+  }
+
+  private async unlocked(
+    userId: string | null,
+    reason: 'cooldown' | 'admin',
+    byUserId: string | null,
+    wasLocked: boolean,
+    client: ClientInfo,
   ): Promise<void> {
-    await this.events.publish('auth.login_failed', {
-      email,
+    await this.events.publish('auth.account_unlocked', {
       user_id: userId,
       reason,
+      by_user_id: byUserId,
+      was_locked: wasLocked,
       ip: client.ip,
-      user_agent: client.userAgent,
     });
+  }
+
+  /** Hourly, once across instances: forgets finished failure streaks and expired throttle counters. */
+  @Cron(CronExpression.EVERY_HOUR, { name: 'cleanup_login_defence' })
+  async cleanupScheduled(): Promise<void> {
+    await this.jobs.runOnce('cleanup_login_defence', HOUR_MS, async (m) => {
+      await this.deleteStaleLoginState(m, this.clock.now());
+    });
+  }
+
+  async deleteStaleLoginState(m: EntityManager, now: Date): Promise<{ lockouts: number; counters: number }> {
+    const lockouts = await this.lockouts.deleteStale(m, now);
+    const counters = await m
+      .createQueryBuilder()
+      .delete()
+      .from('login_throttle')
+      .where('expire < :now', { now: now.getTime() })
+      .execute();
+    return { lockouts, counters: counters.affected ?? 0 };
   }
 }

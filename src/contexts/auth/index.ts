@@ -4,5 +4,6 @@ export { AuthService, type UserView } from './auth.service';
 export { JwtAuthGuard, OptionalJwtAuthGuard, Roles, RolesGuard } from './api/guards';
 export { CurrentUser, type AuthenticatedUser } from './api/authenticated-user';
 export { AdminSeeder } from './infra/admin-seeder';
+export { RequestPrincipal } from './api/request-principal';
 export type { Role } from './infra/user.entity';
 export { keyId } from './infra/token.service';

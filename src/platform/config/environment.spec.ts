@@ -193,6 +193,10 @@ describe('parseEnvironment', () => {
       ['REDIS_URL', 'http://localhost:6379', /must use redis: or rediss:/],
       ['DB_POOL_SIZE', '0', /between 1 and 200/],
       ['MAX_REQUEST_SIZE_BYTES', '10', /between 1024/],
+      ['RATE_LIMIT_IP', '300', /rate like 5\/1m/],
+      ['RATE_LIMIT_TOKEN', '0/1m', /rate like/],
+      ['LOGIN_FAILURES_PER_IDENTITY', '5/2d', /rate like/],
+      ['LOCKOUT_THRESHOLD', '0', /between 1 and 1000/],
     ])('reports %s=%p', (variable, value, message) => {
       const problems = problemsOf({ [variable]: value });
       expect(problems).toEqual([{ variable, message: expect.stringMatching(message) }]);
@@ -213,6 +217,42 @@ describe('parseEnvironment', () => {
         /Invalid configuration \(2 problems\):\n {2}- PORT: .*\n {2}- TRUST_PROXY: /,
       );
     });
+  });
+});
+
+describe('login defence and rate limits', () => {
+  it('default to 5 failures/min per (IP, email), 100/15 min per IP, lockout after 10 for 15 min up to 24 h', () => {
+    const env = parseEnvironment({}, generate);
+    expect(env.auth.login).toEqual({
+      perIdentity: { limit: 5, windowSeconds: 60 },
+      perIp: { limit: 100, windowSeconds: 900 },
+      lockoutThreshold: 10,
+      lockoutCooldown: 900,
+      lockoutMaxCooldown: 86_400,
+      lockoutResetAfter: 86_400,
+      repeatedFailures: 3,
+    });
+    expect(env.rateLimit).toMatchObject({
+      enabled: true,
+      ip: { limit: 300, windowSeconds: 60 },
+      register: { limit: 10, windowSeconds: 3600 },
+    });
+  });
+
+  it('read rates as N/duration in seconds, minutes, hours or days', () => {
+    const env = parseEnvironment(
+      { RATE_LIMIT_IP: '50/30s', RATE_LIMIT_USER: '1000 / 1h', LOGIN_FAILURES_PER_IP: '20/1d', RATE_LIMIT_TOKEN: '7/90' },
+      generate,
+    );
+    expect(env.rateLimit.ip).toEqual({ limit: 50, windowSeconds: 30 });
+    expect(env.rateLimit.user).toEqual({ limit: 1000, windowSeconds: 3600 });
+    expect(env.rateLimit.token).toEqual({ limit: 7, windowSeconds: 90 });
+    expect(env.auth.login.perIp).toEqual({ limit: 20, windowSeconds: 86_400 });
+  });
+
+  it('never lets the maximum cooldown fall below the first one', () => {
+    const env = parseEnvironment({ LOCKOUT_COOLDOWN: '2h', LOCKOUT_MAX_COOLDOWN: '30m' }, generate);
+    expect(env.auth.login.lockoutMaxCooldown).toBe(7200);
   });
 });
 

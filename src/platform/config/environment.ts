@@ -21,11 +21,49 @@ export interface Environment {
   embeddedPgDir: string;
   embeddedPgPort: number;
   redisUrl?: string;
+  /** Prepended to every Redis key, so several deployments (or test runs) can share one Redis. */
+  redisKeyPrefix: string;
   maxRequestSizeBytes: number;
   shutdownGraceMs: number;
   jwtSecret: string;
   jwtSecretGenerated: boolean;
   auth: AuthSettings;
+  rateLimit: RateLimitSettings;
+}
+
+/** `limit` events per `windowSeconds`, written `5/1m` in the environment. */
+export interface Rate {
+  limit: number;
+  windowSeconds: number;
+}
+
+/** Request-rate tiers (`@nestjs/throttler`); counters in Redis when `REDIS_URL` is set. */
+export interface RateLimitSettings {
+  enabled: boolean;
+  /** Every request, per client IP. */
+  ip: Rate;
+  /** Every authenticated request, per user. */
+  user: Rate;
+  register: Rate;
+  token: Rate;
+  refresh: Rate;
+}
+
+/** Brute-force defence of the login (the auth context). */
+export interface LoginDefenceSettings {
+  /** Failed logins per (client IP, email) before 429. */
+  perIdentity: Rate;
+  /** Failed logins per client IP across all emails (credential stuffing) before 429. */
+  perIp: Rate;
+  /** Consecutive failures that lock an account. */
+  lockoutThreshold: number;
+  /** First lockout's cooldown in seconds; each further lockout doubles it. */
+  lockoutCooldown: number;
+  lockoutMaxCooldown: number;
+  /** A quiet period (no failure) after which the failure streak and lockout level start over. */
+  lockoutResetAfter: number;
+  /** Consecutive failures that make `auth.repeated_login_failures` (and flag the next success). */
+  repeatedFailures: number;
 }
 
 export const SUSPICIOUS_REFRESH_POLICIES = ['allow_and_flag', 'deny'] as const;
@@ -49,6 +87,7 @@ export interface AuthSettings {
   passwordMinScore: number;
   adminEmail?: string;
   adminPassword?: string;
+  login: LoginDefenceSettings;
 }
 
 export interface EnvProblem {
@@ -72,6 +111,9 @@ const KNOWN_WEAK_SECRETS = ['changeme', 'secret', 'password', 'development', 'te
 const MIN_JWT_SECRET_BYTES = 64;
 
 type RawEnv = Record<string, string | undefined>;
+
+const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86400 } as const;
+type DurationUnit = keyof typeof UNIT_SECONDS;
 
 class Reader {
   readonly problems: EnvProblem[] = [];
@@ -123,12 +165,29 @@ class Reader {
       this.problems.push({ variable: name, message: `must be a duration like 900, 15m, 12h or 30d, got "${value}"` });
       return fallback;
     }
-    const seconds = Number(match[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[(match[2] ?? 's') as 's' | 'm' | 'h' | 'd'];
+    const seconds = Number(match[1]) * UNIT_SECONDS[(match[2] ?? 's') as DurationUnit];
     if (seconds < min || seconds > max) {
       this.problems.push({ variable: name, message: `must be between ${min}s and ${max}s, got ${seconds}s` });
       return fallback;
     }
     return seconds;
+  }
+
+  /** A rate `N/duration`, e.g. `5/1m`, `100/15m`, `10/1h`. */
+  rate(name: string, fallback: Rate, maxLimit = 1_000_000): Rate {
+    const value = this.string(name);
+    if (value === undefined) return fallback;
+    const match = /^(\d{1,7})\s*\/\s*(\d{1,9})\s*(s|m|h|d)?$/.exec(value);
+    const limit = match ? Number(match[1]) : 0;
+    const windowSeconds = match ? Number(match[2]) * UNIT_SECONDS[(match[3] ?? 's') as DurationUnit] : 0;
+    if (!match || limit < 1 || limit > maxLimit || windowSeconds < 1 || windowSeconds > 86400) {
+      this.problems.push({
+        variable: name,
+        message: `must be a rate like 5/1m or 100/15m (1..${maxLimit} per 1s..1d), got "${value}"`,
+      });
+      return fallback;
+    }
+    return { limit, windowSeconds };
   }
 
   date(name: string): Date | undefined {
@@ -206,11 +265,13 @@ export function parseEnvironment(raw: RawEnv, generateSecret: () => string): Env
     embeddedPgDir: r.string('EMBEDDED_PG_DIR') ?? 'db_files/postgres',
     embeddedPgPort: r.int('EMBEDDED_PG_PORT', 0, 0, 65535),
     redisUrl: r.url('REDIS_URL', ['redis:', 'rediss:']),
+    redisKeyPrefix: r.string('REDIS_KEY_PREFIX') ?? 'bastion:',
     maxRequestSizeBytes: r.int('MAX_REQUEST_SIZE_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),
     shutdownGraceMs: r.int('SHUTDOWN_GRACE_MS', production ? 5000 : 0, 0, 120_000),
     jwtSecret,
     jwtSecretGenerated,
     auth,
+    rateLimit: parseRateLimit(r),
   };
 
   if (r.problems.length > 0) throw new InvalidEnvironmentError(r.problems);
@@ -253,6 +314,31 @@ function parseAuth(r: Reader, production: boolean): AuthSettings {
     passwordMinScore: r.int('PASSWORD_MIN_SCORE', 3, 0, 4),
     adminEmail,
     adminPassword,
+    login: parseLoginDefence(r),
+  };
+}
+
+function parseLoginDefence(r: Reader): LoginDefenceSettings {
+  const lockoutCooldown = r.duration('LOCKOUT_COOLDOWN', 15 * 60, 1, DAY);
+  return {
+    perIdentity: r.rate('LOGIN_FAILURES_PER_IDENTITY', { limit: 5, windowSeconds: 60 }),
+    perIp: r.rate('LOGIN_FAILURES_PER_IP', { limit: 100, windowSeconds: 15 * 60 }),
+    lockoutThreshold: r.int('LOCKOUT_THRESHOLD', 10, 1, 1000),
+    lockoutCooldown,
+    lockoutMaxCooldown: Math.max(lockoutCooldown, r.duration('LOCKOUT_MAX_COOLDOWN', DAY, 1, 30 * DAY)),
+    lockoutResetAfter: r.duration('LOCKOUT_RESET_AFTER', DAY, 60, 90 * DAY),
+    repeatedFailures: r.int('REPEATED_LOGIN_FAILURES', 3, 1, 1000),
+  };
+}
+
+function parseRateLimit(r: Reader): RateLimitSettings {
+  return {
+    enabled: r.bool('RATE_LIMIT_ENABLED', true),
+    ip: r.rate('RATE_LIMIT_IP', { limit: 300, windowSeconds: 60 }),
+    user: r.rate('RATE_LIMIT_USER', { limit: 600, windowSeconds: 60 }),
+    register: r.rate('RATE_LIMIT_REGISTER', { limit: 10, windowSeconds: HOUR }),
+    token: r.rate('RATE_LIMIT_TOKEN', { limit: 30, windowSeconds: 60 }),
+    refresh: r.rate('RATE_LIMIT_REFRESH', { limit: 60, windowSeconds: 60 }),
   };
 }
 

@@ -21,6 +21,51 @@ export interface DomainEventMap {
     ip: string | null;
     user_agent: string | null;
   };
+  'auth.login_throttled': {
+    email: string;
+    ip: string | null;
+    user_agent: string | null;
+    scope: 'ip_email' | 'ip';
+    retry_after: number;
+  };
+  'auth.login_blocked': {
+    email: string;
+    user_id: string | null;
+    ip: string | null;
+    user_agent: string | null;
+    retry_after: number;
+  };
+  'auth.account_locked': {
+    email: string;
+    user_id: string | null;
+    ip: string | null;
+    user_agent: string | null;
+    locked_until: string;
+    lockout_level: number;
+    cooldown_seconds: number;
+  };
+  'auth.account_unlocked': {
+    user_id: string | null;
+    reason: 'cooldown' | 'admin';
+    by_user_id: string | null;
+    was_locked: boolean;
+    ip: string | null;
+  };
+  'auth.repeated_login_failures': {
+    email: string;
+    user_id: string | null;
+    ip: string | null;
+    user_agent: string | null;
+    failures: number;
+  };
+  'auth.suspicious_login': {
+    user_id: string;
+    session_id: string;
+    ip: string | null;
+    user_agent: string | null;
+    reasons: ('new_ip' | 'new_user_agent' | 'after_failures')[];
+    failures_before: number;
+  };
   'auth.password_changed': { user_id: string; sessions_revoked: number; ip: string | null };
   'auth.admin_seeded': { user_id: string; email: string; generated_password: boolean };
 

@@ -9,8 +9,11 @@ import { platformConfig, type PlatformConfig } from '../config';
 @Injectable()
 export class RedisConnection implements OnApplicationShutdown {
   readonly client: Redis | undefined;
+  /** `REDIS_KEY_PREFIX`: every key Bastion writes starts with it. */
+  readonly keyPrefix: string;
 
   constructor(@Inject(platformConfig.KEY) config: PlatformConfig) {
+    this.keyPrefix = config.redisKeyPrefix;
     this.client = config.redisUrl
       ? new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: true, connectTimeout: 2000 })
       : undefined;

@@ -1,9 +1,22 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Req, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Query,
+  Req,
+  UseGuards,
+  UseInterceptors,
+} from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { ApiPageResponse, type Page, PaginationQueryDto } from '../../../platform/http/pagination';
 import { ProblemResponses } from '../../../platform/openapi/problem-responses';
-import { type ClientInfo, SessionsService, type SessionView } from '../../sessions';
+import { RateLimitTier } from '../../../platform/rate-limit';
+import { SessionsService, type SessionView } from '../../sessions';
 import { AuthService, type TokenPair, type UserView } from '../auth.service';
 import { AuthError } from '../domain/auth.errors';
 import {
@@ -18,12 +31,9 @@ import {
   UserDto,
 } from './auth.dto';
 import { type AuthenticatedUser, CurrentUser } from './authenticated-user';
-import { JwtAuthGuard, OptionalJwtAuthGuard } from './guards';
-
-export function clientInfo(request: FastifyRequest): ClientInfo {
-  const ua = request.headers['user-agent'];
-  return { ip: request.ip ?? null, userAgent: typeof ua === 'string' ? ua.slice(0, 512) : null };
-}
+import { clientInfo } from './client-info';
+import { JwtAuthGuard, OptionalJwtAuthGuard, Roles, RolesGuard } from './guards';
+import { LoginThrottleInterceptor } from './login-throttle.interceptor';
 
 @ApiTags('auth')
 @Controller('auth')
@@ -34,9 +44,10 @@ export class AuthController {
   ) {}
 
   @Post('register')
+  @RateLimitTier('register')
   @ApiOperation({ operationId: 'authRegister', summary: 'Create an account' })
   @ApiCreatedResponse({ type: UserDto })
-  @ProblemResponses(409)
+  @ProblemResponses(409, 429)
   register(@Body() body: RegisterDto, @Req() request: FastifyRequest): Promise<UserView> {
     return this.auth.register(
       { email: body.email, password: body.password, displayName: body.display_name },
@@ -46,6 +57,8 @@ export class AuthController {
 
   @Post('token')
   @HttpCode(200)
+  @RateLimitTier('token')
+  @UseInterceptors(LoginThrottleInterceptor)
   @ApiOperation({ operationId: 'authToken', summary: 'Log in with email and password' })
   @ApiOkResponse({ type: TokenResponseDto })
   @ProblemResponses(401, 429)
@@ -55,9 +68,10 @@ export class AuthController {
 
   @Post('refresh')
   @HttpCode(200)
+  @RateLimitTier('refresh')
   @ApiOperation({ operationId: 'authRefresh', summary: 'Rotate the refresh token and get a new access token' })
   @ApiOkResponse({ type: TokenResponseDto })
-  @ProblemResponses(401)
+  @ProblemResponses(401, 429)
   refresh(@Body() body: RefreshRequestDto, @Req() request: FastifyRequest): Promise<TokenPair> {
     return this.auth.refresh(body.refresh_token, clientInfo(request));
   }
@@ -140,5 +154,24 @@ export class AuthController {
     @Param('id', new ParseUUIDPipe({ version: '4' })) id: string,
   ): Promise<void> {
     await this.sessions.revoke(id, user.id);
+  }
+
+  @Post('users/:id/unlock')
+  @HttpCode(204)
+  @UseGuards(JwtAuthGuard, RolesGuard)
+  @Roles('admin')
+  @ApiBearerAuth('bearer')
+  @ApiOperation({
+    operationId: 'authUnlockUser',
+    summary: 'Lift a login lockout now (admin); the failure streak and lockout level start over',
+  })
+  @ApiNoContentResponse({ description: 'The account may log in again' })
+  @ProblemResponses(401, 403, 404)
+  async unlock(
+    @CurrentUser() admin: AuthenticatedUser,
+    @Param('id', new ParseUUIDPipe({ version: '4' })) id: string,
+    @Req() request: FastifyRequest,
+  ): Promise<void> {
+    await this.auth.unlock(id, admin.id, clientInfo(request));
   }
 }

@@ -9,7 +9,7 @@ import type { AuthenticatedUser } from './authenticated-user';
 
 type AuthRequest = FastifyRequest & { user?: AuthenticatedUser };
 
-function bearerToken(request: FastifyRequest): string | undefined {
+export function bearerToken(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
   if (!header) return undefined;
   const match = /^Bearer\s+([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/.exec(header);

@@ -1,4 +1,5 @@
 import { DomainError, type FieldError } from '../../../platform/http/problem';
+import { tooManyRequests } from '../../../platform/rate-limit/headers';
 
 export class AuthError extends DomainError {
   static invalidCredentials(): AuthError {
@@ -23,6 +24,18 @@ export class AuthError extends DomainError {
     return new AuthError('unauthenticated', 401, 'A valid access token is required.', {
       headers: { 'www-authenticate': 'Bearer realm="bastion"' },
     });
+  }
+
+  /**
+   * The one 429 of the login, whether the throttle or the account lockout refused it, and
+   * whether or not the email is registered.
+   */
+  static tooManyAttempts(retryAfterSeconds: number): DomainError {
+    return tooManyRequests('too_many_attempts', 'Too many failed sign-in attempts. Try again later.', retryAfterSeconds);
+  }
+
+  static userNotFound(): AuthError {
+    return new AuthError('user_not_found', 404, 'No such user.');
   }
 
   static forbidden(): AuthError {

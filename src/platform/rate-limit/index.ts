@@ -1,0 +1,3 @@
+export { noteRateLimit, tooManyRequests, type RateLimitObservation } from './headers';
+export { RateLimitModule } from './rate-limit.module';
+export { RATE_LIMIT_TIERS, RateLimitTier, type RequestPrincipalResolver } from './rate-limit.guard';

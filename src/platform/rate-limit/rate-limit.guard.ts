@@ -1,0 +1,115 @@
+import { type ExecutionContext, Inject, Injectable, SetMetadata } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import {
+  InjectThrottlerOptions,
+  InjectThrottlerStorage,
+  normalizeIp,
+  ThrottlerGuard,
+  type ThrottlerModuleOptions,
+  type ThrottlerOptions,
+  type ThrottlerStorage,
+} from '@nestjs/throttler';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Rate, RateLimitSettings } from '../config';
+import { platformConfig, type PlatformConfig } from '../config';
+import { noteRateLimit, tooManyRequests } from './headers';
+
+/** Routes with a tier of their own (on top of the per-IP and per-user tiers). */
+export const RATE_LIMIT_TIERS = ['register', 'token', 'refresh'] as const;
+export type RateLimitTier = (typeof RATE_LIMIT_TIERS)[number];
+
+const TIER_KEY = 'bastion:rate-limit-tier';
+
+/** Puts a route under one of the tighter tiers, limited per client IP. */
+export const RateLimitTier = (tier: RateLimitTier): MethodDecorator => SetMetadata(TIER_KEY, tier);
+
+/**
+ * Resolves the authenticated user of a request for the per-user tier, before the route's
+ * own guards run (global guards run first). Provided by the auth context.
+ */
+export interface RequestPrincipalResolver {
+  userIdOf(request: FastifyRequest): Promise<string | undefined>;
+}
+
+const isProbe = (context: ExecutionContext): boolean => {
+  const url = context.switchToHttp().getRequest<FastifyRequest>().url;
+  return url.startsWith('/health/') || url === '/metrics';
+};
+
+const toThrottler = (name: string, rate: Rate, extra: Partial<ThrottlerOptions> = {}): ThrottlerOptions => ({
+  name,
+  limit: rate.limit,
+  ttl: rate.windowSeconds * 1000,
+  // Keys are per tier and tracker, not per route: the IP and user budgets span the whole API.
+  generateKey: (_context, tracker) => `${name}:${tracker}`,
+  ...extra,
+});
+
+/** The tiers of `@nestjs/throttler`, from configuration. */
+export function throttlerOptions(settings: RateLimitSettings, principal: RequestPrincipalResolver): ThrottlerModuleOptions {
+  const ip = (request: Record<string, unknown>): string => normalizeIp(String((request as unknown as FastifyRequest).ip));
+  return {
+    throttlers: [
+      toThrottler('ip', settings.ip, { getTracker: ip, skipIf: isProbe }),
+      toThrottler('user', settings.user, {
+        // '' (anonymous) skips this tier; see RateLimitGuard.handleRequest.
+        getTracker: async (request) => (await principal.userIdOf(request as unknown as FastifyRequest)) ?? '',
+        skipIf: (context) => isProbe(context) || !context.switchToHttp().getRequest<FastifyRequest>().headers.authorization,
+      }),
+      ...RATE_LIMIT_TIERS.map((tier) =>
+        toThrottler(tier, settings[tier], {
+          getTracker: ip,
+          skipIf: (context) => Reflect.getMetadata(TIER_KEY, context.getHandler()) !== tier,
+        }),
+      ),
+    ],
+  };
+}
+
+/**
+ * `ThrottlerGuard` with Bastion's wire format: standard and IETF rate-limit headers on every
+ * limited response (epoch-second reset), and a problem+json 429 with `retry_after`.
+ */
+@Injectable()
+export class RateLimitGuard extends ThrottlerGuard {
+  constructor(
+    @InjectThrottlerOptions() options: ThrottlerModuleOptions,
+    @InjectThrottlerStorage() storage: ThrottlerStorage,
+    reflector: Reflector,
+    @Inject(platformConfig.KEY) private readonly config: PlatformConfig,
+  ) {
+    super(options, storage, reflector);
+  }
+
+  protected override shouldSkip(context: ExecutionContext): Promise<boolean> {
+    return Promise.resolve(!this.config.rateLimit.enabled || context.getType() !== 'http');
+  }
+
+  protected override async handleRequest({
+    context,
+    limit,
+    ttl,
+    throttler,
+    blockDuration,
+    getTracker,
+    generateKey,
+  }: Parameters<ThrottlerGuard['handleRequest']>[0]): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const reply = context.switchToHttp().getResponse<FastifyReply>();
+    const tracker = await getTracker(request, context);
+    if (tracker === '') return true;
+    const name = throttler.name ?? 'default';
+    const record = await this.storageService.increment(generateKey(context, tracker, name), ttl, limit, blockDuration, name);
+    noteRateLimit(request, reply, {
+      policy: name,
+      limit,
+      remaining: Math.max(0, limit - record.totalHits),
+      resetAt: Date.now() + (record.isBlocked ? record.timeToBlockExpire : record.timeToExpire) * 1000,
+      windowSeconds: Math.ceil(ttl / 1000),
+    });
+    if (record.isBlocked) {
+      throw tooManyRequests('rate_limited', 'Too many requests. Slow down and retry later.', record.timeToBlockExpire);
+    }
+    return true;
+  }
+}

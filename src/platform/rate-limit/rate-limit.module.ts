@@ -1,0 +1,37 @@
+import { type DynamicModule, Module, type ModuleMetadata, type Type } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { platformConfig, type PlatformConfig } from '../config';
+import { FlexibleThrottlerStorage } from './flexible-throttler.storage';
+import { RateLimitGuard, type RequestPrincipalResolver, throttlerOptions } from './rate-limit.guard';
+
+@Module({ providers: [FlexibleThrottlerStorage], exports: [FlexibleThrottlerStorage] })
+class RateLimitStorageModule {}
+
+/**
+ * Tiered request-rate limits for every route (a global guard): per client IP, per
+ * authenticated user, and tighter per-IP tiers on routes marked `@RateLimitTier(...)`.
+ * `principal` names the provider (from `imports`) that identifies the user of a request.
+ */
+@Module({})
+export class RateLimitModule {
+  static forRoot(options: {
+    imports: NonNullable<ModuleMetadata['imports']>;
+    principal: Type<RequestPrincipalResolver>;
+  }): DynamicModule {
+    return {
+      module: RateLimitModule,
+      imports: [
+        ThrottlerModule.forRootAsync({
+          imports: [...options.imports, RateLimitStorageModule],
+          inject: [platformConfig.KEY, options.principal, FlexibleThrottlerStorage],
+          useFactory: (config: PlatformConfig, principal: RequestPrincipalResolver, storage: FlexibleThrottlerStorage) => ({
+            ...throttlerOptions(config.rateLimit, principal),
+            storage,
+          }),
+        }),
+      ],
+      providers: [{ provide: APP_GUARD, useClass: RateLimitGuard }],
+    };
+  }
+}
