@@ -13,9 +13,11 @@ import { EtagInterceptor } from './platform/http/etag.interceptor';
 import { ProblemDetailsFilter } from './platform/http/problem-details.filter';
 import { createValidationPipe } from './platform/http/validation';
 import { JobsModule } from './platform/jobs';
+import { ObservabilityModule } from './platform/observability';
 import { loggerParams } from './platform/observability/logging';
 import { RateLimitModule } from './platform/rate-limit';
 import { RedisModule } from './platform/redis/redis.module';
+import { SecurityModule } from './platform/security';
 
 /** The bounded contexts, each reached by others only through its `index.ts`. */
 const CONTEXTS: NonNullable<ModuleMetadata['imports']> = [SessionsModule, AuthModule];
@@ -30,11 +32,13 @@ export class AppModule {
         ConfigModule.forRoot({ isGlobal: true, cache: true, ignoreEnvFile: true, load: [platformConfig] }),
         LoggerModule.forRootAsync({ inject: [platformConfig.KEY], useFactory: (config: PlatformConfig) => loggerParams(config) }),
         ClockModule,
+        ObservabilityModule,
         DatabaseModule,
         RedisModule,
         EventsModule,
         JobsModule,
         HealthModule,
+        SecurityModule,
         ...CONTEXTS,
         RateLimitModule.forRoot({ imports: [AuthModule], principal: RequestPrincipal }),
         ...extra,

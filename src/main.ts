@@ -2,6 +2,8 @@ import 'reflect-metadata';
 import { Logger } from 'nestjs-pino';
 import { createApp } from './platform/app/create-app';
 import { InvalidEnvironmentError, loadDotEnvFile, loadEnvironment } from './platform/config';
+import { Metrics } from './platform/observability';
+import { installCrashHandlers } from './platform/observability/crash-handlers';
 
 async function bootstrap(): Promise<void> {
   loadDotEnvFile();
@@ -20,7 +22,7 @@ async function bootstrap(): Promise<void> {
   const logger = app.get(Logger);
 
   let closing = false;
-  const shutdown = (signal: NodeJS.Signals): void => {
+  const shutdown = (signal: NodeJS.Signals | 'uncaughtException', exitCode = 0): void => {
     if (closing) return;
     closing = true;
     const started = Date.now();
@@ -29,15 +31,22 @@ async function bootstrap(): Promise<void> {
       .close()
       .then(() => {
         logger.log(`Shutdown complete in ${Date.now() - started} ms`, 'Shutdown');
-        process.exit(0);
+        process.exit(exitCode);
       })
       .catch((error: unknown) => {
         logger.error({ err: error }, 'Shutdown failed', 'Shutdown');
         process.exit(1);
       });
   };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  // (Node passes the signal number as a second argument: not an exit code.)
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  const metrics = app.get(Metrics);
+  installCrashHandlers(process, {
+    log: (error, message) => logger.error({ err: error }, message, 'Crash'),
+    count: (kind) => metrics.unhandledErrors.inc({ kind }),
+    shutdown: (exitCode) => shutdown('uncaughtException', exitCode),
+  });
 
   await app.listen({ port: env.port, host: env.host });
   const address = app.getHttpServer().address();

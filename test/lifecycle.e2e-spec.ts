@@ -37,9 +37,19 @@ describe('process lifecycle (e2e, the real entry point in its own process)', () 
 
     expect((await fetch(`${base}/health/ready`)).status).toBe(200);
     const notFound = await fetch(`${base}/api/v1/nope`, {
-      headers: { 'x-request-id': 'trace-me-123', authorization: 'Bearer super-secret-token' },
+      headers: {
+        'x-request-id': 'trace-me-123',
+        authorization: 'Bearer super-secret-token',
+        traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+      },
     });
     expect(notFound.status).toBe(404);
+    const report = await fetch(`${base}/api/v1/security/csp-report`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/csp-report', 'x-request-id': 'csp-report-1' },
+      body: JSON.stringify({ 'csp-report': { 'violated-directive': 'img-src', 'blocked-uri': 'https://x.example/a.png' } }),
+    });
+    expect(report.status).toBe(204);
     await new Promise((r) => setTimeout(r, 200));
     const access = service.logLines().find((l) => l.request_id === 'trace-me-123');
     expect(access).toMatchObject({
@@ -48,8 +58,18 @@ describe('process lifecycle (e2e, the real entry point in its own process)', () 
       status: 404,
       duration_ms: expect.any(Number),
       ip: '127.0.0.1',
+      trace_id: '4bf92f3577b34da6a3ce929d0e0e4736',
+      span_id: expect.stringMatching(/^[0-9a-f]{16}$/),
     });
     expect(service.output()).not.toContain('super-secret-token');
+    // The violation is one structured warning line, tied to its request.
+    expect(service.logLines().find((l) => l.event === 'csp_violation')).toMatchObject({
+      level: 40,
+      request_id: 'csp-report-1',
+      directive: 'img-src',
+      blocked_uri: 'https://x.example/a.png',
+      trace_id: expect.stringMatching(/^[0-9a-f]{32}$/),
+    });
 
     service.child.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 400));

@@ -17,6 +17,7 @@ import { LoginSources } from './infra/login-sources';
 import { LoginThrottle } from './infra/login-throttle';
 import { LoginThrottleInterceptor } from './api/login-throttle.interceptor';
 import { RequestPrincipal } from './api/request-principal';
+import { AuthMetrics } from './infra/auth-metrics';
 
 @Module({
   imports: [
@@ -39,6 +40,7 @@ import { RequestPrincipal } from './api/request-principal';
     LoginThrottle,
     LoginThrottleInterceptor,
     RequestPrincipal,
+    AuthMetrics,
   ],
   exports: [AuthService, AccessTokenVerifier, JwtAuthGuard, OptionalJwtAuthGuard, RolesGuard, AdminSeeder, RequestPrincipal],
 })

@@ -246,6 +246,15 @@ export class SessionsService {
     return active;
   }
 
+  /** Sessions that can still be used (not revoked, within their lifetime and idle timeout), across all users. */
+  async countActive(now = new Date()): Promise<number> {
+    const idleCutoff = new Date(now.getTime() - this.config.auth.sessionIdleTimeout * 1000);
+    return this.sessions
+      .createQueryBuilder('s')
+      .where('s.revoked_at IS NULL AND s.expires_at > :now AND s.last_used_at > :idleCutoff', { now, idleCutoff })
+      .getCount();
+  }
+
   /** The user's usable sessions, newest first. */
   async list(userId: string, currentSessionId: string, page: { page: number; page_size: number }): Promise<Page<SessionView>> {
     const idleCutoff = new Date(Date.now() - this.config.auth.sessionIdleTimeout * 1000);

@@ -5,6 +5,10 @@ import { Logger } from 'nestjs-pino';
 import type { Environment } from '../config/environment';
 import { REQUEST_ID_HEADER, requestIdFor } from '../http/request-id';
 import type { LoggedRequest } from '../observability/logging';
+import { Metrics } from '../observability/metrics';
+import { Tracing } from '../observability/tracing';
+import type { Span } from '@opentelemetry/api';
+import { applySecurity } from '../security';
 import { setupSwagger } from '../openapi/swagger';
 
 export const API_PREFIX = 'api/v1';
@@ -30,6 +34,7 @@ export function applyRoutePrefix(app: INestApplication): void {
     exclude: [
       { path: 'health/live', method: RequestMethod.GET },
       { path: 'health/ready', method: RequestMethod.GET },
+      { path: 'metrics', method: RequestMethod.GET },
     ],
   });
 }
@@ -38,10 +43,26 @@ export function applyRoutePrefix(app: INestApplication): void {
  * Everything the app needs besides its modules, shared by `main.ts` and the e2e harness so
  * tests exercise exactly what production runs.
  */
-export function configureApp(app: NestFastifyApplication): NestFastifyApplication {
+export async function configureApp(app: NestFastifyApplication, env: Environment): Promise<NestFastifyApplication> {
   app.useLogger(app.get(Logger));
   applyRoutePrefix(app);
+  await applySecurity(app, env);
   const fastify = app.getHttpAdapter().getInstance();
+  const metrics = app.get(Metrics);
+  const tracing = app.get(Tracing);
+  const spans = new WeakMap<object, Span | undefined>();
+  if (tracing.enabled) {
+    fastify.addHook('onRequest', (request, _reply, done) => {
+      spans.set(request.raw, tracing.startRequest(request.raw, request.method, request.routeOptions.url));
+      done();
+    });
+  }
+  fastify.addHook('onResponse', (request, reply, done) => {
+    // Route templates only (`/api/v1/projects/:id`); unknown paths share one label.
+    metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+    tracing.endRequest(spans.get(request.raw), reply.statusCode);
+    done();
+  });
   // JSON only: a text/plain body must get 415, not reach a handler as a string.
   fastify.removeContentTypeParser('text/plain');
   fastify.addHook('onRequest', (request, reply, done) => {

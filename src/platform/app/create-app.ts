@@ -22,5 +22,5 @@ export async function createApp(
       bodyParser: false,
     },
   );
-  return configureApp(app);
+  return configureApp(app, env);
 }

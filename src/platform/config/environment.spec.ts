@@ -5,6 +5,7 @@ const GENERATED = 'generated-secret-for-tests';
 const generate = (): string => GENERATED;
 const strongSecret = (): string => randomBytes(64).toString('base64');
 const PROD_DB = 'postgres://bastion:pw@db.internal:5432/bastion';
+const METRICS_TOKEN = 'metrics-scrape-token-for-tests';
 
 /** Runs the parser expecting it to fail and returns the reported problems. */
 function problemsOf(raw: Record<string, string | undefined>): EnvProblem[] {
@@ -112,7 +113,12 @@ describe('parseEnvironment', () => {
     });
 
     it('is refused in production when shorter than 64 bytes', () => {
-      const problems = problemsOf({ APP_ENV: 'production', DATABASE_URL: PROD_DB, JWT_SECRET: strongSecret().slice(0, 63) });
+      const problems = problemsOf({
+        APP_ENV: 'production',
+        DATABASE_URL: PROD_DB,
+        METRICS_TOKEN,
+        JWT_SECRET: strongSecret().slice(0, 63),
+      });
       expect(problems).toHaveLength(1);
       expect(problems[0].variable).toBe('JWT_SECRET');
       expect(problems[0].message).toMatch(/too short/);
@@ -124,13 +130,13 @@ describe('parseEnvironment', () => {
       ['a placeholder in mixed case', 'ChangeMe!'.repeat(9)],
     ])('is refused in production when it is %s', (_label, secret) => {
       expect(isWeakSecret(secret)).toBe(true);
-      const problems = problemsOf({ APP_ENV: 'production', DATABASE_URL: PROD_DB, JWT_SECRET: secret });
+      const problems = problemsOf({ APP_ENV: 'production', DATABASE_URL: PROD_DB, METRICS_TOKEN, JWT_SECRET: secret });
       expect(problems).toEqual([{ variable: 'JWT_SECRET', message: expect.stringMatching(/placeholder or low-entropy/) }]);
     });
 
     it('accepts a strong random 64-byte base64 secret in production', () => {
       const secret = strongSecret();
-      const env = parseEnvironment({ APP_ENV: 'production', DATABASE_URL: PROD_DB, JWT_SECRET: secret }, generate);
+      const env = parseEnvironment({ APP_ENV: 'production', DATABASE_URL: PROD_DB, METRICS_TOKEN, JWT_SECRET: secret }, generate);
       expect(env.jwtSecret).toBe(secret);
       expect(env.jwtSecretGenerated).toBe(false);
     });
@@ -147,21 +153,24 @@ describe('parseEnvironment', () => {
       expect(thrown).toBeInstanceOf(InvalidEnvironmentError);
       const error = thrown as InvalidEnvironmentError;
       expect(error.name).toBe('InvalidEnvironmentError');
-      expect(variables(error.problems)).toEqual(['DATABASE_URL', 'JWT_SECRET']);
-      expect(error.message).toContain('2 problems');
+      expect(variables(error.problems)).toEqual(['DATABASE_URL', 'JWT_SECRET', 'METRICS_TOKEN']);
+      expect(error.message).toContain('3 problems');
       expect(error.message).toContain('DATABASE_URL');
       expect(error.message).toContain('JWT_SECRET');
     });
 
     it('defaults to no migrations on start and a shutdown grace period', () => {
-      const env = parseEnvironment({ APP_ENV: 'production', DATABASE_URL: PROD_DB, JWT_SECRET: strongSecret() }, generate);
+      const env = parseEnvironment(
+        { APP_ENV: 'production', DATABASE_URL: PROD_DB, METRICS_TOKEN, JWT_SECRET: strongSecret() },
+        generate,
+      );
       expect(env.dbMigrateOnStart).toBe(false);
       expect(env.shutdownGraceMs).toBe(5000);
     });
 
     it('still lets an operator opt in to migrations on start', () => {
       const env = parseEnvironment(
-        { APP_ENV: 'production', DATABASE_URL: PROD_DB, JWT_SECRET: strongSecret(), DB_MIGRATE_ON_START: 'true' },
+        { APP_ENV: 'production', DATABASE_URL: PROD_DB, METRICS_TOKEN, JWT_SECRET: strongSecret(), DB_MIGRATE_ON_START: 'true' },
         generate,
       );
       expect(env.dbMigrateOnStart).toBe(true);
@@ -217,6 +226,48 @@ describe('parseEnvironment', () => {
         /Invalid configuration \(2 problems\):\n {2}- PORT: .*\n {2}- TRUST_PROXY: /,
       );
     });
+  });
+});
+
+describe('security and observability settings', () => {
+  it('reads exact CORS origins and allows credentials with them', () => {
+    const env = parseEnvironment(
+      { CORS_ORIGINS: 'https://app.example.com, http://localhost:5173,https://app.example.com' },
+      generate,
+    );
+    expect(env.security).toEqual({
+      corsOrigins: ['https://app.example.com', 'http://localhost:5173'],
+      corsAllowCredentials: true,
+    });
+  });
+
+  it('allows * outside production only, and never with credentials', () => {
+    expect(parseEnvironment({ CORS_ORIGINS: '*' }, generate).security).toEqual({
+      corsOrigins: ['*'],
+      corsAllowCredentials: false,
+    });
+    expect(variables(problemsOf({ CORS_ORIGINS: '*', CORS_ALLOW_CREDENTIALS: 'true' }))).toEqual(['CORS_ALLOW_CREDENTIALS']);
+    const production = { APP_ENV: 'production', DATABASE_URL: PROD_DB, JWT_SECRET: strongSecret(), METRICS_TOKEN };
+    expect(problemsOf({ ...production, CORS_ORIGINS: '*' })).toEqual([
+      { variable: 'CORS_ORIGINS', message: expect.stringMatching(/exact origins in production/) },
+    ]);
+  });
+
+  it.each(['https://app.example.com/', 'https://app.example.com/path', 'app.example.com', 'ftp://files.example.com'])(
+    'refuses the origin %p',
+    (origin) => {
+      expect(variables(problemsOf({ CORS_ORIGINS: origin }))).toEqual(['CORS_ORIGINS']);
+    },
+  );
+
+  it('needs METRICS_TOKEN in production unless METRICS_PORT is set, and a token of 16+ characters', () => {
+    const production = { APP_ENV: 'production', DATABASE_URL: PROD_DB, JWT_SECRET: strongSecret() };
+    expect(variables(problemsOf(production))).toEqual(['METRICS_TOKEN']);
+    expect(parseEnvironment({ ...production, METRICS_PORT: '9464' }, generate).observability).toMatchObject({
+      metricsPort: 9464,
+      metricsHost: '127.0.0.1',
+    });
+    expect(variables(problemsOf({ METRICS_TOKEN: 'short' }))).toEqual(['METRICS_TOKEN']);
   });
 });
 

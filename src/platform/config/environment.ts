@@ -29,6 +29,25 @@ export interface Environment {
   jwtSecretGenerated: boolean;
   auth: AuthSettings;
   rateLimit: RateLimitSettings;
+  security: SecuritySettings;
+  observability: ObservabilitySettings;
+}
+
+/** HTTP surface hardening: CORS allowlist (the header policies follow `appEnv`). */
+export interface SecuritySettings {
+  /** Exact origins allowed to call the API from a browser; `['*']` (any, without credentials) outside production only. */
+  corsOrigins: string[];
+  corsAllowCredentials: boolean;
+}
+
+export interface ObservabilitySettings {
+  /** Bearer token `/metrics` requires; required in production unless metrics are on their own port. */
+  metricsToken?: string;
+  /** Serve `/metrics` only on this port (loopback or a private interface), not on the API port. */
+  metricsPort?: number;
+  metricsHost: string;
+  /** OTLP/HTTP base endpoint (e.g. http://collector:4318); spans go to `<it>/v1/traces`. Export is off when unset. */
+  otlpEndpoint?: string;
 }
 
 /** `limit` events per `windowSeconds`, written `5/1m` in the environment. */
@@ -272,6 +291,8 @@ export function parseEnvironment(raw: RawEnv, generateSecret: () => string): Env
     jwtSecretGenerated,
     auth,
     rateLimit: parseRateLimit(r),
+    security: parseSecurity(r, production),
+    observability: parseObservability(r, production),
   };
 
   if (r.problems.length > 0) throw new InvalidEnvironmentError(r.problems);
@@ -328,6 +349,59 @@ function parseLoginDefence(r: Reader): LoginDefenceSettings {
     lockoutMaxCooldown: Math.max(lockoutCooldown, r.duration('LOCKOUT_MAX_COOLDOWN', DAY, 1, 30 * DAY)),
     lockoutResetAfter: r.duration('LOCKOUT_RESET_AFTER', DAY, 60, 90 * DAY),
     repeatedFailures: r.int('REPEATED_LOGIN_FAILURES', 3, 1, 1000),
+  };
+}
+
+function parseSecurity(r: Reader, production: boolean): SecuritySettings {
+  const raw = r.string('CORS_ORIGINS');
+  const corsOrigins =
+    raw === undefined
+      ? []
+      : [
+          ...new Set(
+            raw
+              .split(',')
+              .map((o) => o.trim())
+              .filter((o) => o.length > 0),
+          ),
+        ];
+  for (const origin of corsOrigins) {
+    if (origin === '*') {
+      if (production) r.require('CORS_ORIGINS', 'must list exact origins in production, not *');
+      continue;
+    }
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || !['http:', 'https:'].includes(parsed.protocol) || parsed.origin !== origin) {
+      r.require(
+        'CORS_ORIGINS',
+        `"${origin}" is not an exact origin like https://app.example.com (scheme, host, optional port; no path)`,
+      );
+    }
+  }
+  const wildcard = corsOrigins.includes('*');
+  const corsAllowCredentials = r.bool('CORS_ALLOW_CREDENTIALS', !wildcard);
+  if (wildcard && corsAllowCredentials)
+    r.require('CORS_ALLOW_CREDENTIALS', 'cannot be true with CORS_ORIGINS=* (browsers refuse it)');
+  return { corsOrigins, corsAllowCredentials };
+}
+
+function parseObservability(r: Reader, production: boolean): ObservabilitySettings {
+  const metricsToken = r.string('METRICS_TOKEN');
+  const port = r.int('METRICS_PORT', 0, 0, 65535);
+  if (production && !metricsToken && port === 0) {
+    r.require('METRICS_TOKEN', 'is required in production unless METRICS_PORT serves /metrics on its own port');
+  }
+  if (metricsToken !== undefined && metricsToken.length < 16) r.require('METRICS_TOKEN', 'must be at least 16 characters');
+  return {
+    metricsToken,
+    metricsPort: port === 0 ? undefined : port,
+    metricsHost: r.string('METRICS_HOST') ?? '127.0.0.1',
+    otlpEndpoint: r.url('OTEL_EXPORTER_OTLP_ENDPOINT', ['http:', 'https:']),
   };
 }
 

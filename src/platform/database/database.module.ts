@@ -4,6 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { platformConfig, type PlatformConfig } from '../config';
 import { DatabaseRuntime } from './database-runtime';
 import { dataSourceOptions } from './data-source-options';
+import { PoolMetrics } from './pool-metrics';
 
 @Global()
 @Module({
@@ -32,6 +33,7 @@ class DatabaseRuntimeModule {}
       }),
     }),
   ],
+  providers: [PoolMetrics],
   exports: [DatabaseRuntimeModule],
 })
 export class DatabaseModule {}

@@ -1,32 +1,35 @@
-import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator, type HealthCheckResult } from '@nestjs/terminus';
-import { platformConfig, type PlatformConfig } from '../config';
 import { DomainError } from '../http/problem';
 import { ProblemResponses } from '../openapi/problem-responses';
 import { RedisConnection } from '../redis/redis.module';
-import { readPackageVersion } from './version';
+import { BuildInfo } from '../observability/build-info';
 import { ReadinessState } from './readiness.state';
 
 @ApiTags('health')
 @Controller('health')
 export class HealthController {
-  private readonly version = readPackageVersion();
-
   constructor(
     private readonly health: HealthCheckService,
     private readonly db: TypeOrmHealthIndicator,
     private readonly indicators: HealthIndicatorService,
     private readonly redis: RedisConnection,
     private readonly readiness: ReadinessState,
-    @Inject(platformConfig.KEY) private readonly config: PlatformConfig,
+    private readonly build: BuildInfo,
   ) {}
 
   @Get('live')
   @ApiOperation({ operationId: 'healthLive', summary: 'Liveness: the process is up (no dependency checks)' })
   @ApiOkResponse({ description: 'The process is alive' })
-  live(): { status: 'ok'; version: string; git_sha: string; uptime_seconds: number } {
-    return { status: 'ok', version: this.version, git_sha: this.config.gitSha, uptime_seconds: Math.round(process.uptime()) };
+  live(): { status: 'ok'; version: string; git_sha: string; built_at: string | null; uptime_seconds: number } {
+    return {
+      status: 'ok',
+      version: this.build.version,
+      git_sha: this.build.gitSha,
+      built_at: this.build.builtAt,
+      uptime_seconds: Math.round(process.uptime()),
+    };
   }
 
   @Get('ready')

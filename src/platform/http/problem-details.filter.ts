@@ -1,5 +1,6 @@
-import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger, Optional } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Metrics } from '../observability/metrics';
 import { DomainError, type FieldError, problem, PROBLEM_CONTENT_TYPE, type ProblemDetails } from './problem';
 
 /** Fastify's own request errors (parsing, limits) and the problem each becomes. */
@@ -40,6 +41,8 @@ interface Mapped {
 export class ProblemDetailsFilter implements ExceptionFilter {
   private readonly logger = new Logger('HTTP');
 
+  constructor(@Optional() private readonly metrics?: Metrics) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
     const request = ctx.getRequest<FastifyRequest>();
@@ -47,6 +50,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const { body, headers } = this.map(exception, String(request.id), request.url);
     if (body.status >= 500 && !(exception instanceof DomainError)) {
       this.logger.error({ err: exception, request_id: body.request_id }, `Unhandled error on ${request.method} ${request.url}`);
+      this.metrics?.unhandledErrors.inc({ kind: 'request' });
     }
     if (reply.sent) return;
     void reply

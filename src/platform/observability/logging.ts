@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Params } from 'nestjs-pino';
 import type { Environment } from '../config/environment';
+import { traceContextOf } from './trace-context';
 
 /** What Bastion keeps on the raw request for its access log line. */
 export interface LoggedRequest extends IncomingMessage {
@@ -55,7 +56,12 @@ export function loggerParams(env: Pick<Environment, 'appEnv' | 'logLevel'>): Par
       messageKey: 'msg',
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       genReqId: (req: IncomingMessage) => req.id ?? 'unknown',
-      quietReqLogger: true,
+      // Every line of a request (the access line and whatever the handlers log) carries its
+      // request id and W3C trace id (the caller's `traceparent`, or a new trace).
+      customProps: (req: IncomingMessage) => {
+        const trace = traceContextOf(req);
+        return { request_id: req.id, trace_id: trace.traceId, span_id: trace.spanId };
+      },
       customAttributeKeys: { reqId: 'request_id', responseTime: 'duration_ms' },
       autoLogging: { ignore: (req: IncomingMessage) => (req.url ?? '').startsWith('/health/') },
       customSuccessObject: (req: IncomingMessage, res: ServerResponse, val: { duration_ms?: number }) =>
