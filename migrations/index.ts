@@ -5,5 +5,15 @@
 import { JobRuns1763884800000 } from './1763884800000-JobRuns';
 import { Identity1795418528331 } from './1795418528331-Identity';
 import { LoginDefence1795420915804 } from './1795420915804-LoginDefence';
+import { Status1795420948770 } from './1795420948770-Status';
+import { Idempotency1795420981942 } from './1795420981942-Idempotency';
+import { Workspace1795421129034 } from './1795421129034-Workspace';
 
-export const migrations = [JobRuns1763884800000, Identity1795418528331, LoginDefence1795420915804];
+export const migrations = [
+  JobRuns1763884800000,
+  Identity1795418528331,
+  LoginDefence1795420915804,
+  Status1795420948770,
+  Idempotency1795420981942,
+  Workspace1795421129034,
+];

@@ -3,7 +3,10 @@ import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import { AuthModule, RequestPrincipal } from './contexts/auth';
+import { IdempotencyModule } from './contexts/idempotency';
 import { SessionsModule } from './contexts/sessions';
+import { StatusModule } from './contexts/status';
+import { WorkspaceModule } from './contexts/workspace';
 import { ClockModule } from './platform/clock';
 import { platformConfig, type PlatformConfig } from './platform/config';
 import { DatabaseModule } from './platform/database/database.module';
@@ -20,7 +23,13 @@ import { RedisModule } from './platform/redis/redis.module';
 import { SecurityModule } from './platform/security';
 
 /** The bounded contexts, each reached by others only through its `index.ts`. */
-const CONTEXTS: NonNullable<ModuleMetadata['imports']> = [SessionsModule, AuthModule];
+const CONTEXTS: NonNullable<ModuleMetadata['imports']> = [
+  SessionsModule,
+  AuthModule,
+  StatusModule,
+  IdempotencyModule,
+  WorkspaceModule,
+];
 
 /** Composes the platform and the contexts. `extra` lets tests mount harness-only modules. */
 @Module({})

@@ -1,7 +1,11 @@
-/** `npm run bench -- <scenario> [--seconds N] [--concurrency N]`; scenarios: login. */
+/** `npm run bench -- <scenario> [--seconds N] [--concurrency N]`; scenarios: login, idempotency. */
+import { benchIdempotency } from './idempotency';
 import { benchLogin } from './login';
 
-const SCENARIOS: Record<string, (o: { seconds: number; concurrency: number }) => Promise<void>> = { login: benchLogin };
+const SCENARIOS: Record<string, (o: { seconds: number; concurrency: number }) => Promise<void>> = {
+  login: benchLogin,
+  idempotency: benchIdempotency,
+};
 
 function flag(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);

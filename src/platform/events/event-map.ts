@@ -84,6 +84,35 @@ export interface DomainEventMap {
     action: 'allowed' | 'denied';
   };
 
+  // status
+  'status.event_posted': {
+    event_id: string;
+    service: string;
+    status: 'operational' | 'degraded_performance' | 'partial_outage' | 'major_outage' | 'under_maintenance';
+    by_user_id: string | null;
+  };
+
+  // workspace
+  'workspace.project_created': { project_id: string; owner_id: string; by_user_id: string };
+  /** `fields`: the names of the fields whose values changed. */
+  'workspace.project_updated': { project_id: string; owner_id: string; by_user_id: string; fields: string[] };
+  'workspace.project_deleted': { project_id: string; owner_id: string; by_user_id: string };
+  'workspace.ticket_created': {
+    ticket_id: string;
+    owner_id: string;
+    priority: 'low' | 'normal' | 'high' | 'urgent';
+    by_user_id: string;
+  };
+  'workspace.ticket_updated': { ticket_id: string; owner_id: string; by_user_id: string; fields: string[] };
+  'workspace.ticket_status_changed': {
+    ticket_id: string;
+    owner_id: string;
+    by_user_id: string;
+    from: 'open' | 'in_progress' | 'resolved' | 'closed';
+    to: 'open' | 'in_progress' | 'resolved' | 'closed';
+  };
+  'workspace.post_created': { post_id: string; author_id: string };
+
   // platform
   /** A once-across-instances job ran its body for a slot on this instance. */
   'jobs.run_completed': { job: string; slot: string; instance_id: string; outcome: 'succeeded' | 'failed'; duration_ms: number };

@@ -16,6 +16,7 @@ import type { FastifyRequest } from 'fastify';
 import { ApiPageResponse, type Page, PaginationQueryDto } from '../../../platform/http/pagination';
 import { ProblemResponses } from '../../../platform/openapi/problem-responses';
 import { RateLimitTier } from '../../../platform/rate-limit';
+import { Idempotent } from '../../idempotency';
 import { SessionsService, type SessionView } from '../../sessions';
 import { AuthService, type TokenPair, type UserView } from '../auth.service';
 import { AuthError } from '../domain/auth.errors';
@@ -133,6 +134,7 @@ export class AuthController {
 
   @Post('sessions/revoke-others')
   @HttpCode(200)
+  @Idempotent()
   @UseGuards(JwtAuthGuard)
   @ApiBearerAuth('bearer')
   @ApiOperation({ operationId: 'authRevokeOtherSessions', summary: 'Revoke every session except the current one' })

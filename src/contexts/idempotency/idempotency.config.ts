@@ -1,0 +1,58 @@
+import { registerAs } from '@nestjs/config';
+import { type EnvProblem, InvalidEnvironmentError } from '../../platform/config';
+
+export interface IdempotencyConfig {
+  /** How long a key is remembered (IDEMPOTENCY_TTL_HOURS, default 24). */
+  ttlMs: number;
+  /**
+   * How long an attempt may hold its key before another request may take it over
+   * (IDEMPOTENCY_LOCK_TIMEOUT_SECONDS, default 60). Keep it above the slowest idempotent
+   * handler: an attempt still running after it can be run a second time.
+   */
+  lockTimeoutMs: number;
+}
+
+const HOUR_MS = 3_600_000;
+
+function readInt(
+  raw: Record<string, string | undefined>,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+  problems: EnvProblem[],
+): number {
+  const value = raw[name]?.trim();
+  if (value === undefined || value === '') return fallback;
+  if (!/^\d+$/.test(value)) {
+    problems.push({ variable: name, message: `must be a whole number, got "${value}"` });
+    return fallback;
+  }
+  const n = Number(value);
+  if (n < min || n > max) {
+    problems.push({ variable: name, message: `must be between ${min} and ${max}, got ${n}` });
+    return fallback;
+  }
+  return n;
+}
+
+/** Reads and validates the idempotency variables; every problem is reported, by variable name. */
+export function parseIdempotencyConfig(raw: Record<string, string | undefined>): IdempotencyConfig {
+  const problems: EnvProblem[] = [];
+  const ttlHours = readInt(raw, 'IDEMPOTENCY_TTL_HOURS', 24, 1, 720, problems);
+  const lockTimeoutSeconds = readInt(raw, 'IDEMPOTENCY_LOCK_TIMEOUT_SECONDS', 60, 1, 3600, problems);
+  if (problems.length === 0 && lockTimeoutSeconds * 1000 >= ttlHours * HOUR_MS) {
+    problems.push({
+      variable: 'IDEMPOTENCY_LOCK_TIMEOUT_SECONDS',
+      message: `must be shorter than IDEMPOTENCY_TTL_HOURS (${ttlHours} h), got ${lockTimeoutSeconds} s`,
+    });
+  }
+  if (problems.length > 0) throw new InvalidEnvironmentError(problems);
+  return { ttlMs: ttlHours * HOUR_MS, lockTimeoutMs: lockTimeoutSeconds * 1000 };
+}
+
+/**
+ * The idempotency context's configuration, validated when the module boots.
+ * Inject with `@Inject(idempotencyConfig.KEY) config: IdempotencyConfig`.
+ */
+export const idempotencyConfig = registerAs('idempotency', (): IdempotencyConfig => parseIdempotencyConfig(process.env));

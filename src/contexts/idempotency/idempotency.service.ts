@@ -1,0 +1,235 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Cron, CronExpression } from '@nestjs/schedule';
+import { InjectRepository } from '@nestjs/typeorm';
+import { DataSource, type EntityManager, type Repository } from 'typeorm';
+import { JobRunner } from '../../platform/jobs';
+import { decideIdempotency, type IdempotencyStatus } from './domain/decision';
+import { IdempotencyError } from './domain/idempotency.errors';
+import { idempotencyConfig, type IdempotencyConfig } from './idempotency.config';
+import { IdempotencyKeyEntity } from './infra/idempotency-key.entity';
+
+/** A request under an idempotency key: its scope (already hashed), the key and its fingerprint. */
+export interface IdempotentRequest {
+  scopeHash: string;
+  key: string;
+  fingerprint: string;
+}
+
+/** A response as it is stored and replayed. */
+export interface StoredResponse {
+  status: number;
+  headers: Record<string, string>;
+  /** The serialised body, or null for none. */
+  body: string | null;
+}
+
+/** The right to run the handler for a key, until the attempt completes or is released. */
+export interface IdempotencyClaim {
+  id: string;
+  lockToken: string;
+}
+
+export type BeginResult =
+  { kind: 'proceed'; claim: IdempotencyClaim; takeOver?: 'expired' | 'abandoned' } | { kind: 'replay'; response: StoredResponse };
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * One round trip for every outcome: insert the in-progress row unless (scope_hash, key)
+ * exists, and otherwise return the existing row. The unique index decides between
+ * concurrent inserts; the fallback SELECT reads the statement's snapshot, so a row
+ * committed by a concurrent request in between can be invisible (no row comes back) and
+ * the caller simply asks again.
+ */
+const CLAIM_SQL = `
+  WITH claimed AS (
+    INSERT INTO idempotency_keys (scope_hash, key, fingerprint, status, lock_token, locked_at, expires_at)
+    VALUES ($1, $2, $3, 'in_progress', $4, $5, $6)
+    ON CONFLICT (scope_hash, key) DO NOTHING
+    RETURNING id
+  )
+  SELECT id, true AS claimed, NULL AS fingerprint, NULL AS status, NULL AS lock_token, NULL AS locked_at,
+         NULL AS expires_at, NULL AS response_status, NULL AS response_headers, NULL AS response_body
+    FROM claimed
+  UNION ALL
+  SELECT id, false, fingerprint, status, lock_token, locked_at, expires_at, response_status, response_headers, response_body
+    FROM idempotency_keys
+   WHERE scope_hash = $1 AND key = $2 AND NOT EXISTS (SELECT 1 FROM claimed)`;
+
+interface ClaimRow {
+  id: string;
+  claimed: boolean;
+  fingerprint: string;
+  status: IdempotencyStatus;
+  lock_token: string;
+  locked_at: Date;
+  expires_at: Date;
+  response_status: number | null;
+  response_headers: Record<string, string> | null;
+  response_body: string | null;
+}
+
+function toEntity(
+  row: ClaimRow,
+): Pick<
+  IdempotencyKeyEntity,
+  'id' | 'fingerprint' | 'status' | 'lockToken' | 'lockedAt' | 'expiresAt' | 'responseStatus' | 'responseHeaders' | 'responseBody'
+> {
+  return {
+    id: row.id,
+    fingerprint: row.fingerprint,
+    status: row.status,
+    lockToken: row.lock_token,
+    lockedAt: row.locked_at,
+    expiresAt: row.expires_at,
+    responseStatus: row.response_status,
+    responseHeaders: row.response_headers,
+    responseBody: row.response_body,
+  };
+}
+/** Claiming loops only when another request changes the row between our reads; a few rounds settle it. */
+const MAX_CLAIM_ROUNDS = 3;
+
+/**
+ * Idempotency keys in PostgreSQL, so every instance sees the same ones. The unique index on
+ * (scope_hash, key) decides which of several concurrent first requests runs; the row's
+ * `lock_token` makes every later write conditional on still owning the attempt.
+ */
+@Injectable()
+export class IdempotencyService {
+  private readonly logger = new Logger('Idempotency');
+
+  constructor(
+    private readonly dataSource: DataSource,
+    @InjectRepository(IdempotencyKeyEntity) private readonly rows: Repository<IdempotencyKeyEntity>,
+    private readonly jobs: JobRunner,
+    @Inject(idempotencyConfig.KEY) private readonly config: IdempotencyConfig,
+  ) {}
+
+  /**
+   * Claims the key for this request, or answers from what is stored: a replay, or
+   * `IdempotencyError` (422 key reused with another request, 409 still in progress).
+   */
+  async begin(request: IdempotentRequest, now: Date = new Date()): Promise<BeginResult> {
+    for (let round = 0; round < MAX_CLAIM_ROUNDS; round++) {
+      const lockToken = randomUUID();
+      const [row] = await this.dataSource.query<ClaimRow[]>(CLAIM_SQL, [
+        request.scopeHash,
+        request.key,
+        request.fingerprint,
+        lockToken,
+        now,
+        new Date(now.getTime() + this.config.ttlMs),
+      ]);
+      // Neither claimed nor visible: the row that blocked the insert was committed after this
+      // statement's snapshot, or deleted since. Look again.
+      if (!row) continue;
+      if (row.claimed) return { kind: 'proceed', claim: { id: row.id, lockToken } };
+      const stored = toEntity(row);
+      const decision = decideIdempotency({
+        stored,
+        fingerprint: request.fingerprint,
+        now,
+        lockTimeoutMs: this.config.lockTimeoutMs,
+      });
+      switch (decision.kind) {
+        case 'replay':
+          return {
+            kind: 'replay',
+            response: { status: stored.responseStatus ?? 200, headers: stored.responseHeaders ?? {}, body: stored.responseBody },
+          };
+        case 'mismatch':
+          throw IdempotencyError.keyReused();
+        case 'in_progress':
+          throw IdempotencyError.inProgress();
+        case 'take_over': {
+          const claim = await this.takeOver(stored, request, now, decision.reason);
+          if (!claim) continue; // another request took it first: decide again on its row
+          // Reusing an expired key is routine; taking over an abandoned attempt means a request died mid-way.
+          if (decision.reason === 'abandoned') {
+            this.logger.warn(
+              { idempotency_row_id: stored.id, locked_at: stored.lockedAt.toISOString() },
+              'Idempotency key taken over from an abandoned attempt',
+            );
+          }
+          return { kind: 'proceed', claim, takeOver: decision.reason };
+        }
+        case 'new':
+          continue;
+      }
+    }
+    throw IdempotencyError.inProgress();
+  }
+
+  /**
+   * Stores the final response of the attempt. False when the attempt no longer owns the
+   * key (it ran past the lock timeout and another request took it over).
+   */
+  async complete(claim: IdempotencyClaim, response: StoredResponse, now: Date = new Date()): Promise<boolean> {
+    const result = await this.rows.update(
+      { id: claim.id, lockToken: claim.lockToken, status: 'in_progress' },
+      {
+        status: 'completed',
+        responseStatus: response.status,
+        responseHeaders: response.headers,
+        responseBody: response.body,
+        completedAt: now,
+      },
+    );
+    return result.affected === 1;
+  }
+
+  /** Gives the key up (the attempt failed in a way worth retrying): the next request with it runs afresh. */
+  async release(claim: IdempotencyClaim): Promise<boolean> {
+    const result = await this.rows.delete({ id: claim.id, lockToken: claim.lockToken, status: 'in_progress' });
+    return result.affected === 1;
+  }
+
+  /** Hourly, once across instances: deletes expired keys. */
+  @Cron(CronExpression.EVERY_HOUR, { name: 'cleanup_idempotency_keys' })
+  async cleanupScheduled(): Promise<void> {
+    await this.jobs.runOnce('cleanup_idempotency_keys', HOUR_MS, async (m) => {
+      const deleted = await this.deleteExpired(m);
+      if (deleted > 0) this.logger.log({ deleted }, `Deleted ${deleted} expired idempotency keys`);
+    });
+  }
+
+  /** Deletes every key whose expiry is at or before `now`; returns how many. */
+  async deleteExpired(m: EntityManager = this.dataSource.manager, now: Date = new Date()): Promise<number> {
+    const result = await m
+      .createQueryBuilder()
+      .delete()
+      .from(IdempotencyKeyEntity)
+      .where('expires_at <= :now', { now })
+      .execute();
+    return result.affected ?? 0;
+  }
+
+  /** Claims a dead row (expired, or abandoned in progress) if nobody changed it since it was read. */
+  private async takeOver(
+    stored: Pick<IdempotencyKeyEntity, 'id' | 'lockToken'>,
+    request: IdempotentRequest,
+    now: Date,
+    reason: 'expired' | 'abandoned',
+  ): Promise<IdempotencyClaim | null> {
+    const lockToken = randomUUID();
+    const result = await this.rows.update(
+      { id: stored.id, lockToken: stored.lockToken },
+      {
+        fingerprint: request.fingerprint,
+        status: 'in_progress',
+        lockToken,
+        lockedAt: now,
+        // An expired key starts a new life; an abandoned attempt's key keeps its original one.
+        ...(reason === 'expired' ? { createdAt: now } : {}),
+        expiresAt: new Date(now.getTime() + this.config.ttlMs),
+        responseStatus: null,
+        responseHeaders: null,
+        responseBody: null,
+        completedAt: null,
+      },
+    );
+    return result.affected === 1 ? { id: stored.id, lockToken } : null;
+  }
+}

@@ -1,0 +1,47 @@
+import { Body, Controller, Get, Post, Query, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiPageResponse, type Page } from '../../../platform/http/pagination';
+import { ProblemResponses } from '../../../platform/openapi/problem-responses';
+import { type AuthenticatedUser, CurrentUser, JwtAuthGuard, Roles, RolesGuard } from '../../auth';
+import { Idempotent } from '../../idempotency';
+import { type StatusEventView, StatusService, type StatusSummaryView } from '../status.service';
+import { PostStatusEventDto, StatusEventDto, StatusEventsQueryDto, StatusSummaryDto } from './status.dto';
+
+@ApiTags('status')
+@Controller('status')
+export class StatusController {
+  constructor(private readonly status: StatusService) {}
+
+  @Get()
+  @ApiOperation({
+    operationId: 'statusCurrent',
+    summary: 'The status page: each service’s latest status and the overall one (public)',
+  })
+  @ApiOkResponse({ type: StatusSummaryDto })
+  @ProblemResponses()
+  current(): Promise<StatusSummaryView> {
+    return this.status.current();
+  }
+
+  @Get('events')
+  @UseGuards(JwtAuthGuard)
+  @ApiBearerAuth('bearer')
+  @ApiOperation({ operationId: 'statusListEvents', summary: 'Posted status events, newest first' })
+  @ApiPageResponse(StatusEventDto)
+  @ProblemResponses(401)
+  list(@Query() query: StatusEventsQueryDto): Promise<Page<StatusEventView>> {
+    return this.status.list({ service: query.service }, query);
+  }
+
+  @Post('events')
+  @Idempotent()
+  @UseGuards(JwtAuthGuard, RolesGuard)
+  @Roles('admin')
+  @ApiBearerAuth('bearer')
+  @ApiOperation({ operationId: 'statusPostEvent', summary: 'Post a service’s new status (admin)' })
+  @ApiCreatedResponse({ type: StatusEventDto })
+  @ProblemResponses(401, 403)
+  post(@CurrentUser() user: AuthenticatedUser, @Body() body: PostStatusEventDto): Promise<StatusEventView> {
+    return this.status.post({ service: body.service, status: body.status, message: body.message }, user.id);
+  }
+}

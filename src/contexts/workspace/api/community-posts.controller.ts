@@ -1,0 +1,49 @@
+import { Body, Controller, Get, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ApiPageResponse, type Page } from '../../../platform/http/pagination';
+import { ProblemResponses } from '../../../platform/openapi/problem-responses';
+import { type AuthenticatedUser, CurrentUser, JwtAuthGuard } from '../../auth';
+import { Idempotent } from '../../idempotency';
+import { type CommunityPostView, CommunityPostsService } from '../community-posts.service';
+import { actorOf, withEtag } from './representation';
+import { UUID_PARAM } from './validation';
+import { CommunityPostDto, CommunityPostListQueryDto, CreateCommunityPostDto } from './workspace.dto';
+
+@ApiTags('community')
+@ApiBearerAuth('bearer')
+@Controller('community/posts')
+@UseGuards(JwtAuthGuard)
+export class CommunityPostsController {
+  constructor(private readonly posts: CommunityPostsService) {}
+
+  @Get()
+  @ApiOperation({ operationId: 'communityPostsList', summary: 'Community posts of every author, newest first' })
+  @ApiPageResponse(CommunityPostDto)
+  @ProblemResponses(401)
+  list(@Query() query: CommunityPostListQueryDto): Promise<Page<CommunityPostView>> {
+    return this.posts.list({ q: query.q, author_id: query.author_id }, query);
+  }
+
+  @Post()
+  @Idempotent()
+  @ApiOperation({ operationId: 'communityPostsCreate', summary: 'Publish a community post' })
+  @ApiCreatedResponse({ type: CommunityPostDto })
+  @ProblemResponses(401)
+  async create(
+    @CurrentUser() user: AuthenticatedUser,
+    @Body() body: CreateCommunityPostDto,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<CommunityPostView> {
+    return withEtag(reply, await this.posts.create(actorOf(user), { title: body.title, body: body.body }), request);
+  }
+
+  @Get(':id')
+  @ApiOperation({ operationId: 'communityPostsGet', summary: 'One community post (strong ETag; If-None-Match gives 304)' })
+  @ApiOkResponse({ type: CommunityPostDto })
+  @ProblemResponses(401, 404)
+  get(@Param('id', UUID_PARAM) id: string): Promise<CommunityPostView> {
+    return this.posts.get(id);
+  }
+}

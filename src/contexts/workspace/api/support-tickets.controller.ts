@@ -1,0 +1,75 @@
+import { Body, Controller, Get, Param, Patch, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ApiPageResponse, type Page } from '../../../platform/http/pagination';
+import { ProblemResponses } from '../../../platform/openapi/problem-responses';
+import { type AuthenticatedUser, CurrentUser, JwtAuthGuard } from '../../auth';
+import { Idempotent } from '../../idempotency';
+import { type SupportTicketView, SupportTicketsService } from '../support-tickets.service';
+import { actorOf, ifMatchOf, withEtag } from './representation';
+import { UUID_PARAM } from './validation';
+import { CreateSupportTicketDto, SupportTicketDto, SupportTicketListQueryDto, UpdateSupportTicketDto } from './workspace.dto';
+
+@ApiTags('support')
+@ApiBearerAuth('bearer')
+@Controller('support/tickets')
+@UseGuards(JwtAuthGuard)
+export class SupportTicketsController {
+  constructor(private readonly tickets: SupportTicketsService) {}
+
+  @Get()
+  @ApiOperation({ operationId: 'supportTicketsList', summary: 'Your support tickets (admins: everyone’s), newest first' })
+  @ApiPageResponse(SupportTicketDto)
+  @ProblemResponses(401)
+  list(@CurrentUser() user: AuthenticatedUser, @Query() query: SupportTicketListQueryDto): Promise<Page<SupportTicketView>> {
+    const filter = { q: query.q, status: query.status, priority: query.priority, owner_id: query.owner_id };
+    return this.tickets.list(actorOf(user), filter, query);
+  }
+
+  @Post()
+  @Idempotent()
+  @ApiOperation({ operationId: 'supportTicketsCreate', summary: 'Open a support ticket (status starts open)' })
+  @ApiCreatedResponse({ type: SupportTicketDto })
+  @ProblemResponses(401)
+  async create(
+    @CurrentUser() user: AuthenticatedUser,
+    @Body() body: CreateSupportTicketDto,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<SupportTicketView> {
+    const view = await this.tickets.create(actorOf(user), { subject: body.subject, body: body.body, priority: body.priority });
+    return withEtag(reply, view, request);
+  }
+
+  @Get(':id')
+  @ApiOperation({ operationId: 'supportTicketsGet', summary: 'One support ticket (strong ETag; If-None-Match gives 304)' })
+  @ApiOkResponse({ type: SupportTicketDto })
+  @ProblemResponses(401, 404)
+  get(@CurrentUser() user: AuthenticatedUser, @Param('id', UUID_PARAM) id: string): Promise<SupportTicketView> {
+    return this.tickets.get(actorOf(user), id);
+  }
+
+  @Patch(':id')
+  @Idempotent()
+  @ApiOperation({
+    operationId: 'supportTicketsUpdate',
+    summary: 'Change some of a ticket’s fields, following the status workflow (honours If-Match)',
+  })
+  @ApiHeader({
+    name: 'If-Match',
+    required: false,
+    description: 'Strong ETag from a previous read; on mismatch the request fails with 412 and changes nothing',
+  })
+  @ApiOkResponse({ type: SupportTicketDto, description: 'The new representation; its ETag is in the ETag header' })
+  @ProblemResponses(401, 404, 409, 412)
+  async update(
+    @CurrentUser() user: AuthenticatedUser,
+    @Param('id', UUID_PARAM) id: string,
+    @Body() body: UpdateSupportTicketDto,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<SupportTicketView> {
+    const patch = { subject: body.subject, body: body.body, status: body.status, priority: body.priority };
+    return withEtag(reply, await this.tickets.update(actorOf(user), id, patch, ifMatchOf(request)));
+  }
+}

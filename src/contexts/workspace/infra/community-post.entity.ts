@@ -1,0 +1,26 @@
+import { Column, CreateDateColumn, Entity, ForeignKey, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+
+/** In exact agreement with `migrations/*-Workspace.ts` (index directions there are DESC). */
+@Entity({ name: 'community_posts' })
+@Index('ix_community_posts_author_created', ['authorId', 'createdAt', 'id'])
+@Index('ix_community_posts_created', ['createdAt', 'id'])
+export class CommunityPostEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column({ type: 'varchar', length: 200 })
+  title: string;
+
+  @Column({ type: 'varchar', length: 20000 })
+  body: string;
+
+  @Column('uuid')
+  @ForeignKey('users', { name: 'fk_community_posts_author', onDelete: 'CASCADE' })
+  authorId: string;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ type: 'timestamptz' })
+  updatedAt: Date;
+}

@@ -1,0 +1,14 @@
+import { escapeLike } from './list-query';
+
+describe('escapeLike', () => {
+  it.each([
+    ['plain text', 'plain text'],
+    ['100%', '100\\%'],
+    ['snake_case', 'snake\\_case'],
+    ['back\\slash', 'back\\\\slash'],
+    ['%_\\', '\\%\\_\\\\'],
+    ['', ''],
+  ])('escapes %p as %p', (input, expected) => {
+    expect(escapeLike(input)).toBe(expected);
+  });
+});

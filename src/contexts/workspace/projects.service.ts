@@ -1,0 +1,124 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { DataSource, type Repository } from 'typeorm';
+import { EventBus } from '../../platform/events';
+import { ifMatchSatisfied, strongEtag } from '../../platform/http/etag';
+import { type Page, pageWindow, toPage } from '../../platform/http/pagination';
+import { type Actor, canAccess, listOwnerScope } from './domain/access';
+import { planProjectPatch, type ProjectFields, type ProjectStatus } from './domain/project';
+import { WorkspaceError } from './domain/workspace.errors';
+import { applyListCriteria, lockOwned } from './infra/list-query';
+import { ProjectEntity } from './infra/project.entity';
+
+export interface ProjectView {
+  id: string;
+  name: string;
+  description: string;
+  status: ProjectStatus;
+  owner_id: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ProjectListFilter {
+  q?: string;
+  status?: ProjectStatus;
+  owner_id?: string;
+}
+
+export function toProjectView(p: ProjectEntity): ProjectView {
+  return {
+    id: p.id,
+    name: p.name,
+    description: p.description,
+    status: p.status,
+    owner_id: p.ownerId,
+    created_at: p.createdAt.toISOString(),
+    updated_at: p.updatedAt.toISOString(),
+  };
+}
+
+/** Projects: each user's own; admins see and change all. */
+@Injectable()
+export class ProjectsService {
+  constructor(
+    private readonly dataSource: DataSource,
+    @InjectRepository(ProjectEntity) private readonly projects: Repository<ProjectEntity>,
+    private readonly events: EventBus,
+  ) {}
+
+  async list(actor: Actor, filter: ProjectListFilter, page: { page: number; page_size: number }): Promise<Page<ProjectView>> {
+    const { skip, take } = pageWindow(page);
+    const [rows, total] = await applyListCriteria(this.projects.createQueryBuilder('p'), 'p', {
+      owner: { column: 'owner_id', scope: listOwnerScope(actor, filter.owner_id) },
+      text: { column: 'name', value: filter.q },
+      equals: { status: filter.status },
+    })
+      .skip(skip)
+      .take(take)
+      .getManyAndCount();
+    return toPage(rows.map(toProjectView), total, page);
+  }
+
+  async get(actor: Actor, id: string): Promise<ProjectView> {
+    const project = await this.projects.findOneBy({ id });
+    if (!project || !canAccess(actor, project.ownerId)) throw WorkspaceError.notFound('project');
+    return toProjectView(project);
+  }
+
+  async create(actor: Actor, input: { name: string; description?: string; status?: ProjectStatus }): Promise<ProjectView> {
+    const saved = await this.projects.save(
+      this.projects.create({
+        name: input.name,
+        description: input.description ?? '',
+        status: input.status ?? 'active',
+        ownerId: actor.id,
+      }),
+    );
+    await this.events.publish('workspace.project_created', {
+      project_id: saved.id,
+      owner_id: saved.ownerId,
+      by_user_id: actor.id,
+    });
+    return toProjectView(saved);
+  }
+
+  /**
+   * Changes the given fields. With `ifMatch`, only if the project's current representation
+   * still has that strong ETag (else 412); the row is locked from the check to the write.
+   */
+  async update(actor: Actor, id: string, patch: Partial<ProjectFields>, ifMatch?: string): Promise<ProjectView> {
+    const outcome = await this.dataSource.transaction(async (m) => {
+      const row = await lockOwned(m, ProjectEntity, id, actor);
+      if (!row) throw WorkspaceError.notFound('project');
+      const before = toProjectView(row);
+      if (!ifMatchSatisfied(ifMatch, strongEtag(before))) throw WorkspaceError.preconditionFailed();
+      const changes = planProjectPatch(row, patch);
+      const fields = Object.keys(changes);
+      if (fields.length === 0) return { view: before, fields };
+      await m.update(ProjectEntity, { id }, { ...changes, updatedAt: () => 'clock_timestamp()' });
+      return { view: toProjectView(await m.findOneByOrFail(ProjectEntity, { id })), fields };
+    });
+    if (outcome.fields.length > 0) {
+      await this.events.publish('workspace.project_updated', {
+        project_id: id,
+        owner_id: outcome.view.owner_id,
+        by_user_id: actor.id,
+        fields: outcome.fields,
+      });
+    }
+    return outcome.view;
+  }
+
+  /** Deletes the project; with `ifMatch`, only if it is unchanged since that ETag (else 412). */
+  async remove(actor: Actor, id: string, ifMatch?: string): Promise<void> {
+    const ownerId = await this.dataSource.transaction(async (m) => {
+      const row = await lockOwned(m, ProjectEntity, id, actor);
+      if (!row) throw WorkspaceError.notFound('project');
+      if (!ifMatchSatisfied(ifMatch, strongEtag(toProjectView(row)))) throw WorkspaceError.preconditionFailed();
+      await m.delete(ProjectEntity, { id });
+      return row.ownerId;
+    });
+    await this.events.publish('workspace.project_deleted', { project_id: id, owner_id: ownerId, by_user_id: actor.id });
+  }
+}

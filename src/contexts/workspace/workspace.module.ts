@@ -1,0 +1,20 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuthModule } from '../auth';
+import { CommunityPostsController } from './api/community-posts.controller';
+import { ProjectsController } from './api/projects.controller';
+import { SupportTicketsController } from './api/support-tickets.controller';
+import { CommunityPostsService } from './community-posts.service';
+import { CommunityPostEntity } from './infra/community-post.entity';
+import { ProjectEntity } from './infra/project.entity';
+import { SupportTicketEntity } from './infra/support-ticket.entity';
+import { ProjectsService } from './projects.service';
+import { SupportTicketsService } from './support-tickets.service';
+
+/** Projects, support tickets and community posts: the product's own REST API. */
+@Module({
+  imports: [TypeOrmModule.forFeature([ProjectEntity, SupportTicketEntity, CommunityPostEntity]), AuthModule],
+  controllers: [ProjectsController, SupportTicketsController, CommunityPostsController],
+  providers: [ProjectsService, SupportTicketsService, CommunityPostsService],
+})
+export class WorkspaceModule {}
