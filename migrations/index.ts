@@ -8,6 +8,7 @@ import { LoginDefence1795420915804 } from './1795420915804-LoginDefence';
 import { Status1795420948770 } from './1795420948770-Status';
 import { Idempotency1795420981942 } from './1795420981942-Idempotency';
 import { Workspace1795421129034 } from './1795421129034-Workspace';
+import { MfaAndApiKeys1795422717176 } from './1795422717176-MfaAndApiKeys';
 
 export const migrations = [
   JobRuns1763884800000,
@@ -16,4 +17,5 @@ export const migrations = [
   Status1795420948770,
   Idempotency1795420981942,
   Workspace1795421129034,
+  MfaAndApiKeys1795422717176,
 ];

@@ -11,6 +11,7 @@ const PRODUCTION = {
   APP_ENV: 'production',
   JWT_SECRET: 'p9G$vR2!kL7#qW4@zX8%mN3^bT6&yH1*cJ5(fD0)sA9-eU2+iO7=lP4~gK8?rM1;',
   METRICS_TOKEN,
+  MFA_ENCRYPTION_KEYS: `prod1:${Buffer.alloc(32, 3).toString('base64')}`,
   DB_MIGRATE_ON_START: 'true',
   SHUTDOWN_GRACE_MS: '0',
 };

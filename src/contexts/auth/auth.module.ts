@@ -3,7 +3,16 @@ import { JwtModule } from '@nestjs/jwt';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { SessionsModule } from '../sessions';
 import { AuthController } from './api/auth.controller';
-import { JwtAuthGuard, OptionalJwtAuthGuard, RolesGuard } from './api/guards';
+import { JwtAuthGuard, OptionalJwtAuthGuard, PrincipalResolver, RolesGuard } from './api/guards';
+import { AdminUsersController } from './api/admin-users.controller';
+import { ApiKeysController } from './api/api-keys.controller';
+import { MfaController } from './api/mfa.controller';
+import { AdminUsersService } from './admin-users.service';
+import { ApiKeysService } from './api-keys.service';
+import { MfaService } from './mfa.service';
+import { ApiKeyEntity } from './infra/api-key.entity';
+import { RecoveryCodeEntity } from './infra/recovery-code.entity';
+import { UserMfaEntity } from './infra/user-mfa.entity';
 import { AccessTokenVerifier } from './api/access-token.verifier';
 import { AuthService } from './auth.service';
 import { AdminSeeder } from './infra/admin-seeder';
@@ -21,11 +30,18 @@ import { AuthMetrics } from './infra/auth-metrics';
 
 @Module({
   imports: [
-    TypeOrmModule.forFeature([UserEntity, LoginLockoutEntity, LoginSourceEntity]),
+    TypeOrmModule.forFeature([
+      UserEntity,
+      LoginLockoutEntity,
+      LoginSourceEntity,
+      UserMfaEntity,
+      RecoveryCodeEntity,
+      ApiKeyEntity,
+    ]),
     JwtModule.register({}),
     SessionsModule,
   ],
-  controllers: [AuthController],
+  controllers: [AuthController, MfaController, ApiKeysController, AdminUsersController],
   providers: [
     AuthService,
     PasswordHasher,
@@ -41,7 +57,21 @@ import { AuthMetrics } from './infra/auth-metrics';
     LoginThrottleInterceptor,
     RequestPrincipal,
     AuthMetrics,
+    MfaService,
+    ApiKeysService,
+    AdminUsersService,
+    PrincipalResolver,
   ],
-  exports: [AuthService, AccessTokenVerifier, JwtAuthGuard, OptionalJwtAuthGuard, RolesGuard, AdminSeeder, RequestPrincipal],
+  exports: [
+    AuthService,
+    AccessTokenVerifier,
+    PrincipalResolver,
+    MfaService,
+    JwtAuthGuard,
+    OptionalJwtAuthGuard,
+    RolesGuard,
+    AdminSeeder,
+    RequestPrincipal,
+  ],
 })
 export class AuthModule {}

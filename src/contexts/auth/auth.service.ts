@@ -13,6 +13,7 @@ import { checkPassword } from './domain/password-policy';
 import { suspiciousReasons } from './domain/suspicious-login';
 import { LoginLockoutStore } from './infra/login-lockout.store';
 import { LoginSources } from './infra/login-sources';
+import { MfaService } from './mfa.service';
 import { PasswordHasher } from './infra/password-hasher';
 import { type IssuedAccessToken, TokenService } from './infra/token.service';
 import { type Role, UserEntity } from './infra/user.entity';
@@ -60,6 +61,7 @@ export class AuthService {
     private readonly loginSources: LoginSources,
     private readonly clock: Clock,
     private readonly jobs: JobRunner,
+    private readonly mfa: MfaService,
     @Inject(platformConfig.KEY) private readonly config: PlatformConfig,
   ) {}
 
@@ -105,7 +107,10 @@ export class AuthService {
    * same 401 after the same argon2 work, and the lockout is kept per email (registered or
    * not), so nothing tells whether an email is registered.
    */
-  async login(input: { email: string; password: string }, client: ClientInfo): Promise<TokenPair> {
+  async login(
+    input: { email: string; password: string; totp_code?: string; recovery_code?: string },
+    client: ClientInfo,
+  ): Promise<TokenPair> {
     const email = normalizeEmail(input.email);
     const now = this.clock.now();
     const gate = await this.lockouts.check(email, now);
@@ -129,6 +134,13 @@ export class AuthService {
     if (!(await this.hasher.verify(user.passwordHash, input.password)))
       return this.failed(email, user.id, 'wrong_password', client, now);
     if (!user.isActive) return this.failed(email, user.id, 'inactive', client, now);
+    const factor = await this.mfa.checkLogin(
+      user.id,
+      { totpCode: input.totp_code, recoveryCode: input.recovery_code },
+      now,
+      client,
+    );
+    if (factor === 'invalid') return this.failed(email, user.id, 'invalid_mfa_code', client, now);
 
     const success = await this.lockouts.recordSuccess(email, now);
     if (success.refused) throw AuthError.tooManyAttempts(success.retryAfterSeconds);
@@ -211,7 +223,7 @@ export class AuthService {
   private async failed(
     email: string,
     userId: string | null,
-    reason: 'unknown_email' | 'wrong_password' | 'inactive',
+    reason: 'unknown_email' | 'wrong_password' | 'inactive' | 'invalid_mfa_code',
     client: ClientInfo,
     now: Date,
   ): Promise<never> {
@@ -229,7 +241,7 @@ export class AuthService {
         cooldown_seconds: outcome.locked.cooldownSeconds,
       });
     }
-    throw AuthError.invalidCredentials();
+    throw reason === 'invalid_mfa_code' ? AuthError.invalidMfaCode() : AuthError.invalidCredentials();
   }
 
   private async unlocked(

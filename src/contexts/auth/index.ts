@@ -1,7 +1,7 @@
 /** Public API of the auth context. */
 export { AuthModule } from './auth.module';
 export { AuthService, type UserView } from './auth.service';
-export { JwtAuthGuard, OptionalJwtAuthGuard, Roles, RolesGuard } from './api/guards';
+export { JwtAuthGuard, OptionalJwtAuthGuard, Roles, RolesGuard, SessionRequired } from './api/guards';
 export { CurrentUser, type AuthenticatedUser } from './api/authenticated-user';
 export { AdminSeeder } from './infra/admin-seeder';
 export { RequestPrincipal } from './api/request-principal';

@@ -218,7 +218,7 @@ export class SessionsService {
   }
 
   /** Revokes every active session of the user except `keepSessionId`; returns how many. */
-  async revokeAllForUser(userId: string, reason: string, keepSessionId?: string): Promise<number> {
+  async revokeAllForUser(userId: string, reason: string, keepSessionId?: string, byUserId: string = userId): Promise<number> {
     const qb = this.sessions
       .createQueryBuilder()
       .update(UserSessionEntity)
@@ -227,7 +227,7 @@ export class SessionsService {
     if (keepSessionId) qb.andWhere('id <> :keep', { keep: keepSessionId });
     const result = await qb.returning(['id']).execute();
     const ids = (result.raw as { id: string }[]).map((r) => r.id);
-    for (const id of ids) await this.announceRevoked(id, userId, reason, userId);
+    for (const id of ids) await this.announceRevoked(id, userId, reason, byUserId);
     return ids.length;
   }
 
@@ -256,7 +256,11 @@ export class SessionsService {
   }
 
   /** The user's usable sessions, newest first. */
-  async list(userId: string, currentSessionId: string, page: { page: number; page_size: number }): Promise<Page<SessionView>> {
+  async list(
+    userId: string,
+    currentSessionId: string | null,
+    page: { page: number; page_size: number },
+  ): Promise<Page<SessionView>> {
     const idleCutoff = new Date(Date.now() - this.config.auth.sessionIdleTimeout * 1000);
     const [rows, total] = await this.sessions
       .createQueryBuilder('s')

@@ -6,6 +6,7 @@ const generate = (): string => GENERATED;
 const strongSecret = (): string => randomBytes(64).toString('base64');
 const PROD_DB = 'postgres://bastion:pw@db.internal:5432/bastion';
 const METRICS_TOKEN = 'metrics-scrape-token-for-tests';
+const MFA_ENCRYPTION_KEYS = `k1:${Buffer.alloc(32, 7).toString('base64')}`;
 
 /** Runs the parser expecting it to fail and returns the reported problems. */
 function problemsOf(raw: Record<string, string | undefined>): EnvProblem[] {
@@ -94,7 +95,7 @@ describe('parseEnvironment', () => {
   describe('the JWT secret', () => {
     it('is generated, and flagged as generated, when absent outside production', () => {
       const generator = jest.fn(() => 'fresh');
-      const env = parseEnvironment({ APP_ENV: 'development' }, generator);
+      const env = parseEnvironment({ APP_ENV: 'development', MFA_ENCRYPTION_KEYS }, generator);
       expect(generator).toHaveBeenCalledTimes(1);
       expect(env.jwtSecret).toBe('fresh');
       expect(env.jwtSecretGenerated).toBe(true);
@@ -102,7 +103,7 @@ describe('parseEnvironment', () => {
 
     it('is used as given, and not flagged as generated, when set', () => {
       const generator = jest.fn(() => 'fresh');
-      const env = parseEnvironment({ JWT_SECRET: 'dev-secret' }, generator);
+      const env = parseEnvironment({ JWT_SECRET: 'dev-secret', MFA_ENCRYPTION_KEYS }, generator);
       expect(generator).not.toHaveBeenCalled();
       expect(env.jwtSecret).toBe('dev-secret');
       expect(env.jwtSecretGenerated).toBe(false);
@@ -117,6 +118,7 @@ describe('parseEnvironment', () => {
         APP_ENV: 'production',
         DATABASE_URL: PROD_DB,
         METRICS_TOKEN,
+        MFA_ENCRYPTION_KEYS,
         JWT_SECRET: strongSecret().slice(0, 63),
       });
       expect(problems).toHaveLength(1);
@@ -130,13 +132,22 @@ describe('parseEnvironment', () => {
       ['a placeholder in mixed case', 'ChangeMe!'.repeat(9)],
     ])('is refused in production when it is %s', (_label, secret) => {
       expect(isWeakSecret(secret)).toBe(true);
-      const problems = problemsOf({ APP_ENV: 'production', DATABASE_URL: PROD_DB, METRICS_TOKEN, JWT_SECRET: secret });
+      const problems = problemsOf({
+        APP_ENV: 'production',
+        DATABASE_URL: PROD_DB,
+        METRICS_TOKEN,
+        MFA_ENCRYPTION_KEYS,
+        JWT_SECRET: secret,
+      });
       expect(problems).toEqual([{ variable: 'JWT_SECRET', message: expect.stringMatching(/placeholder or low-entropy/) }]);
     });
 
     it('accepts a strong random 64-byte base64 secret in production', () => {
       const secret = strongSecret();
-      const env = parseEnvironment({ APP_ENV: 'production', DATABASE_URL: PROD_DB, METRICS_TOKEN, JWT_SECRET: secret }, generate);
+      const env = parseEnvironment(
+        { APP_ENV: 'production', DATABASE_URL: PROD_DB, METRICS_TOKEN, MFA_ENCRYPTION_KEYS, JWT_SECRET: secret },
+        generate,
+      );
       expect(env.jwtSecret).toBe(secret);
       expect(env.jwtSecretGenerated).toBe(false);
     });
@@ -153,15 +164,15 @@ describe('parseEnvironment', () => {
       expect(thrown).toBeInstanceOf(InvalidEnvironmentError);
       const error = thrown as InvalidEnvironmentError;
       expect(error.name).toBe('InvalidEnvironmentError');
-      expect(variables(error.problems)).toEqual(['DATABASE_URL', 'JWT_SECRET', 'METRICS_TOKEN']);
-      expect(error.message).toContain('3 problems');
+      expect(variables(error.problems)).toEqual(['DATABASE_URL', 'JWT_SECRET', 'METRICS_TOKEN', 'MFA_ENCRYPTION_KEYS']);
+      expect(error.message).toContain('4 problems');
       expect(error.message).toContain('DATABASE_URL');
       expect(error.message).toContain('JWT_SECRET');
     });
 
     it('defaults to no migrations on start and a shutdown grace period', () => {
       const env = parseEnvironment(
-        { APP_ENV: 'production', DATABASE_URL: PROD_DB, METRICS_TOKEN, JWT_SECRET: strongSecret() },
+        { APP_ENV: 'production', DATABASE_URL: PROD_DB, METRICS_TOKEN, MFA_ENCRYPTION_KEYS, JWT_SECRET: strongSecret() },
         generate,
       );
       expect(env.dbMigrateOnStart).toBe(false);
@@ -170,7 +181,14 @@ describe('parseEnvironment', () => {
 
     it('still lets an operator opt in to migrations on start', () => {
       const env = parseEnvironment(
-        { APP_ENV: 'production', DATABASE_URL: PROD_DB, METRICS_TOKEN, JWT_SECRET: strongSecret(), DB_MIGRATE_ON_START: 'true' },
+        {
+          APP_ENV: 'production',
+          DATABASE_URL: PROD_DB,
+          METRICS_TOKEN,
+          MFA_ENCRYPTION_KEYS,
+          JWT_SECRET: strongSecret(),
+          DB_MIGRATE_ON_START: 'true',
+        },
         generate,
       );
       expect(env.dbMigrateOnStart).toBe(true);
@@ -247,7 +265,13 @@ describe('security and observability settings', () => {
       corsAllowCredentials: false,
     });
     expect(variables(problemsOf({ CORS_ORIGINS: '*', CORS_ALLOW_CREDENTIALS: 'true' }))).toEqual(['CORS_ALLOW_CREDENTIALS']);
-    const production = { APP_ENV: 'production', DATABASE_URL: PROD_DB, JWT_SECRET: strongSecret(), METRICS_TOKEN };
+    const production = {
+      APP_ENV: 'production',
+      DATABASE_URL: PROD_DB,
+      JWT_SECRET: strongSecret(),
+      METRICS_TOKEN,
+      MFA_ENCRYPTION_KEYS,
+    };
     expect(problemsOf({ ...production, CORS_ORIGINS: '*' })).toEqual([
       { variable: 'CORS_ORIGINS', message: expect.stringMatching(/exact origins in production/) },
     ]);
@@ -261,7 +285,7 @@ describe('security and observability settings', () => {
   );
 
   it('needs METRICS_TOKEN in production unless METRICS_PORT is set, and a token of 16+ characters', () => {
-    const production = { APP_ENV: 'production', DATABASE_URL: PROD_DB, JWT_SECRET: strongSecret() };
+    const production = { APP_ENV: 'production', DATABASE_URL: PROD_DB, JWT_SECRET: strongSecret(), MFA_ENCRYPTION_KEYS };
     expect(variables(problemsOf(production))).toEqual(['METRICS_TOKEN']);
     expect(parseEnvironment({ ...production, METRICS_PORT: '9464' }, generate).observability).toMatchObject({
       metricsPort: 9464,
@@ -269,6 +293,32 @@ describe('security and observability settings', () => {
     });
     expect(variables(problemsOf({ METRICS_TOKEN: 'short' }))).toEqual(['METRICS_TOKEN']);
   });
+});
+
+describe('MFA secret keyring', () => {
+  it('reads id:base64 keys, the first one current', () => {
+    const second = Buffer.alloc(32, 9).toString('base64');
+    const env = parseEnvironment({ MFA_ENCRYPTION_KEYS: `${MFA_ENCRYPTION_KEYS},old:${second}` }, generate);
+    expect(env.auth.mfa.encryptionKeys.map((k) => [k.id, k.key.length])).toEqual([
+      ['k1', 32],
+      ['old', 32],
+    ]);
+    expect(env.auth.mfa.encryptionKeysGenerated).toBe(false);
+  });
+
+  it('derives one stable key per process outside production when unset', () => {
+    const a = parseEnvironment({}, generate).auth.mfa;
+    const b = parseEnvironment({}, generate).auth.mfa;
+    expect(a.encryptionKeysGenerated).toBe(true);
+    expect(a.encryptionKeys[0].key.equals(b.encryptionKeys[0].key)).toBe(true);
+  });
+
+  it.each(['k1:short', 'no-colon', `k1:${Buffer.alloc(31).toString('base64')}`, `${MFA_ENCRYPTION_KEYS},${MFA_ENCRYPTION_KEYS}`])(
+    'refuses %p',
+    (value) => {
+      expect(variables(problemsOf({ MFA_ENCRYPTION_KEYS: value }))).toEqual(['MFA_ENCRYPTION_KEYS']);
+    },
+  );
 });
 
 describe('login defence and rate limits', () => {

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * The one validated schema of Bastion's environment. Framework-free so that it can be
  * unit-tested and reused by scripts (migrations CLI, OpenAPI generator, seeders).
@@ -107,6 +109,22 @@ export interface AuthSettings {
   adminEmail?: string;
   adminPassword?: string;
   login: LoginDefenceSettings;
+  mfa: MfaSettings;
+}
+
+/** One AES-256 key of the MFA secret keyring. */
+export interface EncryptionKey {
+  id: string;
+  key: Buffer;
+}
+
+export interface MfaSettings {
+  /** First key encrypts; every key decrypts (rotation). */
+  encryptionKeys: EncryptionKey[];
+  /** True when no MFA_ENCRYPTION_KEYS was set outside production and a per-process key was generated. */
+  encryptionKeysGenerated: boolean;
+  requiredForAdmins: boolean;
+  issuer: string;
 }
 
 export interface EnvProblem {
@@ -269,7 +287,7 @@ export function parseEnvironment(raw: RawEnv, generateSecret: () => string): Env
     }
   }
 
-  const auth = parseAuth(r, production);
+  const auth = parseAuth(r, production, generateSecret);
 
   const env: Environment = {
     appEnv,
@@ -302,7 +320,7 @@ export function parseEnvironment(raw: RawEnv, generateSecret: () => string): Env
 const HOUR = 3600;
 const DAY = 24 * HOUR;
 
-function parseAuth(r: Reader, production: boolean): AuthSettings {
+function parseAuth(r: Reader, production: boolean, processSecret: () => string): AuthSettings {
   const jwtPreviousSecret = r.string('JWT_PREVIOUS_SECRET');
   const jwtPreviousSecretValidUntil = r.date('JWT_PREVIOUS_SECRET_VALID_UNTIL');
   if (jwtPreviousSecret && !jwtPreviousSecretValidUntil) {
@@ -336,6 +354,37 @@ function parseAuth(r: Reader, production: boolean): AuthSettings {
     adminEmail,
     adminPassword,
     login: parseLoginDefence(r),
+    mfa: parseMfa(r, production, processSecret),
+  };
+}
+
+function parseMfa(r: Reader, production: boolean, processSecret: () => string): MfaSettings {
+  const raw = r.string('MFA_ENCRYPTION_KEYS');
+  const encryptionKeys: EncryptionKey[] = [];
+  if (raw === undefined) {
+    if (production) r.require('MFA_ENCRYPTION_KEYS', 'is required in production: id:base64key[,id:base64key...] (32-byte keys)');
+  } else {
+    for (const entry of raw.split(',').map((e) => e.trim())) {
+      const match = /^([A-Za-z0-9_-]{1,32}):([A-Za-z0-9+/=_-]+)$/.exec(entry);
+      const key = match ? Buffer.from(match[2], 'base64') : Buffer.alloc(0);
+      if (!match || key.length !== 32) {
+        r.require('MFA_ENCRYPTION_KEYS', 'each entry must be id:base64 of exactly 32 bytes (openssl rand -base64 32)');
+        break;
+      }
+      if (encryptionKeys.some((k) => k.id === match[1])) r.require('MFA_ENCRYPTION_KEYS', `key id "${match[1]}" appears twice`);
+      encryptionKeys.push({ id: match[1], key });
+    }
+  }
+  const generated = raw === undefined && !production;
+  return {
+    // Outside production without keys: one key per process (like the JWT secret), so MFA
+    // secrets enrolled in development do not survive a restart.
+    encryptionKeys: generated
+      ? [{ id: 'dev', key: createHash('sha256').update(`mfa:${processSecret()}`).digest() }]
+      : encryptionKeys,
+    encryptionKeysGenerated: generated,
+    requiredForAdmins: r.bool('MFA_REQUIRED_FOR_ADMINS', false),
+    issuer: r.string('MFA_ISSUER') ?? 'Bastion',
   };
 }
 

@@ -17,7 +17,7 @@ export interface DomainEventMap {
   'auth.login_failed': {
     email: string;
     user_id: string | null;
-    reason: 'unknown_email' | 'wrong_password' | 'inactive';
+    reason: 'unknown_email' | 'wrong_password' | 'inactive' | 'invalid_mfa_code';
     ip: string | null;
     user_agent: string | null;
   };
@@ -65,6 +65,30 @@ export interface DomainEventMap {
     user_agent: string | null;
     reasons: ('new_ip' | 'new_user_agent' | 'after_failures')[];
     failures_before: number;
+  };
+  'auth.mfa_enabled': { user_id: string; ip: string | null; user_agent: string | null };
+  'auth.mfa_disabled': { user_id: string; ip: string | null; user_agent: string | null };
+  'auth.mfa_failed': { user_id: string; stage: 'login' | 'activate' | 'disable'; ip: string | null; user_agent: string | null };
+  'auth.recovery_code_used': { user_id: string; remaining: number; ip: string | null; user_agent: string | null };
+  'auth.api_key_created': { api_key_id: string; user_id: string; prefix: string; expires_at: string | null; ip: string | null };
+  'auth.api_key_revoked': { api_key_id: string; user_id: string; reason: 'user' | 'user_deactivated'; by_user_id: string | null };
+  /** A request presented a revoked or expired key (or one of a deactivated user). */
+  'auth.api_key_rejected': {
+    api_key_id: string;
+    user_id: string;
+    reason: 'revoked' | 'expired' | 'user_inactive';
+    ip: string | null;
+    user_agent: string | null;
+  };
+  'auth.user_activated': { user_id: string; by_user_id: string };
+  'auth.user_deactivated': { user_id: string; by_user_id: string; sessions_revoked: number; api_keys_revoked: number };
+  'auth.users_bulk_updated': {
+    by_user_id: string;
+    action: 'activate' | 'deactivate';
+    requested: number;
+    updated: number;
+    unchanged: number;
+    not_found: number;
   };
   'auth.password_changed': { user_id: string; sessions_revoked: number; ip: string | null };
   'auth.admin_seeded': { user_id: string; email: string; generated_password: boolean };

@@ -54,7 +54,10 @@ export function throttlerOptions(settings: RateLimitSettings, principal: Request
       toThrottler('user', settings.user, {
         // '' (anonymous) skips this tier; see RateLimitGuard.handleRequest.
         getTracker: async (request) => (await principal.userIdOf(request as unknown as FastifyRequest)) ?? '',
-        skipIf: (context) => isProbe(context) || !context.switchToHttp().getRequest<FastifyRequest>().headers.authorization,
+        skipIf: (context) => {
+          const headers = context.switchToHttp().getRequest<FastifyRequest>().headers;
+          return isProbe(context) || !(headers.authorization || headers['x-api-key']);
+        },
       }),
       ...RATE_LIMIT_TIERS.map((tier) =>
         toThrottler(tier, settings[tier], {

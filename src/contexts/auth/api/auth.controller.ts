@@ -33,7 +33,7 @@ import {
 } from './auth.dto';
 import { type AuthenticatedUser, CurrentUser } from './authenticated-user';
 import { clientInfo } from './client-info';
-import { JwtAuthGuard, OptionalJwtAuthGuard, Roles, RolesGuard } from './guards';
+import { JwtAuthGuard, OptionalJwtAuthGuard, Roles, RolesGuard, SessionRequired } from './guards';
 import { LoginThrottleInterceptor } from './login-throttle.interceptor';
 
 @ApiTags('auth')
@@ -60,7 +60,10 @@ export class AuthController {
   @HttpCode(200)
   @RateLimitTier('token')
   @UseInterceptors(LoginThrottleInterceptor)
-  @ApiOperation({ operationId: 'authToken', summary: 'Log in with email and password' })
+  @ApiOperation({
+    operationId: 'authToken',
+    summary: 'Log in with email and password, plus totp_code or recovery_code when MFA is on',
+  })
   @ApiOkResponse({ type: TokenResponseDto })
   @ProblemResponses(401, 429)
   token(@Body() body: TokenRequestDto, @Req() request: FastifyRequest): Promise<TokenPair> {
@@ -86,7 +89,7 @@ export class AuthController {
   @UseGuards(OptionalJwtAuthGuard)
   async logout(@Body() body: LogoutRequestDto, @Req() request: FastifyRequest & { user?: AuthenticatedUser }): Promise<void> {
     const bearer = request.user;
-    if (bearer) {
+    if (bearer?.sessionId) {
       await this.sessions.revoke(bearer.sessionId, bearer.id, 'logout');
       return;
     }
@@ -110,6 +113,7 @@ export class AuthController {
   @Post('password')
   @HttpCode(204)
   @UseGuards(JwtAuthGuard)
+  @SessionRequired()
   @ApiBearerAuth('bearer')
   @ApiOperation({ operationId: 'authChangePassword', summary: 'Change the password; every other session is revoked' })
   @ApiNoContentResponse({ description: 'Password changed' })
@@ -119,7 +123,7 @@ export class AuthController {
     @Body() body: ChangePasswordDto,
     @Req() request: FastifyRequest,
   ): Promise<void> {
-    await this.auth.changePassword(user.id, user.sessionId, body.current_password, body.new_password, clientInfo(request));
+    await this.auth.changePassword(user.id, user.sessionId!, body.current_password, body.new_password, clientInfo(request));
   }
 
   @Get('sessions')
@@ -136,12 +140,13 @@ export class AuthController {
   @HttpCode(200)
   @Idempotent()
   @UseGuards(JwtAuthGuard)
+  @SessionRequired()
   @ApiBearerAuth('bearer')
   @ApiOperation({ operationId: 'authRevokeOtherSessions', summary: 'Revoke every session except the current one' })
   @ApiOkResponse({ type: RevokedCountDto })
   @ProblemResponses(401)
   async revokeOthers(@CurrentUser() user: AuthenticatedUser): Promise<RevokedCountDto> {
-    return { revoked: await this.sessions.revokeAllForUser(user.id, 'user_revoked_others', user.sessionId) };
+    return { revoked: await this.sessions.revokeAllForUser(user.id, 'user_revoked_others', user.sessionId!) };
   }
 
   @Post('sessions/:id/revoke')

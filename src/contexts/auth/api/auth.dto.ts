@@ -1,5 +1,20 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Length, MaxLength, MinLength } from 'class-validator';
+import { Transform } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  MaxLength,
+  MinLength,
+} from 'class-validator';
+import { PaginationQueryDto } from '../../../platform/http/pagination';
 
 /**
  * Request DTOs check shape only (types and hard bounds); the email and password policies
@@ -37,6 +52,21 @@ export class TokenRequestDto {
   @IsString()
   @Length(1, 1024)
   password: string;
+
+  @ApiPropertyOptional({
+    description: 'Current 6-digit TOTP code, for accounts with two-factor authentication',
+    example: '123456',
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, 16)
+  totp_code?: string;
+
+  @ApiPropertyOptional({ description: 'A one-time recovery code instead of the TOTP code', example: 'k7m2p-x9qr4' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 32)
+  recovery_code?: string;
 }
 
 export class RefreshRequestDto {
@@ -97,4 +127,115 @@ export class SessionDto {
 
 export class RevokedCountDto {
   @ApiProperty({ example: 2 }) revoked: number;
+}
+
+export class TotpEnrollmentDto {
+  @ApiProperty({ description: 'Base32 TOTP secret (shown once; add it to an authenticator app)' })
+  secret: string;
+
+  @ApiProperty({ example: 'otpauth://totp/Bastion:ada%40example.com?secret=...&issuer=Bastion' })
+  otpauth_url: string;
+
+  @ApiProperty({ description: 'The otpauth URL as a QR code (SVG markup)' })
+  qr_svg: string;
+}
+
+export class TotpCodeDto {
+  @ApiProperty({ example: '123456' })
+  @IsString()
+  @Length(1, 16)
+  code: string;
+}
+
+export class RecoveryCodesDto {
+  @ApiProperty({ type: [String], description: '10 one-time recovery codes, shown once' })
+  recovery_codes: string[];
+}
+
+export class DisableMfaDto {
+  @ApiProperty({ description: 'The account password' })
+  @IsString()
+  @Length(1, 1024)
+  password: string;
+
+  @ApiPropertyOptional({ example: '123456' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 16)
+  code?: string;
+
+  @ApiPropertyOptional({ example: 'k7m2p-x9qr4' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 32)
+  recovery_code?: string;
+}
+
+export class CreateApiKeyDto {
+  @ApiProperty({ example: 'CI deploy', maxLength: 100 })
+  @IsString()
+  @Length(1, 100)
+  name: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'When the key stops working (future, at most 2 years ahead)' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  expires_at?: string;
+}
+
+export class ApiKeyDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() name: string;
+  @ApiProperty({ example: 'bst_Xy12abCD', description: 'The first characters of the key, to tell keys apart' }) prefix: string;
+  @ApiProperty({ format: 'date-time' }) created_at: string;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) last_used_at: string | null;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) expires_at: string | null;
+}
+
+export class CreatedApiKeyDto extends ApiKeyDto {
+  @ApiProperty({ description: 'The key itself, shown this once: `bst_` and 43 base64url characters (256 bits)' })
+  key: string;
+}
+
+export const USER_ROLES = ['user', 'admin'] as const;
+
+export class ListUsersQueryDto extends PaginationQueryDto {
+  @ApiPropertyOptional({ description: 'Case-insensitive match on email or display name' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 254)
+  q?: string;
+
+  @ApiPropertyOptional({ enum: USER_ROLES })
+  @IsOptional()
+  @IsIn(USER_ROLES)
+  role?: (typeof USER_ROLES)[number];
+
+  @ApiPropertyOptional({ type: Boolean })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean()
+  is_active?: boolean;
+}
+
+export const BULK_ACTIONS = ['activate', 'deactivate'] as const;
+
+export class BulkUsersDto {
+  @ApiProperty({ type: [String], format: 'uuid', maxItems: 500 })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(500)
+  @IsUUID('all', { each: true })
+  ids: string[];
+
+  @ApiProperty({ enum: BULK_ACTIONS })
+  @IsIn(BULK_ACTIONS)
+  action: (typeof BULK_ACTIONS)[number];
+}
+
+export class BulkResultDto {
+  @ApiProperty() requested: number;
+  @ApiProperty() updated: number;
+  @ApiProperty() unchanged: number;
+  @ApiProperty({ type: [String], format: 'uuid' }) not_found: string[];
 }

@@ -1,11 +1,14 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { Role } from '../infra/user.entity';
 
-/** Who is calling, as established by `JwtAuthGuard`. */
+/** Who is calling, as established by `JwtAuthGuard`: a session's access token, or an API key. */
 export interface AuthenticatedUser {
   id: string;
   role: Role;
-  sessionId: string;
+  /** The session of a bearer token; null for API keys. */
+  sessionId: string | null;
+  /** Set when the request authenticated with a personal API key. */
+  apiKeyId?: string;
 }
 
 export const CurrentUser = createParamDecorator((_data: unknown, ctx: ExecutionContext): AuthenticatedUser => {

@@ -42,9 +42,47 @@ export class AuthError extends DomainError {
     return new AuthError('forbidden', 403, 'You are not allowed to do this.');
   }
 
-  static currentPasswordWrong(): AuthError {
+  static currentPasswordWrong(field = 'current_password'): AuthError {
     return new AuthError('invalid_current_password', 400, 'The current password is incorrect.', {
-      errors: [{ field: 'current_password', code: 'incorrect', message: 'The current password is incorrect.' }],
+      errors: [{ field, code: 'incorrect', message: 'The current password is incorrect.' }],
+    });
+  }
+
+  static mfaRequired(): AuthError {
+    return new AuthError('mfa_required', 401, 'This account uses two-factor authentication: send totp_code or recovery_code.');
+  }
+
+  static invalidMfaCode(status = 401): AuthError {
+    return new AuthError('invalid_mfa_code', status, 'The authentication code is not valid (or was already used).');
+  }
+
+  static mfaAlreadyEnabled(): AuthError {
+    return new AuthError('mfa_already_enabled', 409, 'Two-factor authentication is already active; disable it first.');
+  }
+
+  static mfaNotEnrolled(): AuthError {
+    return new AuthError('mfa_not_enrolled', 409, 'Start enrolment first (POST /auth/mfa/totp/enroll).');
+  }
+
+  static mfaNotEnabled(): AuthError {
+    return new AuthError('mfa_not_enabled', 409, 'Two-factor authentication is not active.');
+  }
+
+  static mfaEnrollmentRequired(): AuthError {
+    return new AuthError('mfa_enrollment_required', 403, 'Administrators must activate two-factor authentication first.');
+  }
+
+  static sessionRequired(): AuthError {
+    return new AuthError('session_required', 403, 'This action needs a signed-in session, not an API key.');
+  }
+
+  static apiKeyNotFound(): AuthError {
+    return new AuthError('api_key_not_found', 404, 'No such API key.');
+  }
+
+  static cannotDeactivateSelf(): AuthError {
+    return new AuthError('cannot_deactivate_self', 400, 'An administrator cannot deactivate their own account.', {
+      errors: [{ field: 'ids', code: 'contains_self', message: 'Remove your own id.' }],
     });
   }
 }
