@@ -9,6 +9,9 @@ import { Status1795420948770 } from './1795420948770-Status';
 import { Idempotency1795420981942 } from './1795420981942-Idempotency';
 import { Workspace1795421129034 } from './1795421129034-Workspace';
 import { MfaAndApiKeys1795422717176 } from './1795422717176-MfaAndApiKeys';
+import { Files1795422761432 } from './1795422761432-Files';
+import { Notifications1795422823645 } from './1795422823645-Notifications';
+import { Audit1795422882699 } from './1795422882699-Audit';
 
 export const migrations = [
   JobRuns1763884800000,
@@ -18,4 +21,7 @@ export const migrations = [
   Idempotency1795420981942,
   Workspace1795421129034,
   MfaAndApiKeys1795422717176,
+  Files1795422761432,
+  Notifications1795422823645,
+  Audit1795422882699,
 ];

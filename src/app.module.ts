@@ -2,8 +2,11 @@ import { type DynamicModule, Module, type ModuleMetadata } from '@nestjs/common'
 import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
+import { AuditModule } from './contexts/audit';
 import { AuthModule, RequestPrincipal } from './contexts/auth';
+import { FilesModule } from './contexts/files';
 import { IdempotencyModule } from './contexts/idempotency';
+import { NotificationsModule } from './contexts/notifications';
 import { SessionsModule } from './contexts/sessions';
 import { StatusModule } from './contexts/status';
 import { WorkspaceModule } from './contexts/workspace';
@@ -24,11 +27,14 @@ import { SecurityModule } from './platform/security';
 
 /** The bounded contexts, each reached by others only through its `index.ts`. */
 const CONTEXTS: NonNullable<ModuleMetadata['imports']> = [
+  AuditModule,
   SessionsModule,
   AuthModule,
   StatusModule,
   IdempotencyModule,
   WorkspaceModule,
+  FilesModule,
+  NotificationsModule,
 ];
 
 /** Composes the platform and the contexts. `extra` lets tests mount harness-only modules. */

@@ -1,10 +1,14 @@
-/** `npm run bench -- <scenario> [--seconds N] [--concurrency N]`; scenarios: login, idempotency. */
+/** `npm run bench -- <scenario> [--seconds N] [--concurrency N]`; scenarios: login, idempotency, audit, upload. */
+import { benchAudit } from './audit';
 import { benchIdempotency } from './idempotency';
 import { benchLogin } from './login';
+import { benchUpload } from './upload';
 
 const SCENARIOS: Record<string, (o: { seconds: number; concurrency: number }) => Promise<void>> = {
   login: benchLogin,
   idempotency: benchIdempotency,
+  audit: benchAudit,
+  upload: benchUpload,
 };
 
 function flag(name: string, fallback: number): number {

@@ -137,6 +137,61 @@ export interface DomainEventMap {
   };
   'workspace.post_created': { post_id: string; author_id: string };
 
+  // files
+  /** `content_type` is the type detected from the bytes; `filename` the sanitised client name. */
+  'files.uploaded': {
+    file_id: string;
+    owner_id: string;
+    filename: string;
+    content_type: string;
+    size: number;
+    sha256: string;
+    scan_status: 'clean' | 'not_scanned' | 'scan_failed';
+    ip: string | null;
+  };
+  /** `reason` is the problem code the client got; `received_bytes` how much was read before refusing. */
+  'files.upload_rejected': {
+    user_id: string;
+    reason:
+      | 'not_multipart'
+      | 'malformed_multipart'
+      | 'file_missing'
+      | 'too_many_files'
+      | 'unexpected_field'
+      | 'file_empty'
+      | 'file_too_large'
+      | 'file_type_not_allowed'
+      | 'file_infected'
+      | 'scan_unavailable';
+    filename: string | null;
+    declared_type: string | null;
+    detected_type: string | null;
+    received_bytes: number;
+    signature: string | null;
+    ip: string | null;
+  };
+  'files.deleted': { file_id: string; owner_id: string; by_user_id: string };
+
+  // notifications
+  /** A provider accepted the message; `attempts` it took. Ids only: the recipient stays in the notifications table. */
+  'notifications.sent': {
+    notification_id: string;
+    channel: 'email' | 'whatsapp';
+    template: string;
+    user_id: string | null;
+    attempts: number;
+  };
+  /** Given up on: the provider refused this message (`permanent_error`) or every attempt failed (`max_attempts`). */
+  'notifications.failed': {
+    notification_id: string;
+    channel: 'email' | 'whatsapp';
+    template: string;
+    user_id: string | null;
+    attempts: number;
+    reason: 'permanent_error' | 'max_attempts';
+    error_code: string | null;
+  };
+
   // platform
   /** A once-across-instances job ran its body for a slot on this instance. */
   'jobs.run_completed': { job: string; slot: string; instance_id: string; outcome: 'succeeded' | 'failed'; duration_ms: number };

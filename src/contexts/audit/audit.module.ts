@@ -1,0 +1,33 @@
+import { Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { RequestContextInterceptor } from '../../platform/http/request-context';
+import { AuthModule } from '../auth';
+import { AdminLogsController, AuditController } from './api/audit.controller';
+import { auditConfig } from './audit.config';
+import { AuditService } from './audit.service';
+import { AuditChainEntity } from './infra/audit-chain.entity';
+import { AuditEventEntity } from './infra/audit-event.entity';
+import { AuditMetrics } from './infra/audit-metrics';
+import { AuditSubscriber } from './infra/audit-subscriber';
+import { AuditWriter } from './infra/audit-writer';
+
+/**
+ * The audit trail: every audited domain event becomes a row of one hash chain. Also installs
+ * the global `RequestContextInterceptor`, which lets the subscriber stamp rows with the
+ * request id, client IP and user agent of the request that published the event.
+ */
+@Module({
+  imports: [ConfigModule.forFeature(auditConfig), TypeOrmModule.forFeature([AuditEventEntity, AuditChainEntity]), AuthModule],
+  controllers: [AuditController, AdminLogsController],
+  providers: [
+    AuditService,
+    AuditWriter,
+    AuditSubscriber,
+    AuditMetrics,
+    { provide: APP_INTERCEPTOR, useClass: RequestContextInterceptor },
+  ],
+  exports: [AuditService],
+})
+export class AuditModule {}

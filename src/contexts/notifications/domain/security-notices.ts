@@ -1,0 +1,81 @@
+import type { DomainEventMap } from '../../../platform/events/event-map';
+import type { TemplateDataMap, TemplateName } from './templates';
+
+/** An event as subscribers receive it (the payload plus `occurred_at`). */
+type Delivered<K extends keyof DomainEventMap> = DomainEventMap[K] & { occurred_at: string };
+
+/** What one security event asks for: an email to the account, idempotent per event. */
+export interface SecurityNotice<K extends TemplateName = TemplateName> {
+  userId: string;
+  template: K;
+  /**
+   * Unique per event, stable when the same event is delivered again: the queue stores it
+   * under a unique index, so a replayed event never produces a second message.
+   */
+  dedupeKey: string;
+  /** The template's data except `display_name`, which comes with the recipient lookup. */
+  data: Omit<TemplateDataMap[K], 'display_name'>;
+}
+
+/**
+ * One notice per lockout. `locked_until` identifies the lockout (a new one always ends
+ * later), so the key holds even if the event is re-published with another `occurred_at`.
+ * An unknown email (`user_id` null) has no account to tell: no notice.
+ */
+export function accountLockedNotice(e: Delivered<'auth.account_locked'>): SecurityNotice<'security.account_locked'> | null {
+  if (!e.user_id) return null;
+  return {
+    userId: e.user_id,
+    template: 'security.account_locked',
+    dedupeKey: `auth.account_locked:${e.user_id}:${e.locked_until}`,
+    data: { occurred_at: e.occurred_at, ip: e.ip, locked_until: e.locked_until, cooldown_seconds: e.cooldown_seconds },
+  };
+}
+
+/** One notice per suspicious sign-in, keyed by the session it started. */
+export function suspiciousLoginNotice(e: Delivered<'auth.suspicious_login'>): SecurityNotice<'security.suspicious_login'> {
+  return {
+    userId: e.user_id,
+    template: 'security.suspicious_login',
+    dedupeKey: `auth.suspicious_login:${e.session_id}`,
+    data: { occurred_at: e.occurred_at, ip: e.ip, user_agent: e.user_agent, reasons: [...e.reasons] },
+  };
+}
+
+export function passwordChangedNotice(e: Delivered<'auth.password_changed'>): SecurityNotice<'security.password_changed'> {
+  return {
+    userId: e.user_id,
+    template: 'security.password_changed',
+    dedupeKey: `auth.password_changed:${e.user_id}:${e.occurred_at}`,
+    data: { occurred_at: e.occurred_at, ip: e.ip, sessions_revoked: e.sessions_revoked },
+  };
+}
+
+/**
+ * One notice per compromised session: the session is revoked with its whole token family on
+ * the first reuse, so further replays of stolen tokens of the same session add nothing the
+ * user needs to hear twice.
+ */
+export function refreshReuseNotice(
+  e: Delivered<'sessions.refresh_reuse_detected'>,
+): SecurityNotice<'security.refresh_token_reuse'> {
+  return {
+    userId: e.user_id,
+    template: 'security.refresh_token_reuse',
+    dedupeKey: `sessions.refresh_reuse_detected:${e.session_id}`,
+    data: { occurred_at: e.occurred_at, ip: e.ip, user_agent: e.user_agent },
+  };
+}
+
+/** MFA turned on or off (`auth.mfa_enabled` / `auth.mfa_disabled`), keyed by user and time. */
+export function mfaChangedNotice(
+  event: 'auth.mfa_enabled' | 'auth.mfa_disabled',
+  e: { user_id: string; occurred_at: string; ip?: string | null },
+): SecurityNotice<'security.mfa_enabled' | 'security.mfa_disabled'> {
+  return {
+    userId: e.user_id,
+    template: event === 'auth.mfa_enabled' ? 'security.mfa_enabled' : 'security.mfa_disabled',
+    dedupeKey: `${event}:${e.user_id}:${e.occurred_at}`,
+    data: { occurred_at: e.occurred_at, ip: e.ip ?? null },
+  };
+}

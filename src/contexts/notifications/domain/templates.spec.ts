@@ -1,0 +1,81 @@
+import { formatDuration, formatTime, renderTemplate, TEMPLATE_NAMES, type TemplateDataMap, type TemplateName } from './templates';
+
+const XSS = '<script>alert(document.cookie)</script>';
+const base = { display_name: XSS, occurred_at: '2026-11-23T08:30:12.345Z', ip: '203.0.113.7' };
+
+/** One data sample per template, every string field carrying a script tag. */
+const SAMPLES: { [K in TemplateName]: TemplateDataMap[K] } = {
+  'security.account_locked': { ...base, locked_until: '2026-11-23T08:45:12.345Z', cooldown_seconds: 900 },
+  'security.suspicious_login': { ...base, user_agent: `Mozilla ${XSS}`, reasons: ['new_ip', 'after_failures'] },
+  'security.password_changed': { ...base, sessions_revoked: 2 },
+  'security.mfa_enabled': { ...base },
+  'security.mfa_disabled': { ...base },
+  'security.refresh_token_reuse': { ...base, ip: `"><img src=x onerror=alert(1)>`, user_agent: XSS },
+};
+
+describe('templates', () => {
+  it.each(TEMPLATE_NAMES)('%s renders a subject, a text and an HTML part', (name) => {
+    const message = renderTemplate(name, SAMPLES[name]);
+    expect(message.subject).toMatch(/^Bastion: .+/);
+    expect(message.subject).not.toMatch(/[\r\n]/);
+    expect(message.text.length).toBeGreaterThan(50);
+    expect(message.html).toMatch(/^<!doctype html>/);
+    expect(message.html).toContain('</html>');
+  });
+
+  it.each(TEMPLATE_NAMES)('%s escapes every interpolated value in the HTML part', (name) => {
+    const message = renderTemplate(name, SAMPLES[name]);
+    expect(message.html).not.toContain('<script>');
+    expect(message.html).not.toContain('<img');
+    expect(message.html).toContain('Hi &lt;script&gt;alert(document.cookie)&lt;/script&gt;,');
+    // The only tags are the template's own.
+    const tags = new Set([...message.html.matchAll(/<\/?([a-z]+)/g)].map((m) => m[1]));
+    const own = ['body', 'div', 'head', 'html', 'meta', 'p', 'strong', 'table', 'td', 'th', 'title', 'tr'];
+    expect([...tags].filter((tag) => !own.includes(tag))).toEqual([]);
+  });
+
+  it('keeps the text part as written (plain text needs no escaping)', () => {
+    const message = renderTemplate('security.account_locked', SAMPLES['security.account_locked']);
+    expect(message.text).toContain(`Hi ${XSS},`);
+    expect(message.text).not.toContain('&lt;');
+  });
+
+  it('puts the facts of the event in both parts', () => {
+    const locked = renderTemplate('security.account_locked', SAMPLES['security.account_locked']);
+    for (const part of [locked.text, locked.html]) {
+      expect(part).toContain('2026-11-23 08:45 UTC');
+      expect(part).toContain('15 minutes');
+      expect(part).toContain('203.0.113.7');
+    }
+    const login = renderTemplate('security.suspicious_login', SAMPLES['security.suspicious_login']);
+    expect(login.text).toContain('an IP address this account has not signed in from before');
+    expect(login.text).toContain('several failed sign-in attempts');
+    const changed = renderTemplate('security.password_changed', SAMPLES['security.password_changed']);
+    expect(changed.text).toContain('signed out your other 2 sessions');
+  });
+
+  it('greets without a name when there is none, and shows unknown values as such', () => {
+    const message = renderTemplate('security.mfa_enabled', { display_name: null, occurred_at: '2026-11-23T08:30:00Z', ip: null });
+    expect(message.text.startsWith('Hi,\n')).toBe(true);
+    expect(message.text).toContain('IP address: unknown');
+  });
+
+  it('cuts very long user agents', () => {
+    const message = renderTemplate('security.suspicious_login', {
+      ...SAMPLES['security.suspicious_login'],
+      user_agent: 'x'.repeat(5000),
+    });
+    expect(message.text).toContain(`${'x'.repeat(200)}…`);
+    expect(message.text).not.toContain('x'.repeat(201));
+  });
+
+  it('formats times and durations for people', () => {
+    expect(formatTime('2026-11-23T08:30:12.345Z')).toBe('2026-11-23 08:30 UTC');
+    expect(formatTime('not a date')).toBe('not a date');
+    expect(formatDuration(900)).toBe('15 minutes');
+    expect(formatDuration(3600)).toBe('1 hour');
+    expect(formatDuration(172_800)).toBe('2 days');
+    expect(formatDuration(61)).toBe('61 seconds');
+    expect(formatDuration(1)).toBe('1 second');
+  });
+});

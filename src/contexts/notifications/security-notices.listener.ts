@@ -1,0 +1,87 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { type DomainEvent, OnDomainEvent } from '../../platform/events';
+import { DomainError } from '../../platform/http/problem';
+import { AuthService } from '../auth';
+import {
+  accountLockedNotice,
+  mfaChangedNotice,
+  passwordChangedNotice,
+  refreshReuseNotice,
+  type SecurityNotice,
+  suspiciousLoginNotice,
+} from './domain/security-notices';
+import { NotificationsService } from './notifications.service';
+
+/**
+ * Turns security events into emails to the account's owner: account locked, suspicious
+ * sign-in, password changed, MFA on/off, refresh-token reuse. Each event enqueues at most
+ * one message (its dedupe key), so a replayed event sends nothing new. The address comes
+ * from the auth context's public API at the time of the event.
+ *
+ * Enqueueing is quick (one lookup, one insert) and delivery runs in the background, so the
+ * request that caused the event does not wait for SMTP. A failure here is logged and never
+ * reaches the publisher.
+ */
+@Injectable()
+export class SecurityNoticesListener {
+  private readonly logger = new Logger('Notifications');
+
+  constructor(
+    private readonly auth: AuthService,
+    private readonly notifications: NotificationsService,
+  ) {}
+
+  @OnDomainEvent('auth.account_locked')
+  async accountLocked(event: DomainEvent<'auth.account_locked'>): Promise<void> {
+    const notice = accountLockedNotice(event);
+    if (notice) await this.notify(notice, 'auth.account_locked');
+  }
+
+  @OnDomainEvent('auth.suspicious_login')
+  async suspiciousLogin(event: DomainEvent<'auth.suspicious_login'>): Promise<void> {
+    await this.notify(suspiciousLoginNotice(event), 'auth.suspicious_login');
+  }
+
+  @OnDomainEvent('auth.password_changed')
+  async passwordChanged(event: DomainEvent<'auth.password_changed'>): Promise<void> {
+    await this.notify(passwordChangedNotice(event), 'auth.password_changed');
+  }
+
+  @OnDomainEvent('auth.mfa_enabled')
+  async mfaEnabled(event: DomainEvent<'auth.mfa_enabled'>): Promise<void> {
+    await this.notify(mfaChangedNotice('auth.mfa_enabled', event), 'auth.mfa_enabled');
+  }
+
+  @OnDomainEvent('auth.mfa_disabled')
+  async mfaDisabled(event: DomainEvent<'auth.mfa_disabled'>): Promise<void> {
+    await this.notify(mfaChangedNotice('auth.mfa_disabled', event), 'auth.mfa_disabled');
+  }
+
+  @OnDomainEvent('sessions.refresh_reuse_detected')
+  async refreshReuse(event: DomainEvent<'sessions.refresh_reuse_detected'>): Promise<void> {
+    await this.notify(refreshReuseNotice(event), 'sessions.refresh_reuse_detected');
+  }
+
+  private async notify(notice: SecurityNotice, cause: string): Promise<void> {
+    try {
+      const user = await this.auth.me(notice.userId).catch((error: unknown) => {
+        if (error instanceof DomainError) return null; // the account is gone: nobody to tell
+        throw error;
+      });
+      if (!user) return;
+      await this.notifications.send({
+        channel: 'email',
+        to: user.email,
+        template: notice.template,
+        data: { ...notice.data, display_name: user.display_name },
+        userId: user.id,
+        dedupeKey: notice.dedupeKey,
+      });
+    } catch (error) {
+      this.logger.error(
+        { err: error, event: 'security_notice_not_queued', cause, user_id: notice.userId, template: notice.template },
+        `Security notice ${notice.template} for user ${notice.userId} could not be queued`,
+      );
+    }
+  }
+}
