@@ -1,12 +1,14 @@
 import { Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { RefreshTokenEntity } from './infra/refresh-token.entity';
 import { SessionsMetrics } from './infra/sessions-metrics';
 import { UserSessionEntity } from './infra/user-session.entity';
+import { sessionsConfig } from './sessions.config';
 import { SessionsService } from './sessions.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([UserSessionEntity, RefreshTokenEntity])],
+  imports: [ConfigModule.forFeature(sessionsConfig), TypeOrmModule.forFeature([UserSessionEntity, RefreshTokenEntity])],
   providers: [SessionsService, SessionsMetrics],
   exports: [SessionsService],
 })

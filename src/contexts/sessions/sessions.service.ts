@@ -1,16 +1,17 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Cron, CronExpression } from '@nestjs/schedule';
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, IsNull, type Repository } from 'typeorm';
 import { platformConfig, type PlatformConfig } from '../../platform/config';
 import { EventBus } from '../../platform/events';
 import { type Page, pageWindow, toPage } from '../../platform/http/pagination';
-import { JobRunner } from '../../platform/jobs';
+import { JobRunner, slotStart } from '../../platform/jobs';
 import { decideRefresh, isSuspiciousRefresh, sessionExpiry } from './domain/refresh-decision';
 import { SessionError } from './domain/session.errors';
 import { RefreshTokenEntity } from './infra/refresh-token.entity';
 import { UserSessionEntity } from './infra/user-session.entity';
+import { sessionsConfig, type SessionsConfig } from './sessions.config';
 
 export interface ClientInfo {
   ip: string | null;
@@ -34,7 +35,7 @@ export interface SessionView {
 }
 
 const ACTIVE_CACHE_MS = 2000;
-const HOUR_MS = 3_600_000;
+const CLEANUP_JOB = 'cleanup_expired_sessions';
 
 /** Refresh tokens: 256 random bits, base64url; only their SHA-256 is stored. */
 function newRefreshToken(): { token: string; hash: string } {
@@ -51,17 +52,56 @@ function hashToken(token: string): string {
  * concurrent refreshes of one session (any instance) are decided one after the other.
  */
 @Injectable()
-export class SessionsService {
+export class SessionsService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Sessions');
   private readonly activeCache = new Map<string, { active: boolean; at: number }>();
+  private cleanupStopped = false;
 
   constructor(
     private readonly dataSource: DataSource,
     @InjectRepository(UserSessionEntity) private readonly sessions: Repository<UserSessionEntity>,
     private readonly events: EventBus,
     private readonly jobs: JobRunner,
+    private readonly scheduler: SchedulerRegistry,
     @Inject(platformConfig.KEY) private readonly config: PlatformConfig,
+    @Inject(sessionsConfig.KEY) private readonly sessionsSettings: SessionsConfig,
   ) {}
+
+  onApplicationBootstrap(): void {
+    this.scheduleNextCleanup();
+  }
+
+  beforeApplicationShutdown(): void {
+    this.cleanupStopped = true;
+    if (this.scheduler.doesExist('timeout', CLEANUP_JOB)) this.scheduler.deleteTimeout(CLEANUP_JOB);
+  }
+
+  /**
+   * Every instance fires at each multiple of SESSION_CLEANUP_INTERVAL (UTC-aligned, so at the
+   * top of each hour by default) and the job runner lets one of them run the slot. The next
+   * firing is armed before this one runs, so a slow run never shifts the schedule; a timer
+   * that fires a little before its boundary (timers follow the monotonic clock, slots the wall
+   * clock) waits out the rest instead of running the previous slot again.
+   */
+  private scheduleNextCleanup(at?: number): void {
+    if (this.cleanupStopped) return;
+    const interval = this.sessionsSettings.cleanupIntervalMs;
+    const now = Date.now();
+    const boundary = at ?? now - (now % interval) + interval;
+    const timer = setTimeout(() => {
+      this.scheduler.deleteTimeout(CLEANUP_JOB);
+      if (Date.now() < boundary) {
+        this.scheduleNextCleanup(boundary);
+        return;
+      }
+      this.scheduleNextCleanup();
+      this.cleanupScheduled().catch((error: unknown) =>
+        this.logger.error({ err: error, job: CLEANUP_JOB }, `Job ${CLEANUP_JOB} could not run`),
+      );
+    }, boundary - now);
+    timer.unref();
+    this.scheduler.addTimeout(CLEANUP_JOB, timer);
+  }
 
   async start(userId: string, rawClient: ClientInfo): Promise<IssuedRefresh> {
     const client = bounded(rawClient);
@@ -288,12 +328,26 @@ export class SessionsService {
     );
   }
 
-  /** Hourly, once across instances: deletes sessions that ended longer ago than SESSION_RETENTION. */
-  @Cron(CronExpression.EVERY_HOUR, { name: 'cleanup_expired_sessions' })
-  async cleanupScheduled(): Promise<void> {
-    await this.jobs.runOnce('cleanup_expired_sessions', HOUR_MS, async (m) => {
-      await this.deleteExpired(m);
-    });
+  /**
+   * Once per SESSION_CLEANUP_INTERVAL across instances (hourly by default): deletes sessions
+   * that ended longer ago than SESSION_RETENTION. Logs this instance's outcome for the slot at
+   * `debug` (`skipped` when another instance has or had it).
+   */
+  async cleanupScheduled(now = new Date()): Promise<void> {
+    const interval = this.sessionsSettings.cleanupIntervalMs;
+    const outcome = await this.jobs.runOnce(
+      CLEANUP_JOB,
+      interval,
+      async (m) => {
+        await this.deleteExpired(m, now);
+      },
+      now,
+    );
+    const slot = slotStart(now, interval).toISOString();
+    this.logger.debug(
+      { event: 'job_attempt', job: CLEANUP_JOB, slot, outcome, instance_id: this.jobs.instanceId },
+      `Job ${CLEANUP_JOB} slot ${slot}: ${outcome}`,
+    );
   }
 
   async deleteExpired(m = this.dataSource.manager, now = new Date()): Promise<number> {
