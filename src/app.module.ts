@@ -11,6 +11,7 @@ import { SessionsModule } from './contexts/sessions';
 import { StatusModule } from './contexts/status';
 import { WorkspaceModule } from './contexts/workspace';
 import { ClockModule } from './platform/clock';
+import { ConsoleModule } from './platform/console/console.module';
 import { platformConfig, type PlatformConfig } from './platform/config';
 import { DatabaseModule } from './platform/database/database.module';
 import { EventsModule } from './platform/events';
@@ -54,6 +55,7 @@ export class AppModule {
         JobsModule,
         HealthModule,
         SecurityModule,
+        ConsoleModule,
         ...CONTEXTS,
         RateLimitModule.forRoot({ imports: [AuthModule], principal: RequestPrincipal }),
         ...extra,

@@ -1,8 +1,8 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator, type HealthCheckResult } from '@nestjs/terminus';
 import { DomainError } from '../http/problem';
-import { ProblemResponses } from '../openapi/problem-responses';
+import { ProblemResponses, PublicEndpoint } from '../openapi/problem-responses';
 import { RedisConnection } from '../redis/redis.module';
 import { BuildInfo } from '../observability/build-info';
 import { ReadinessState } from './readiness.state';
@@ -20,6 +20,7 @@ export class HealthController {
   ) {}
 
   @Get('live')
+  @PublicEndpoint()
   @ApiOperation({ operationId: 'healthLive', summary: 'Liveness: the process is up (no dependency checks)' })
   @ApiOkResponse({ description: 'The process is alive' })
   live(): { status: 'ok'; version: string; git_sha: string; built_at: string | null; uptime_seconds: number } {
@@ -33,10 +34,10 @@ export class HealthController {
   }
 
   @Get('ready')
+  @PublicEndpoint()
   @ApiOperation({ operationId: 'healthReady', summary: 'Readiness: the database (and Redis when configured) answer' })
   @ApiOkResponse({ description: 'Ready to serve traffic' })
-  @ApiServiceUnavailableResponse({ description: 'Shutting down or a dependency is down (problem+json with `checks`)' })
-  @ProblemResponses()
+  @ProblemResponses(503)
   async ready(): Promise<HealthCheckResult> {
     try {
       return await this.health.check([

@@ -1,5 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiProperty, ApiPropertyOptional, ApiResponse } from '@nestjs/swagger';
+import { ApiExtension, ApiProperty, ApiPropertyOptional, ApiResponse } from '@nestjs/swagger';
 import { STATUS_TITLES } from '../http/problem';
 
 export class FieldErrorDto {
@@ -15,7 +15,13 @@ export class ProblemDetailsDto {
   @ApiProperty({ example: 400 }) status: number;
   @ApiProperty({ example: 'The request has invalid fields.' }) detail: string;
   @ApiProperty({ example: 'validation_failed', description: 'Stable machine-readable code' }) code: string;
-  @ApiProperty({ format: 'uuid', description: 'Also sent as the X-Request-Id header' }) request_id: string;
+  @ApiProperty({
+    maxLength: 128,
+    example: '3f1c2a9e-8d4b-4c1a-9f2e-7b6d5c4a3b21',
+    description:
+      'The request id: the client’s X-Request-Id when it sent a sane one, else a new UUID; also sent as the X-Request-Id header',
+  })
+  request_id: string;
   @ApiPropertyOptional({ type: [FieldErrorDto] }) errors?: FieldErrorDto[];
 }
 
@@ -35,3 +41,7 @@ export function ProblemResponses(...statuses: number[]): MethodDecorator & Class
     ),
   );
 }
+
+/** Marks an operation that needs no credentials; the document then says `security: []` explicitly. */
+export const PublicEndpoint = (): MethodDecorator & ClassDecorator => ApiExtension(PUBLIC_EXTENSION, true);
+export const PUBLIC_EXTENSION = 'x-bastion-public';

@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Counter } from 'prom-client';
 import { DomainError } from '../http/problem';
 import { Metrics } from '../observability/metrics';
-import { ProblemResponses } from '../openapi/problem-responses';
+import { ProblemResponses, PublicEndpoint } from '../openapi/problem-responses';
 import { CSP_REPORT_CONTENT_TYPES, InvalidCspReport, parseCspReport } from './csp-report';
 
 /** Receives browsers' CSP violation reports: one structured log line and a count per violation. */
@@ -24,6 +24,7 @@ export class CspReportController {
 
   @Post('csp-report')
   @HttpCode(204)
+  @PublicEndpoint()
   @ApiOperation({
     operationId: 'securityCspReport',
     summary: 'CSP violation reports (report-uri and Reporting API formats); no authentication',

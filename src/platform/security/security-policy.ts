@@ -29,6 +29,26 @@ const DOCS_DIRECTIVES: Directives = {
   'connect-src': ["'self'"],
 };
 
+/**
+ * The account console (`/console`, static files of this origin) gets a strict policy of its
+ * own: its scripts, styles and images from this origin only (plus `data:` images: the MFA QR
+ * code is shown as a data: URL image), API calls to this origin, forms posting only here, no
+ * inline script or style anywhere, and Trusted Types enforced, so no string can reach an
+ * HTML or script sink (`innerHTML`, `eval`, ...) even by mistake.
+ */
+const CONSOLE_DIRECTIVES: Directives = {
+  'default-src': ["'none'"],
+  'script-src': ["'self'"],
+  'style-src': ["'self'"],
+  'img-src': ["'self'", 'data:'],
+  'connect-src': ["'self'"],
+  'base-uri': ["'none'"],
+  'form-action': ["'self'"],
+  'frame-ancestors': ["'none'"],
+  'require-trusted-types-for': ["'script'"],
+  'trusted-types': ["'none'"],
+};
+
 /** Powerful browser features no response of this API needs. */
 export const PERMISSIONS_POLICY = [
   'accelerometer=()',
@@ -56,6 +76,8 @@ function serialize(directives: Directives, reporting: boolean): string {
 }
 
 export const isDocsPath = (url: string): boolean => url === '/docs' || url.startsWith('/docs/') || url.startsWith('/docs-');
+export const isConsolePath = (url: string): boolean =>
+  url === '/console' || url.startsWith('/console/') || url.startsWith('/console?');
 
 /**
  * `@fastify/helmet` options per environment: the strict API CSP everywhere, HSTS (1 year,
@@ -75,15 +97,18 @@ export function helmetOptions(appEnv: AppEnv): FastifyHelmetOptions {
 
 /**
  * What helmet does not send, per request URL: `Permissions-Policy`; the relaxed CSP of
- * Swagger UI on `/docs`; and outside production a strict report-only policy (the API's,
- * on /docs too) with its reporting endpoints, so violations reach the CSP report log
- * before they would break anything.
+ * Swagger UI on `/docs` and the console's own on `/console`; and outside production a
+ * report-only policy with its reporting endpoints (the strict API one, on /docs too; on
+ * /console the console's policy), so violations reach the CSP report log.
  */
 export function extraSecurityHeaders(appEnv: AppEnv, url: string): Record<string, string> {
   const headers: Record<string, string> = { 'permissions-policy': PERMISSIONS_POLICY };
+  const onConsole = isConsolePath(url);
   if (isDocsPath(url)) headers['content-security-policy'] = serialize(DOCS_DIRECTIVES, false);
+  if (onConsole) headers['content-security-policy'] = serialize(CONSOLE_DIRECTIVES, false);
   if (appEnv !== 'production') {
-    headers['content-security-policy-report-only'] = serialize(API_DIRECTIVES, true);
+    // The console's report-only copy is its own policy: every violation there is reported.
+    headers['content-security-policy-report-only'] = serialize(onConsole ? CONSOLE_DIRECTIVES : API_DIRECTIVES, true);
     headers['reporting-endpoints'] = `${CSP_REPORT_GROUP}="${CSP_REPORT_PATH}"`;
     headers['report-to'] = JSON.stringify({
       group: CSP_REPORT_GROUP,

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiPageResponse, type Page } from '../../../platform/http/pagination';
-import { ProblemResponses } from '../../../platform/openapi/problem-responses';
+import { ProblemResponses, PublicEndpoint } from '../../../platform/openapi/problem-responses';
 import { type AuthenticatedUser, CurrentUser, JwtAuthGuard, Roles, RolesGuard } from '../../auth';
 import { Idempotent } from '../../idempotency';
 import { type StatusEventView, StatusService, type StatusSummaryView } from '../status.service';
@@ -13,6 +13,7 @@ export class StatusController {
   constructor(private readonly status: StatusService) {}
 
   @Get()
+  @PublicEndpoint()
   @ApiOperation({
     operationId: 'statusCurrent',
     summary: 'The status page: each service’s latest status and the overall one (public)',

@@ -1,0 +1,539 @@
+/* global document, localStorage, window, HTMLElement, HTMLButtonElement, HTMLFormElement, HTMLInputElement,
+   HTMLSelectElement, HTMLImageElement, HTMLOListElement, HTMLUListElement, HTMLTableSectionElement */
+/**
+ * Bastion account console: sign in (with a second factor when the account has one), your
+ * sessions, two-factor enrolment, and for admins the recent audit events. Plain ES modules,
+ * no framework, no inline script or style (the page's CSP forbids both).
+ */
+import * as api from './api.js';
+import { byId, describeUserAgent, duration, el, focus, show, time } from './dom.js';
+
+/**
+ * @typedef {import('./api.js').User} User
+ * @typedef {import('./api.js').Session} Session
+ * @typedef {import('./api.js').AuditEvent} AuditEvent
+ * @typedef {import('./api.js').Credentials} Credentials
+ */
+
+const AUDIT_LIMIT = 200;
+const THEME_KEY = 'bastion.theme';
+
+const $ = {
+  status: byId('status', HTMLElement),
+  themeToggle: byId('theme-toggle', HTMLButtonElement),
+  viewLoading: byId('view-loading', HTMLElement),
+  viewLogin: byId('view-login', HTMLElement),
+  viewAccount: byId('view-account', HTMLElement),
+  loginTitle: byId('login-title', HTMLElement),
+  loginError: byId('login-error', HTMLElement),
+  loginForm: byId('login-form', HTMLFormElement),
+  loginEmail: byId('login-email', HTMLInputElement),
+  loginPassword: byId('login-password', HTMLInputElement),
+  mfaForm: byId('mfa-form', HTMLFormElement),
+  mfaCode: byId('mfa-code', HTMLInputElement),
+  mfaCancel: byId('mfa-cancel', HTMLButtonElement),
+  accountTitle: byId('account-title', HTMLElement),
+  accountError: byId('account-error', HTMLElement),
+  logout: byId('logout', HTMLButtonElement),
+  welcome: byId('welcome', HTMLElement),
+  profileEmail: byId('profile-email', HTMLElement),
+  profileName: byId('profile-name', HTMLElement),
+  profileRole: byId('profile-role', HTMLElement),
+  profileCreated: byId('profile-created', HTMLElement),
+  sessionsTitle: byId('sessions-title', HTMLElement),
+  sessionsError: byId('sessions-error', HTMLElement),
+  sessions: byId('sessions', HTMLUListElement),
+  revokeOthers: byId('revoke-others', HTMLButtonElement),
+  mfaTitle: byId('mfa-title', HTMLElement),
+  mfaState: byId('mfa-state', HTMLElement),
+  mfaError: byId('mfa-error', HTMLElement),
+  mfaStart: byId('mfa-start', HTMLButtonElement),
+  mfaEnrol: byId('mfa-enrol', HTMLElement),
+  mfaQr: byId('mfa-qr', HTMLImageElement),
+  mfaSecret: byId('mfa-secret', HTMLElement),
+  mfaActivateForm: byId('mfa-activate-form', HTMLFormElement),
+  mfaActivateCode: byId('mfa-activate-code', HTMLInputElement),
+  mfaEnrolCancel: byId('mfa-enrol-cancel', HTMLButtonElement),
+  mfaRecovery: byId('mfa-recovery', HTMLElement),
+  recoveryTitle: byId('recovery-title', HTMLElement),
+  recoveryCodes: byId('recovery-codes', HTMLOListElement),
+  recoveryDone: byId('recovery-done', HTMLButtonElement),
+  mfaDisableForm: byId('mfa-disable-form', HTMLFormElement),
+  mfaDisablePassword: byId('mfa-disable-password', HTMLInputElement),
+  mfaDisableCode: byId('mfa-disable-code', HTMLInputElement),
+  admin: byId('admin', HTMLElement),
+  auditError: byId('audit-error', HTMLElement),
+  auditType: byId('audit-type', HTMLSelectElement),
+  auditReload: byId('audit-reload', HTMLButtonElement),
+  auditCount: byId('audit-count', HTMLElement),
+  auditRows: byId('audit-rows', HTMLTableSectionElement),
+};
+
+/** @type {User | null} */
+let user = null;
+/** Whether the account has MFA on: known after a login (or an enrolment), unknown after a reload. */
+/** @type {boolean | null} */
+let mfaEnabled = null;
+/** Email and password between the two steps of an MFA login (memory only). */
+/** @type {Credentials | null} */
+let pending = null;
+/** @type {AuditEvent[]} */
+let auditEvents = [];
+
+// ---------------------------------------------------------------- messages
+
+/** @param {string} text for the polite live region */
+function announce(text) {
+  $.status.textContent = text;
+}
+
+/**
+ * @param {HTMLElement} region a role="alert" element
+ * @param {string} text empty to clear
+ */
+function setError(region, text) {
+  region.textContent = text;
+}
+
+/** @param {number | null} seconds */
+function retryTime(seconds) {
+  if (seconds === null) return 'a little while';
+  const at = new Date(Date.now() + seconds * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  return `${duration(seconds)} (at ${at})`;
+}
+
+/**
+ * What to tell the user about a failed call.
+ * @param {unknown} error
+ */
+function explain(error) {
+  if (!(error instanceof api.ApiError)) return 'Something went wrong. Reload the page and try again.';
+  const { problem, retryAfter, status } = error;
+  switch (error.code) {
+    case 'invalid_credentials':
+      return 'The email or password is incorrect.';
+    case 'invalid_mfa_code':
+      return 'That code is not valid or was already used. Wait for the next code in your app, or use a recovery code.';
+    case 'too_many_attempts':
+      return `Too many failed sign-in attempts: signing in is paused for this account. Try again in ${retryTime(retryAfter)}.`;
+    case 'rate_limited':
+      return `Too many requests. Try again in ${retryTime(retryAfter)}.`;
+    case 'validation_failed':
+      return problem.errors?.map((e) => e.message).join(' ') || (problem.detail ?? 'The request is invalid.');
+    case 'invalid_current_password':
+      return 'The password is incorrect.';
+    default:
+      break;
+  }
+  if (status === 0) return 'Bastion cannot be reached. Check your connection and try again.';
+  if (status >= 500) return `The server could not do that. Try again later (reference ${problem.request_id ?? 'unknown'}).`;
+  return problem.detail ?? `The request failed (HTTP ${status}).`;
+}
+
+/**
+ * Disables a button while its action runs.
+ * @param {HTMLButtonElement | null} button
+ * @param {() => Promise<void>} action
+ */
+async function busy(button, action) {
+  if (button) button.disabled = true;
+  try {
+    await action();
+  } finally {
+    if (button) button.disabled = false;
+  }
+}
+
+/**
+ * The submit button of a form.
+ * @param {HTMLFormElement} form
+ */
+function submitter(form) {
+  const button = form.querySelector('button[type="submit"]');
+  return button instanceof HTMLButtonElement ? button : null;
+}
+
+/**
+ * Wires a form to an async handler (no page navigation; the button is disabled meanwhile).
+ * @param {HTMLFormElement} form
+ * @param {() => Promise<void>} handler
+ */
+function onSubmit(form, handler) {
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    void busy(submitter(form), handler);
+  });
+}
+
+// ---------------------------------------------------------------- theme
+
+const systemDark = window.matchMedia('(prefers-color-scheme: dark)');
+
+function effectiveTheme() {
+  const chosen = document.documentElement.dataset.theme;
+  if (chosen === 'dark' || chosen === 'light') return chosen;
+  return systemDark.matches ? 'dark' : 'light';
+}
+
+function renderThemeToggle() {
+  $.themeToggle.setAttribute('aria-pressed', String(effectiveTheme() === 'dark'));
+}
+
+$.themeToggle.addEventListener('click', () => {
+  const next = effectiveTheme() === 'dark' ? 'light' : 'dark';
+  document.documentElement.dataset.theme = next;
+  try {
+    localStorage.setItem(THEME_KEY, next);
+  } catch {
+    // storage disabled: the choice lasts for this page only
+  }
+  renderThemeToggle();
+});
+systemDark.addEventListener('change', renderThemeToggle);
+
+// ---------------------------------------------------------------- views
+
+/** @param {'loading' | 'login' | 'account'} name */
+function view(name) {
+  show(name === 'loading', $.viewLoading);
+  show(name === 'login', $.viewLogin);
+  show(name === 'account', $.viewAccount);
+}
+
+/** Forgets everything shown for the last account (secrets first). */
+function clearAccount() {
+  user = null;
+  mfaEnabled = null;
+  auditEvents = [];
+  $.recoveryCodes.replaceChildren();
+  $.mfaSecret.textContent = '';
+  $.mfaQr.removeAttribute('src');
+  show(false, $.mfaEnrol, $.mfaRecovery);
+  $.sessions.replaceChildren();
+  $.auditRows.replaceChildren();
+  for (const input of [$.mfaActivateCode, $.mfaDisablePassword, $.mfaDisableCode]) input.value = '';
+  for (const region of [$.accountError, $.sessionsError, $.mfaError, $.auditError]) setError(region, '');
+}
+
+/**
+ * @param {string} [message] why the user is asked to sign in (shown as an alert)
+ * @param {boolean} [moveFocus] after a view change; not on the first load, where the reader starts at the top
+ */
+function showLogin(message = '', moveFocus = true) {
+  pending = null;
+  $.loginPassword.value = '';
+  $.mfaCode.value = '';
+  show(true, $.loginForm);
+  show(false, $.mfaForm);
+  setError($.loginError, message);
+  view('login');
+  if (moveFocus) focus($.loginTitle);
+}
+
+api.onSessionEnded(() => {
+  if (!user) return;
+  clearAccount();
+  showLogin('Your session has ended. Sign in again.');
+});
+
+// ---------------------------------------------------------------- sign in
+
+/** @param {Credentials} credentials */
+async function signIn(credentials) {
+  setError($.loginError, '');
+  try {
+    await api.login(credentials);
+  } catch (error) {
+    if (error instanceof api.ApiError && error.code === 'mfa_required') {
+      pending = { email: credentials.email, password: credentials.password };
+      show(false, $.loginForm);
+      show(true, $.mfaForm);
+      $.mfaCode.value = '';
+      announce('Enter your authentication code.');
+      $.mfaCode.focus();
+      return;
+    }
+    setError($.loginError, explain(error));
+    (pending ? $.mfaCode : $.loginPassword).select();
+    return;
+  }
+  mfaEnabled = pending !== null;
+  pending = null;
+  $.loginPassword.value = '';
+  $.mfaCode.value = '';
+  await showAccount(true);
+}
+
+onSubmit($.loginForm, () => signIn({ email: $.loginEmail.value.trim(), password: $.loginPassword.value }));
+
+onSubmit($.mfaForm, async () => {
+  if (!pending) return showLogin();
+  const code = $.mfaCode.value.replace(/\s+/g, '');
+  await signIn(/^\d{6}$/.test(code) ? { ...pending, totp_code: code } : { ...pending, recovery_code: code });
+});
+
+$.mfaCancel.addEventListener('click', () => showLogin());
+
+// ---------------------------------------------------------------- account
+
+/** @param {boolean} justSignedIn */
+async function showAccount(justSignedIn) {
+  try {
+    user = await api.me();
+  } catch (error) {
+    showLogin(explain(error));
+    return;
+  }
+  $.welcome.textContent = `You are signed in as ${user.email}.`;
+  $.profileEmail.textContent = user.email;
+  $.profileName.textContent = user.display_name ?? '—';
+  $.profileRole.textContent = user.role === 'admin' ? 'Administrator' : 'User';
+  $.profileCreated.replaceChildren(time(user.created_at));
+  renderMfa();
+  show(user.role === 'admin', $.admin);
+  view('account');
+  focus($.accountTitle);
+  if (justSignedIn) announce('Signed in.');
+  await Promise.all([loadSessions(), user.role === 'admin' ? loadAudit() : Promise.resolve()]);
+}
+
+$.logout.addEventListener('click', () => {
+  void busy($.logout, async () => {
+    let failure = '';
+    try {
+      await api.logout();
+    } catch (error) {
+      failure = `Signed out here, but the server did not confirm: ${explain(error)}`;
+    }
+    clearAccount();
+    showLogin(failure);
+    if (!failure) announce('You are signed out.');
+  });
+});
+
+// ---------------------------------------------------------------- sessions
+
+async function loadSessions() {
+  setError($.sessionsError, '');
+  try {
+    const page = await api.sessions();
+    $.sessions.replaceChildren(...page.items.map(sessionItem));
+    $.revokeOthers.disabled = page.items.every((s) => s.is_current);
+  } catch (error) {
+    setError($.sessionsError, explain(error));
+  }
+}
+
+/** @param {Session} session */
+function sessionItem(session) {
+  const name = describeUserAgent(session.user_agent);
+  const title = el('div', { className: 'session-name' }, [el('strong', { text: name })]);
+  if (session.is_current) title.append(el('span', { className: 'badge', text: 'This browser' }));
+  const meta = el('div', { className: 'session-meta' }, [
+    'Signed in ',
+    time(session.created_at),
+    ' · last active ',
+    time(session.last_used_at),
+    session.ip ? ` · IP ${session.ip}` : '',
+  ]);
+  const item = el('li', { className: 'session', attrs: { 'data-session-id': session.id } }, [
+    el('div', { className: 'session-text' }, [title, meta]),
+  ]);
+  if (!session.is_current) {
+    const button = el('button', {
+      className: 'secondary',
+      text: 'Revoke',
+      attrs: {
+        type: 'button',
+        'aria-label': `Revoke the session of ${name}, signed in ${new Date(session.created_at).toLocaleString()}`,
+      },
+    });
+    button.addEventListener('click', () => {
+      void busy(button, async () => {
+        try {
+          await api.revokeSession(session.id);
+        } catch (error) {
+          setError($.sessionsError, explain(error));
+          return;
+        }
+        await loadSessions();
+        announce(`Revoked the session of ${name}.`);
+        focus($.sessionsTitle);
+      });
+    });
+    item.append(button);
+  }
+  return item;
+}
+
+$.revokeOthers.addEventListener('click', () => {
+  void busy($.revokeOthers, async () => {
+    setError($.sessionsError, '');
+    let revoked;
+    try {
+      revoked = await api.revokeOtherSessions();
+    } catch (error) {
+      setError($.sessionsError, explain(error));
+      return;
+    }
+    await loadSessions(); // the list first, then the announcement
+    announce(revoked === 0 ? 'There were no other sessions.' : `Signed out ${revoked} other session${revoked === 1 ? '' : 's'}.`);
+  });
+});
+
+// ---------------------------------------------------------------- two-factor authentication
+
+function renderMfa() {
+  const enrolling = !$.mfaEnrol.hidden;
+  const showingCodes = !$.mfaRecovery.hidden;
+  $.mfaState.textContent =
+    mfaEnabled === true
+      ? 'Two-factor authentication is on: signing in needs a code from your authenticator app.'
+      : mfaEnabled === false
+        ? 'Two-factor authentication is off. Turn it on so that a stolen password is not enough to sign in.'
+        : 'Add a code from an authenticator app as a second sign-in step.';
+  show(mfaEnabled !== true && !enrolling && !showingCodes, $.mfaStart);
+  show(mfaEnabled === true && !showingCodes, $.mfaDisableForm);
+}
+
+$.mfaStart.addEventListener('click', () => {
+  void busy($.mfaStart, async () => {
+    setError($.mfaError, '');
+    try {
+      const enrolment = await api.enrollTotp();
+      // The QR code is SVG markup from the server: shown as an image (a data: URL), where
+      // no script can run, never inserted as markup.
+      $.mfaQr.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(enrolment.qr_svg)}`;
+      $.mfaSecret.textContent = enrolment.secret;
+    } catch (error) {
+      if (error instanceof api.ApiError && error.code === 'mfa_already_enabled') {
+        mfaEnabled = true;
+        renderMfa();
+        announce('Two-factor authentication is already on.');
+        return;
+      }
+      setError($.mfaError, explain(error));
+      return;
+    }
+    show(true, $.mfaEnrol);
+    renderMfa();
+    $.mfaActivateCode.focus();
+  });
+});
+
+$.mfaEnrolCancel.addEventListener('click', () => {
+  $.mfaSecret.textContent = '';
+  $.mfaQr.removeAttribute('src');
+  $.mfaActivateCode.value = '';
+  show(false, $.mfaEnrol);
+  renderMfa();
+  $.mfaStart.focus();
+});
+
+onSubmit($.mfaActivateForm, async () => {
+  setError($.mfaError, '');
+  let codes;
+  try {
+    codes = await api.activateTotp($.mfaActivateCode.value.trim());
+  } catch (error) {
+    setError($.mfaError, explain(error));
+    $.mfaActivateCode.select();
+    return;
+  }
+  mfaEnabled = true;
+  $.mfaActivateCode.value = '';
+  $.mfaSecret.textContent = '';
+  $.mfaQr.removeAttribute('src');
+  show(false, $.mfaEnrol);
+  $.recoveryCodes.replaceChildren(...codes.map((code) => el('li', { text: code })));
+  show(true, $.mfaRecovery);
+  renderMfa();
+  announce('Two-factor authentication is on.');
+  focus($.recoveryTitle);
+});
+
+$.recoveryDone.addEventListener('click', () => {
+  $.recoveryCodes.replaceChildren();
+  show(false, $.mfaRecovery);
+  renderMfa();
+  focus($.mfaTitle);
+});
+
+onSubmit($.mfaDisableForm, async () => {
+  setError($.mfaError, '');
+  const code = $.mfaDisableCode.value.replace(/\s+/g, '');
+  try {
+    await api.disableTotp($.mfaDisablePassword.value, /^\d{6}$/.test(code) ? { code } : { recovery_code: code });
+  } catch (error) {
+    setError($.mfaError, explain(error));
+    return;
+  }
+  mfaEnabled = false;
+  $.mfaDisablePassword.value = '';
+  $.mfaDisableCode.value = '';
+  renderMfa();
+  announce('Two-factor authentication is off.');
+  focus($.mfaTitle);
+});
+
+// ---------------------------------------------------------------- audit log (admins)
+
+async function loadAudit() {
+  setError($.auditError, '');
+  try {
+    auditEvents = (await api.auditTail(AUDIT_LIMIT)).reverse();
+  } catch (error) {
+    setError($.auditError, explain(error));
+    return;
+  }
+  const selected = $.auditType.value;
+  const types = [...new Set(auditEvents.map((e) => e.type))].sort();
+  $.auditType.replaceChildren(
+    el('option', { text: 'All types', attrs: { value: '' } }),
+    ...types.map((type) => el('option', { text: type, attrs: { value: type } })),
+  );
+  $.auditType.value = types.includes(selected) ? selected : '';
+  renderAudit();
+}
+
+function renderAudit() {
+  const type = $.auditType.value;
+  const rows = auditEvents.filter((e) => !type || e.type === type);
+  $.auditRows.replaceChildren(
+    ...rows.map((e) =>
+      el('tr', { attrs: { 'data-type': e.type } }, [
+        el('td', {}, [time(e.occurred_at)]),
+        el('td', { text: e.type }),
+        el('td', { text: e.outcome }),
+        el('td', { className: 'mono', text: e.actor_id ?? 'system' }),
+        el('td', { text: e.actor_ip ?? '—' }),
+      ]),
+    ),
+  );
+  $.auditCount.textContent = type
+    ? `${rows.length} of the last ${auditEvents.length} events are ${type}.`
+    : `The last ${auditEvents.length} events.`;
+}
+
+$.auditType.addEventListener('change', renderAudit);
+$.auditReload.addEventListener('click', () => void busy($.auditReload, loadAudit));
+
+// ---------------------------------------------------------------- start
+
+async function start() {
+  renderThemeToggle();
+  if (api.hasCookieSession()) {
+    try {
+      if (await api.refresh()) {
+        await showAccount(false);
+        return;
+      }
+    } catch (error) {
+      showLogin(explain(error), false);
+      return;
+    }
+  }
+  showLogin('', false);
+}
+
+void start();
