@@ -55,7 +55,8 @@ describe('brute-force defence (e2e)', () => {
   let events: Captured[];
 
   beforeAll(async () => {
-    t = await createTestApp({ env: { ADMIN_EMAIL, ADMIN_PASSWORD } });
+    // A deep argon2 queue: the parallel tests here are about counters, not about shedding load.
+    t = await createTestApp({ env: { ADMIN_EMAIL, ADMIN_PASSWORD, ARGON2_MAX_QUEUE: '200' } });
     events = capture(t);
   });
   afterAll(async () => {
@@ -287,6 +288,29 @@ describe('brute-force defence (e2e)', () => {
         failures_before: 3,
         ip: '203.0.113.3',
         user_agent: 'agent-b',
+      });
+    });
+  });
+
+  describe('argon2 concurrency cap', () => {
+    it('sheds a login flood beyond the pool with fast 503 server_busy (not counted as failures), while probes answer', async () => {
+      await withTestApp({ env: { ARGON2_MAX_CONCURRENCY: '1', ARGON2_MAX_QUEUE: '1' } }, async (capped) => {
+        const email = uniqueEmail('flood');
+        await register(capped, email);
+        const [results, health] = await Promise.all([
+          Promise.all(Array.from({ length: 12 }, () => attempt(capped, email, STRONG_PASSWORD, nextIp()))),
+          capped.inject({ method: 'GET', url: '/health/live' }),
+        ]);
+        expect(health.statusCode).toBe(200);
+        const statuses = results.map((r) => r.statusCode);
+        expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(2);
+        const busy = results.filter((r) => r.statusCode === 503);
+        expect(busy.length).toBeGreaterThan(0);
+        expect(statuses.every((s) => s === 200 || s === 503)).toBe(true);
+        expect(busy[0].json()).toMatchObject({ code: 'server_busy', retry_after: 1 });
+        expect(busy[0].headers['retry-after']).toBe('1');
+        // shed attempts are not failures: no lockout streak was recorded
+        expect(await capped.db.query(`SELECT failed_count FROM login_lockouts`)).toEqual([]);
       });
     });
   });

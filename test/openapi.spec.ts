@@ -2,14 +2,71 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateOpenApi } from '../scripts/openapi';
 
+type Operation = {
+  operationId?: string;
+  summary?: string;
+  tags?: string[];
+  security?: unknown[];
+  responses?: Record<string, { content?: Record<string, unknown> }>;
+};
+
+const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
+
 describe('docs/openapi.json', () => {
-  it('is exactly what the code generates (run `npm run openapi` after API changes)', async () => {
+  let generated: string;
+  let operations: [string, Operation][];
+
+  beforeAll(async () => {
+    generated = await generateOpenApi();
+    const doc = JSON.parse(generated) as { paths: Record<string, Record<string, Operation>> };
+    operations = Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.entries(item)
+        .filter(([method]) => METHODS.includes(method))
+        .map(([method, op]): [string, Operation] => [`${method.toUpperCase()} ${path}`, op]),
+    );
+  });
+
+  it('is exactly what the code generates (run `npm run openapi` after API changes)', () => {
     const committed = readFileSync(join(__dirname, '..', 'docs', 'openapi.json'), 'utf8');
-    const generated = await generateOpenApi();
     expect(generated).toBe(committed);
   });
 
   it('is deterministic', async () => {
-    expect(await generateOpenApi()).toBe(await generateOpenApi());
+    expect(await generateOpenApi()).toBe(generated);
+  });
+
+  it('gives every operation an operationId, a summary and a tag', () => {
+    const missing = operations.filter(([, op]) => !op.operationId || !op.summary || !op.tags?.length).map(([name]) => name);
+    expect(missing).toEqual([]);
+    const ids = operations.map(([, op]) => op.operationId);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('declares security on every operation: bearer for protected ones, an explicit [] for public ones', () => {
+    expect(operations.filter(([, op]) => !Array.isArray(op.security)).map(([name]) => name)).toEqual([]);
+    const publicOps = operations.filter(([, op]) => op.security!.length === 0).map(([name]) => name);
+    expect(publicOps.sort()).toEqual(
+      [
+        'GET /api/v1/status',
+        'GET /health/live',
+        'GET /health/ready',
+        'POST /api/v1/auth/refresh',
+        'POST /api/v1/auth/register',
+        'POST /api/v1/auth/token',
+        'POST /api/v1/security/csp-report',
+      ].sort(),
+    );
+  });
+
+  it('documents error responses as problem+json, and at least one 4xx on every API operation', () => {
+    const wrong: string[] = [];
+    for (const [name, op] of operations) {
+      for (const [status, response] of Object.entries(op.responses ?? {})) {
+        if (Number(status) >= 400 && !response.content?.['application/problem+json']) wrong.push(`${name} ${status}`);
+      }
+      if (name.includes('/api/v1/') && !Object.keys(op.responses ?? {}).some((s) => s.startsWith('4')))
+        wrong.push(`${name}: no 4xx`);
+    }
+    expect(wrong).toEqual([]);
   });
 });

@@ -1,13 +1,18 @@
-/** `npm run bench -- <scenario> [--seconds N] [--concurrency N]`; scenarios: login, idempotency, audit, upload. */
+/**
+ * `npm run bench -- <scenario> [--seconds N] [--concurrency N]`; scenarios: baseline, login, audit, idempotency, upload.
+ * Without a scenario: the full baseline (scripts/bench/baseline.ts; `--smoke` for a short pass).
+ */
 import { benchAudit } from './audit';
+import { benchBaseline } from './baseline';
 import { benchIdempotency } from './idempotency';
 import { benchLogin } from './login';
 import { benchUpload } from './upload';
 
 const SCENARIOS: Record<string, (o: { seconds: number; concurrency: number }) => Promise<void>> = {
+  baseline: benchBaseline,
   login: benchLogin,
-  idempotency: benchIdempotency,
   audit: benchAudit,
+  idempotency: benchIdempotency,
   upload: benchUpload,
 };
 
@@ -19,8 +24,11 @@ function flag(name: string, fallback: number): number {
 }
 
 async function main(): Promise<void> {
-  const names = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && !all[i - 1]?.startsWith('--'));
-  const selected = names.length > 0 ? names : Object.keys(SCENARIOS);
+  const switches = ['--smoke', '--profile'];
+  const names = process.argv
+    .slice(2)
+    .filter((a, i, all) => !a.startsWith('--') && !(all[i - 1]?.startsWith('--') && !switches.includes(all[i - 1])));
+  const selected = names.length > 0 ? names : ['baseline'];
   const options = { seconds: flag('seconds', 5), concurrency: flag('concurrency', 2) };
   for (const name of selected) {
     const run = SCENARIOS[name];

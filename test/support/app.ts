@@ -4,6 +4,7 @@ import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { createApp } from '../../src/platform/app/create-app';
 import { loadEnvironment } from '../../src/platform/config';
 import { createTestDatabase, type TestDatabase } from './database';
+import { SpecValidator } from './spec-validator';
 
 export interface TestApp {
   app: NestFastifyApplication;
@@ -20,7 +21,14 @@ export interface TestAppOptions {
   imports?: NonNullable<ModuleMetadata['imports']>;
   /** Reuse a database (e.g. a second instance); by default each app gets a new one. */
   db?: TestDatabase;
+  /**
+   * Check every response against docs/openapi.json (status documented, JSON body matches its
+   * schema) and fail the request's test when it disagrees. On by default.
+   */
+  validateAgainstSpec?: boolean;
 }
+
+let validator: SpecValidator | undefined;
 
 /**
  * Request-rate tiers high enough that suites registering many users from one loopback IP
@@ -66,7 +74,22 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   return {
     app,
     db,
-    inject: (injectOptions) => app.getHttpAdapter().getInstance().inject(injectOptions),
+    inject: async (injectOptions) => {
+      const response = await app.getHttpAdapter().getInstance().inject(injectOptions);
+      if (options.validateAgainstSpec !== false) {
+        validator ??= new SpecValidator();
+        const method = (injectOptions.method ?? 'GET').toUpperCase();
+        const url =
+          typeof injectOptions.url === 'string' ? injectOptions.url : ((injectOptions.path as string | undefined) ?? '/');
+        const problems = validator.check(method, url, response.statusCode, response.headers['content-type'], response.body);
+        if (problems.length > 0) {
+          throw new Error(
+            `The response disagrees with docs/openapi.json:\n  ${problems.join('\n  ')}\nBody: ${response.body.slice(0, 500)}`,
+          );
+        }
+      }
+      return response;
+    },
     close: async () => {
       await app.close();
       if (ownsDb) await db.drop();

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 
 /**
  * The one validated schema of Bastion's environment. Framework-free so that it can be
@@ -104,7 +105,7 @@ export interface AuthSettings {
   /** How long a revoked/expired session is kept (for the user's view and audit) before the cleanup job deletes it. */
   sessionRetention: number;
   suspiciousRefreshPolicy: SuspiciousRefreshPolicy;
-  argon2: { memoryKib: number; timeCost: number; parallelism: number };
+  argon2: { memoryKib: number; timeCost: number; parallelism: number; maxConcurrency: number; maxQueue: number };
   passwordMinScore: number;
   adminEmail?: string;
   adminPassword?: string;
@@ -335,6 +336,9 @@ function parseAuth(r: Reader, production: boolean, processSecret: () => string):
     memoryKib: r.int('ARGON2_MEMORY_KIB', 19456, 19456, 4 * 1024 * 1024),
     timeCost: r.int('ARGON2_TIME_COST', 2, 2, 20),
     parallelism: r.int('ARGON2_PARALLELISM', 1, 1, 16),
+    // Hashing is CPU-bound: at most one per core at a time, a short queue, then fast 503s.
+    maxConcurrency: r.int('ARGON2_MAX_CONCURRENCY', availableParallelism(), 1, 256),
+    maxQueue: r.int('ARGON2_MAX_QUEUE', 8 * availableParallelism(), 0, 10_000),
   };
   const sessionIdleTimeout = r.duration('SESSION_IDLE_TIMEOUT', DAY, 60, 90 * DAY);
   const sessionMaxLifetime = r.duration('SESSION_MAX_LIFETIME', 30 * DAY, 300, 365 * DAY);

@@ -17,7 +17,7 @@ describe('Tracing', () => {
     await expect(tracing.onApplicationShutdown()).resolves.toBeUndefined();
   });
 
-  it('gives the span the trace and span ids the request logs carry, under the caller span', () => {
+  it('gives the span the trace and span ids the request logs carry, under the caller span', async () => {
     const tracing = new Tracing(config('http://127.0.0.1:9'), build);
     const req = request('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01');
     const span = tracing.startRequest(req, 'GET', '/api/v1/projects/:id')!;
@@ -25,9 +25,10 @@ describe('Tracing', () => {
     expect(span.spanContext()).toMatchObject({ traceId: logged.traceId, spanId: logged.spanId });
     expect((span as unknown as { parentSpanContext?: { spanId: string } }).parentSpanContext?.spanId).toBe('00f067aa0ba902b7');
     span.end();
+    await tracing.onApplicationShutdown(); // flushes (to a closed port: a logged warning, nothing thrown)
   });
 
-  it('starts a new trace with the logged ids when the caller sent none, and each span gets its own id', () => {
+  it('starts a new trace with the logged ids when the caller sent none, and each span gets its own id', async () => {
     const tracing = new Tracing(config('http://127.0.0.1:9'), build);
     const a = request();
     const b = request();
@@ -38,5 +39,6 @@ describe('Tracing', () => {
     expect(spanA.spanContext().spanId).not.toBe(spanB.spanContext().spanId);
     spanA.end();
     spanB.end();
+    await tracing.onApplicationShutdown();
   });
 });

@@ -34,6 +34,14 @@ export class AuthError extends DomainError {
     return tooManyRequests('too_many_attempts', 'Too many failed sign-in attempts. Try again later.', retryAfterSeconds);
   }
 
+  /** The password hashing pool is full: shed the request fast, the client retries. */
+  static busy(): AuthError {
+    return new AuthError('server_busy', 503, 'Too many sign-ins are being processed right now. Retry in a moment.', {
+      headers: { 'retry-after': '1' },
+      extensions: { retry_after: 1 },
+    });
+  }
+
   static userNotFound(): AuthError {
     return new AuthError('user_not_found', 404, 'No such user.');
   }

@@ -1,0 +1,244 @@
+/**
+ * The processes the baseline measures, one per child process so that the load generator
+ * (autocannon, in the parent) never shares an event loop with the server it measures:
+ *
+ *   app         Bastion itself: `createApp(loadEnvironment())` on a real port
+ *   node-http   bare `node:http` answering a small JSON hello
+ *   fastify     bare Fastify answering the same hello
+ *   fastify-pg  bare Fastify + `pg`: the exact SQL the project item GET and list run
+ *   argon2      raw `argon2.verify` loops with the app's parameters (same env, same threadpool)
+ *   client      the load generator: autocannon runs here, not in the parent (which runs under
+ *               ts-node), and answers with every response's status and latency
+ *   flood       an autocannon login flood, started and stopped on request
+ *
+ * Started by `baseline.ts` through `fork` (argv[2] is the kind; `app` runs from app-target.ts so
+ * that the peers never load Nest or the app); speaks over IPC:
+ * child → `{type:'ready', port?}` once serving; parent → `{type:'stop'}` to close and exit.
+ */
+import 'reflect-metadata';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import * as argon2 from 'argon2';
+import autocannon from 'autocannon';
+import { fastify } from 'fastify';
+import { Pool } from 'pg';
+import { fire, type Load, type Sample } from './load';
+import { parseEnvironment } from '../../../src/platform/config/environment';
+
+export type TargetKind = 'app' | 'node-http' | 'fastify' | 'fastify-pg' | 'argon2' | 'client' | 'flood';
+
+/** Messages from the parent. */
+export type ToTarget =
+  | { type: 'stop' }
+  | { type: 'verify'; ms: number; concurrency: number }
+  | { type: 'fire'; load: Load; seconds: number }
+  | { type: 'flood-start'; url: string; connections: number; body: string }
+  | { type: 'flood-stop' }
+  | { type: 'profile-start' }
+  | { type: 'profile-stop'; file: string };
+
+/** Messages to the parent. */
+export type FromTarget =
+  | { type: 'ready'; port?: number; argon2?: { memoryKib: number; timeCost: number; parallelism: number } }
+  | { type: 'failed'; message: string }
+  | { type: 'verified'; latencies: number[]; elapsedMs: number; failures: number }
+  | { type: 'fired'; sample?: Sample; error?: string }
+  | { type: 'flood-stopped'; statuses: Record<string, number>; errors: number }
+  | { type: 'profiled'; file: string };
+
+/** The hello both bare peers answer, the size of a small JSON object. */
+const HELLO = JSON.stringify({ hello: 'world' });
+
+/** The SQL TypeORM sends for `ProjectsService.get` (`findOneBy({ id })`), verbatim. */
+export const PROJECT_BY_ID_SQL =
+  'SELECT "ProjectEntity"."id" AS "ProjectEntity_id", "ProjectEntity"."name" AS "ProjectEntity_name", ' +
+  '"ProjectEntity"."description" AS "ProjectEntity_description", "ProjectEntity"."status" AS "ProjectEntity_status", ' +
+  '"ProjectEntity"."owner_id" AS "ProjectEntity_owner_id", "ProjectEntity"."created_at" AS "ProjectEntity_created_at", ' +
+  '"ProjectEntity"."updated_at" AS "ProjectEntity_updated_at" FROM "projects" "ProjectEntity" ' +
+  'WHERE (("ProjectEntity"."id" = $1)) LIMIT 1';
+
+/** The two statements TypeORM sends for `ProjectsService.list` of a user (page, then count when the page is full). */
+export const PROJECT_PAGE_SQL =
+  'SELECT "p"."id" AS "p_id", "p"."name" AS "p_name", "p"."description" AS "p_description", "p"."status" AS "p_status", ' +
+  '"p"."owner_id" AS "p_owner_id", "p"."created_at" AS "p_created_at", "p"."updated_at" AS "p_updated_at" ' +
+  'FROM "projects" "p" WHERE "p"."owner_id" IN ($1) ORDER BY "p"."created_at" DESC, "p"."id" DESC LIMIT 20 OFFSET 0';
+export const PROJECT_COUNT_SQL = 'SELECT COUNT(1) AS "cnt" FROM "projects" "p" WHERE "p"."owner_id" IN ($1)';
+
+/** The environment the app would see (same parser), without loading Nest into a peer. */
+const environment = () => parseEnvironment(process.env, () => 'bench-peer-unused-secret');
+
+export function send(message: FromTarget): void {
+  process.send?.(message);
+}
+
+export function listening(server: { address(): AddressInfo | string | null }): number {
+  const address = server.address();
+  if (!address || typeof address === 'string') throw new Error('not listening on a TCP port');
+  return address.port;
+}
+
+/** Serves until the parent says stop; `close` runs then, and the process exits. */
+export function untilStopped(close: () => Promise<void>): void {
+  process.on('message', (message: ToTarget) => {
+    if (message.type !== 'stop') return;
+    close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  });
+  // The parent is gone (it crashed or was killed): do not linger.
+  process.on('disconnect', () => process.exit(0));
+}
+
+async function serveNodeHttp(): Promise<void> {
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(HELLO) });
+    res.end(HELLO);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  send({ type: 'ready', port: listening(server) });
+  untilStopped(() => new Promise<void>((resolve) => server.close(() => resolve())));
+}
+
+async function serveFastify(): Promise<void> {
+  const app = fastify({ logger: false });
+  app.get('/', () => ({ hello: 'world' }));
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  send({ type: 'ready', port: listening(app.server) });
+  untilStopped(() => app.close());
+}
+
+/**
+ * Bare Fastify + `pg` with the app's pool size: the item GET's statement by primary key and
+ * the list's page + count statements, mapped to the same JSON the app returns. No auth, no
+ * ORM, no validation, no hooks: what the database round trips cost on their own.
+ */
+async function serveFastifyPg(): Promise<void> {
+  const env = environment();
+  const pool = new Pool({ connectionString: env.databaseUrl, max: env.dbPoolSize, application_name: 'bastion-bench-peer' });
+  const view = (r: Record<string, unknown>, prefix: string): Record<string, unknown> => ({
+    id: r[`${prefix}id`],
+    name: r[`${prefix}name`],
+    description: r[`${prefix}description`],
+    status: r[`${prefix}status`],
+    owner_id: r[`${prefix}owner_id`],
+    created_at: (r[`${prefix}created_at`] as Date).toISOString(),
+    updated_at: (r[`${prefix}updated_at`] as Date).toISOString(),
+  });
+  const app = fastify({ logger: false });
+  app.get<{ Params: { id: string } }>('/projects/:id', async (request, reply) => {
+    const { rows } = await pool.query<Record<string, unknown>>(PROJECT_BY_ID_SQL, [request.params.id]);
+    if (rows.length === 0) return reply.code(404).send({ status: 404 });
+    return view(rows[0], 'ProjectEntity_');
+  });
+  app.get<{ Querystring: { owner_id: string } }>('/projects', async (request) => {
+    const owner = request.query.owner_id;
+    const { rows } = await pool.query<Record<string, unknown>>(PROJECT_PAGE_SQL, [owner]);
+    const total =
+      rows.length < 20 ? rows.length : Number((await pool.query<{ cnt: string }>(PROJECT_COUNT_SQL, [owner])).rows[0].cnt);
+    return { items: rows.map((r) => view(r, 'p_')), total, page: 1, page_size: 20, pages: Math.ceil(total / 20) };
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  send({ type: 'ready', port: listening(app.server) });
+  untilStopped(async () => {
+    await app.close();
+    await pool.end();
+  });
+}
+
+/**
+ * Raw argon2id verification of one hash made with the app's parameters (read from the same
+ * environment the app gets), `concurrency` verifications in flight, on this process's libuv
+ * threadpool (same UV_THREADPOOL_SIZE as the app's process).
+ */
+async function serveArgon2(): Promise<void> {
+  const { memoryKib, timeCost, parallelism } = environment().auth.argon2;
+  const password = 'benchmark-passphrase-Vq8#2026';
+  const hash = await argon2.hash(password, { type: argon2.argon2id, memoryCost: memoryKib, timeCost, parallelism });
+  process.on('message', (message: ToTarget) => {
+    if (message.type !== 'verify') return;
+    void (async () => {
+      const latencies: number[] = [];
+      let failures = 0;
+      const start = performance.now();
+      const deadline = start + message.ms;
+      await Promise.all(
+        Array.from({ length: message.concurrency }, async () => {
+          while (performance.now() < deadline) {
+            const t0 = performance.now();
+            if (!(await argon2.verify(hash, password))) failures += 1;
+            latencies.push(performance.now() - t0);
+          }
+        }),
+      );
+      send({ type: 'verified', latencies, elapsedMs: performance.now() - start, failures });
+    })();
+  });
+  send({ type: 'ready', argon2: { memoryKib, timeCost, parallelism } });
+  untilStopped(() => Promise.resolve());
+}
+
+/** The load generator, in a process of its own. */
+function serveClient(): void {
+  process.on('message', (message: ToTarget) => {
+    if (message.type !== 'fire') return;
+    fire(message.load, message.seconds).then(
+      (sample) => send({ type: 'fired', sample }),
+      (error: unknown) => send({ type: 'fired', error: error instanceof Error ? error.message : String(error) }),
+    );
+  });
+  send({ type: 'ready' });
+  untilStopped(() => Promise.resolve());
+}
+
+/** A login flood from its own process, so it does not slow the parent's measuring client. */
+function serveFlood(): void {
+  let instance: autocannon.Instance | undefined;
+  process.on('message', (message: ToTarget) => {
+    if (message.type === 'flood-start') {
+      instance = autocannon(
+        {
+          url: message.url,
+          method: 'POST',
+          connections: message.connections,
+          duration: 3600,
+          headers: { 'content-type': 'application/json' },
+          body: message.body,
+        },
+        (error, result) => {
+          const statuses: Record<string, number> = {};
+          for (const [code, stats] of Object.entries(result?.statusCodeStats ?? {})) statuses[code] = stats.count ?? 0;
+          send({ type: 'flood-stopped', statuses, errors: error ? 1 : (result?.errors ?? 0) });
+        },
+      );
+    } else if (message.type === 'flood-stop') {
+      instance?.stop();
+    }
+  });
+  send({ type: 'ready' });
+  untilStopped(() => Promise.resolve());
+}
+
+const SERVE: Record<Exclude<TargetKind, 'app'>, () => Promise<void> | void> = {
+  'node-http': serveNodeHttp,
+  fastify: serveFastify,
+  'fastify-pg': serveFastifyPg,
+  argon2: serveArgon2,
+  client: serveClient,
+  flood: serveFlood,
+};
+
+if (require.main === module) {
+  const kind = process.argv[2] as Exclude<TargetKind, 'app'>;
+  Promise.resolve()
+    .then(() => {
+      const serve = SERVE[kind];
+      if (!serve) throw new Error(`unknown target kind "${kind}"`);
+      return serve();
+    })
+    .catch((error: unknown) => {
+      send({ type: 'failed', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+      setTimeout(() => process.exit(1), 100);
+    });
+}

@@ -1,0 +1,50 @@
+/** Thrown when the pool is at capacity and its queue is full: the caller should shed load. */
+export class PoolSaturatedError extends Error {
+  constructor(readonly pool: string) {
+    super(`${pool} is saturated`);
+    this.name = 'PoolSaturatedError';
+  }
+}
+
+/**
+ * At most `concurrency` tasks run at once; up to `maxQueue` more wait in order; anything
+ * beyond is refused at once with `PoolSaturatedError` instead of joining an ever-growing
+ * queue. For CPU-heavy work (argon2) that must not starve the rest of the process.
+ */
+export class BoundedPool {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(
+    readonly name: string,
+    readonly concurrency: number,
+    readonly maxQueue: number,
+  ) {
+    if (concurrency < 1 || maxQueue < 0) throw new Error('BoundedPool needs concurrency ≥ 1 and maxQueue ≥ 0');
+  }
+
+  get running(): number {
+    return this.active;
+  }
+
+  get queued(): number {
+    return this.waiting.length;
+  }
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.active >= this.concurrency) {
+      if (this.waiting.length >= this.maxQueue) throw new PoolSaturatedError(this.name);
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    } else {
+      this.active += 1;
+    }
+    try {
+      return await task();
+    } finally {
+      const next = this.waiting.shift();
+      // The slot passes straight to the next waiter; `active` only drops when nobody waits.
+      if (next) next();
+      else this.active -= 1;
+    }
+  }
+}
