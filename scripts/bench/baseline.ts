@@ -7,9 +7,17 @@
  *   npm run bench -- --smoke                        1 s per scenario: only checks that nothing errors
  *   npm run bench -- baseline [--seconds N] [--connections N] [--only hello,reads,...] [--profile]
  *
- * Every server runs in its own child process (./baseline/targets.ts); the parent only drives
- * load. Each group's scenarios run interleaved in short slices (order reversed every round)
- * so that load from elsewhere on the machine hits a scenario and its peer alike.
+ * Every server, and the load generator itself, runs in its own child process
+ * (./baseline/targets.ts, ./baseline/app-target.ts); the parent only orchestrates. Each
+ * group's scenarios run interleaved in short slices (order reversed every round) after a
+ * warm-up, so that load from elsewhere on the machine hits a scenario and its peer alike.
+ *
+ * Environment knobs: BENCH_LOG_LEVEL (default info, the production default: every API request
+ * writes its access line, to /dev/null); BENCH_APP_STDOUT=<file> keeps the apps' log lines;
+ * BENCH_WARM_SECONDS (default 5) per app scenario; BENCH_CANDIDATE=<another checkout> also
+ * measures that checkout's app on liveness, item GET and list, in the same interleaved
+ * slices (how the optimisations in docs/performance.md were measured). ARGON2_* and the other
+ * app settings pass through to every app process.
  *
  * Database: a throw-away `bastion_bench_<random>` on the `DATABASE_URL` server, or on the
  * embedded PostgreSQL (`EMBEDDED_PG_DIR`) without it; dropped at the end. Redis for the
@@ -801,9 +809,12 @@ export async function benchBaseline(options: Options): Promise<void> {
     const problems: string[] = [];
     const apps = ['app', 'app-unthrottled', 'app-memory', 'app-redis', 'app-candidate'].filter((name) => targets[name]);
     const profiles: string[] = [];
-    // Each process's JIT must be warm for every path it serves before it is measured: the
-    // app that served the earlier groups would otherwise beat a fresh one on the same path.
-    const warmSeconds = Number(process.env.BENCH_WARM_SECONDS ?? (settings.smoke ? 0.25 : Math.max(1, Math.min(3, settings.seconds / 2))));
+    // Each process must be warm on every path it serves before it is measured: a fresh app
+    // process needs some 10k requests (measured: ~600 req/s on the item GET after 2.5 s of
+    // warm-up, ~1,100 after 15 s) to reach its steady state; the peers are warm within a second.
+    const appWarm = Number(process.env.BENCH_WARM_SECONDS ?? 5);
+    const warmSeconds = (m: Member) =>
+      settings.smoke ? 0.25 : m.server.startsWith('app') || m.server.startsWith('candidate') ? appWarm : 1;
     for (const group of groups) {
       if (!settings.only.includes(group.id)) continue;
       const active = group.members.filter((m) => !m.skipped);
@@ -812,7 +823,7 @@ export async function benchBaseline(options: Options): Promise<void> {
       log(`${group.id}: ${active.map((m) => m.id).join(', ')}; ${rounds} × ${slice.toFixed(2)} s each`);
       for (const member of active) {
         if (member.id === 'health-flood') continue;
-        await member.run(warmSeconds);
+        await member.run(warmSeconds(member));
         await sleep(group.settleMs);
       }
       const profiled = apps.filter((name) => group.id === 'throttler' || name === 'app' || name === 'app-candidate');
