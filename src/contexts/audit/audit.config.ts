@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { registerAs } from '@nestjs/config';
-import { type EnvProblem, InvalidEnvironmentError } from '../../platform/config';
+import { type EnvProblem, InvalidEnvironmentError, readWholeNumber } from '../../platform/config';
 
 export interface AuditConfig {
   /** Rows older than this many days are archived and deleted (AUDIT_RETENTION_DAYS, default 365). */
@@ -16,28 +16,6 @@ export interface AuditConfig {
 }
 
 export const DEFAULT_ARCHIVE_DIR = 'db_files/audit-archive';
-
-function readInt(
-  raw: Record<string, string | undefined>,
-  name: string,
-  fallback: number,
-  min: number,
-  max: number,
-  problems: EnvProblem[],
-): number {
-  const value = raw[name]?.trim();
-  if (value === undefined || value === '') return fallback;
-  if (!/^\d+$/.test(value)) {
-    problems.push({ variable: name, message: `must be a whole number, got "${value}"` });
-    return fallback;
-  }
-  const n = Number(value);
-  if (n < min || n > max) {
-    problems.push({ variable: name, message: `must be between ${min} and ${max}, got ${n}` });
-    return fallback;
-  }
-  return n;
-}
 
 function readDatabaseUrl(raw: Record<string, string | undefined>, name: string, problems: EnvProblem[]): string | null {
   const value = raw[name]?.trim();
@@ -55,7 +33,7 @@ function readDatabaseUrl(raw: Record<string, string | undefined>, name: string, 
 /** Reads and validates the audit variables; every problem is reported, by variable name. */
 export function parseAuditConfig(raw: Record<string, string | undefined>, cwd = process.cwd()): AuditConfig {
   const problems: EnvProblem[] = [];
-  const retentionDays = readInt(raw, 'AUDIT_RETENTION_DAYS', 365, 1, 36_500, problems);
+  const retentionDays = readWholeNumber(raw, 'AUDIT_RETENTION_DAYS', 365, 1, 36_500, problems);
   const dir = raw.AUDIT_ARCHIVE_DIR?.trim() || DEFAULT_ARCHIVE_DIR;
   const retentionDatabaseUrl = readDatabaseUrl(raw, 'AUDIT_RETENTION_DATABASE_URL', problems);
   if (problems.length > 0) throw new InvalidEnvironmentError(problems);

@@ -1,7 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { registerAs } from '@nestjs/config';
 import { supportedMimeTypes } from 'file-type';
-import { type EnvProblem, InvalidEnvironmentError } from '../../platform/config';
+import { type EnvProblem, InvalidEnvironmentError, readWholeNumber } from '../../platform/config';
 import { normaliseMediaType, TEXT_PLAIN } from './domain/content-type';
 
 export const DEFAULT_ALLOWED_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'application/pdf', 'text/plain'];
@@ -46,18 +46,7 @@ class Reader {
   }
 
   int(name: string, fallback: number | undefined, min: number, max: number): number | undefined {
-    const value = this.string(name);
-    if (value === undefined) return fallback;
-    if (!/^\d+$/.test(value)) {
-      this.problems.push({ variable: name, message: `must be a whole number, got "${value}"` });
-      return fallback;
-    }
-    const n = Number(value);
-    if (n < min || n > max) {
-      this.problems.push({ variable: name, message: `must be between ${min} and ${max}, got ${n}` });
-      return fallback;
-    }
-    return n;
+    return readWholeNumber(this.raw, name, fallback, min, max, this.problems);
   }
 
   bool(name: string, fallback: boolean): boolean {

@@ -1,5 +1,5 @@
 import { registerAs } from '@nestjs/config';
-import { type EnvProblem, InvalidEnvironmentError } from '../../platform/config';
+import { type EnvProblem, InvalidEnvironmentError, readWholeNumber } from '../../platform/config';
 
 export interface IdempotencyConfig {
   /** How long a key is remembered (IDEMPOTENCY_TTL_HOURS, default 24). */
@@ -14,33 +14,11 @@ export interface IdempotencyConfig {
 
 const HOUR_MS = 3_600_000;
 
-function readInt(
-  raw: Record<string, string | undefined>,
-  name: string,
-  fallback: number,
-  min: number,
-  max: number,
-  problems: EnvProblem[],
-): number {
-  const value = raw[name]?.trim();
-  if (value === undefined || value === '') return fallback;
-  if (!/^\d+$/.test(value)) {
-    problems.push({ variable: name, message: `must be a whole number, got "${value}"` });
-    return fallback;
-  }
-  const n = Number(value);
-  if (n < min || n > max) {
-    problems.push({ variable: name, message: `must be between ${min} and ${max}, got ${n}` });
-    return fallback;
-  }
-  return n;
-}
-
 /** Reads and validates the idempotency variables; every problem is reported, by variable name. */
 export function parseIdempotencyConfig(raw: Record<string, string | undefined>): IdempotencyConfig {
   const problems: EnvProblem[] = [];
-  const ttlHours = readInt(raw, 'IDEMPOTENCY_TTL_HOURS', 24, 1, 720, problems);
-  const lockTimeoutSeconds = readInt(raw, 'IDEMPOTENCY_LOCK_TIMEOUT_SECONDS', 60, 1, 3600, problems);
+  const ttlHours = readWholeNumber(raw, 'IDEMPOTENCY_TTL_HOURS', 24, 1, 720, problems);
+  const lockTimeoutSeconds = readWholeNumber(raw, 'IDEMPOTENCY_LOCK_TIMEOUT_SECONDS', 60, 1, 3600, problems);
   if (problems.length === 0 && lockTimeoutSeconds * 1000 >= ttlHours * HOUR_MS) {
     problems.push({
       variable: 'IDEMPOTENCY_LOCK_TIMEOUT_SECONDS',

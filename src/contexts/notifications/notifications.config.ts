@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { registerAs } from '@nestjs/config';
 import addressparser from 'nodemailer/lib/addressparser';
-import { type EnvProblem, InvalidEnvironmentError } from '../../platform/config';
+import { type EnvProblem, InvalidEnvironmentError, readWholeNumber } from '../../platform/config';
 import type { BackoffPolicy } from './domain/backoff';
 
 export const EMAIL_PROVIDERS = ['log', 'smtp', 'http'] as const;
@@ -107,18 +107,7 @@ class Reader {
   }
 
   int(name: string, fallback: number, min: number, max: number): number {
-    const value = this.string(name);
-    if (value === undefined) return fallback;
-    if (!/^\d+$/.test(value)) {
-      this.problems.push({ variable: name, message: `must be a whole number, got "${value}"` });
-      return fallback;
-    }
-    const n = Number(value);
-    if (n < min || n > max) {
-      this.problems.push({ variable: name, message: `must be between ${min} and ${max}, got ${n}` });
-      return fallback;
-    }
-    return n;
+    return readWholeNumber(this.raw, name, fallback, min, max, this.problems);
   }
 
   /** An http(s) URL; https only in production unless it points at loopback. */

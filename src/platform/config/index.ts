@@ -1,2 +1,3 @@
 export * from './environment';
 export * from './platform.config';
+export * from './env-readers';
