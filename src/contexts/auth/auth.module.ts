@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { platformConfig } from '../../platform/config';
 import { SessionsModule } from '../sessions';
 import { AuthController } from './api/auth.controller';
 import { JwtAuthGuard, OptionalJwtAuthGuard, PrincipalResolver, RolesGuard } from './api/guards';
@@ -17,6 +18,7 @@ import { AccessTokenVerifier } from './api/access-token.verifier';
 import { AuthService } from './auth.service';
 import { AdminSeeder } from './infra/admin-seeder';
 import { PasswordHasher } from './infra/password-hasher';
+import { jwtModuleOptions } from './infra/jwt-keys';
 import { TokenService } from './infra/token.service';
 import { UserEntity } from './infra/user.entity';
 import { LoginLockoutEntity } from './infra/login-lockout.entity';
@@ -38,7 +40,7 @@ import { AuthMetrics } from './infra/auth-metrics';
       RecoveryCodeEntity,
       ApiKeyEntity,
     ]),
-    JwtModule.register({}),
+    JwtModule.registerAsync({ inject: [platformConfig.KEY], useFactory: jwtModuleOptions }),
     SessionsModule,
   ],
   controllers: [AuthController, MfaController, ApiKeysController, AdminUsersController],

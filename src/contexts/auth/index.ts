@@ -6,4 +6,4 @@ export { CurrentUser, type AuthenticatedUser } from './api/authenticated-user';
 export { AdminSeeder } from './infra/admin-seeder';
 export { RequestPrincipal } from './api/request-principal';
 export type { Role } from './infra/user.entity';
-export { keyId } from './infra/token.service';
+export { keyId } from './infra/jwt-keys';
