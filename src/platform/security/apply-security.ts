@@ -1,22 +1,14 @@
 import fastifyCors from '@fastify/cors';
-import fastifyHelmet from '@fastify/helmet';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Environment } from '../config';
 import { CSP_REPORT_CONTENT_TYPES, CSP_REPORT_MAX_BYTES } from './csp-report';
-import {
-  CORS_ALLOWED_HEADERS,
-  CORS_EXPOSED_HEADERS,
-  corsOriginAllowed,
-  extraSecurityHeaders,
-  helmetOptions,
-} from './security-policy';
+import { CORS_ALLOWED_HEADERS, CORS_EXPOSED_HEADERS, corsOriginAllowed, securityHeadersFor } from './security-policy';
 
 /**
  * Security headers (helmet plus what it lacks), CORS from the allowlist, and the parsers of
  * the two CSP report media types (size-limited: larger reports get 413 before parsing).
  */
 export async function applySecurity(app: NestFastifyApplication, env: Environment): Promise<void> {
-  await app.register(fastifyHelmet, helmetOptions(env.appEnv));
   await app.register(fastifyCors, {
     origin: (origin, callback) => callback(null, corsOriginAllowed(env.security, origin)),
     credentials: env.security.corsAllowCredentials,
@@ -26,8 +18,9 @@ export async function applySecurity(app: NestFastifyApplication, env: Environmen
     maxAge: 600,
   });
   const fastify = app.getHttpAdapter().getInstance();
+  const headersFor = securityHeadersFor(env.appEnv);
   fastify.addHook('onRequest', (request, reply, done) => {
-    void reply.headers(extraSecurityHeaders(env.appEnv, request.url));
+    void reply.headers(headersFor(request.url));
     done();
   });
   fastify.addContentTypeParser(

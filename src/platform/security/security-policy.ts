@@ -1,4 +1,5 @@
-import type { FastifyHelmetOptions } from '@fastify/helmet';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import helmet, { type HelmetOptions } from 'helmet';
 import type { AppEnv, SecuritySettings } from '../config';
 
 /** Where browsers send CSP violation reports (`report-uri` and the Reporting API endpoint). */
@@ -80,12 +81,11 @@ export const isConsolePath = (url: string): boolean =>
   url === '/console' || url.startsWith('/console/') || url.startsWith('/console?');
 
 /**
- * `@fastify/helmet` options per environment: the strict API CSP everywhere, HSTS (1 year,
- * subdomains, preload) in production only, `DENY` framing, no referrer, nosniff.
+ * helmet options per environment: the strict API CSP everywhere, HSTS (1 year, subdomains,
+ * preload) in production only, `DENY` framing, no referrer, nosniff.
  */
-export function helmetOptions(appEnv: AppEnv): FastifyHelmetOptions {
+export function helmetOptions(appEnv: AppEnv): HelmetOptions {
   return {
-    global: true,
     contentSecurityPolicy: { useDefaults: false, directives: API_DIRECTIVES },
     strictTransportSecurity: appEnv === 'production' ? { maxAge: 31_536_000, includeSubDomains: true, preload: true } : false,
     xFrameOptions: { action: 'deny' },
@@ -117,6 +117,47 @@ export function extraSecurityHeaders(appEnv: AppEnv, url: string): Record<string
     });
   }
   return headers;
+}
+
+/**
+ * The headers helmet sets for these options, read once. With static options (no nonce or
+ * function directives) helmet's middlewares only set and remove fixed headers and finish
+ * synchronously, so running them once against a recording response gives exactly what they
+ * would set on every request. (Running helmet per request, as `@fastify/helmet` does, parses
+ * the CSP directives again each time.)
+ */
+export function helmetHeaders(options: HelmetOptions): Record<string, string> {
+  const csp = options.contentSecurityPolicy;
+  const directives = typeof csp === 'object' ? Object.values(csp.directives ?? {}) : [];
+  const perRequest = (value: (typeof directives)[number]) =>
+    typeof value === 'object' && value !== null && [...value].some((v) => typeof v === 'function');
+  if (directives.some(perRequest))
+    throw new Error('A CSP directive computed per request (e.g. a nonce) cannot be part of headers computed once');
+  const headers: Record<string, string> = {};
+  const recorder = {
+    setHeader: (name: string, value: unknown) => (headers[name.toLowerCase()] = String(value)),
+    removeHeader: (name: string) => delete headers[name.toLowerCase()],
+  };
+  let outcome: { error?: unknown } | undefined;
+  helmet(options)({} as IncomingMessage, recorder as unknown as ServerResponse, (error?: unknown) => (outcome = { error }));
+  if (!outcome) throw new Error('helmet did not finish synchronously: its headers cannot be computed once');
+  if (outcome.error !== undefined) throw new Error('helmet refused its options', { cause: outcome.error });
+  return headers;
+}
+
+/** Every security header of a response, by request URL: helmet's plus `extraSecurityHeaders`. */
+export type SecurityHeadersFor = (url: string) => Readonly<Record<string, string>>;
+
+/**
+ * The security headers depend only on the environment and the kind of path (API, Swagger UI,
+ * console), so each kind's full set is computed once here and the per-request work is a lookup.
+ */
+export function securityHeadersFor(appEnv: AppEnv): SecurityHeadersFor {
+  const base = helmetHeaders(helmetOptions(appEnv));
+  const api = { ...base, ...extraSecurityHeaders(appEnv, '/') };
+  const docs = { ...base, ...extraSecurityHeaders(appEnv, '/docs') };
+  const console = { ...base, ...extraSecurityHeaders(appEnv, '/console') };
+  return (url) => (isDocsPath(url) ? docs : isConsolePath(url) ? console : api);
 }
 
 /** CORS decision for one request origin (exact match; `*` only outside production, never with credentials). */
