@@ -36,6 +36,7 @@ describe('process lifecycle (e2e, the real entry point in its own process)', () 
     const base = await waitForListening(service);
 
     expect((await fetch(`${base}/health/ready`)).status).toBe(200);
+    expect((await fetch(`${base}/health/live`, { headers: { 'x-request-id': 'probe-1' } })).status).toBe(200);
     const notFound = await fetch(`${base}/api/v1/nope`, {
       headers: {
         'x-request-id': 'trace-me-123',
@@ -62,6 +63,8 @@ describe('process lifecycle (e2e, the real entry point in its own process)', () 
       span_id: expect.stringMatching(/^[0-9a-f]{16}$/),
     });
     expect(service.output()).not.toContain('super-secret-token');
+    // Probes are not access-logged: an orchestrator calls them every few seconds on every instance.
+    expect(service.logLines().filter((l) => l.request_id === 'probe-1' || String(l.url).startsWith('/health/'))).toEqual([]);
     // The violation is one structured warning line, tied to its request.
     expect(service.logLines().find((l) => l.event === 'csp_violation')).toMatchObject({
       level: 40,

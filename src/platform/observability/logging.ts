@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { RequestMethod } from '@nestjs/common';
 import type { Params } from 'nestjs-pino';
 import type { Environment } from '../config/environment';
 import { traceContextOf } from './trace-context';
@@ -46,10 +47,22 @@ function accessLogFields(req: LoggedRequest, res: ServerResponse, responseTime: 
   };
 }
 
-/** nestjs-pino options: JSON lines, request id on every line, secrets redacted. */
+/**
+ * Routes the request-logging middleware skips altogether: the probes, which an orchestrator
+ * calls every few seconds on every instance. They get no access line and no per-request
+ * child logger. (A pino-http `autoLogging.ignore` test cannot do this: the middleware runs
+ * under @fastify/middie, which has already rewritten `req.url` when the test runs.)
+ */
+export const UNLOGGED_ROUTES = [
+  { path: 'health/live', method: RequestMethod.GET },
+  { path: 'health/ready', method: RequestMethod.GET },
+];
+
+/** nestjs-pino options: JSON lines, request id on every line, secrets redacted; probes unlogged. */
 export function loggerParams(env: Pick<Environment, 'appEnv' | 'logLevel'>): Params {
   const pretty = env.appEnv === 'development' && process.stdout.isTTY;
   return {
+    exclude: UNLOGGED_ROUTES,
     pinoHttp: {
       level: env.logLevel,
       base: { service: 'bastion' },
@@ -63,7 +76,6 @@ export function loggerParams(env: Pick<Environment, 'appEnv' | 'logLevel'>): Par
         return { request_id: req.id, trace_id: trace.traceId, span_id: trace.spanId };
       },
       customAttributeKeys: { reqId: 'request_id', responseTime: 'duration_ms' },
-      autoLogging: { ignore: (req: IncomingMessage) => (req.url ?? '').startsWith('/health/') },
       customSuccessObject: (req: IncomingMessage, res: ServerResponse, val: { duration_ms?: number }) =>
         accessLogFields(req, res, val.duration_ms ?? 0),
       customErrorObject: (req: IncomingMessage, res: ServerResponse, err: Error, val: { duration_ms?: number }) => ({
