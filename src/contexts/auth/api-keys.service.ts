@@ -11,6 +11,7 @@ import type { AuthenticatedUser } from './api/authenticated-user';
 import { AuthError } from './domain/auth.errors';
 import { ApiKeyEntity } from './infra/api-key.entity';
 import { UserEntity } from './infra/user.entity';
+import { ONE_STATEMENT } from '../../platform/database/one-statement';
 
 export const API_KEY_PREFIX = 'bst_';
 const KEY_PATTERN = /^bst_[A-Za-z0-9_-]{43}$/;
@@ -75,6 +76,7 @@ export class ApiKeysService {
     const key = `${API_KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
     const saved = await this.keys.save(
       this.keys.create({ userId, name: name.trim(), prefix: key.slice(0, 12), secretHash: hashKey(key), expiresAt: expiry }),
+      ONE_STATEMENT,
     );
     await this.events.publish('auth.api_key_created', {
       api_key_id: saved.id,

@@ -17,6 +17,7 @@ import { MfaService } from './mfa.service';
 import { PasswordHasher } from './infra/password-hasher';
 import { type IssuedAccessToken, TokenService } from './infra/token.service';
 import { type Role, UserEntity } from './infra/user.entity';
+import { ONE_STATEMENT } from '../../platform/database/one-statement';
 
 export interface TokenPair extends IssuedAccessToken {
   refresh_token: string;
@@ -94,7 +95,7 @@ export class AuthService {
   async createUser(email: string, password: string, displayName: string | null, role: Role): Promise<UserEntity> {
     const passwordHash = await this.hasher.hash(password);
     try {
-      return await this.users.save(this.users.create({ email, displayName, passwordHash, role, isActive: true }));
+      return await this.users.save(this.users.create({ email, displayName, passwordHash, role, isActive: true }), ONE_STATEMENT);
     } catch (error) {
       if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === UNIQUE_VIOLATION)
         throw AuthError.emailTaken();

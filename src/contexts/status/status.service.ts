@@ -6,6 +6,7 @@ import { type Page, pageWindow, toPage } from '../../platform/http/pagination';
 import { DomainError } from '../../platform/http/problem';
 import { rollUp, type ServiceStatus, statusEventViolations } from './domain/status-rollup';
 import { StatusEventEntity } from './infra/status-event.entity';
+import { ONE_STATEMENT } from '../../platform/database/one-statement';
 
 export interface StatusEventView {
   id: string;
@@ -83,6 +84,7 @@ export class StatusService {
     }
     const saved = await this.events.save(
       this.events.create({ service: input.service, status: input.status, message: input.message, createdBy: byUserId }),
+      ONE_STATEMENT,
     );
     await this.bus.publish('status.event_posted', {
       event_id: saved.id,

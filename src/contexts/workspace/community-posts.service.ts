@@ -7,6 +7,7 @@ import type { Actor } from './domain/access';
 import { WorkspaceError } from './domain/workspace.errors';
 import { CommunityPostEntity } from './infra/community-post.entity';
 import { applyListCriteria } from './infra/list-query';
+import { ONE_STATEMENT } from '../../platform/database/one-statement';
 
 export interface CommunityPostView {
   id: string;
@@ -60,7 +61,10 @@ export class CommunityPostsService {
   }
 
   async create(actor: Actor, input: { title: string; body: string }): Promise<CommunityPostView> {
-    const saved = await this.posts.save(this.posts.create({ title: input.title, body: input.body, authorId: actor.id }));
+    const saved = await this.posts.save(
+      this.posts.create({ title: input.title, body: input.body, authorId: actor.id }),
+      ONE_STATEMENT,
+    );
     await this.events.publish('workspace.post_created', { post_id: saved.id, author_id: saved.authorId });
     return toCommunityPostView(saved);
   }

@@ -9,6 +9,7 @@ import { planProjectPatch, type ProjectFields, type ProjectStatus } from './doma
 import { WorkspaceError } from './domain/workspace.errors';
 import { applyListCriteria, lockOwned } from './infra/list-query';
 import { ProjectEntity } from './infra/project.entity';
+import { ONE_STATEMENT } from '../../platform/database/one-statement';
 
 export interface ProjectView {
   id: string;
@@ -74,6 +75,7 @@ export class ProjectsService {
         status: input.status ?? 'active',
         ownerId: actor.id,
       }),
+      ONE_STATEMENT,
     );
     await this.events.publish('workspace.project_created', {
       project_id: saved.id,

@@ -9,6 +9,7 @@ import { planTicketPatch, type TicketFields, type TicketPriority, type TicketSta
 import { WorkspaceError } from './domain/workspace.errors';
 import { applyListCriteria, lockOwned } from './infra/list-query';
 import { SupportTicketEntity } from './infra/support-ticket.entity';
+import { ONE_STATEMENT } from '../../platform/database/one-statement';
 
 export interface SupportTicketView {
   id: string;
@@ -83,6 +84,7 @@ export class SupportTicketsService {
         status: 'open',
         ownerId: actor.id,
       }),
+      ONE_STATEMENT,
     );
     await this.events.publish('workspace.ticket_created', {
       ticket_id: saved.id,
