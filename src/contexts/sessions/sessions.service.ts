@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { InjectRepository } from '@nestjs/typeorm';
@@ -36,6 +36,18 @@ export interface SessionView {
 
 const ACTIVE_CACHE_MS = 2000;
 const CLEANUP_JOB = 'cleanup_expired_sessions';
+
+/**
+ * A new session and its first refresh token in one statement (one round trip, atomic without
+ * BEGIN/COMMIT): the token's foreign key is checked at the end of the statement, when the
+ * session row exists.
+ */
+const START_SESSION_SQL = `
+  WITH session AS (
+    INSERT INTO user_sessions (id, user_id, last_used_at, expires_at, ip, user_agent)
+    VALUES ($1, $2, $3, $4, $5, $6)
+  )
+  INSERT INTO refresh_tokens (session_id, token_hash, parent_id) VALUES ($1, $7, NULL)`;
 
 /** Refresh tokens: 256 random bits, base64url; only their SHA-256 is stored. */
 function newRefreshToken(): { token: string; hash: string } {
@@ -107,26 +119,16 @@ export class SessionsService implements OnApplicationBootstrap, BeforeApplicatio
     const client = bounded(rawClient);
     const now = new Date();
     const { token, hash } = newRefreshToken();
-    const session = await this.dataSource.transaction(async (m) => {
-      const created = await m.save(
-        m.create(UserSessionEntity, {
-          userId,
-          lastUsedAt: now,
-          expiresAt: new Date(now.getTime() + this.config.auth.sessionMaxLifetime * 1000),
-          ip: client.ip,
-          userAgent: client.userAgent,
-        }),
-      );
-      await m.insert(RefreshTokenEntity, { sessionId: created.id, tokenHash: hash, parentId: null });
-      return created;
-    });
+    const sessionId = randomUUID();
+    const expiresAt = new Date(now.getTime() + this.config.auth.sessionMaxLifetime * 1000);
+    await this.dataSource.query(START_SESSION_SQL, [sessionId, userId, now, expiresAt, client.ip, client.userAgent, hash]);
     await this.events.publish('sessions.started', {
-      session_id: session.id,
+      session_id: sessionId,
       user_id: userId,
       ip: client.ip,
       user_agent: client.userAgent,
     });
-    return { sessionId: session.id, userId, refreshToken: token };
+    return { sessionId, userId, refreshToken: token };
   }
 
   /** Exchanges a refresh token for a new one (rotation), detecting reuse of rotated tokens. */
