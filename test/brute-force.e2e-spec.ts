@@ -176,6 +176,18 @@ describe('brute-force defence (e2e)', () => {
       expect(named('auth.login_blocked', { user_id: user.id })).toHaveLength(1);
     });
 
+    it('a success ends the streak: 9 failures, the right password, 9 more failures and no lock', async () => {
+      const email = uniqueEmail('streak');
+      const user = await register(t, email);
+      expect(await failFromManyIps(t, email, 9)).toEqual(Array(9).fill(401));
+      expect((await attempt(t, email, STRONG_PASSWORD, nextIp())).statusCode).toBe(200);
+      expect(await failFromManyIps(t, email, 9)).toEqual(Array(9).fill(401));
+      expect(named('auth.account_locked', { user_id: user.id })).toHaveLength(0);
+      expect((await attempt(t, email, STRONG_PASSWORD, nextIp())).statusCode).toBe(200);
+      expect(await failFromManyIps(t, email, 10)).toEqual(Array(10).fill(401));
+      expect(named('auth.account_locked', { user_id: user.id })).toHaveLength(1);
+    });
+
     it('an unknown email locks the same way, so a lockout reveals nothing about registration', async () => {
       const known = uniqueEmail('known');
       await register(t, known);

@@ -80,8 +80,16 @@ export class LoginLockoutStore {
     });
   }
 
-  /** A correct password: ends the streak (deletes the row), unless the account is locked. */
+  /**
+   * A correct password: ends the streak (deletes the row), unless the account is locked.
+   *
+   * Most logins have no row: one plain read settles those. A row created by a concurrent
+   * failure after that read is simply ordered after this success (which changed nothing),
+   * exactly as if the failure had waited for this success's row lock.
+   */
   async recordSuccess(email: string, now: Date): Promise<SuccessOutcome> {
+    const existing = await this.dataSource.getRepository(LoginLockoutEntity).existsBy({ subjectHash: lockoutSubject(email) });
+    if (!existing) return registerSuccess(FRESH_LOCKOUT_STATE, now);
     return this.locked(email, async (m, subject, row) => {
       const outcome = registerSuccess(stateOf(row), now);
       if (!outcome.refused && row) await m.delete(LoginLockoutEntity, { subjectHash: subject });
