@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { LightMyRequestResponse } from 'fastify';
-import { DataSource } from 'typeorm';
+import { DataSource, type ObjectLiteral } from 'typeorm';
 import { AUDIT_MAPPING, AuditService, readArchive } from '../src/contexts/audit';
 import { Clock } from '../src/platform/clock';
 import { EventBus } from '../src/platform/events';
@@ -562,6 +562,41 @@ describe('audit trail (e2e)', () => {
       const report = await service().verify();
       expect(report).toMatchObject({ ok: true, verified: before + 50 });
       expect(report.head.seq).toBe(before + 50);
+    });
+    it('an append that loses the head to another instance seals its rows again on the new head, and counts it', async () => {
+      const before = (await tableRows()).length;
+      const retries = async (): Promise<number> =>
+        (await t.app.get(Metrics).registry.getSingleMetric('audit_append_retries_total')?.get())?.values[0]?.value ?? 0;
+      const counted = await retries();
+      const posted = (service: string) => ({ event_id: adminId, service, status: 'operational' as const, by_user_id: null });
+      await withTestApp({ db: t.db }, async (second) => {
+        const dataSource = t.app.get(DataSource);
+        const query = dataSource.query.bind(dataSource);
+        let raced = false;
+        const spy = jest.spyOn(dataSource, 'query').mockImplementation(async (sql: string, ...rest: [ObjectLiteral?]) => {
+          const result: unknown = await query(sql, ...rest);
+          if (!raced && sql.startsWith('SELECT "head_seq", "head_hash" FROM "audit_chain"')) {
+            raced = true;
+            // The other instance appends after this instance read the head and before it writes.
+            await second.app.get(EventBus).publish('status.event_posted', posted('race-winner'));
+          }
+          return result;
+        });
+        try {
+          await t.app.get(EventBus).publish('status.event_posted', posted('race-loser'));
+        } finally {
+          spy.mockRestore();
+        }
+        expect(raced).toBe(true);
+      });
+      const rows = await tableRows();
+      expect(rows).toHaveLength(before + 2);
+      const last = await t.db.query<{ seq: string; service: string }>(
+        `SELECT seq, metadata->>'service' AS service FROM audit_events ORDER BY seq DESC LIMIT 2`,
+      );
+      expect(last.map((r) => r.service)).toEqual(['race-loser', 'race-winner']);
+      expect(await retries()).toBe(counted + 1);
+      expect((await service().verify()).ok).toBe(true);
     });
   });
 

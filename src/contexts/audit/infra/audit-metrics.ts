@@ -7,6 +7,7 @@ import { Metrics } from '../../../platform/observability';
 export class AuditMetrics {
   readonly written: Counter<'type'>;
   readonly writeFailures: Counter<'type'>;
+  readonly appendRetries: Counter;
   readonly archived: Counter;
 
   constructor(metrics: Metrics) {
@@ -19,6 +20,10 @@ export class AuditMetrics {
       name: 'audit_write_failures_total',
       help: 'Events whose audit row could not be written (each is logged at error level with the row), by event type.',
       labelNames: ['type'],
+    });
+    this.appendRetries = metrics.counter({
+      name: 'audit_append_retries_total',
+      help: 'Appends that found the chain head moved by another instance since they read it, and sealed their rows again.',
     });
     this.archived = metrics.counter({
       name: 'audit_events_archived_total',

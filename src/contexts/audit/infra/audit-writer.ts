@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { AuditDraft } from '../domain/audit-record';
 import { type AuditRow, sealRow } from '../domain/hash-chain';
+import { AuditMetrics } from './audit-metrics';
 
 interface HeadRow {
   head_seq: string;
@@ -15,25 +16,29 @@ interface Pending {
   reject(error: unknown): void;
 }
 
-/** The columns of `audit_events`, in the order `rowParams` gives their values. */
+/**
+ * The columns of `audit_events`, in the order `rowParams` gives their values, with the type
+ * each parameter is cast to (the rows are a VALUES list, which has no target column to take
+ * types from).
+ */
 const AUDIT_COLUMNS = [
-  'id',
-  'seq',
-  'occurred_at',
-  'type',
-  'actor_id',
-  'actor_ip',
-  'user_agent',
-  'subject_type',
-  'subject_id',
-  'outcome',
-  'request_id',
-  'metadata',
-  'prev_hash',
-  'hash',
+  ['id', 'uuid'],
+  ['seq', 'bigint'],
+  ['occurred_at', 'timestamptz'],
+  ['type', 'text'],
+  ['actor_id', 'uuid'],
+  ['actor_ip', 'text'],
+  ['user_agent', 'text'],
+  ['subject_type', 'text'],
+  ['subject_id', 'text'],
+  ['outcome', 'text'],
+  ['request_id', 'text'],
+  ['metadata', 'jsonb'],
+  ['prev_hash', 'text'],
+  ['hash', 'text'],
 ] as const;
 
-/** Rows per transaction at most (14 parameters each; PostgreSQL allows 65 535). */
+/** Rows per statement at most (14 parameters each; PostgreSQL allows 65 535). */
 export const MAX_BATCH = 200;
 
 function rowParams(row: AuditRow): unknown[] {
@@ -55,40 +60,55 @@ function rowParams(row: AuditRow): unknown[] {
   ];
 }
 
-/** One statement: insert the rows and move the head to the last of them. */
-function insertAndAdvance(count: number): string {
+/** How often one batch may find the head moved by another instance before the append gives up. */
+export const MAX_APPEND_ATTEMPTS = 20;
+
+/**
+ * One statement: move the head from the seq the rows were sealed on to the last of them, and
+ * insert the rows only if that move happened. A concurrent append (another instance) that
+ * moved the head first makes the UPDATE match nothing, so nothing is inserted; the unique
+ * `seq` would refuse a stray row anyway.
+ */
+function appendIfHeadUnmoved(count: number): string {
   const width = AUDIT_COLUMNS.length;
   const tuples = Array.from({ length: count }, (_, r) => {
-    const params = AUDIT_COLUMNS.map((column, c) => `$${r * width + c + 1}${column === 'metadata' ? '::jsonb' : ''}`);
+    const params = AUDIT_COLUMNS.map(([, type], c) => `$${r * width + c + 1}::${type}`);
     return `(${params.join(', ')})`;
   });
   const head = count * width;
   return `
-    WITH inserted AS (
-      INSERT INTO "audit_events" (${AUDIT_COLUMNS.map((c) => `"${c}"`).join(', ')})
-      VALUES ${tuples.join(', ')}
+    WITH advanced AS (
+      UPDATE "audit_chain" SET "head_seq" = $${head + 2}, "head_hash" = $${head + 3}
+       WHERE "id" = 1 AND "head_seq" = $${head + 1}
+      RETURNING 1
     )
-    UPDATE "audit_chain" SET "head_seq" = $${head + 1}, "head_hash" = $${head + 2} WHERE "id" = 1`;
+    INSERT INTO "audit_events" (${AUDIT_COLUMNS.map(([c]) => `"${c}"`).join(', ')})
+    SELECT * FROM (VALUES ${tuples.join(', ')}) AS rows
+     WHERE EXISTS (SELECT 1 FROM advanced)
+    RETURNING "seq"`;
 }
 
 /**
- * Appends rows to the chain, each batch in its own short transaction, independent of
- * whatever the publisher of the event was doing: lock the chain head row (`FOR UPDATE`, so
- * writers on every instance queue up there), seal the rows one after the other onto the
- * head's hash, insert them and move the head, commit.
+ * Appends rows to the chain, each batch in its own statement, independent of whatever the
+ * publisher of the event was doing: read the head, seal the rows one after the other onto
+ * its hash, then insert them and move the head in one statement that only takes effect if
+ * the head is still where it was read (optimistic: two round trips, no explicit transaction;
+ * an append that lost a race to another instance reads the new head and seals again).
  *
- * Group commit: while one transaction is in flight, new appends queue; the next transaction
- * takes them all. A commit waits for its WAL flush, and the lock is held until it is done,
- * so one row per transaction would cap the whole cluster at one fsync per row; batching
- * pays one per batch. Every caller still resolves only after its own row is committed. If a
- * batch fails, its rows are retried one by one, so one bad row never takes others with it.
+ * Group commit: while one append is in flight, new appends queue; the next statement takes
+ * them all, so a burst pays one commit per batch rather than per row. Every caller still
+ * resolves only after its own row is committed. If a batch fails, its rows are retried one
+ * by one, so one bad row never takes others with it.
  */
 @Injectable()
 export class AuditWriter {
   private readonly queue: Pending[] = [];
   private draining = false;
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly metrics: AuditMetrics,
+  ) {}
 
   /** Resolves with the stored row once it is committed; rejects if it could not be written. */
   append(draft: AuditDraft): Promise<AuditRow> {
@@ -126,9 +146,9 @@ export class AuditWriter {
     }
   }
 
-  private write(drafts: AuditDraft[]): Promise<AuditRow[]> {
-    return this.dataSource.transaction(async (m) => {
-      const [head] = await m.query<HeadRow[]>(`SELECT "head_seq", "head_hash" FROM "audit_chain" WHERE "id" = 1 FOR UPDATE`);
+  private async write(drafts: AuditDraft[]): Promise<AuditRow[]> {
+    for (let attempt = 1; attempt <= MAX_APPEND_ATTEMPTS; attempt++) {
+      const [head] = await this.dataSource.query<HeadRow[]>(`SELECT "head_seq", "head_hash" FROM "audit_chain" WHERE "id" = 1`);
       if (!head) throw new Error('audit_chain has no head row: the Audit migration has not run');
       const rows: AuditRow[] = [];
       let seq = Number(head.head_seq);
@@ -139,8 +159,15 @@ export class AuditWriter {
         rows.push(row);
         prevHash = row.hash;
       }
-      await m.query(insertAndAdvance(rows.length), [...rows.flatMap(rowParams), seq, prevHash]);
-      return rows;
-    });
+      const inserted = await this.dataSource.query<unknown[]>(appendIfHeadUnmoved(rows.length), [
+        ...rows.flatMap(rowParams),
+        head.head_seq,
+        seq,
+        prevHash,
+      ]);
+      if (inserted.length === rows.length) return rows;
+      this.metrics.appendRetries.inc();
+    }
+    throw new Error(`The audit chain head moved under ${MAX_APPEND_ATTEMPTS} append attempts in a row`);
   }
 }
