@@ -1,0 +1,74 @@
+import { Client } from 'pg';
+import { createTestApp, type TestApp } from './support/app';
+import { bearer, login, register, type Tokens, uniqueEmail } from './support/auth';
+
+/**
+ * Statement budgets of the hot paths: how many statements PostgreSQL receives for one
+ * request. On a small machine each statement is a syscall and a backend wake-up, which the
+ * benchmark showed to dominate logins and writes (docs/performance.md), so a change that adds
+ * one to these paths should be a decision, not an accident. Counts, not timings: exact and
+ * the same on every machine. A failure prints the statements.
+ */
+describe('statement budgets of the hot paths (e2e)', () => {
+  let t: TestApp;
+  let tokens: Tokens;
+  let email: string;
+  let projectId: string;
+  const statements: string[] = [];
+  const query = Client.prototype.query;
+
+  beforeAll(async () => {
+    // No notification poll in the middle of a count.
+    t = await createTestApp({ env: { NOTIFICATIONS_POLL_MS: '3600000' } });
+    email = uniqueEmail('budget');
+    await register(t, email);
+    await login(t, email); // the first login is the one that differs (suspicious-login telemetry)
+    tokens = await login(t, email);
+    const created = await t.inject({ method: 'POST', url: '/api/v1/projects', headers: bearer(tokens), payload: { name: 'p' } });
+    projectId = created.json<{ id: string }>().id;
+    Client.prototype.query = function (this: Client, ...args: unknown[]) {
+      const sql = args[0] as string | { text: string };
+      statements.push((typeof sql === 'string' ? sql : sql.text).replace(/\s+/g, ' ').trim().slice(0, 100));
+      return (query as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof Client.prototype.query;
+  });
+  afterAll(async () => {
+    Client.prototype.query = query;
+    await t.close();
+  });
+
+  /** The statements one request sends (everything it awaits, audit appends included, is done when it answers). */
+  async function statementsOf(request: () => Promise<{ statusCode: number }>, status: number): Promise<string[]> {
+    statements.length = 0;
+    expect((await request()).statusCode).toBe(status);
+    return [...statements];
+  }
+
+  const getProject = () => t.inject({ method: 'GET', url: `/api/v1/projects/${projectId}`, headers: bearer(tokens) });
+  const postProject = (headers: Record<string, string> = {}) =>
+    t.inject({ method: 'POST', url: '/api/v1/projects', headers: { ...bearer(tokens), ...headers }, payload: { name: 'p' } });
+
+  it('login: 15 (throttle 2 + 2, lockout 2, user 1, MFA 1, last login 1, session 1, audit 2 × 2, login sources 1)', async () => {
+    const sent = await statementsOf(
+      () =>
+        t.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { email, password: 'correct-horse-battery-staple-42' } }),
+      200,
+    );
+    expect(sent).toHaveLength(15);
+    expect(sent.filter((s) => /^(START TRANSACTION|BEGIN|COMMIT)/.test(s))).toEqual([]);
+  });
+
+  it('authenticated item GET: 1, the row (the session check is cached)', async () => {
+    await getProject();
+    expect(await statementsOf(getProject, 200)).toHaveLength(1);
+  });
+
+  it('POST without a key: 3 (the insert, and the audit append in 2)', async () => {
+    expect(await statementsOf(() => postProject(), 201)).toHaveLength(3);
+  });
+
+  it('POST with a new Idempotency-Key: 5 (claim, insert, audit 2, stored response); its replay: 1', async () => {
+    expect(await statementsOf(() => postProject({ 'idempotency-key': 'budget-1' }), 201)).toHaveLength(5);
+    expect(await statementsOf(() => postProject({ 'idempotency-key': 'budget-1' }), 201)).toHaveLength(1);
+  });
+});
