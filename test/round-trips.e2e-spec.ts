@@ -1,6 +1,7 @@
 import { Client } from 'pg';
-import { createTestApp, type TestApp } from './support/app';
-import { bearer, login, register, type Tokens, uniqueEmail } from './support/auth';
+import { Metrics } from '../src/platform/observability';
+import { createTestApp, type TestApp, withTestApp } from './support/app';
+import { bearer, login, register, STRONG_PASSWORD, type Tokens, uniqueEmail } from './support/auth';
 
 /**
  * Statement budgets of the hot paths: how many statements PostgreSQL receives for one
@@ -50,8 +51,7 @@ describe('statement budgets of the hot paths (e2e)', () => {
 
   it('login: 15 (throttle 2 + 2, lockout 2, user 1, MFA 1, last login 1, session 1, audit 2 × 2, login sources 1)', async () => {
     const sent = await statementsOf(
-      () =>
-        t.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { email, password: 'correct-horse-battery-staple-42' } }),
+      () => t.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { email, password: STRONG_PASSWORD } }),
       200,
     );
     expect(sent).toHaveLength(15);
@@ -70,5 +70,30 @@ describe('statement budgets of the hot paths (e2e)', () => {
   it('POST with a new Idempotency-Key: 5 (claim, insert, audit 2, stored response); its replay: 1', async () => {
     expect(await statementsOf(() => postProject({ 'idempotency-key': 'budget-1' }), 201)).toHaveLength(5);
     expect(await statementsOf(() => postProject({ 'idempotency-key': 'budget-1' }), 201)).toHaveLength(1);
+  });
+
+  it('a login the argon2 pool would refuse: 503 server_busy and no statement at all', async () => {
+    // One hashing at a time, no queue, and slow hashing, so one login holds the pool.
+    const env = { ARGON2_MAX_CONCURRENCY: '1', ARGON2_MAX_QUEUE: '0', ARGON2_TIME_COST: '20', NOTIFICATIONS_POLL_MS: '3600000' };
+    await withTestApp({ env }, async (capped) => {
+      const other = uniqueEmail('shed');
+      await register(capped, other);
+      const running = async (): Promise<number> => {
+        const pool = await capped.app.get(Metrics).registry.getSingleMetric('argon2_pool')?.get();
+        return pool?.values.find((v) => v.labels.state === 'running')?.value ?? 0;
+      };
+      const holder = capped.inject({
+        method: 'POST',
+        url: '/api/v1/auth/token',
+        payload: { email: other, password: STRONG_PASSWORD },
+      });
+      while ((await running()) === 0) await new Promise((resolve) => setImmediate(resolve));
+      const shed = await statementsOf(
+        () => capped.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { email: other, password: STRONG_PASSWORD } }),
+        503,
+      );
+      expect(shed).toEqual([]);
+      expect((await holder).statusCode).toBe(200);
+    });
   });
 });

@@ -35,12 +35,16 @@ describe('BoundedPool', () => {
   it('refuses at once when running and queue are full, and recovers when they drain', async () => {
     const pool = new BoundedPool('argon2', 1, 1);
     const gate = deferred();
+    expect(pool.saturated).toBe(false);
     const first = pool.run(() => gate.promise);
+    expect(pool.saturated).toBe(false); // a queue place is left
     const second = pool.run(() => Promise.resolve('queued'));
+    expect(pool.saturated).toBe(true);
     await expect(pool.run(() => Promise.resolve('refused'))).rejects.toBeInstanceOf(PoolSaturatedError);
     gate.resolve();
     await first;
     expect(await second).toBe('queued');
+    expect(pool.saturated).toBe(false);
     expect(await pool.run(() => Promise.resolve('again'))).toBe('again');
   });
 

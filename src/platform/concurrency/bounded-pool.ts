@@ -31,9 +31,14 @@ export class BoundedPool {
     return this.waiting.length;
   }
 
+  /** Whether a task submitted now would be refused: every slot busy and the queue full. */
+  get saturated(): boolean {
+    return this.active >= this.concurrency && this.waiting.length >= this.maxQueue;
+  }
+
   async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.saturated) throw new PoolSaturatedError(this.name);
     if (this.active >= this.concurrency) {
-      if (this.waiting.length >= this.maxQueue) throw new PoolSaturatedError(this.name);
       await new Promise<void>((resolve) => this.waiting.push(resolve));
     } else {
       this.active += 1;

@@ -7,10 +7,12 @@ import { noteRateLimit } from '../../../platform/rate-limit';
 import { AuthError } from '../domain/auth.errors';
 import { normalizeEmail } from '../domain/email';
 import { type AttemptOutcome, LoginThrottle } from '../infra/login-throttle';
+import { PasswordHasher } from '../infra/password-hasher';
 import { clientInfo } from './client-info';
 
 /**
- * Wraps the login route with the failed-login throttle: an attempt is counted before the
+ * Wraps the login route with the failed-login throttle (after shedding logins the argon2 pool
+ * would refuse anyway, with 503 `server_busy`): an attempt is counted before the
  * handler runs (429 `too_many_attempts` once a limit is used up), kept when it ends in 401,
  * and given back when it succeeded or was not a password check at all (a 400, a 429
  * lockout, a 5xx).
@@ -19,6 +21,7 @@ import { clientInfo } from './client-info';
 export class LoginThrottleInterceptor implements NestInterceptor {
   constructor(
     private readonly throttle: LoginThrottle,
+    private readonly hasher: PasswordHasher,
     private readonly events: EventBus,
   ) {}
 
@@ -33,6 +36,9 @@ export class LoginThrottleInterceptor implements NestInterceptor {
     const rawEmail = (request.body as { email?: unknown } | undefined)?.email;
     const email = typeof rawEmail === 'string' ? normalizeEmail(rawEmail).slice(0, 320) : '';
 
+    // A login the argon2 pool would refuse is shed here, before it costs the throttle's
+    // round trips: under a flood, refused logins must be cheap or they starve everything else.
+    this.hasher.refuseIfSaturated();
     const decision = await this.throttle.attempt(client.ip, email);
     for (const observation of decision.observations) noteRateLimit(request, reply, observation);
     if (!decision.allowed) {

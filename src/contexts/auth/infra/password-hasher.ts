@@ -63,16 +63,26 @@ export class PasswordHasher {
     });
   }
 
+  /**
+   * Refuses (503 `server_busy`) when a hashing submitted now would be refused anyway, so a
+   * request that is going to be shed can be shed before it costs anything else.
+   */
+  refuseIfSaturated(): void {
+    if (this.pool.saturated) throw this.busy();
+  }
+
   private async bounded<T>(task: () => Promise<T>): Promise<T> {
     try {
       return await this.pool.run(task);
     } catch (error) {
-      if (error instanceof PoolSaturatedError) {
-        this.refused.inc();
-        throw AuthError.busy();
-      }
+      if (error instanceof PoolSaturatedError) throw this.busy();
       throw error;
     }
+  }
+
+  private busy(): AuthError {
+    this.refused.inc();
+    return AuthError.busy();
   }
 
   /** Spends the same work as a real verification, so unknown emails take as long as wrong passwords. */
