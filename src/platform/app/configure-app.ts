@@ -10,6 +10,7 @@ import { Tracing } from '../observability/tracing';
 import type { Span } from '@opentelemetry/api';
 import { applySecurity } from '../security';
 import { setupSwagger } from '../openapi/swagger';
+import { lowerThreadpoolPriority } from '../concurrency/threadpool-priority';
 
 export const API_PREFIX = 'api/v1';
 
@@ -44,7 +45,12 @@ export function applyRoutePrefix(app: INestApplication): void {
  * tests exercise exactly what production runs.
  */
 export async function configureApp(app: NestFastifyApplication, env: Environment): Promise<NestFastifyApplication> {
-  app.useLogger(app.get(Logger));
+  const logger = app.get(Logger);
+  app.useLogger(logger);
+  const priority = await lowerThreadpoolPriority(env.threadpoolNice);
+  if (priority.applied)
+    logger.log(`Threadpool threads (argon2) run at nice ${priority.nice} (${priority.threads} threads)`, 'Bootstrap');
+  else if (env.threadpoolNice !== 0) logger.warn(`Threadpool priority left alone: ${priority.reason}`, 'Bootstrap');
   applyRoutePrefix(app);
   await applySecurity(app, env);
   const fastify = app.getHttpAdapter().getInstance();

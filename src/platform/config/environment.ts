@@ -28,6 +28,8 @@ export interface Environment {
   redisKeyPrefix: string;
   maxRequestSizeBytes: number;
   shutdownGraceMs: number;
+  /** Nice value of libuv's threadpool threads (argon2 runs there), above the event loop's; 0 leaves them alone. */
+  threadpoolNice: number;
   jwtSecret: string;
   jwtSecretGenerated: boolean;
   auth: AuthSettings;
@@ -306,6 +308,7 @@ export function parseEnvironment(raw: RawEnv, generateSecret: () => string): Env
     redisKeyPrefix: r.string('REDIS_KEY_PREFIX') ?? 'bastion:',
     maxRequestSizeBytes: r.int('MAX_REQUEST_SIZE_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),
     shutdownGraceMs: r.int('SHUTDOWN_GRACE_MS', production ? 5000 : 0, 0, 120_000),
+    threadpoolNice: r.int('THREADPOOL_NICE', 10, 0, 19),
     jwtSecret,
     jwtSecretGenerated,
     auth,
