@@ -5,6 +5,8 @@
  *   app         Bastion itself: `createApp(loadEnvironment())` on a real port
  *   node-http   bare `node:http` answering a small JSON hello
  *   fastify     bare Fastify answering the same hello
+ *   nest        bare NestJS on Fastify answering the same hello: one controller, no hooks, guards,
+ *               interceptors, pipes or middleware (what the framework itself costs)
  *   fastify-pg  bare Fastify + `pg`: the exact SQL the project item GET and list run
  *   argon2      raw `argon2.verify` loops with the app's parameters (same env, same threadpool)
  *   client      the load generator: autocannon runs here, not in the parent (which runs under
@@ -21,12 +23,13 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import * as argon2 from 'argon2';
 import autocannon from 'autocannon';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { fastify } from 'fastify';
 import { Pool } from 'pg';
 import { fire, type Load, type Sample } from './load';
 import { parseEnvironment } from '../../../src/platform/config/environment';
 
-export type TargetKind = 'app' | 'node-http' | 'fastify' | 'fastify-pg' | 'argon2' | 'client' | 'flood';
+export type TargetKind = 'app' | 'node-http' | 'fastify' | 'nest' | 'fastify-pg' | 'argon2' | 'client' | 'flood';
 
 /** Messages from the parent. */
 export type ToTarget =
@@ -106,6 +109,28 @@ async function serveFastify(): Promise<void> {
   app.get('/', () => ({ hello: 'world' }));
   await app.listen({ port: 0, host: '127.0.0.1' });
   send({ type: 'ready', port: listening(app.server) });
+  untilStopped(() => app.close());
+}
+
+/** Bare NestJS on Fastify (Nest is loaded here only, so the other peers never load it). */
+async function serveNest(): Promise<void> {
+  const { Controller, Get, Module } = await import('@nestjs/common');
+  const { NestFactory } = await import('@nestjs/core');
+  const { FastifyAdapter } = await import('@nestjs/platform-fastify');
+  @Controller()
+  class HelloController {
+    @Get()
+    hello(): { hello: string } {
+      return { hello: 'world' };
+    }
+  }
+  @Module({ controllers: [HelloController] })
+  class HelloModule {}
+  const app = await NestFactory.create<NestFastifyApplication>(HelloModule, new FastifyAdapter({ logger: false }), {
+    logger: false,
+  });
+  await app.listen(0, '127.0.0.1');
+  send({ type: 'ready', port: listening(app.getHttpAdapter().getInstance().server) });
   untilStopped(() => app.close());
 }
 
@@ -223,6 +248,7 @@ function serveFlood(): void {
 const SERVE: Record<Exclude<TargetKind, 'app'>, () => Promise<void> | void> = {
   'node-http': serveNodeHttp,
   fastify: serveFastify,
+  nest: serveNest,
   'fastify-pg': serveFastifyPg,
   argon2: serveArgon2,
   client: serveClient,
