@@ -2,9 +2,10 @@ import { type CallHandler, type ExecutionContext, Injectable, type NestIntercept
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { map, type Observable } from 'rxjs';
 import { ifNoneMatchSatisfied, strongEtag } from './etag';
+import { isOperationsPath } from './operations-path';
 
 /**
- * For every successful GET that returns a JSON body: a strong ETag, and `304` with no body
+ * For every successful GET that returns a JSON body (probes and metrics aside): a strong ETag, and `304` with no body
  * when `If-None-Match` matches. Lists (bodies with `items`) get `Cache-Control: private, no-cache`.
  */
 @Injectable()
@@ -13,7 +14,7 @@ export class EtagInterceptor implements NestInterceptor {
     if (context.getType() !== 'http') return next.handle();
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const reply = context.switchToHttp().getResponse<FastifyReply>();
-    if (request.method !== 'GET' && request.method !== 'HEAD') return next.handle();
+    if ((request.method !== 'GET' && request.method !== 'HEAD') || isOperationsPath(request.url)) return next.handle();
     return next.handle().pipe(
       map((body: unknown) => {
         if (
@@ -25,7 +26,6 @@ export class EtagInterceptor implements NestInterceptor {
         ) {
           return body;
         }
-        if (request.url.startsWith('/health/')) return body;
         const etag = strongEtag(body);
         void reply.header('etag', etag);
         if (Array.isArray((body as { items?: unknown }).items)) void reply.header('cache-control', 'private, no-cache');

@@ -12,6 +12,7 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Rate, RateLimitSettings } from '../config';
 import { platformConfig, type PlatformConfig } from '../config';
+import { isOperationsPath } from '../http/operations-path';
 import { noteRateLimit, tooManyRequests } from './headers';
 
 /** Routes with a tier of their own (on top of the per-IP and per-user tiers). */
@@ -31,11 +32,6 @@ export interface RequestPrincipalResolver {
   userIdOf(request: FastifyRequest): Promise<string | undefined>;
 }
 
-const isProbe = (context: ExecutionContext): boolean => {
-  const url = context.switchToHttp().getRequest<FastifyRequest>().url;
-  return url.startsWith('/health/') || url === '/metrics';
-};
-
 const toThrottler = (name: string, rate: Rate, extra: Partial<ThrottlerOptions> = {}): ThrottlerOptions => ({
   name,
   limit: rate.limit,
@@ -50,13 +46,13 @@ export function throttlerOptions(settings: RateLimitSettings, principal: Request
   const ip = (request: Record<string, unknown>): string => normalizeIp(String((request as unknown as FastifyRequest).ip));
   return {
     throttlers: [
-      toThrottler('ip', settings.ip, { getTracker: ip, skipIf: isProbe }),
+      toThrottler('ip', settings.ip, { getTracker: ip }),
       toThrottler('user', settings.user, {
         // '' (anonymous) skips this tier; see RateLimitGuard.handleRequest.
         getTracker: async (request) => (await principal.userIdOf(request as unknown as FastifyRequest)) ?? '',
         skipIf: (context) => {
           const headers = context.switchToHttp().getRequest<FastifyRequest>().headers;
-          return isProbe(context) || !(headers.authorization || headers['x-api-key']);
+          return !(headers.authorization || headers['x-api-key']);
         },
       }),
       ...RATE_LIMIT_TIERS.map((tier) =>
@@ -84,8 +80,13 @@ export class RateLimitGuard extends ThrottlerGuard {
     super(options, storage, reflector);
   }
 
+  /** Off by configuration, outside HTTP, and for the probes and the metrics scrape (never limited). */
   protected override shouldSkip(context: ExecutionContext): Promise<boolean> {
-    return Promise.resolve(!this.config.rateLimit.enabled || context.getType() !== 'http');
+    return Promise.resolve(
+      !this.config.rateLimit.enabled ||
+        context.getType() !== 'http' ||
+        isOperationsPath(context.switchToHttp().getRequest<FastifyRequest>().url),
+    );
   }
 
   protected override async handleRequest({
