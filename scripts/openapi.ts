@@ -10,6 +10,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from '../src/app.module';
 import { applyRoutePrefix } from '../src/platform/app/configure-app';
+import { describeDrift } from '../src/platform/openapi/drift';
 import { buildOpenApiDocument, stableStringify } from '../src/platform/openapi/swagger';
 
 export async function generateOpenApi(): Promise<string> {
@@ -31,7 +32,10 @@ async function main(): Promise<void> {
   if (process.argv.includes('--check')) {
     const current = readFileSync(target, 'utf8');
     if (current !== generated) {
+      const drift = describeDrift(JSON.parse(current), JSON.parse(generated));
       console.error('docs/openapi.json is out of date: run `npm run openapi` and commit the result.');
+      // Equal content in another layout (keys, indentation) lists nothing: only the file's bytes differ.
+      console.error(drift.length > 0 ? `Changed: ${drift.join(', ')}` : 'Only its formatting differs.');
       process.exit(1);
     }
     console.log('docs/openapi.json is up to date.');
