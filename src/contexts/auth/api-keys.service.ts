@@ -6,12 +6,12 @@ import { Clock } from '../../platform/clock';
 import { EventBus } from '../../platform/events';
 import { DomainError } from '../../platform/http/problem';
 import { type Page, pageWindow, toPage } from '../../platform/http/pagination';
+import { ONE_STATEMENT } from '../../platform/database/one-statement';
 import type { ClientInfo } from '../sessions';
 import type { AuthenticatedUser } from './api/authenticated-user';
 import { AuthError } from './domain/auth.errors';
 import { ApiKeyEntity } from './infra/api-key.entity';
 import { UserEntity } from './infra/user.entity';
-import { ONE_STATEMENT } from '../../platform/database/one-statement';
 
 export const API_KEY_PREFIX = 'bst_';
 const KEY_PATTERN = /^bst_[A-Za-z0-9_-]{43}$/;

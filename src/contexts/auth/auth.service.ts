@@ -6,6 +6,7 @@ import { Clock } from '../../platform/clock';
 import { platformConfig, type PlatformConfig } from '../../platform/config';
 import { EventBus } from '../../platform/events';
 import { JobRunner } from '../../platform/jobs';
+import { ONE_STATEMENT } from '../../platform/database/one-statement';
 import { type ClientInfo, SessionsService } from '../sessions';
 import { AuthError } from './domain/auth.errors';
 import { isValidEmail, normalizeEmail } from './domain/email';
@@ -17,7 +18,6 @@ import { MfaService } from './mfa.service';
 import { PasswordHasher } from './infra/password-hasher';
 import { type IssuedAccessToken, TokenService } from './infra/token.service';
 import { type Role, UserEntity } from './infra/user.entity';
-import { ONE_STATEMENT } from '../../platform/database/one-statement';
 
 export interface TokenPair extends IssuedAccessToken {
   refresh_token: string;

@@ -4,9 +4,9 @@ import { type Repository } from 'typeorm';
 import { EventBus } from '../../platform/events';
 import { type Page, pageWindow, toPage } from '../../platform/http/pagination';
 import { DomainError } from '../../platform/http/problem';
+import { ONE_STATEMENT } from '../../platform/database/one-statement';
 import { rollUp, type ServiceStatus, statusEventViolations } from './domain/status-rollup';
 import { StatusEventEntity } from './infra/status-event.entity';
-import { ONE_STATEMENT } from '../../platform/database/one-statement';
 
 export interface StatusEventView {
   id: string;

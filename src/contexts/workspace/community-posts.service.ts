@@ -3,11 +3,11 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { type Repository } from 'typeorm';
 import { EventBus } from '../../platform/events';
 import { type Page, pageWindow, toPage } from '../../platform/http/pagination';
+import { ONE_STATEMENT } from '../../platform/database/one-statement';
 import type { Actor } from './domain/access';
 import { WorkspaceError } from './domain/workspace.errors';
 import { CommunityPostEntity } from './infra/community-post.entity';
 import { applyListCriteria } from './infra/list-query';
-import { ONE_STATEMENT } from '../../platform/database/one-statement';
 
 export interface CommunityPostView {
   id: string;

@@ -4,12 +4,12 @@ import { DataSource, type Repository } from 'typeorm';
 import { EventBus } from '../../platform/events';
 import { ifMatchSatisfied, strongEtag } from '../../platform/http/etag';
 import { type Page, pageWindow, toPage } from '../../platform/http/pagination';
+import { ONE_STATEMENT } from '../../platform/database/one-statement';
 import { type Actor, canAccess, listOwnerScope } from './domain/access';
 import { planProjectPatch, type ProjectFields, type ProjectStatus } from './domain/project';
 import { WorkspaceError } from './domain/workspace.errors';
 import { applyListCriteria, lockOwned } from './infra/list-query';
 import { ProjectEntity } from './infra/project.entity';
-import { ONE_STATEMENT } from '../../platform/database/one-statement';
 
 export interface ProjectView {
   id: string;

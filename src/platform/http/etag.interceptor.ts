@@ -5,8 +5,9 @@ import { ifNoneMatchSatisfied, strongEtag } from './etag';
 import { isOperationsPath } from './operations-path';
 
 /**
- * For every successful GET that returns a JSON body (probes and metrics aside): a strong ETag, and `304` with no body
- * when `If-None-Match` matches. Lists (bodies with `items`) get `Cache-Control: private, no-cache`.
+ * For every successful GET that returns a JSON body (probes and metrics aside): a strong
+ * ETag, and `304` with no body when `If-None-Match` matches. Lists (bodies with `items`) get
+ * `Cache-Control: private, no-cache`.
  */
 @Injectable()
 export class EtagInterceptor implements NestInterceptor {
