@@ -1,7 +1,7 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
 import helmet from 'helmet';
-import { extraSecurityHeaders, helmetHeaders, helmetOptions, securityHeadersFor } from './security-policy';
+import { extraSecurityHeaders, helmetHeaders, helmetOptions, pathKindOf, securityHeadersFor } from './security-policy';
 
 /** What helmet itself sets on a real Node response for these options, per request. */
 function helmetOnARealResponse(appEnv: 'development' | 'production'): Record<string, string> {
@@ -47,14 +47,16 @@ describe('helmetHeaders', () => {
 
 describe('securityHeadersFor', () => {
   it.each([
-    ['/api/v1/projects', '/'],
-    ['/health/live', '/'],
-    ['/docs', '/docs'],
-    ['/docs/swagger-ui-init.js', '/docs'],
-    ['/docs-json', '/docs'],
-    ['/console', '/console'],
-    ['/console/app.js', '/console'],
-  ])('gives %s helmet plus the extra headers of its kind of path', (url, kind) => {
+    ['/api/v1/projects', 'api'],
+    ['/health/live', 'api'],
+    ['/docs', 'docs'],
+    ['/docs/swagger-ui-init.js', 'docs'],
+    ['/docs-json', 'docs'],
+    ['/console', 'console'],
+    ['/console/app.js', 'console'],
+    ['/console?tab=sessions', 'console'],
+  ] as const)('gives %s helmet plus the extra headers of its kind of path (%s)', (url, kind) => {
+    expect(pathKindOf(url)).toBe(kind);
     for (const appEnv of ['development', 'production'] as const) {
       expect(securityHeadersFor(appEnv)(url)).toEqual({
         ...helmetHeaders(helmetOptions(appEnv)),

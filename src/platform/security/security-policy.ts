@@ -80,6 +80,12 @@ export const isDocsPath = (url: string): boolean => url === '/docs' || url.start
 export const isConsolePath = (url: string): boolean =>
   url === '/console' || url.startsWith('/console/') || url.startsWith('/console?');
 
+/** The kinds of path with headers of their own: the API (everything else), Swagger UI, the console. */
+export type PathKind = 'api' | 'docs' | 'console';
+const PATH_KINDS: readonly PathKind[] = ['api', 'docs', 'console'];
+
+export const pathKindOf = (url: string): PathKind => (isDocsPath(url) ? 'docs' : isConsolePath(url) ? 'console' : 'api');
+
 /**
  * helmet options per environment: the strict API CSP everywhere, HSTS (1 year, subdomains,
  * preload) in production only, `DENY` framing, no referrer, nosniff.
@@ -96,15 +102,15 @@ export function helmetOptions(appEnv: AppEnv): HelmetOptions {
 }
 
 /**
- * What helmet does not send, per request URL: `Permissions-Policy`; the relaxed CSP of
+ * What helmet does not send, per kind of path: `Permissions-Policy`; the relaxed CSP of
  * Swagger UI on `/docs` and the console's own on `/console`; and outside production a
  * report-only policy with its reporting endpoints (the strict API one, on /docs too; on
  * /console the console's policy), so violations reach the CSP report log.
  */
-export function extraSecurityHeaders(appEnv: AppEnv, url: string): Record<string, string> {
+export function extraSecurityHeaders(appEnv: AppEnv, kind: PathKind): Record<string, string> {
   const headers: Record<string, string> = { 'permissions-policy': PERMISSIONS_POLICY };
-  const onConsole = isConsolePath(url);
-  if (isDocsPath(url)) headers['content-security-policy'] = serialize(DOCS_DIRECTIVES, false);
+  const onConsole = kind === 'console';
+  if (kind === 'docs') headers['content-security-policy'] = serialize(DOCS_DIRECTIVES, false);
   if (onConsole) headers['content-security-policy'] = serialize(CONSOLE_DIRECTIVES, false);
   if (appEnv !== 'production') {
     // The console's report-only copy is its own policy: every violation there is reported.
@@ -154,10 +160,8 @@ export type SecurityHeadersFor = (url: string) => Readonly<Record<string, string
  */
 export function securityHeadersFor(appEnv: AppEnv): SecurityHeadersFor {
   const base = helmetHeaders(helmetOptions(appEnv));
-  const api = { ...base, ...extraSecurityHeaders(appEnv, '/') };
-  const docs = { ...base, ...extraSecurityHeaders(appEnv, '/docs') };
-  const console = { ...base, ...extraSecurityHeaders(appEnv, '/console') };
-  return (url) => (isDocsPath(url) ? docs : isConsolePath(url) ? console : api);
+  const byKind = Object.fromEntries(PATH_KINDS.map((kind) => [kind, { ...base, ...extraSecurityHeaders(appEnv, kind) }]));
+  return (url) => byKind[pathKindOf(url)];
 }
 
 /** CORS decision for one request origin (exact match; `*` only outside production, never with credentials). */
