@@ -45,15 +45,15 @@ describe('statement budgets of the hot paths (e2e)', () => {
     return [...statements];
   }
 
+  /** A login with the right password, its answer as it comes (200, or 503 when shed). */
+  const tokenRequest = (app: TestApp, who: string) =>
+    app.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { email: who, password: STRONG_PASSWORD } });
   const getProject = () => t.inject({ method: 'GET', url: `/api/v1/projects/${projectId}`, headers: bearer(tokens) });
   const postProject = (headers: Record<string, string> = {}) =>
     t.inject({ method: 'POST', url: '/api/v1/projects', headers: { ...bearer(tokens), ...headers }, payload: { name: 'p' } });
 
   it('login: 15 (throttle 2 + 2, lockout 2, user 1, MFA 1, last login 1, session 1, audit 2 × 2, login sources 1)', async () => {
-    const sent = await statementsOf(
-      () => t.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { email, password: STRONG_PASSWORD } }),
-      200,
-    );
+    const sent = await statementsOf(() => tokenRequest(t, email), 200);
     expect(sent).toHaveLength(15);
     expect(sent.filter((s) => /^(START TRANSACTION|BEGIN|COMMIT)/.test(s))).toEqual([]);
   });
@@ -82,16 +82,9 @@ describe('statement budgets of the hot paths (e2e)', () => {
         const pool = await capped.app.get(Metrics).registry.getSingleMetric('argon2_pool')?.get();
         return pool?.values.find((v) => v.labels.state === 'running')?.value ?? 0;
       };
-      const holder = capped.inject({
-        method: 'POST',
-        url: '/api/v1/auth/token',
-        payload: { email: other, password: STRONG_PASSWORD },
-      });
+      const holder = tokenRequest(capped, other);
       while ((await running()) === 0) await new Promise((resolve) => setImmediate(resolve));
-      const shed = await statementsOf(
-        () => capped.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { email: other, password: STRONG_PASSWORD } }),
-        503,
-      );
+      const shed = await statementsOf(() => tokenRequest(capped, other), 503);
       expect(shed).toEqual([]);
       expect((await holder).statusCode).toBe(200);
     });
