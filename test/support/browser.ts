@@ -2,29 +2,56 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
 
-/** Debian's Chromium, driven by playwright-core (no browser download). */
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
 /** Where browser tests leave their screenshots (git-ignored). */
 export const ARTIFACTS_DIR = join(__dirname, '..', '..', 'test-artifacts', 'console');
 
+/** The Chromium Debian's package installs; used when present. */
+const DEBIAN_CHROMIUM = '/usr/bin/chromium';
+
 /**
- * Launches headless Chromium, or fails with how to install it: a missing browser must fail
- * the suite, not skip it.
+ * Flags for every launch. `@sparticuz/chromium`'s own `args` are tuned for AWS Lambda and are
+ * deliberately not used: `--disable-web-security` changes Origin and `Sec-Fetch-Site` (which
+ * the console's CSRF checks read) and `--single-process` takes the browser down when a page
+ * closes. The background-networking flags keep Chromium from calling out of a closed network.
  */
-export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM_PATH)) {
-    throw new Error(
-      `Chromium was not found at ${CHROMIUM_PATH}. The console's browser tests need it: ` +
-        'install it with `apt-get install -y chromium` (Debian/Ubuntu, as root), ' +
-        'or point CHROMIUM_PATH at another Chromium binary.',
-    );
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--no-zygote',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+];
+
+export interface ChromiumBinary {
+  path: string;
+  source: 'CHROMIUM_PATH' | 'debian' | 'npm';
+}
+
+/**
+ * Which Chromium the browser tests drive: `CHROMIUM_PATH` when set (it must exist), else
+ * Debian's `/usr/bin/chromium` when installed, else the headless Chromium that the
+ * `@sparticuz/chromium` npm package ships (inflated once into the temp directory), so a
+ * machine with only Node and npm runs the console's tests too.
+ */
+export async function resolveChromium(env: NodeJS.ProcessEnv = process.env): Promise<ChromiumBinary> {
+  const configured = env.CHROMIUM_PATH?.trim();
+  if (configured) {
+    if (!existsSync(configured)) throw new Error(`CHROMIUM_PATH points at ${configured}, which does not exist.`);
+    return { path: configured, source: 'CHROMIUM_PATH' };
   }
-  return chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu'],
-  });
+  if (existsSync(DEBIAN_CHROMIUM)) return { path: DEBIAN_CHROMIUM, source: 'debian' };
+  const { default: NpmChromium } = await import('@sparticuz/chromium');
+  return { path: await NpmChromium.executablePath(), source: 'npm' };
+}
+
+/** Launches headless Chromium (see `resolveChromium` for which one). */
+export async function launchChromium(): Promise<Browser> {
+  const binary = await resolveChromium();
+  return chromium.launch({ executablePath: binary.path, headless: true, args: CHROMIUM_ARGS });
 }
 
 export interface CspViolation {
