@@ -12,6 +12,7 @@ import { MfaAndApiKeys1795422717176 } from './1795422717176-MfaAndApiKeys';
 import { Files1795422761432 } from './1795422761432-Files';
 import { Notifications1795422823645 } from './1795422823645-Notifications';
 import { Audit1795422882699 } from './1795422882699-Audit';
+import { AuditOutbox1796256000000 } from './1796256000000-AuditOutbox';
 
 export const migrations = [
   JobRuns1763884800000,
@@ -24,4 +25,5 @@ export const migrations = [
   Files1795422761432,
   Notifications1795422823645,
   Audit1795422882699,
+  AuditOutbox1796256000000,
 ];

@@ -7,6 +7,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { DataSource, type ObjectLiteral } from 'typeorm';
 import { AUDIT_MAPPING, AuditService, readArchive } from '../src/contexts/audit';
 import { Clock } from '../src/platform/clock';
+import { runInTransaction } from '../src/platform/database/transaction-context';
 import { EventBus } from '../src/platform/events';
 import { runWithRequestContext } from '../src/platform/http/request-context';
 import { Metrics } from '../src/platform/observability';
@@ -18,6 +19,8 @@ const ADMIN_EMAIL = 'audit.admin@example.com';
 const ADMIN_PASSWORD = 'audit-admin-passphrase-Gr4nite-Owl';
 const WRONG = 'not-the-password-at-all-9';
 const DAY_MS = 86_400_000;
+/** Drains a row may fail alone before it is parked (MAX_DRAIN_ATTEMPTS in the audit drainer). */
+const MAX_DRAIN_ATTEMPTS = 5;
 
 type Row = Record<string, unknown> & {
   id: string;
@@ -575,7 +578,7 @@ describe('audit trail (e2e)', () => {
         let raced = false;
         const spy = jest.spyOn(dataSource, 'query').mockImplementation(async (sql: string, ...rest: [ObjectLiteral?]) => {
           const result: unknown = await query(sql, ...rest);
-          if (!raced && sql.startsWith('SELECT "head_seq", "head_hash" FROM "audit_chain"')) {
+          if (!raced && sql.includes('FROM "audit_chain" c')) {
             raced = true;
             // The other instance appends after this instance read the head and before it writes.
             await second.app.get(EventBus).publish('status.event_posted', posted('race-winner'));
@@ -594,14 +597,19 @@ describe('audit trail (e2e)', () => {
       const last = await t.db.query<{ seq: string; service: string }>(
         `SELECT seq, metadata->>'service' AS service FROM audit_events ORDER BY seq DESC LIMIT 2`,
       );
+      // The winner appended first; the loser sealed its row again on the winner's head.
       expect(last.map((r) => r.service)).toEqual(['race-loser', 'race-winner']);
+      expect(await t.db.query(`SELECT id FROM audit_outbox`)).toEqual([]);
       expect(await retries()).toBe(counted + 1);
       expect((await service().verify()).ok).toBe(true);
     });
   });
 
   describe('a write that fails', () => {
-    it('is logged with the row and counted, never fails the publisher, and leaves the chain intact', async () => {
+    const outboxOf = (service: string) =>
+      t.db.query<{ attempts: number }>(`SELECT attempts FROM audit_outbox WHERE draft->'metadata'->>'service' = $1`, [service]);
+
+    it('stays in the outbox (never lost, never fails the publisher), is parked and logged with the row after repeated failures, and is appended once fixed', async () => {
       const errors = jest.spyOn(Logger.prototype, 'error');
       const failures = async (): Promise<number> => {
         const metric = await t.app.get(Metrics).registry.getSingleMetric('audit_write_failures_total')?.get();
@@ -619,6 +627,13 @@ describe('audit trail (e2e)', () => {
           headers: { ...bearer(admin), 'x-request-id': 'refused-1' },
         });
         expect(res.statusCode).toBe(201);
+        expect(await outboxOf('audit-outage')).toEqual([{ attempts: 1 }]);
+        expect(await failures()).toBe(counted);
+        for (let i = 1; i < MAX_DRAIN_ATTEMPTS; i++) await service().drainOutbox();
+        // Parked: left in the outbox, not retried, logged with the row and counted.
+        expect(await outboxOf('audit-outage')).toEqual([{ attempts: MAX_DRAIN_ATTEMPTS }]);
+        await service().drainOutbox();
+        expect(await outboxOf('audit-outage')).toEqual([{ attempts: MAX_DRAIN_ATTEMPTS }]);
       } finally {
         await t.db.query(`ALTER TABLE audit_events DROP CONSTRAINT ck_test_refuse`);
       }
@@ -635,28 +650,128 @@ describe('audit trail (e2e)', () => {
         },
       });
       expect(String(logged?.[1])).toMatch(/Audit write failed/);
-      const after = await service().verify();
-      expect(after).toMatchObject({ ok: true, head });
+      expect(await service().verify()).toMatchObject({ ok: true, head });
+
+      // The operator fixes the cause and releases the parked row: it joins the chain.
+      await t.db.query(`UPDATE audit_outbox SET attempts = 0`);
+      await service().drainOutbox();
+      expect(await outboxOf('audit-outage')).toEqual([]);
+      expect(await rowsOf('status.event_posted', { request_id: 'refused-1' })).toHaveLength(1);
+      expect((await service().verify()).ok).toBe(true);
     });
 
-    it('one bad row in a batch of concurrent appends does not take the others with it', async () => {
+    it('one bad row in a batch does not take the others with it', async () => {
       const before = (await tableRows()).length;
       const bus = t.app.get(EventBus);
       await t.db.query(`ALTER TABLE audit_events ADD CONSTRAINT ck_test_refuse CHECK (type <> 'status.event_posted') NOT VALID`);
       try {
-        // Published together, so the writer takes them as one batch (group commit).
+        // Published together, so the drain takes them as one batch (group commit).
         await Promise.all([
           ...Array.from({ length: 9 }, (_, i) =>
             bus.publish('workspace.post_created', { post_id: `00000000-0000-4000-9000-00000000000${i}`, author_id: adminId }),
           ),
           bus.publish('status.event_posted', { event_id: adminId, service: 'batch', status: 'operational', by_user_id: null }),
         ]);
+        const rows = await tableRows();
+        expect(rows).toHaveLength(before + 9);
+        expect(rows.slice(-9).every((r) => r.type === 'workspace.post_created')).toBe(true);
+        expect(await outboxOf('batch')).toHaveLength(1);
       } finally {
         await t.db.query(`ALTER TABLE audit_events DROP CONSTRAINT ck_test_refuse`);
       }
+      await t.db.query(`UPDATE audit_outbox SET attempts = 0`);
+      await service().drainOutbox();
+      expect(await tableRows()).toHaveLength(before + 10);
+      expect(await t.db.query(`SELECT id FROM audit_outbox`)).toEqual([]);
+      expect((await service().verify()).ok).toBe(true);
+    });
+  });
+
+  describe('the outbox (the record commits with the change)', () => {
+    const posted = (service: string) => ({ event_id: adminId, service, status: 'operational' as const, by_user_id: null });
+    const countWhere = async (table: 'audit_outbox' | 'audit_events', service: string): Promise<number> => {
+      const column = table === 'audit_outbox' ? `draft->'metadata'->>'service'` : `metadata->>'service'`;
+      const [{ n }] = await t.db.query<{ n: string }>(`SELECT count(*) AS n FROM ${table} WHERE ${column} = $1`, [service]);
+      return Number(n);
+    };
+
+    it('a transaction that rolls back leaves no outbox row and no audit row; one that commits is on the chain when it returns', async () => {
+      const dataSource = t.app.get(DataSource);
+      const bus = t.app.get(EventBus);
+      await expect(
+        runInTransaction(dataSource, async () => {
+          await bus.publish('status.event_posted', posted('rolled-back'));
+          expect(await countWhere('audit_outbox', 'rolled-back')).toBe(0); // not visible outside the transaction
+          throw new Error('the change fails after its event was published');
+        }),
+      ).rejects.toThrow(/the change fails/);
+      expect(await countWhere('audit_outbox', 'rolled-back')).toBe(0);
+      expect(await countWhere('audit_events', 'rolled-back')).toBe(0);
+
+      await runInTransaction(dataSource, () => bus.publish('status.event_posted', posted('committed')));
+      expect(await countWhere('audit_outbox', 'committed')).toBe(0);
+      expect(await countWhere('audit_events', 'committed')).toBe(1);
+      expect((await service().verify()).ok).toBe(true);
+    });
+
+    it('a change whose append failed (a database error after the commit) keeps its record in the outbox until a drain appends it', async () => {
+      await t.db.query(`ALTER TABLE audit_events ADD CONSTRAINT ck_test_refuse CHECK (type <> 'auth.user_registered') NOT VALID`);
+      let userId: string;
+      try {
+        const email = uniqueEmail('stalled');
+        const res = await t.inject({
+          method: 'POST',
+          url: '/api/v1/auth/register',
+          payload: { email, password: STRONG_PASSWORD },
+        });
+        expect(res.statusCode).toBe(201);
+        userId = res.json<{ id: string }>().id;
+        const waiting = await t.db.query(`SELECT draft->>'type' AS type FROM audit_outbox WHERE draft->>'subject_id' = $1`, [
+          userId,
+        ]);
+        expect(waiting).toEqual([{ type: 'auth.user_registered' }]);
+        expect(await t.db.query(`SELECT seq FROM audit_events WHERE subject_id = $1`, [userId])).toEqual([]);
+      } finally {
+        await t.db.query(`ALTER TABLE audit_events DROP CONSTRAINT ck_test_refuse`);
+      }
+      await service().drainOutbox();
+      expect(await t.db.query(`SELECT id FROM audit_outbox`)).toEqual([]);
+      expect(await t.db.query(`SELECT type FROM audit_events WHERE subject_id = $1`, [userId])).toEqual([
+        { type: 'auth.user_registered' },
+      ]);
+      expect((await service().verify()).ok).toBe(true);
+    });
+
+    it('two instances draining the same backlog at once append each row exactly once, in one valid, gapless chain', async () => {
+      const before = (await tableRows()).length;
+      const drafts = Array.from({ length: 450 }, (_, i) => ({
+        occurred_at: new Date().toISOString(),
+        type: 'status.event_posted',
+        actor_id: null,
+        actor_ip: null,
+        user_agent: null,
+        subject_type: 'status_event',
+        subject_id: `backlog-${i}`,
+        outcome: 'success',
+        request_id: `backlog-${i}`,
+        metadata: { service: 'backlog' },
+      }));
+      // A backlog as a crashed instance leaves it: committed rows nobody drained.
+      await t.db.query(`INSERT INTO audit_outbox (draft) SELECT value FROM jsonb_array_elements($1::jsonb)`, [
+        JSON.stringify(drafts),
+      ]);
+      await withTestApp({ db: t.db, env: { AUDIT_OUTBOX_SWEEP_MS: '3600000' } }, async (second) => {
+        await Promise.all([service().drainOutbox(), second.app.get(AuditService).drainOutbox(), service().drainOutbox()]);
+      });
+      expect(await t.db.query(`SELECT id FROM audit_outbox`)).toEqual([]);
       const rows = await tableRows();
-      expect(rows).toHaveLength(before + 9);
-      expect(rows.slice(-9).every((r) => r.type === 'workspace.post_created')).toBe(true);
+      expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: rows.length }, (_, i) => i + 1 + (rows[0]?.seq ?? 1) - 1));
+      const appended = await t.db.query<{ request_id: string; n: string }>(
+        `SELECT request_id, count(*) AS n FROM audit_events WHERE request_id LIKE 'backlog-%' GROUP BY request_id`,
+      );
+      expect(appended).toHaveLength(450);
+      expect(appended.every((a) => a.n === '1')).toBe(true);
+      expect(rows.length).toBe(before + 450);
       expect((await service().verify()).ok).toBe(true);
     });
   });

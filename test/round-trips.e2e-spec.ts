@@ -19,8 +19,8 @@ describe('statement budgets of the hot paths (e2e)', () => {
   const query = Client.prototype.query;
 
   beforeAll(async () => {
-    // No notification poll in the middle of a count.
-    t = await createTestApp({ env: { NOTIFICATIONS_POLL_MS: '3600000' } });
+    // No notification poll or audit outbox sweep in the middle of a count.
+    t = await createTestApp({ env: { NOTIFICATIONS_POLL_MS: '3600000', AUDIT_OUTBOX_SWEEP_MS: '3600000' } });
     email = uniqueEmail('budget');
     await register(t, email);
     await login(t, email); // the first login is the one that differs (suspicious-login telemetry)

@@ -1,7 +1,11 @@
 /**
- * Benchmark `audit`: audit rows/s through the real path (EventBus.publish → the audit
- * subscriber → one chained append under the chain-head row lock, real PostgreSQL) with 1, 10
- * and 50 concurrent writers, then how fast `audit:verify` walks the chain that was written.
+ * Benchmark `audit`: audit rows/s through the real paths (real PostgreSQL) with 1, 10 and 50
+ * concurrent writers, each awaited until its row is on the hash chain:
+ * - after commit: EventBus.publish outside a transaction → the draft handed to the drainer in
+ *   memory → appended in the next drain pass (group commit);
+ * - in a transaction: `runInTransaction` around the publish → the outbox INSERT in that
+ *   transaction → COMMIT → the drain that moves it onto the chain;
+ * then how fast `audit:verify` walks the chain that was written.
  *
  * Runs against a throw-away database on the configured server (DATABASE_URL, or the embedded
  * PostgreSQL), so no benchmark rows ever land in a real audit trail.
@@ -17,6 +21,7 @@ import { AuditService } from '../../src/contexts/audit';
 import { createApp } from '../../src/platform/app/create-app';
 import { loadEnvironment } from '../../src/platform/config';
 import { resolveDatabaseUrl } from '../../src/platform/database/resolve-database-url';
+import { runInTransaction } from '../../src/platform/database/transaction-context';
 import { EventBus } from '../../src/platform/events';
 
 interface Options {
@@ -84,18 +89,26 @@ export async function benchAudit(options: Options): Promise<void> {
     const [{ db }] = await app.get(DataSource).query<{ db: string }[]>('SELECT current_database() AS db');
     if (db !== name) throw new Error(`the benchmark app is connected to "${db}", not its throw-away database "${name}"`);
     const bus = app.get(EventBus);
+    const dataSource = app.get(DataSource);
     const publish = () =>
       bus.publish('status.event_posted', { event_id: randomUUID(), service: 'bench', status: 'operational', by_user_id: null });
+    const publishInTransaction = () => runInTransaction(dataSource, () => publish());
     for (let i = 0; i < 200; i++) await publish();
 
+    const paths = [
+      ['after commit', publish],
+      ['in a transaction', publishInTransaction],
+    ] as const;
     console.log(
       `scenario audit: EventBus.publish → chained audit row, ${options.seconds}s per writer count, pool ${env.dbPoolSize}`,
     );
-    for (const writers of WRITERS) {
-      const r = await sample(options.seconds, writers, publish);
-      console.log(
-        `${`${writers} concurrent writer${writers === 1 ? '' : 's'}`.padEnd(24)} ${r.perSecond.toFixed(0).padStart(6)} rows/s  p50 ${r.p50.toFixed(2).padStart(7)} ms  p95 ${r.p95.toFixed(2).padStart(7)} ms  (${r.ops} rows)`,
-      );
+    for (const [path, op] of paths) {
+      for (const writers of WRITERS) {
+        const r = await sample(options.seconds, writers, op);
+        console.log(
+          `${`${path}, ${writers} writer${writers === 1 ? '' : 's'}`.padEnd(30)} ${r.perSecond.toFixed(0).padStart(6)} rows/s  p50 ${r.p50.toFixed(2).padStart(7)} ms  p95 ${r.p95.toFixed(2).padStart(7)} ms  (${r.ops} rows)`,
+        );
+      }
     }
 
     const start = performance.now();
@@ -103,7 +116,7 @@ export async function benchAudit(options: Options): Promise<void> {
     const seconds = (performance.now() - start) / 1000;
     if (!report.ok) throw new Error(`the benchmark's chain does not verify: ${report.problem?.message}`);
     console.log(
-      `${'audit:verify'.padEnd(24)} ${(report.verified / seconds).toFixed(0).padStart(6)} rows/s  (${report.verified} rows in ${seconds.toFixed(2)} s, chain valid)`,
+      `${'audit:verify'.padEnd(30)} ${(report.verified / seconds).toFixed(0).padStart(6)} rows/s  (${report.verified} rows in ${seconds.toFixed(2)} s, chain valid)`,
     );
   } finally {
     await app.close();

@@ -31,3 +31,17 @@ export function asRole(url: string, role: string, password: string): string {
   parsed.password = password;
   return parsed.toString();
 }
+
+/**
+ * Waits until `audit_outbox` is empty (every committed audited fact is on the chain), polling
+ * the database; fails after `timeoutMs`. For a process whose drain the test cannot await.
+ */
+export async function waitForOutboxDrained(query: <T>(sql: string) => Promise<T[]>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const [{ n }] = await query<{ n: string }>(`SELECT count(*) AS n FROM audit_outbox`);
+    if (Number(n) === 0) return;
+    if (Date.now() > deadline) throw new Error(`audit_outbox still holds ${n} rows after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -17,6 +17,7 @@ describe('parseAuditConfig', () => {
       retentionDays: 365,
       archiveDir: '/srv/bastion/db_files/audit-archive',
       retentionDatabaseUrl: null,
+      outboxSweepMs: 10_000,
     });
   });
 
@@ -27,6 +28,7 @@ describe('parseAuditConfig', () => {
           AUDIT_RETENTION_DAYS: ' 30 ',
           AUDIT_ARCHIVE_DIR: '/var/lib/bastion/audit',
           AUDIT_RETENTION_DATABASE_URL: 'postgres://audit_retention:pw@db:5432/bastion',
+          AUDIT_OUTBOX_SWEEP_MS: '2500',
         },
         '/srv/bastion',
       ),
@@ -34,6 +36,7 @@ describe('parseAuditConfig', () => {
       retentionDays: 30,
       archiveDir: '/var/lib/bastion/audit',
       retentionDatabaseUrl: 'postgres://audit_retention:pw@db:5432/bastion',
+      outboxSweepMs: 2500,
     });
     expect(parseAuditConfig({ AUDIT_ARCHIVE_DIR: 'archive' }, '/srv/bastion').archiveDir).toBe('/srv/bastion/archive');
   });
@@ -45,6 +48,7 @@ describe('parseAuditConfig', () => {
       retentionDays: 365,
       archiveDir: '/x/db_files/audit-archive',
       retentionDatabaseUrl: null,
+      outboxSweepMs: 10_000,
     });
   });
 
@@ -55,6 +59,8 @@ describe('parseAuditConfig', () => {
     ['AUDIT_RETENTION_DAYS', '36501', /between 1 and 36500/],
     ['AUDIT_RETENTION_DATABASE_URL', 'mysql://x@y/z', /postgres/],
     ['AUDIT_RETENTION_DATABASE_URL', 'not a url', /postgres/],
+    ['AUDIT_OUTBOX_SWEEP_MS', '99', /between 100 and 86400000/],
+    ['AUDIT_OUTBOX_SWEEP_MS', 'soon', /whole number/],
   ])('reports %s=%p by name', (variable, value, message) => {
     expect(problemsOf({ [variable]: value })).toEqual([{ variable, message: expect.stringMatching(message) }]);
   });

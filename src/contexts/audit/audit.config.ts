@@ -13,6 +13,11 @@ export interface AuditConfig {
    * application's connection.
    */
   retentionDatabaseUrl: string | null;
+  /**
+   * How often every instance sweeps the audit outbox for rows nobody drained (left by an
+   * instance that crashed, or by a drain that failed): AUDIT_OUTBOX_SWEEP_MS, default 10 000.
+   */
+  outboxSweepMs: number;
 }
 
 export const DEFAULT_ARCHIVE_DIR = 'db_files/audit-archive';
@@ -36,8 +41,9 @@ export function parseAuditConfig(raw: Record<string, string | undefined>, cwd = 
   const retentionDays = readWholeNumber(raw, 'AUDIT_RETENTION_DAYS', 365, 1, 36_500, problems);
   const dir = raw.AUDIT_ARCHIVE_DIR?.trim() || DEFAULT_ARCHIVE_DIR;
   const retentionDatabaseUrl = readDatabaseUrl(raw, 'AUDIT_RETENTION_DATABASE_URL', problems);
+  const outboxSweepMs = readWholeNumber(raw, 'AUDIT_OUTBOX_SWEEP_MS', 10_000, 100, 86_400_000, problems);
   if (problems.length > 0) throw new InvalidEnvironmentError(problems);
-  return { retentionDays, archiveDir: resolve(cwd, dir), retentionDatabaseUrl };
+  return { retentionDays, archiveDir: resolve(cwd, dir), retentionDatabaseUrl, outboxSweepMs };
 }
 
 /**

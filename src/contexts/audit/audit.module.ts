@@ -9,9 +9,10 @@ import { auditConfig } from './audit.config';
 import { AuditService } from './audit.service';
 import { AuditChainEntity } from './infra/audit-chain.entity';
 import { AuditEventEntity } from './infra/audit-event.entity';
+import { AuditDrainer } from './infra/audit-drainer';
 import { AuditMetrics } from './infra/audit-metrics';
+import { AuditOutboxEntity } from './infra/audit-outbox.entity';
 import { AuditSubscriber } from './infra/audit-subscriber';
-import { AuditWriter } from './infra/audit-writer';
 
 /**
  * The audit trail: every audited domain event becomes a row of one hash chain. Also installs
@@ -19,11 +20,15 @@ import { AuditWriter } from './infra/audit-writer';
  * request id, client IP and user agent of the request that published the event.
  */
 @Module({
-  imports: [ConfigModule.forFeature(auditConfig), TypeOrmModule.forFeature([AuditEventEntity, AuditChainEntity]), AuthModule],
+  imports: [
+    ConfigModule.forFeature(auditConfig),
+    TypeOrmModule.forFeature([AuditEventEntity, AuditChainEntity, AuditOutboxEntity]),
+    AuthModule,
+  ],
   controllers: [AuditController, AdminLogsController],
   providers: [
     AuditService,
-    AuditWriter,
+    AuditDrainer,
     AuditSubscriber,
     AuditMetrics,
     { provide: APP_INTERCEPTOR, useClass: RequestContextInterceptor },

@@ -9,6 +9,7 @@ import { JobRunner } from '../../platform/jobs';
 import { auditConfig, type AuditConfig } from './audit.config';
 import type { AuditRow } from './domain/hash-chain';
 import { type ArchiveResult, archiveExpiredRows } from './infra/audit-archiver';
+import { AuditDrainer } from './infra/audit-drainer';
 import { AuditEventEntity } from './infra/audit-event.entity';
 import { AuditMetrics } from './infra/audit-metrics';
 import { readChainState, readLastRows } from './infra/chain-store';
@@ -64,8 +65,18 @@ export class AuditService {
     private readonly jobs: JobRunner,
     private readonly clock: Clock,
     private readonly metrics: AuditMetrics,
+    private readonly drainer: AuditDrainer,
     @Inject(auditConfig.KEY) private readonly config: AuditConfig,
   ) {}
+
+  /**
+   * Moves every committed row of the audit outbox onto the chain (a pass that starts after
+   * this call); resolves when it has ended, never rejects. The drainer runs by itself after
+   * every publish and on a sweep: this is for tools and tests that must see the chain settled.
+   */
+  drainOutbox(): Promise<void> {
+    return this.drainer.drain();
+  }
 
   /** Audit rows, newest first (`occurred_at DESC, seq DESC`), filtered by type, actor and time window. */
   async query(filter: AuditEventFilter, page: { page: number; page_size: number }): Promise<Page<AuditEventView>> {

@@ -1,12 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Cron, CronExpression } from '@nestjs/schedule';
-import { type EntityManager, QueryFailedError, type Repository } from 'typeorm';
+import { DataSource, type EntityManager, QueryFailedError, type Repository } from 'typeorm';
 import { Clock } from '../../platform/clock';
 import { platformConfig, type PlatformConfig } from '../../platform/config';
 import { EventBus } from '../../platform/events';
 import { JobRunner } from '../../platform/jobs';
 import { ONE_STATEMENT } from '../../platform/database/one-statement';
+import { runInTransaction } from '../../platform/database/transaction-context';
 import { type ClientInfo, SessionsService } from '../sessions';
 import { AuthError } from './domain/auth.errors';
 import { isValidEmail, normalizeEmail } from './domain/email';
@@ -63,6 +64,7 @@ export class AuthService {
     private readonly clock: Clock,
     private readonly jobs: JobRunner,
     private readonly mfa: MfaService,
+    private readonly dataSource: DataSource,
     @Inject(platformConfig.KEY) private readonly config: PlatformConfig,
   ) {}
 
@@ -81,21 +83,36 @@ export class AuthService {
       await this.events.publish('auth.registration_failed', { email, reason: 'weak_password', ip: client.ip });
       throw AuthError.weakPassword(failures);
     }
-    const user = await this.createUser(email, input.password, input.displayName ?? null, 'user').catch(async (error: unknown) => {
+    // Hashed before the transaction opens: argon2 must not hold a pooled connection.
+    const passwordHash = await this.hasher.hash(input.password);
+    // The user row and its audit record commit together (audit outbox): no account without its registration.
+    const user = await runInTransaction(this.dataSource, async (m) => {
+      const created = await this.insertUser(m.getRepository(UserEntity), email, passwordHash, input.displayName ?? null, 'user');
+      await this.events.publish('auth.user_registered', { user_id: created.id, email, ip: client.ip });
+      return created;
+    }).catch(async (error: unknown) => {
       if (error instanceof AuthError && error.code === 'email_taken') {
         await this.events.publish('auth.registration_failed', { email, reason: 'email_taken', ip: client.ip });
       }
       throw error;
     });
-    await this.events.publish('auth.user_registered', { user_id: user.id, email, ip: client.ip });
     return toUserView(user);
   }
 
   /** Creates a user with an already-validated email and password. */
   async createUser(email: string, password: string, displayName: string | null, role: Role): Promise<UserEntity> {
-    const passwordHash = await this.hasher.hash(password);
+    return this.insertUser(this.users, email, await this.hasher.hash(password), displayName, role);
+  }
+
+  private async insertUser(
+    users: Repository<UserEntity>,
+    email: string,
+    passwordHash: string,
+    displayName: string | null,
+    role: Role,
+  ): Promise<UserEntity> {
     try {
-      return await this.users.save(this.users.create({ email, displayName, passwordHash, role, isActive: true }), ONE_STATEMENT);
+      return await users.save(users.create({ email, displayName, passwordHash, role, isActive: true }), ONE_STATEMENT);
     } catch (error) {
       if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === UNIQUE_VIOLATION)
         throw AuthError.emailTaken();

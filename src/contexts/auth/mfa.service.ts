@@ -4,6 +4,7 @@ import { toString as qrSvg } from 'qrcode';
 import { DataSource, IsNull, Not, type Repository } from 'typeorm';
 import { platformConfig, type PlatformConfig } from '../../platform/config';
 import { EventBus } from '../../platform/events';
+import { runInTransaction } from '../../platform/database/transaction-context';
 import type { ClientInfo } from '../sessions';
 import { AuthError } from './domain/auth.errors';
 import { hashRecoveryCode, newRecoveryCode, normalizeRecoveryCode, RECOVERY_CODE_COUNT } from './domain/recovery-codes';
@@ -78,15 +79,15 @@ export class MfaService {
       throw AuthError.invalidMfaCode(400);
     }
     const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
-    await this.dataSource.transaction(async (m) => {
+    await runInTransaction(this.dataSource, async (m) => {
       await m.update(UserMfaEntity, { userId }, { enabledAt: now, lastTimeStep: step });
       await m.delete(RecoveryCodeEntity, { userId });
       await m.insert(
         RecoveryCodeEntity,
         codes.map((c) => ({ userId, codeHash: hashRecoveryCode(userId, normalizeRecoveryCode(c)!) })),
       );
+      await this.events.publish('auth.mfa_enabled', { user_id: userId, ip: client.ip, user_agent: client.userAgent });
     });
-    await this.events.publish('auth.mfa_enabled', { user_id: userId, ip: client.ip, user_agent: client.userAgent });
     return codes;
   }
 
@@ -106,11 +107,11 @@ export class MfaService {
       });
       throw AuthError.invalidMfaCode(400);
     }
-    await this.dataSource.transaction(async (m) => {
+    await runInTransaction(this.dataSource, async (m) => {
       await m.delete(RecoveryCodeEntity, { userId });
       await m.delete(UserMfaEntity, { userId });
+      await this.events.publish('auth.mfa_disabled', { user_id: userId, ip: client.ip, user_agent: client.userAgent });
     });
-    await this.events.publish('auth.mfa_disabled', { user_id: userId, ip: client.ip, user_agent: client.userAgent });
   }
 
   /**

@@ -5,6 +5,7 @@ import { EventBus } from '../../platform/events';
 import { ifMatchSatisfied, strongEtag } from '../../platform/http/etag';
 import { type Page, pageWindow, toPage } from '../../platform/http/pagination';
 import { ONE_STATEMENT } from '../../platform/database/one-statement';
+import { runInTransaction } from '../../platform/database/transaction-context';
 import { type Actor, canAccess, listOwnerScope } from './domain/access';
 import { planProjectPatch, type ProjectFields, type ProjectStatus } from './domain/project';
 import { WorkspaceError } from './domain/workspace.errors';
@@ -90,37 +91,35 @@ export class ProjectsService {
    * still has that strong ETag (else 412); the row is locked from the check to the write.
    */
   async update(actor: Actor, id: string, patch: Partial<ProjectFields>, ifMatch?: string): Promise<ProjectView> {
-    const outcome = await this.dataSource.transaction(async (m) => {
+    // The change and its audit record commit together (the event is published inside the transaction).
+    return runInTransaction(this.dataSource, async (m) => {
       const row = await lockOwned(m, ProjectEntity, id, actor);
       if (!row) throw WorkspaceError.notFound('project');
       const before = toProjectView(row);
       if (!ifMatchSatisfied(ifMatch, strongEtag(before))) throw WorkspaceError.preconditionFailed();
       const changes = planProjectPatch(row, patch);
       const fields = Object.keys(changes);
-      if (fields.length === 0) return { view: before, fields };
+      if (fields.length === 0) return before;
       await m.update(ProjectEntity, { id }, { ...changes, updatedAt: () => 'clock_timestamp()' });
-      return { view: toProjectView(await m.findOneByOrFail(ProjectEntity, { id })), fields };
-    });
-    if (outcome.fields.length > 0) {
+      const view = toProjectView(await m.findOneByOrFail(ProjectEntity, { id }));
       await this.events.publish('workspace.project_updated', {
         project_id: id,
-        owner_id: outcome.view.owner_id,
+        owner_id: view.owner_id,
         by_user_id: actor.id,
-        fields: outcome.fields,
+        fields,
       });
-    }
-    return outcome.view;
+      return view;
+    });
   }
 
   /** Deletes the project; with `ifMatch`, only if it is unchanged since that ETag (else 412). */
   async remove(actor: Actor, id: string, ifMatch?: string): Promise<void> {
-    const ownerId = await this.dataSource.transaction(async (m) => {
+    await runInTransaction(this.dataSource, async (m) => {
       const row = await lockOwned(m, ProjectEntity, id, actor);
       if (!row) throw WorkspaceError.notFound('project');
       if (!ifMatchSatisfied(ifMatch, strongEtag(toProjectView(row)))) throw WorkspaceError.preconditionFailed();
       await m.delete(ProjectEntity, { id });
-      return row.ownerId;
+      await this.events.publish('workspace.project_deleted', { project_id: id, owner_id: row.ownerId, by_user_id: actor.id });
     });
-    await this.events.publish('workspace.project_deleted', { project_id: id, owner_id: ownerId, by_user_id: actor.id });
   }
 }

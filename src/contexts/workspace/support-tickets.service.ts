@@ -5,6 +5,7 @@ import { EventBus } from '../../platform/events';
 import { ifMatchSatisfied, strongEtag } from '../../platform/http/etag';
 import { type Page, pageWindow, toPage } from '../../platform/http/pagination';
 import { ONE_STATEMENT } from '../../platform/database/one-statement';
+import { runInTransaction } from '../../platform/database/transaction-context';
 import { type Actor, canAccess, listOwnerScope } from './domain/access';
 import { planTicketPatch, type TicketFields, type TicketPriority, type TicketStatus } from './domain/ticket';
 import { WorkspaceError } from './domain/workspace.errors';
@@ -101,30 +102,35 @@ export class SupportTicketsService {
    * locked from the check to the write.
    */
   async update(actor: Actor, id: string, patch: Partial<TicketFields>, ifMatch?: string): Promise<SupportTicketView> {
-    const outcome = await this.dataSource.transaction(async (m) => {
+    // The change and its audit records commit together (the events are published inside the transaction).
+    return runInTransaction(this.dataSource, async (m) => {
       const row = await lockOwned(m, SupportTicketEntity, id, actor);
       if (!row) throw WorkspaceError.notFound('ticket');
       const before = toSupportTicketView(row);
       if (!ifMatchSatisfied(ifMatch, strongEtag(before))) throw WorkspaceError.preconditionFailed();
       const plan = planTicketPatch(row, patch);
       const fields = Object.keys(plan.changes);
-      if (fields.length === 0) return { view: before, fields, statusChange: undefined };
+      if (fields.length === 0) return before;
       await m.update(SupportTicketEntity, { id }, { ...plan.changes, updatedAt: () => 'clock_timestamp()' });
-      return {
-        view: toSupportTicketView(await m.findOneByOrFail(SupportTicketEntity, { id })),
-        fields,
-        statusChange: plan.statusChange,
-      };
+      const view = toSupportTicketView(await m.findOneByOrFail(SupportTicketEntity, { id }));
+      await this.announceUpdate(actor, id, view, fields, plan.statusChange);
+      return view;
     });
-    const { view, fields, statusChange } = outcome;
-    if (fields.length > 0) {
-      await this.events.publish('workspace.ticket_updated', {
-        ticket_id: id,
-        owner_id: view.owner_id,
-        by_user_id: actor.id,
-        fields,
-      });
-    }
+  }
+
+  private async announceUpdate(
+    actor: Actor,
+    id: string,
+    view: SupportTicketView,
+    fields: string[],
+    statusChange: ReturnType<typeof planTicketPatch>['statusChange'],
+  ): Promise<void> {
+    await this.events.publish('workspace.ticket_updated', {
+      ticket_id: id,
+      owner_id: view.owner_id,
+      by_user_id: actor.id,
+      fields,
+    });
     if (statusChange) {
       await this.events.publish('workspace.ticket_status_changed', {
         ticket_id: id,
@@ -134,6 +140,5 @@ export class SupportTicketsService {
         to: statusChange.to,
       });
     }
-    return view;
   }
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
+import { afterCommit } from '../database/transaction-context';
 import type { DomainEventMap, DomainEventName } from './event-map';
 
 /** An event as delivered to subscribers: the payload plus when and where it happened. */
@@ -20,7 +21,29 @@ export class EventBus {
   }
 }
 
-/** Typed subscribe side: `@OnDomainEvent('auth.login_failed') handle(e: DomainEvent<'auth.login_failed'>)`. */
+/**
+ * Typed subscribe side: `@OnDomainEvent('auth.login_failed') handle(e: DomainEvent<'auth.login_failed'>)`.
+ *
+ * A fact published inside `runInTransaction` is not a fact until the transaction commits: the
+ * handler then runs after the commit (and not at all after a rollback), still before the
+ * publisher's `runInTransaction` resolves, and its errors stay its own. (The audit outbox is
+ * the one subscriber that writes inside the transaction; it registers itself, not through this.)
+ */
 export function OnDomainEvent(name: DomainEventName): MethodDecorator {
-  return OnEvent(name, { async: true, promisify: true, suppressErrors: true });
+  const subscribe = OnEvent(name, { async: true, promisify: true, suppressErrors: true });
+  return (target, key, descriptor) => {
+    const handler = descriptor.value as unknown as (...args: unknown[]) => unknown;
+    const deferred = function (this: unknown, ...args: unknown[]): unknown {
+      const run = async (): Promise<void> => {
+        try {
+          await handler.apply(this, args);
+        } catch {
+          // As for any subscriber (`suppressErrors`): its errors are its own to log.
+        }
+      };
+      return afterCommit(run) ? undefined : handler.apply(this, args);
+    };
+    (descriptor as PropertyDescriptor).value = deferred;
+    return subscribe(target, key, descriptor);
+  };
 }

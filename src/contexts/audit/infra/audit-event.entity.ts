@@ -4,7 +4,7 @@ import type { JsonObject } from '../domain/pii';
 
 /**
  * One audit row, a link of the hash chain (see `domain/hash-chain.ts`). Append-only: rows are
- * inserted by `AuditWriter` and deleted only by the retention job, oldest first. No foreign
+ * inserted by `AuditDrainer` and deleted only by the retention job, oldest first. No foreign
  * keys on purpose: a deleted user must not rewrite (and so break) the rows about them.
  *
  * Kept in exact agreement with `migrations/*-Audit.ts` (the index directions there are DESC;
