@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -263,7 +263,10 @@ describe('files: safe uploads and authorised download (e2e)', () => {
   }
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'bastion-files-e2e-'));
+    // Uploads one level below a directory of the test's own, so the path-traversal check can
+    // watch the parent without seeing other suites' temporary files.
+    dir = join(mkdtempSync(join(tmpdir(), 'bastion-files-e2e-')), 'uploads');
+    mkdirSync(dir);
     t = await createTestApp({ env: { ADMIN_EMAIL, ADMIN_PASSWORD, FILES_DIR: dir } });
     t.app.get(EventEmitter2).onAny((name: string | string[], payload: Payload) => {
       published.push({ name: String(name), payload });
@@ -276,7 +279,7 @@ describe('files: safe uploads and authorised download (e2e)', () => {
   });
   afterAll(async () => {
     await t.close();
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(dirname(dir), { recursive: true, force: true });
   });
 
   it.each([

@@ -1,4 +1,5 @@
 import { mkdtempSync, chmodSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -28,6 +29,52 @@ describe('process lifecycle (e2e, the real entry point in its own process)', () 
     expect(output).toContain('refuses to start');
     expect(output).toContain('DATABASE_URL');
     expect(output).toMatch(/JWT_SECRET: is too short/);
+  });
+
+  it('treats a policy-breaking ADMIN_PASSWORD as a configuration problem: exits 1 at once, listing it with the rest', async () => {
+    const service = startService({
+      APP_ENV: 'test',
+      DATABASE_URL: db.url,
+      ADMIN_EMAIL: 'root@example.com',
+      ADMIN_PASSWORD: 'password123',
+      FILES_MAX_BYTES: 'lots',
+    });
+    running.push(service);
+    expect(await service.exited).toBe(1);
+    const output = service.output();
+    expect(output).toContain('Bastion refuses to start. Invalid configuration (2 problems)');
+    expect(output).toMatch(/ADMIN_PASSWORD: breaks the password policy: .*at least 12 characters/);
+    expect(output).toContain('FILES_MAX_BYTES: must be a whole number');
+    expect(output).not.toContain('listening on');
+  });
+
+  it('a start that fails after the embedded PostgreSQL is up (port taken) exits 1 with one fatal line and stops the cluster', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'bastion-failed-start-'));
+    chmodSync(parent, 0o755);
+    const dir = join(parent, 'postgres');
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const taken = (blocker.address() as AddressInfo).port;
+    try {
+      const service = startService({ APP_ENV: 'development', EMBEDDED_PG_DIR: dir, PORT: String(taken) });
+      running.push(service);
+      expect(await service.exited).toBe(1);
+      const fatal = service.logLines().filter((l) => l.level === 60);
+      expect(fatal).toEqual([
+        expect.objectContaining({ msg: expect.stringMatching(/^Bastion failed to start: listen EADDRINUSE/) }),
+      ]);
+      expect(service.output()).toContain('Embedded PostgreSQL stopped');
+      expect(service.output()).not.toContain('listening on');
+      // Its cluster is gone: nothing answers on the port it logged.
+      const port = /127\.0\.0\.1:(\d+)\/bastion/.exec(service.output())?.[1];
+      expect(port).toBeDefined();
+      await expect(withClient(`postgres://postgres:postgres@127.0.0.1:${port}/bastion`, () => Promise.resolve())).rejects.toThrow(
+        /ECONNREFUSED/,
+      );
+    } finally {
+      blocker.close();
+      rmSync(parent, { recursive: true, force: true });
+    }
   });
 
   it('logs JSON lines with the request id, drains on SIGTERM (readiness 503 first) and exits 0', async () => {

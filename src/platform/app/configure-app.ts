@@ -1,10 +1,15 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
+import { Server as NetServer } from 'node:net';
+import type { FastifyInstance } from 'fastify';
 import { type INestApplication, RequestMethod } from '@nestjs/common';
 import type { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import type { Environment } from '../config/environment';
+import { inspectJson, type JsonVerdict, MAX_JSON_DEPTH, MAX_JSON_NODES } from '../http/hostile-input';
+import { problem, PROBLEM_CONTENT_TYPE } from '../http/problem';
 import { REQUEST_ID_HEADER, requestIdFor } from '../http/request-id';
 import type { LoggedRequest } from '../observability/logging';
+import { ReadinessState } from '../health/readiness.state';
 import { Metrics } from '../observability/metrics';
 import { Tracing } from '../observability/tracing';
 import type { Span } from '@opentelemetry/api';
@@ -21,10 +26,13 @@ export function fastifyOptions(env: Environment): ConstructorParameters<typeof F
     trustProxy: env.trustProxy,
     genReqId: (req) => requestIdFor(req as IncomingMessage),
     requestIdHeader: false,
-    // On close: idle keep-alive sockets are closed at once, in-flight requests finish. New
-    // requests keep being served during the drain grace period (only readiness turns 503),
-    // so a load balancer can take the instance out without clients seeing errors.
+    // Shutdown (see docs/operations.md): for SHUTDOWN_GRACE_MS requests are served as usual
+    // but answered with `Connection: close` (hook below), so keep-alive clients move to other
+    // instances; then the listener closes, idle sockets are closed and in-flight requests
+    // finish. A request that still arrives on an open socket is served, not refused with
+    // Fastify's 503 (`return503OnClosing`).
     forceCloseConnections: 'idle',
+    return503OnClosing: false,
     logger: false,
   };
 }
@@ -47,6 +55,7 @@ export function applyRoutePrefix(app: INestApplication): void {
 export async function configureApp(app: NestFastifyApplication, env: Environment): Promise<NestFastifyApplication> {
   const logger = app.get(Logger);
   app.useLogger(logger);
+  app.flushLogs();
   const priority = await lowerThreadpoolPriority(env.threadpoolNice);
   if (priority.applied)
     logger.log(`Threadpool threads (argon2) run at nice ${priority.nice} (${priority.threads} threads)`, 'Bootstrap');
@@ -71,14 +80,81 @@ export async function configureApp(app: NestFastifyApplication, env: Environment
   });
   // JSON only: a text/plain body must get 415, not reach a handler as a string.
   fastify.removeContentTypeParser('text/plain');
+  const readiness = app.get(ReadinessState);
   fastify.addHook('onRequest', (request, reply, done) => {
     const raw = request.raw as LoggedRequest;
     raw.route_pattern = request.routeOptions.url;
     // Fastify's `request.ip` honours TRUST_PROXY; the access log reads it from the raw request.
     raw.ip = request.ip;
     void reply.header(REQUEST_ID_HEADER, request.id);
+    // Draining (phase 1), or the listener is closed (phase 3): serve, then end the connection.
+    if (
+      (readiness.closeConnections || (readiness.isShuttingDown && !fastify.server.listening)) &&
+      request.raw.httpVersionMajor === 1
+    )
+      void reply.header('connection', 'close');
     done();
+  });
+  guardAgainstHostileInput(fastify);
+  fastify.addHook('preClose', async () => {
+    if (fastify.server.listening) await closeListenerAndDrain(fastify.server, CONNECTION_DRAIN_MS);
   });
   setupSwagger(app);
   return app;
+}
+
+/**
+ * One guard for every route, after parsing and before validation: JSON bodies within depth
+ * and size bounds, and no unstorable string (NUL, lone surrogate) in the body, the query or
+ * the path parameters. See `hostile-input.ts`.
+ */
+function guardAgainstHostileInput(fastify: FastifyInstance): void {
+  fastify.addHook('preValidation', (request, reply, done) => {
+    const refusal = refusalFor(request.body) ?? refusalFor(request.query) ?? refusalFor(request.params);
+    if (!refusal) return done();
+    const body =
+      refusal.kind === 'bad_string'
+        ? problem(400, {
+            code: 'validation_failed',
+            detail: 'The request has invalid fields.',
+            errors: refusal.errors,
+            requestId: String(request.id),
+          })
+        : problem(400, {
+            code: 'body_too_complex',
+            detail: `The JSON body is nested deeper than ${MAX_JSON_DEPTH} levels or holds more than ${MAX_JSON_NODES} keys and elements.`,
+            requestId: String(request.id),
+          });
+    void reply.code(400).type(PROBLEM_CONTENT_TYPE).send(body);
+  });
+}
+
+function refusalFor(value: unknown): Exclude<JsonVerdict, { ok: true }> | undefined {
+  if (value === undefined || value === null) return undefined;
+  const verdict = inspectJson(value);
+  return verdict.ok ? undefined : verdict;
+}
+
+/** The longest the close waits for open connections to finish after the listener stopped. */
+export const CONNECTION_DRAIN_MS = 3000;
+
+/**
+ * Stops accepting connections, then waits (at most `timeoutMs`) until the open ones have
+ * ended, before Fastify closes what is left. Node's own `http.Server.close()` would first
+ * destroy every connection with no request in progress, including one whose request is
+ * already on the wire but not yet parsed: its client sees a reset. Here each of those is
+ * served instead (with `Connection: close`, see the drain hook), and only connections that
+ * stay silent until the deadline are closed.
+ */
+export async function closeListenerAndDrain(server: Server, timeoutMs: number): Promise<void> {
+  // `net.Server`'s close, not `http.Server`'s: stop listening without reaping idle connections.
+  NetServer.prototype.close.call(server);
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && (await openConnections(server)) > 0) {
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+function openConnections(server: Server): Promise<number> {
+  return new Promise((resolve) => server.getConnections((error, count) => resolve(error ? 0 : count)));
 }

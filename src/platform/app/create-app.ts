@@ -18,6 +18,14 @@ export async function createApp(
     new FastifyAdapter(fastifyOptions(env)),
     {
       bufferLogs: true,
+      // A module that fails to build rejects here (main.ts exits 1 after closing what was
+      // opened) instead of Nest's default process.abort(), which would leave the embedded
+      // PostgreSQL running and dump core.
+      abortOnError: false,
+      // Buffered start-up logs go to the structured logger once it is in place
+      // (configureApp); a start that fails before that prints main.ts's one line, not a dump
+      // of the buffer in Nest's console format.
+      autoFlushLogs: false,
       // Fastify's own JSON parser only: no urlencoded parser, so JSON routes answer 415 to forms.
       bodyParser: false,
     },

@@ -21,6 +21,10 @@ export interface Environment {
   databaseUrl?: string;
   dbMigrateOnStart: boolean;
   dbPoolSize: number;
+  /** Longest wait for a pooled connection (acquire or connect) before the request gets 503. */
+  dbConnectTimeoutMs: number;
+  /** Server-side `statement_timeout` of every app connection (0 = none); a hung query gives 503, not a hung request. */
+  dbStatementTimeoutMs: number;
   embeddedPgDir: string;
   embeddedPgPort: number;
   redisUrl?: string;
@@ -265,6 +269,17 @@ class Reader {
  * operator sees them all at once.
  */
 export function parseEnvironment(raw: RawEnv, generateSecret: () => string): Environment {
+  const { env, problems } = readEnvironment(raw, generateSecret);
+  if (problems.length > 0) throw new InvalidEnvironmentError(problems);
+  return env;
+}
+
+/**
+ * The environment read with a default in place of each invalid value, and the problems
+ * found: lets the start-up check judge the rest (context rules) even when some values are
+ * wrong, and report everything at once. Never run the app on an `env` that came with problems.
+ */
+export function readEnvironment(raw: RawEnv, generateSecret: () => string): { env: Environment; problems: EnvProblem[] } {
   const r = new Reader(raw);
   const appEnv = r.enumOf('APP_ENV', APP_ENVS, 'development');
   const production = appEnv === 'production';
@@ -302,6 +317,8 @@ export function parseEnvironment(raw: RawEnv, generateSecret: () => string): Env
     databaseUrl,
     dbMigrateOnStart: r.bool('DB_MIGRATE_ON_START', !production),
     dbPoolSize: r.int('DB_POOL_SIZE', 10, 1, 200),
+    dbConnectTimeoutMs: r.int('DB_CONNECT_TIMEOUT_MS', 5000, 100, 120_000),
+    dbStatementTimeoutMs: r.int('DB_STATEMENT_TIMEOUT_MS', 10_000, 0, 3_600_000),
     embeddedPgDir: r.string('EMBEDDED_PG_DIR') ?? 'db_files/postgres',
     embeddedPgPort: r.int('EMBEDDED_PG_PORT', 0, 0, 65535),
     redisUrl: r.url('REDIS_URL', ['redis:', 'rediss:']),
@@ -317,8 +334,7 @@ export function parseEnvironment(raw: RawEnv, generateSecret: () => string): Env
     observability: parseObservability(r, production),
   };
 
-  if (r.problems.length > 0) throw new InvalidEnvironmentError(r.problems);
-  return env;
+  return { env, problems: r.problems };
 }
 
 const HOUR = 3600;

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { registerAs } from '@nestjs/config';
-import { type Environment, parseEnvironment } from './environment';
+import { type Environment, type EnvProblem, parseEnvironment, readEnvironment } from './environment';
 
 let developmentSecret: string | undefined;
 
@@ -14,6 +14,14 @@ function processSecret(): string {
 /** Parses `process.env` (the same result every time within one process). */
 export function loadEnvironment(raw: Record<string, string | undefined> = process.env): Environment {
   return parseEnvironment(raw, processSecret);
+}
+
+/** `process.env` read with its problems listed rather than thrown (see `readEnvironment`). */
+export function inspectEnvironment(raw: Record<string, string | undefined> = process.env): {
+  env: Environment;
+  problems: EnvProblem[];
+} {
+  return readEnvironment(raw, processSecret);
 }
 
 /**

@@ -23,3 +23,18 @@ export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions
     extra: { max: poolSize, application_name: 'bastion' },
   };
 }
+
+/**
+ * Time bounds of the app's pool (not the migration CLI's): waiting for a connection, a
+ * statement on the server, and an answer on the wire (a server that stopped answering without
+ * closing the socket). Each failure surfaces as an error the HTTP layer answers with 503.
+ */
+export function poolTimeouts(connectTimeoutMs: number, statementTimeoutMs: number): Record<string, number> {
+  const bounds: Record<string, number> = { connectionTimeoutMillis: connectTimeoutMs };
+  if (statementTimeoutMs > 0) {
+    bounds.statement_timeout = statementTimeoutMs;
+    // The client-side bound: a little longer, so the server's own cancel normally wins.
+    bounds.query_timeout = statementTimeoutMs + 2000;
+  }
+  return bounds;
+}

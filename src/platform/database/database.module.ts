@@ -3,7 +3,7 @@ import { ModuleRef } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { platformConfig, type PlatformConfig } from '../config';
 import { DatabaseRuntime } from './database-runtime';
-import { dataSourceOptions } from './data-source-options';
+import { dataSourceOptions, poolTimeouts } from './data-source-options';
 import { PoolMetrics } from './pool-metrics';
 
 @Global()
@@ -24,13 +24,17 @@ class DatabaseRuntimeModule {}
     DatabaseRuntimeModule,
     TypeOrmModule.forRootAsync({
       inject: [DatabaseRuntime, platformConfig.KEY],
-      useFactory: (runtime: DatabaseRuntime, config: PlatformConfig) => ({
-        ...dataSourceOptions(runtime.url, config.dbPoolSize),
-        autoLoadEntities: true,
-        migrationsRun: config.dbMigrateOnStart,
-        retryAttempts: config.appEnv === 'test' ? 0 : 5,
-        retryDelay: 2000,
-      }),
+      useFactory: (runtime: DatabaseRuntime, config: PlatformConfig) => {
+        const options = dataSourceOptions(runtime.url, config.dbPoolSize);
+        return {
+          ...options,
+          extra: { ...options.extra, ...poolTimeouts(config.dbConnectTimeoutMs, config.dbStatementTimeoutMs) },
+          autoLoadEntities: true,
+          migrationsRun: config.dbMigrateOnStart,
+          retryAttempts: config.appEnv === 'test' ? 0 : 5,
+          retryDelay: 2000,
+        };
+      },
     }),
   ],
   providers: [PoolMetrics],

@@ -13,6 +13,19 @@ export interface EmbeddedPostgresHandle {
 }
 
 const USER = 'postgres';
+
+/** Clusters this process started and has not stopped yet (a failed start stops them all). */
+const owned = new Set<EmbeddedPostgresHandle>();
+
+/**
+ * Stops every embedded cluster this process started and still runs. For the one path where
+ * no application exists to close them: a start that fails half-way (see `main.ts`).
+ */
+export async function stopOwnedEmbeddedClusters(): Promise<number> {
+  const running = [...owned];
+  await Promise.all(running.map((handle) => handle.stop()));
+  return running.length;
+}
 const PASSWORD = 'postgres';
 
 /** A free TCP port on loopback, chosen by the kernel. */
@@ -89,7 +102,17 @@ export async function startEmbeddedPostgres(
       if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener as (...args: unknown[]) => void);
     }
   }
-  return { url: urlFor(port), owned: true, dataDir: dir, stop: () => pg.stop() };
+  const handle: EmbeddedPostgresHandle = {
+    url: urlFor(port),
+    owned: true,
+    dataDir: dir,
+    stop: async () => {
+      if (!owned.delete(handle)) return;
+      await pg.stop();
+    },
+  };
+  owned.add(handle);
+  return handle;
 }
 
 function urlFor(port: number): string {

@@ -1,6 +1,12 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator, type HealthCheckResult } from '@nestjs/terminus';
+import {
+  HealthCheckService,
+  HealthIndicatorService,
+  TypeOrmHealthIndicator,
+  type HealthCheckResult,
+  type HealthIndicatorResult,
+} from '@nestjs/terminus';
 import { DomainError } from '../http/problem';
 import { ProblemResponses, PublicEndpoint } from '../openapi/problem-responses';
 import { RedisConnection } from '../redis/redis.module';
@@ -35,22 +41,29 @@ export class HealthController {
 
   @Get('ready')
   @PublicEndpoint()
-  @ApiOperation({ operationId: 'healthReady', summary: 'Readiness: the database (and Redis when configured) answer' })
+  @ApiOperation({
+    operationId: 'healthReady',
+    summary: 'Readiness: the database answers (Redis, when configured, is reported but not required)',
+  })
   @ApiOkResponse({ description: 'Ready to serve traffic' })
   @ProblemResponses(503)
   async ready(): Promise<HealthCheckResult> {
+    // Redis only holds rate counters, which fall back to memory while it is away: a Redis
+    // outage degrades the instance (limits per instance) but must not take every instance
+    // out of the load balancer at once. It is reported under `details.redis`, never fatal.
+    const redis = this.redis.client ? this.redisCheck() : undefined;
     try {
-      return await this.health.check([
+      const result = await this.health.check([
         () => {
           const check = this.indicators.check('lifecycle');
           return this.readiness.isShuttingDown ? check.down({ message: 'shutting down' }) : check.up();
         },
         () => this.db.pingCheck('database', { timeout: 1500 }),
-        ...(this.redis.client ? [() => this.redisCheck()] : []),
       ]);
+      return withOptional(result, await redis);
     } catch (error) {
       if (error instanceof ServiceUnavailableException) {
-        const result = error.getResponse() as HealthCheckResult;
+        const result = withOptional(error.getResponse() as HealthCheckResult, await redis);
         throw new DomainError('not_ready', 503, 'The service is not ready to serve traffic.', {
           extensions: { checks: result.details },
           headers: { 'retry-after': '5' },
@@ -60,13 +73,19 @@ export class HealthController {
     }
   }
 
-  private async redisCheck() {
+  private async redisCheck(): Promise<HealthIndicatorResult> {
     const check = this.indicators.check('redis');
     try {
       await this.redis.ping();
       return check.up();
     } catch (error) {
-      return check.down({ message: (error as Error).message });
+      return check.down({ message: (error as Error).message, required: false });
     }
   }
+}
+
+/** Adds a check that informs but does not decide readiness to a result's `details`. */
+function withOptional(result: HealthCheckResult, optional: HealthIndicatorResult | undefined): HealthCheckResult {
+  if (!optional) return result;
+  return { ...result, details: { ...result.details, ...optional } };
 }

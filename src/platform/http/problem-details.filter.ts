@@ -1,7 +1,11 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger, Optional } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Metrics } from '../observability/metrics';
+import { unavailableDependency } from './dependency-unavailable';
 import { DomainError, type FieldError, problem, PROBLEM_CONTENT_TYPE, type ProblemDetails } from './problem';
+
+/** Seconds a client is asked to wait after a 503 `dependency_unavailable`. */
+export const DEPENDENCY_RETRY_AFTER_SECONDS = 5;
 
 /** Fastify's own request errors (parsing, limits) and the problem each becomes. */
 const FASTIFY_ERRORS: Record<string, { status: number; code: string; detail: string }> = {
@@ -48,7 +52,14 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const request = ctx.getRequest<FastifyRequest>();
     const reply = ctx.getResponse<FastifyReply>();
     const { body, headers } = this.map(exception, String(request.id), request.url);
-    if (body.status >= 500 && !(exception instanceof DomainError)) {
+    if (body.code === 'dependency_unavailable') {
+      const dependency = String(body.dependency);
+      this.logger.warn(
+        { err: exception, request_id: body.request_id, dependency },
+        `${request.method} ${request.url}: ${dependency} unavailable, answered 503`,
+      );
+      this.metrics?.dependencyUnavailable.inc({ dependency });
+    } else if (body.status >= 500 && !(exception instanceof DomainError)) {
       this.logger.error({ err: exception, request_id: body.request_id }, `Unhandled error on ${request.method} ${request.url}`);
       this.metrics?.unhandledErrors.inc({ kind: 'request' });
     }
@@ -93,6 +104,19 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       }
       const safeDetail = status >= 500 ? undefined : detail;
       return { body: problem(status, { detail: safeDetail, requestId, instance, errors }) };
+    }
+    const dependency = unavailableDependency(exception);
+    if (dependency) {
+      return {
+        body: problem(503, {
+          code: 'dependency_unavailable',
+          detail: `The ${dependency === 'database' ? 'database' : 'Redis server'} is unavailable or too slow right now; retry later.`,
+          requestId,
+          instance,
+          extensions: { dependency },
+        }),
+        headers: { 'retry-after': String(DEPENDENCY_RETRY_AFTER_SECONDS) },
+      };
     }
     const err = (exception ?? {}) as ErrorWithStatus;
     if (exception instanceof SyntaxError && err.statusCode === 400) {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { Injectable, Logger } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { EventBus } from '../events/event-bus';
 import { JOB_RUN_RETENTION_MS, slotStart } from './slot';
@@ -14,23 +14,43 @@ export type JobOutcome = 'succeeded' | 'failed' | 'skipped';
  * pooled connection can never leak it) and claims the `(job, slot)` row under the primary
  * key, so neither concurrent instances nor clock skew can run a slot twice. The body runs
  * in a savepoint: if it fails, its writes roll back and the slot is recorded as failed.
+ *
+ * On shutdown, runs in flight finish before the database pool closes (the pool closes in
+ * `onApplicationShutdown`, after this hook and after the HTTP server).
  */
 @Injectable()
-export class JobRunner {
+export class JobRunner implements BeforeApplicationShutdown {
   readonly instanceId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly logger = new Logger('Jobs');
+  private readonly inFlight = new Set<Promise<JobOutcome>>();
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly events: EventBus,
   ) {}
 
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.allSettled([...this.inFlight]);
+  }
+
   /** Runs `body` for the slot `now` falls in, unless another instance has it or had it. */
-  async runOnce(
+  runOnce(
     job: string,
     periodMs: number,
     body: (manager: EntityManager) => Promise<void>,
     now: Date = new Date(),
+  ): Promise<JobOutcome> {
+    const run = this.run(job, periodMs, body, now);
+    this.inFlight.add(run);
+    void run.finally(() => this.inFlight.delete(run)).catch(() => undefined);
+    return run;
+  }
+
+  private async run(
+    job: string,
+    periodMs: number,
+    body: (manager: EntityManager) => Promise<void>,
+    now: Date,
   ): Promise<JobOutcome> {
     const slot = slotStart(now, periodMs);
     const started = Date.now();

@@ -49,6 +49,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly dependencyUnavailable = new Counter({
+    name: 'dependency_unavailable_total',
+    help: 'Requests answered 503 dependency_unavailable because the database or Redis was unreachable, slow or recovering.',
+    labelNames: ['dependency'] as const,
+    registers: [this.registry],
+  });
+
   constructor(@Inject(platformConfig.KEY) config: PlatformConfig, build: BuildInfo) {
     collectDefaultMetrics({ register: this.registry });
     new Gauge({

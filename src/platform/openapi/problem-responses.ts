@@ -26,11 +26,12 @@ export class ProblemDetailsDto {
 }
 
 /**
- * Documents problem+json error responses. Always includes 400 and 500; pass the other
- * statuses an operation can answer with.
+ * Documents problem+json error responses. Always includes 400, 500 and 503 (any operation
+ * can meet an unavailable dependency: `dependency_unavailable`, with `Retry-After`); pass the
+ * other statuses an operation can answer with.
  */
 export function ProblemResponses(...statuses: number[]): MethodDecorator & ClassDecorator {
-  const all = [...new Set([400, ...statuses, 500])].sort((a, b) => a - b);
+  const all = [...new Set([400, ...statuses, 500, 503])].sort((a, b) => a - b);
   return applyDecorators(
     ...all.map((status) =>
       ApiResponse({

@@ -4,6 +4,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { platformConfig, type PlatformConfig } from '../../../platform/config';
 import { EventBus } from '../../../platform/events';
+import { adminSeedEmail } from '../auth.config';
 import { AuthService } from '../auth.service';
 import { isValidEmail } from '../domain/email';
 import { checkPassword } from '../domain/password-policy';
@@ -31,7 +32,7 @@ export class AdminSeeder implements OnApplicationBootstrap {
   }
 
   async seed(): Promise<SeedOutcome> {
-    const email = this.config.auth.adminEmail ?? (this.config.appEnv === 'development' ? 'admin@example.com' : undefined);
+    const email = adminSeedEmail(this.config);
     if (!email) {
       this.logger.log('ADMIN_EMAIL is not set: no admin seeded');
       return 'skipped';
