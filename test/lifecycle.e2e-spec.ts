@@ -38,13 +38,16 @@ describe('process lifecycle (e2e, the real entry point in its own process)', () 
       ADMIN_EMAIL: 'root@example.com',
       ADMIN_PASSWORD: 'password123',
       FILES_MAX_BYTES: 'lots',
+      NOTIFICATIONS_MAX_ATTEMPTS: '0',
     });
     running.push(service);
     expect(await service.exited).toBe(1);
     const output = service.output();
-    expect(output).toContain('Bastion refuses to start. Invalid configuration (2 problems)');
+    // One bad value in each of three contexts (identity, files, notifications): all three listed.
+    expect(output).toContain('Bastion refuses to start. Invalid configuration (3 problems)');
     expect(output).toMatch(/ADMIN_PASSWORD: breaks the password policy: .*at least 12 characters/);
     expect(output).toContain('FILES_MAX_BYTES: must be a whole number');
+    expect(output).toContain('NOTIFICATIONS_MAX_ATTEMPTS: must be between 1 and 50');
     expect(output).not.toContain('listening on');
   });
 

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { registerAs } from '@nestjs/config';
-import { type EnvProblem, InvalidEnvironmentError, readWholeNumber } from '../../platform/config';
+import { EnvReader, type RawEnv } from '../../platform/config';
 
 export interface AuditConfig {
   /** Rows older than this many days are archived and deleted (AUDIT_RETENTION_DAYS, default 365). */
@@ -22,27 +22,15 @@ export interface AuditConfig {
 
 export const DEFAULT_ARCHIVE_DIR = 'db_files/audit-archive';
 
-function readDatabaseUrl(raw: Record<string, string | undefined>, name: string, problems: EnvProblem[]): string | null {
-  const value = raw[name]?.trim();
-  if (value === undefined || value === '') return null;
-  try {
-    const url = new URL(value);
-    if (url.protocol === 'postgres:' || url.protocol === 'postgresql:') return value;
-  } catch {
-    // reported below
-  }
-  problems.push({ variable: name, message: 'must be a postgres:// or postgresql:// URL' });
-  return null;
-}
-
 /** Reads and validates the audit variables; every problem is reported, by variable name. */
-export function parseAuditConfig(raw: Record<string, string | undefined>, cwd = process.cwd()): AuditConfig {
-  const problems: EnvProblem[] = [];
-  const retentionDays = readWholeNumber(raw, 'AUDIT_RETENTION_DAYS', 365, 1, 36_500, problems);
-  const dir = raw.AUDIT_ARCHIVE_DIR?.trim() || DEFAULT_ARCHIVE_DIR;
-  const retentionDatabaseUrl = readDatabaseUrl(raw, 'AUDIT_RETENTION_DATABASE_URL', problems);
-  const outboxSweepMs = readWholeNumber(raw, 'AUDIT_OUTBOX_SWEEP_MS', 10_000, 100, 86_400_000, problems);
-  if (problems.length > 0) throw new InvalidEnvironmentError(problems);
+export function parseAuditConfig(raw: RawEnv, cwd = process.cwd()): AuditConfig {
+  const r = new EnvReader(raw);
+  const retentionDays = r.wholeNumber('AUDIT_RETENTION_DAYS', 365, 1, 36_500);
+  const dir = r.string('AUDIT_ARCHIVE_DIR') ?? DEFAULT_ARCHIVE_DIR;
+  const retentionDatabaseUrl =
+    r.url('AUDIT_RETENTION_DATABASE_URL', ['postgres:', 'postgresql:'], 'must be a postgres:// or postgresql:// URL') ?? null;
+  const outboxSweepMs = r.wholeNumber('AUDIT_OUTBOX_SWEEP_MS', 10_000, 100, 86_400_000);
+  r.throwIfInvalid();
   return { retentionDays, archiveDir: resolve(cwd, dir), retentionDatabaseUrl, outboxSweepMs };
 }
 

@@ -1,7 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { registerAs } from '@nestjs/config';
 import { supportedMimeTypes } from 'file-type';
-import { type EnvProblem, InvalidEnvironmentError, readWholeNumber } from '../../platform/config';
+import { EnvReader, type RawEnv } from '../../platform/config';
 import { normaliseMediaType, TEXT_PLAIN } from './domain/content-type';
 
 export const DEFAULT_ALLOWED_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'application/pdf', 'text/plain'];
@@ -34,85 +34,52 @@ export interface FilesConfig {
   scanFailOpen: boolean;
 }
 
-type RawEnv = Record<string, string | undefined>;
-
-class Reader {
-  readonly problems: EnvProblem[] = [];
-  constructor(private readonly raw: RawEnv) {}
-
-  string(name: string): string | undefined {
-    const value = this.raw[name]?.trim();
-    return value === undefined || value === '' ? undefined : value;
-  }
-
-  int(name: string, fallback: number | undefined, min: number, max: number): number | undefined {
-    return readWholeNumber(this.raw, name, fallback, min, max, this.problems);
-  }
-
-  bool(name: string, fallback: boolean): boolean {
-    const value = this.string(name)?.toLowerCase();
-    if (value === undefined) return fallback;
-    if (['true', '1', 'yes'].includes(value)) return true;
-    if (['false', '0', 'no'].includes(value)) return false;
-    this.problems.push({ variable: name, message: `must be true or false, got "${value}"` });
+/** A comma-separated list of media types that uploads can be detected as, normalised and de-duplicated. */
+function readMediaTypes(r: EnvReader, name: string, fallback: string[]): string[] {
+  const value = r.string(name);
+  if (value === undefined) return fallback;
+  const entries = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  const unknown = entries.filter((entry) => {
+    const type = normaliseMediaType(entry);
+    return type === undefined || type !== entry.toLowerCase() || !DETECTABLE_TYPES.has(type);
+  });
+  if (entries.length === 0) {
+    r.problem(name, 'must list at least one media type');
     return fallback;
   }
-
-  enumOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
-    const value = this.string(name)?.toLowerCase();
-    if (value === undefined) return fallback;
-    if ((allowed as readonly string[]).includes(value)) return value as T;
-    this.problems.push({ variable: name, message: `must be one of ${allowed.join('|')}, got "${value}"` });
+  if (unknown.length > 0) {
+    r.problem(
+      name,
+      `lists types that uploads are never detected as: ${unknown.join(', ')} (known: text/plain and the formats file-type recognises, e.g. image/png, application/pdf)`,
+    );
     return fallback;
   }
-
-  types(name: string, fallback: string[]): string[] {
-    const value = this.string(name);
-    if (value === undefined) return fallback;
-    const entries = value
-      .split(',')
-      .map((entry) => entry.trim())
-      .filter((entry) => entry !== '');
-    const unknown = entries.filter((entry) => {
-      const type = normaliseMediaType(entry);
-      return type === undefined || type !== entry.toLowerCase() || !DETECTABLE_TYPES.has(type);
-    });
-    if (entries.length === 0) {
-      this.problems.push({ variable: name, message: 'must list at least one media type' });
-      return fallback;
-    }
-    if (unknown.length > 0) {
-      this.problems.push({
-        variable: name,
-        message: `lists types that uploads are never detected as: ${unknown.join(', ')} (known: text/plain and the formats file-type recognises, e.g. image/png, application/pdf)`,
-      });
-      return fallback;
-    }
-    return [...new Set(entries.map((entry) => entry.toLowerCase()))];
-  }
+  return [...new Set(entries.map((entry) => entry.toLowerCase()))];
 }
 
 /** Reads and validates the files variables; every problem is reported, by variable name. */
 export function parseFilesConfig(raw: RawEnv, cwd = process.cwd()): FilesConfig {
-  const r = new Reader(raw);
-  const allowedTypes = r.types('FILES_ALLOWED_TYPES', DEFAULT_ALLOWED_TYPES);
-  const maxBytes = r.int('FILES_MAX_BYTES', DEFAULT_MAX_BYTES, 1, MAX_MAX_BYTES) ?? DEFAULT_MAX_BYTES;
+  const r = new EnvReader(raw);
+  const allowedTypes = readMediaTypes(r, 'FILES_ALLOWED_TYPES', DEFAULT_ALLOWED_TYPES);
+  const maxBytes = r.wholeNumber('FILES_MAX_BYTES', DEFAULT_MAX_BYTES, 1, MAX_MAX_BYTES);
   const dirValue = r.string('FILES_DIR') ?? DEFAULT_FILES_DIR;
   const dir = isAbsolute(dirValue) ? dirValue : resolve(cwd, dirValue);
-  const kind = r.enumOf('FILES_SCANNER', SCANNERS, 'logging');
+  const kind = r.enumOf('FILES_SCANNER', SCANNERS, 'logging', { ignoreCase: true });
   const scanFailOpen = r.bool('FILES_SCAN_FAIL_OPEN', false);
   const host = r.string('CLAMD_HOST');
-  const port = r.int('CLAMD_PORT', undefined, 1, 65535);
-  const timeoutMs = r.int('CLAMD_TIMEOUT_MS', 30_000, 100, 600_000) ?? 30_000;
+  const port = r.wholeNumber('CLAMD_PORT', undefined, 1, 65535);
+  const timeoutMs = r.wholeNumber('CLAMD_TIMEOUT_MS', 30_000, 100, 600_000);
   let scanner: ScannerConfig = { kind: 'logging' };
   if (kind === 'clamd') {
-    if (host === undefined) r.problems.push({ variable: 'CLAMD_HOST', message: 'is required when FILES_SCANNER=clamd' });
-    if (port === undefined && r.string('CLAMD_PORT') === undefined) {
-      r.problems.push({ variable: 'CLAMD_PORT', message: 'is required when FILES_SCANNER=clamd' });
-    }
+    if (host === undefined) r.problem('CLAMD_HOST', 'is required when FILES_SCANNER=clamd');
+    if (port === undefined && r.string('CLAMD_PORT') === undefined)
+      r.problem('CLAMD_PORT', 'is required when FILES_SCANNER=clamd');
     if (host !== undefined && port !== undefined) scanner = { kind: 'clamd', host, port, timeoutMs };
   }
-  if (r.problems.length > 0) throw new InvalidEnvironmentError(r.problems);
+  r.throwIfInvalid();
   return { allowedTypes, maxBytes, dir, scanner, scanFailOpen };
 }
 

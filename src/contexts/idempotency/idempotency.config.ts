@@ -1,5 +1,5 @@
 import { registerAs } from '@nestjs/config';
-import { type EnvProblem, InvalidEnvironmentError, readWholeNumber } from '../../platform/config';
+import { EnvReader, type RawEnv } from '../../platform/config';
 
 export interface IdempotencyConfig {
   /** How long a key is remembered (IDEMPOTENCY_TTL_HOURS, default 24). */
@@ -15,17 +15,17 @@ export interface IdempotencyConfig {
 const HOUR_MS = 3_600_000;
 
 /** Reads and validates the idempotency variables; every problem is reported, by variable name. */
-export function parseIdempotencyConfig(raw: Record<string, string | undefined>): IdempotencyConfig {
-  const problems: EnvProblem[] = [];
-  const ttlHours = readWholeNumber(raw, 'IDEMPOTENCY_TTL_HOURS', 24, 1, 720, problems);
-  const lockTimeoutSeconds = readWholeNumber(raw, 'IDEMPOTENCY_LOCK_TIMEOUT_SECONDS', 60, 1, 3600, problems);
-  if (problems.length === 0 && lockTimeoutSeconds * 1000 >= ttlHours * HOUR_MS) {
-    problems.push({
-      variable: 'IDEMPOTENCY_LOCK_TIMEOUT_SECONDS',
-      message: `must be shorter than IDEMPOTENCY_TTL_HOURS (${ttlHours} h), got ${lockTimeoutSeconds} s`,
-    });
+export function parseIdempotencyConfig(raw: RawEnv): IdempotencyConfig {
+  const r = new EnvReader(raw);
+  const ttlHours = r.wholeNumber('IDEMPOTENCY_TTL_HOURS', 24, 1, 720);
+  const lockTimeoutSeconds = r.wholeNumber('IDEMPOTENCY_LOCK_TIMEOUT_SECONDS', 60, 1, 3600);
+  if (r.problems.length === 0 && lockTimeoutSeconds * 1000 >= ttlHours * HOUR_MS) {
+    r.problem(
+      'IDEMPOTENCY_LOCK_TIMEOUT_SECONDS',
+      `must be shorter than IDEMPOTENCY_TTL_HOURS (${ttlHours} h), got ${lockTimeoutSeconds} s`,
+    );
   }
-  if (problems.length > 0) throw new InvalidEnvironmentError(problems);
+  r.throwIfInvalid();
   return { ttlMs: ttlHours * HOUR_MS, lockTimeoutMs: lockTimeoutSeconds * 1000 };
 }
 

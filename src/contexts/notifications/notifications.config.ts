@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { registerAs } from '@nestjs/config';
 import addressparser from 'nodemailer/lib/addressparser';
-import { type EnvProblem, InvalidEnvironmentError, readWholeNumber } from '../../platform/config';
+import { EnvReader, type RawEnv } from '../../platform/config';
 import type { BackoffPolicy } from './domain/backoff';
 
 export const EMAIL_PROVIDERS = ['log', 'smtp', 'http'] as const;
@@ -75,61 +75,34 @@ export interface NotificationsConfig {
   warnings: string[];
 }
 
-type RawEnv = Record<string, string | undefined>;
-
 const DEFAULT_FROM = 'Bastion <no-reply@localhost>';
 const DEFAULT_WHATSAPP_API_BASE = 'https://graph.facebook.com/v21.0';
 const SMTP_DEFAULT_PORT: Record<SmtpTlsMode, number> = { starttls: 587, tls: 465, none: 25 };
 
-class Reader {
-  readonly problems: EnvProblem[] = [];
-
-  constructor(private readonly raw: RawEnv) {}
-
-  string(name: string): string | undefined {
-    const value = this.raw[name]?.trim();
-    return value === undefined || value === '' ? undefined : value;
+/** An http(s) URL; https only in production unless it points at loopback; '' stays '' (reported as required elsewhere). */
+function readProviderUrl(r: EnvReader, name: string, value: string, production: boolean): string {
+  if (value === '') return value;
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    r.problem(name, `must be an absolute http(s) URL, got "${value}"`);
+    return value;
   }
-
-  /** A value the chosen provider cannot do without. */
-  required(name: string, because: string): string {
-    const value = this.string(name);
-    if (value === undefined) this.problems.push({ variable: name, message: `is required when ${because}` });
-    return value ?? '';
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+    r.problem(name, `must be an http(s) URL, got "${parsed.protocol}"`);
+  } else if (parsed.protocol === 'http:' && production && !isLoopback(parsed.hostname)) {
+    r.problem(name, 'must use https in production (the request carries a bearer token)');
   }
-
-  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
-    const value = this.string(name);
-    if (value === undefined) return fallback;
-    if ((allowed as readonly string[]).includes(value)) return value as T;
-    this.problems.push({ variable: name, message: `must be one of ${allowed.join(', ')}, got "${value}"` });
-    return fallback;
+  if (parsed.username || parsed.password) {
+    r.problem(name, 'must not carry credentials; put the token in its own variable');
   }
+  return value.replace(/\/+$/, '');
+}
 
-  int(name: string, fallback: number, min: number, max: number): number {
-    return readWholeNumber(this.raw, name, fallback, min, max, this.problems);
-  }
-
-  /** An http(s) URL; https only in production unless it points at loopback. */
-  url(name: string, value: string, production: boolean): string {
-    if (value === '') return value;
-    let parsed: URL;
-    try {
-      parsed = new URL(value);
-    } catch {
-      this.problems.push({ variable: name, message: `must be an absolute http(s) URL, got "${value}"` });
-      return value;
-    }
-    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-      this.problems.push({ variable: name, message: `must be an http(s) URL, got "${parsed.protocol}"` });
-    } else if (parsed.protocol === 'http:' && production && !isLoopback(parsed.hostname)) {
-      this.problems.push({ variable: name, message: 'must use https in production (the request carries a bearer token)' });
-    }
-    if (parsed.username || parsed.password) {
-      this.problems.push({ variable: name, message: 'must not carry credentials; put the token in its own variable' });
-    }
-    return value.replace(/\/+$/, '');
-  }
+/** One of `allowed`, listed comma-separated in the message. */
+function oneOf<T extends string>(r: EnvReader, name: string, allowed: readonly T[], fallback: T): T {
+  return r.enumOf(name, allowed, fallback, { separator: ', ' });
 }
 
 function isLoopback(hostname: string): boolean {
@@ -142,22 +115,19 @@ function validFrom(value: string): boolean {
   return parsed.length === 1 && typeof parsed[0].address === 'string' && /^[^@\s]+@[^@\s]+$/.test(parsed[0].address);
 }
 
-function parseEmail(r: Reader, raw: RawEnv, production: boolean, warnings: string[], readFile: (path: string) => string) {
-  const provider = r.oneOf('EMAIL_PROVIDER', EMAIL_PROVIDERS, 'log');
+function parseEmail(r: EnvReader, raw: RawEnv, production: boolean, warnings: string[], readFile: (path: string) => string) {
+  const provider = oneOf(r, 'EMAIL_PROVIDER', EMAIL_PROVIDERS, 'log');
   const because = `EMAIL_PROVIDER=${provider}`;
   const fromRaw = provider === 'log' ? (r.string('EMAIL_FROM') ?? DEFAULT_FROM) : r.required('EMAIL_FROM', because);
   if (fromRaw !== '' && !validFrom(fromRaw)) {
-    r.problems.push({
-      variable: 'EMAIL_FROM',
-      message: `must be one address, "Name <user@domain>" or "user@domain", got "${fromRaw}"`,
-    });
+    r.problem('EMAIL_FROM', `must be one address, "Name <user@domain>" or "user@domain", got "${fromRaw}"`);
   }
   const email: NotificationsConfig['email'] = { provider, from: fromRaw };
 
   if (provider === 'smtp') {
     const host = r.required('SMTP_HOST', because);
-    const tls = r.oneOf('SMTP_SECURE', SMTP_TLS_MODES, 'starttls');
-    const port = r.int('SMTP_PORT', SMTP_DEFAULT_PORT[tls], 1, 65_535);
+    const tls = oneOf(r, 'SMTP_SECURE', SMTP_TLS_MODES, 'starttls');
+    const port = r.wholeNumber('SMTP_PORT', SMTP_DEFAULT_PORT[tls], 1, 65_535);
     const user = r.string('SMTP_USER');
     const password = raw.SMTP_PASSWORD === undefined || raw.SMTP_PASSWORD === '' ? undefined : raw.SMTP_PASSWORD;
     if (user !== undefined && password === undefined) r.required('SMTP_PASSWORD', 'SMTP_USER is set');
@@ -168,10 +138,10 @@ function parseEmail(r: Reader, raw: RawEnv, production: boolean, warnings: strin
       try {
         caPem = readFile(caFile);
         if (!caPem.includes('-----BEGIN CERTIFICATE-----')) {
-          r.problems.push({ variable: 'SMTP_TLS_CA_FILE', message: `"${caFile}" holds no PEM certificate` });
+          r.problem('SMTP_TLS_CA_FILE', `"${caFile}" holds no PEM certificate`);
         }
       } catch (error) {
-        r.problems.push({ variable: 'SMTP_TLS_CA_FILE', message: `cannot be read: ${(error as Error).message}` });
+        r.problem('SMTP_TLS_CA_FILE', `cannot be read: ${(error as Error).message}`);
       }
     }
     if (tls === 'none') {
@@ -180,7 +150,7 @@ function parseEmail(r: Reader, raw: RawEnv, production: boolean, warnings: strin
     }
     email.smtp = { host, port, tls, ...(user !== undefined && password !== undefined ? { user, password } : {}), caPem };
   } else if (provider === 'http') {
-    const url = r.url('EMAIL_HTTP_URL', r.required('EMAIL_HTTP_URL', because), production);
+    const url = readProviderUrl(r, 'EMAIL_HTTP_URL', r.required('EMAIL_HTTP_URL', because), production);
     const token = r.required('EMAIL_HTTP_TOKEN', because);
     email.http = { url, token };
   } else {
@@ -192,8 +162,8 @@ function parseEmail(r: Reader, raw: RawEnv, production: boolean, warnings: strin
   return email;
 }
 
-function parseWhatsApp(r: Reader, production: boolean, warnings: string[]): NotificationsConfig['whatsapp'] {
-  const provider = r.oneOf('WHATSAPP_PROVIDER', WHATSAPP_PROVIDERS, 'log');
+function parseWhatsApp(r: EnvReader, production: boolean, warnings: string[]): NotificationsConfig['whatsapp'] {
+  const provider = oneOf(r, 'WHATSAPP_PROVIDER', WHATSAPP_PROVIDERS, 'log');
   if (provider === 'log') {
     if (r.string('WHATSAPP_TOKEN') !== undefined)
       warnings.push('WHATSAPP_TOKEN set but WHATSAPP_PROVIDER=log: WhatsApp messages are only logged');
@@ -202,13 +172,10 @@ function parseWhatsApp(r: Reader, production: boolean, warnings: string[]): Noti
   const because = `WHATSAPP_PROVIDER=${provider}`;
   const phoneNumberId = r.required('WHATSAPP_PHONE_NUMBER_ID', because);
   if (phoneNumberId !== '' && !/^\d{1,32}$/.test(phoneNumberId)) {
-    r.problems.push({
-      variable: 'WHATSAPP_PHONE_NUMBER_ID',
-      message: `must be the numeric phone-number id, got "${phoneNumberId}"`,
-    });
+    r.problem('WHATSAPP_PHONE_NUMBER_ID', `must be the numeric phone-number id, got "${phoneNumberId}"`);
   }
   const token = r.required('WHATSAPP_TOKEN', because);
-  const apiBase = r.url('WHATSAPP_API_BASE', r.string('WHATSAPP_API_BASE') ?? DEFAULT_WHATSAPP_API_BASE, production);
+  const apiBase = readProviderUrl(r, 'WHATSAPP_API_BASE', r.string('WHATSAPP_API_BASE') ?? DEFAULT_WHATSAPP_API_BASE, production);
   return { provider, cloudApi: { apiBase, phoneNumberId, token } };
 }
 
@@ -220,48 +187,45 @@ export function parseNotificationsConfig(
   raw: RawEnv,
   readFile: (path: string) => string = (path) => readFileSync(path, 'utf8'),
 ): NotificationsConfig {
-  const r = new Reader(raw);
+  const r = new EnvReader(raw);
   const production = raw.APP_ENV?.trim() === 'production';
   const warnings: string[] = [];
   const email = parseEmail(r, raw, production, warnings, readFile);
   const whatsapp = parseWhatsApp(r, production, warnings);
 
-  const sendTimeoutMs = r.int('NOTIFICATIONS_SEND_TIMEOUT_MS', 10_000, 100, 120_000);
-  const leaseMs = r.int('NOTIFICATIONS_LEASE_MS', 60_000, 1_000, 3_600_000);
-  const baseMs = r.int('NOTIFICATIONS_BACKOFF_BASE_MS', 30_000, 100, 3_600_000);
-  const maxMs = r.int('NOTIFICATIONS_BACKOFF_MAX_MS', 3_600_000, 100, 7 * 86_400_000);
+  const sendTimeoutMs = r.wholeNumber('NOTIFICATIONS_SEND_TIMEOUT_MS', 10_000, 100, 120_000);
+  const leaseMs = r.wholeNumber('NOTIFICATIONS_LEASE_MS', 60_000, 1_000, 3_600_000);
+  const baseMs = r.wholeNumber('NOTIFICATIONS_BACKOFF_BASE_MS', 30_000, 100, 3_600_000);
+  const maxMs = r.wholeNumber('NOTIFICATIONS_BACKOFF_MAX_MS', 3_600_000, 100, 7 * 86_400_000);
   const delivery: DeliverySettings = {
-    maxAttempts: r.int('NOTIFICATIONS_MAX_ATTEMPTS', 8, 1, 50),
+    maxAttempts: r.wholeNumber('NOTIFICATIONS_MAX_ATTEMPTS', 8, 1, 50),
     backoff: { baseMs, maxMs },
-    pollMs: r.int('NOTIFICATIONS_POLL_MS', 2_000, 100, 3_600_000),
-    batchSize: r.int('NOTIFICATIONS_BATCH_SIZE', 10, 1, 100),
+    pollMs: r.wholeNumber('NOTIFICATIONS_POLL_MS', 2_000, 100, 3_600_000),
+    batchSize: r.wholeNumber('NOTIFICATIONS_BATCH_SIZE', 10, 1, 100),
     sendTimeoutMs,
     leaseMs,
-    retentionDays: r.int('NOTIFICATIONS_RETENTION_DAYS', 30, 1, 3_650),
+    retentionDays: r.wholeNumber('NOTIFICATIONS_RETENTION_DAYS', 30, 1, 3_650),
   };
   const breaker: BreakerSettings = {
-    errorThresholdPercent: r.int('NOTIFICATIONS_BREAKER_ERROR_PERCENT', 50, 1, 100),
-    volumeThreshold: r.int('NOTIFICATIONS_BREAKER_VOLUME', 5, 1, 10_000),
-    windowMs: r.int('NOTIFICATIONS_BREAKER_WINDOW_MS', 60_000, 1_000, 3_600_000),
-    resetMs: r.int('NOTIFICATIONS_BREAKER_RESET_MS', 30_000, 100, 3_600_000),
+    errorThresholdPercent: r.wholeNumber('NOTIFICATIONS_BREAKER_ERROR_PERCENT', 50, 1, 100),
+    volumeThreshold: r.wholeNumber('NOTIFICATIONS_BREAKER_VOLUME', 5, 1, 10_000),
+    windowMs: r.wholeNumber('NOTIFICATIONS_BREAKER_WINDOW_MS', 60_000, 1_000, 3_600_000),
+    resetMs: r.wholeNumber('NOTIFICATIONS_BREAKER_RESET_MS', 30_000, 100, 3_600_000),
   };
   if (r.problems.length === 0) {
     if (maxMs < baseMs) {
-      r.problems.push({
-        variable: 'NOTIFICATIONS_BACKOFF_MAX_MS',
-        message: `must be at least NOTIFICATIONS_BACKOFF_BASE_MS (${baseMs})`,
-      });
+      r.problem('NOTIFICATIONS_BACKOFF_MAX_MS', `must be at least NOTIFICATIONS_BACKOFF_BASE_MS (${baseMs})`);
     }
     // An SMTP send has several steps, each with its own timeout; the lease must outlast them
     // all, or a slow (but successful) send could be claimed and sent again by another instance.
     if (leaseMs < 3 * sendTimeoutMs) {
-      r.problems.push({
-        variable: 'NOTIFICATIONS_LEASE_MS',
-        message: `must be at least 3 × NOTIFICATIONS_SEND_TIMEOUT_MS (${3 * sendTimeoutMs}), got ${leaseMs}`,
-      });
+      r.problem(
+        'NOTIFICATIONS_LEASE_MS',
+        `must be at least 3 × NOTIFICATIONS_SEND_TIMEOUT_MS (${3 * sendTimeoutMs}), got ${leaseMs}`,
+      );
     }
   }
-  if (r.problems.length > 0) throw new InvalidEnvironmentError(r.problems);
+  r.throwIfInvalid();
   return { email, whatsapp, delivery, breaker, warnings };
 }
 

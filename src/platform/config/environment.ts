@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
+import { EnvReader, type EnvProblem, InvalidEnvironmentError, type Rate, type RawEnv } from './env-reader';
+
+export { EnvReader, type EnvProblem, InvalidEnvironmentError, type Rate, type RawEnv } from './env-reader';
 
 /**
  * The one validated schema of Bastion's environment. Framework-free so that it can be
@@ -57,12 +60,6 @@ export interface ObservabilitySettings {
   metricsHost: string;
   /** OTLP/HTTP base endpoint (e.g. http://collector:4318); spans go to `<it>/v1/traces`. Export is off when unset. */
   otlpEndpoint?: string;
-}
-
-/** `limit` events per `windowSeconds`, written `5/1m` in the environment. */
-export interface Rate {
-  limit: number;
-  windowSeconds: number;
 }
 
 /** Request-rate tiers (`@nestjs/throttler`); counters in Redis when `REDIS_URL` is set. */
@@ -134,135 +131,10 @@ export interface MfaSettings {
   issuer: string;
 }
 
-export interface EnvProblem {
-  variable: string;
-  message: string;
-}
-
-export class InvalidEnvironmentError extends Error {
-  constructor(readonly problems: EnvProblem[]) {
-    super(
-      `Invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` +
-        problems.map((p) => `  - ${p.variable}: ${p.message}`).join('\n'),
-    );
-    this.name = 'InvalidEnvironmentError';
-  }
-}
-
 /** Secrets that must never reach production, whatever their length. */
 const KNOWN_WEAK_SECRETS = ['changeme', 'secret', 'password', 'development', 'test', 'example'];
 
 const MIN_JWT_SECRET_BYTES = 64;
-
-type RawEnv = Record<string, string | undefined>;
-
-const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86400 } as const;
-type DurationUnit = keyof typeof UNIT_SECONDS;
-
-class Reader {
-  readonly problems: EnvProblem[] = [];
-  constructor(private readonly raw: RawEnv) {}
-
-  string(name: string): string | undefined {
-    const value = this.raw[name];
-    return value === undefined || value.trim() === '' ? undefined : value.trim();
-  }
-
-  enumOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
-    const value = this.string(name);
-    if (value === undefined) return fallback;
-    if ((allowed as readonly string[]).includes(value)) return value as T;
-    this.problems.push({ variable: name, message: `must be one of ${allowed.join('|')}, got "${value}"` });
-    return fallback;
-  }
-
-  int(name: string, fallback: number, min: number, max: number): number {
-    const value = this.string(name);
-    if (value === undefined) return fallback;
-    if (!/^-?\d+$/.test(value)) {
-      this.problems.push({ variable: name, message: `must be an integer, got "${value}"` });
-      return fallback;
-    }
-    const n = Number(value);
-    if (n < min || n > max) {
-      this.problems.push({ variable: name, message: `must be between ${min} and ${max}, got ${n}` });
-      return fallback;
-    }
-    return n;
-  }
-
-  bool(name: string, fallback: boolean): boolean {
-    const value = this.string(name)?.toLowerCase();
-    if (value === undefined) return fallback;
-    if (['true', '1', 'yes'].includes(value)) return true;
-    if (['false', '0', 'no'].includes(value)) return false;
-    this.problems.push({ variable: name, message: `must be true or false, got "${value}"` });
-    return fallback;
-  }
-
-  /** Seconds, from `90`, `90s`, `15m`, `12h` or `30d`. */
-  duration(name: string, fallback: number, min: number, max: number): number {
-    const value = this.string(name);
-    if (value === undefined) return fallback;
-    const match = /^(\d{1,9})\s*(s|m|h|d)?$/.exec(value);
-    if (!match) {
-      this.problems.push({ variable: name, message: `must be a duration like 900, 15m, 12h or 30d, got "${value}"` });
-      return fallback;
-    }
-    const seconds = Number(match[1]) * UNIT_SECONDS[(match[2] ?? 's') as DurationUnit];
-    if (seconds < min || seconds > max) {
-      this.problems.push({ variable: name, message: `must be between ${min}s and ${max}s, got ${seconds}s` });
-      return fallback;
-    }
-    return seconds;
-  }
-
-  /** A rate `N/duration`, e.g. `5/1m`, `100/15m`, `10/1h`. */
-  rate(name: string, fallback: Rate, maxLimit = 1_000_000): Rate {
-    const value = this.string(name);
-    if (value === undefined) return fallback;
-    const match = /^(\d{1,7})\s*\/\s*(\d{1,9})\s*(s|m|h|d)?$/.exec(value);
-    const limit = match ? Number(match[1]) : 0;
-    const windowSeconds = match ? Number(match[2]) * UNIT_SECONDS[(match[3] ?? 's') as DurationUnit] : 0;
-    if (!match || limit < 1 || limit > maxLimit || windowSeconds < 1 || windowSeconds > 86400) {
-      this.problems.push({
-        variable: name,
-        message: `must be a rate like 5/1m or 100/15m (1..${maxLimit} per 1s..1d), got "${value}"`,
-      });
-      return fallback;
-    }
-    return { limit, windowSeconds };
-  }
-
-  date(name: string): Date | undefined {
-    const value = this.string(name);
-    if (value === undefined) return undefined;
-    const date = new Date(value);
-    if (Number.isNaN(date.getTime())) {
-      this.problems.push({ variable: name, message: `must be an ISO 8601 timestamp, got "${value}"` });
-      return undefined;
-    }
-    return date;
-  }
-
-  url(name: string, protocols: string[]): string | undefined {
-    const value = this.string(name);
-    if (value === undefined) return undefined;
-    try {
-      const parsed = new URL(value);
-      if (!protocols.includes(parsed.protocol)) {
-        this.problems.push({ variable: name, message: `must use ${protocols.join(' or ')}` });
-      }
-    } catch {
-      this.problems.push({ variable: name, message: 'must be a valid URL' });
-    }
-    return value;
-  }
-
-  require(name: string, why: string): void {
-    this.problems.push({ variable: name, message: why });
-  }
-}
 
 /**
  * Parses and validates the raw environment. Collects every problem before failing so an
@@ -280,28 +152,28 @@ export function parseEnvironment(raw: RawEnv, generateSecret: () => string): Env
  * wrong, and report everything at once. Never run the app on an `env` that came with problems.
  */
 export function readEnvironment(raw: RawEnv, generateSecret: () => string): { env: Environment; problems: EnvProblem[] } {
-  const r = new Reader(raw);
+  const r = new EnvReader(raw);
   const appEnv = r.enumOf('APP_ENV', APP_ENVS, 'development');
   const production = appEnv === 'production';
 
   const databaseUrl = r.url('DATABASE_URL', ['postgres:', 'postgresql:']);
   if (production && databaseUrl === undefined) {
-    r.require('DATABASE_URL', 'is required in production (the embedded PostgreSQL is for development only)');
+    r.problem('DATABASE_URL', 'is required in production (the embedded PostgreSQL is for development only)');
   }
 
   let jwtSecret = r.string('JWT_SECRET');
   let jwtSecretGenerated = false;
   if (jwtSecret === undefined) {
     if (production) {
-      r.require('JWT_SECRET', `is required in production (at least ${MIN_JWT_SECRET_BYTES} bytes)`);
+      r.problem('JWT_SECRET', `is required in production (at least ${MIN_JWT_SECRET_BYTES} bytes)`);
     }
     jwtSecret = generateSecret();
     jwtSecretGenerated = true;
   } else if (production) {
     if (Buffer.byteLength(jwtSecret, 'utf8') < MIN_JWT_SECRET_BYTES) {
-      r.require('JWT_SECRET', `is too short: at least ${MIN_JWT_SECRET_BYTES} bytes are required in production`);
+      r.problem('JWT_SECRET', `is too short: at least ${MIN_JWT_SECRET_BYTES} bytes are required in production`);
     } else if (isWeakSecret(jwtSecret)) {
-      r.require('JWT_SECRET', 'is a placeholder or low-entropy value; generate one with `openssl rand -base64 64`');
+      r.problem('JWT_SECRET', 'is a placeholder or low-entropy value; generate one with `openssl rand -base64 64`');
     }
   }
 
@@ -340,16 +212,16 @@ export function readEnvironment(raw: RawEnv, generateSecret: () => string): { en
 const HOUR = 3600;
 const DAY = 24 * HOUR;
 
-function parseAuth(r: Reader, production: boolean, processSecret: () => string): AuthSettings {
+function parseAuth(r: EnvReader, production: boolean, processSecret: () => string): AuthSettings {
   const jwtPreviousSecret = r.string('JWT_PREVIOUS_SECRET');
   const jwtPreviousSecretValidUntil = r.date('JWT_PREVIOUS_SECRET_VALID_UNTIL');
   if (jwtPreviousSecret && !jwtPreviousSecretValidUntil) {
-    r.require('JWT_PREVIOUS_SECRET_VALID_UNTIL', 'is required with JWT_PREVIOUS_SECRET (end of the rotation window)');
+    r.problem('JWT_PREVIOUS_SECRET_VALID_UNTIL', 'is required with JWT_PREVIOUS_SECRET (end of the rotation window)');
   }
   const adminEmail = r.string('ADMIN_EMAIL')?.toLowerCase();
   const adminPassword = r.string('ADMIN_PASSWORD');
   if (production && adminEmail && !adminPassword) {
-    r.require('ADMIN_PASSWORD', 'is required in production when ADMIN_EMAIL is set');
+    r.problem('ADMIN_PASSWORD', 'is required in production when ADMIN_EMAIL is set');
   }
   const argon2 = {
     memoryKib: r.int('ARGON2_MEMORY_KIB', 19456, 19456, 4 * 1024 * 1024),
@@ -381,20 +253,20 @@ function parseAuth(r: Reader, production: boolean, processSecret: () => string):
   };
 }
 
-function parseMfa(r: Reader, production: boolean, processSecret: () => string): MfaSettings {
+function parseMfa(r: EnvReader, production: boolean, processSecret: () => string): MfaSettings {
   const raw = r.string('MFA_ENCRYPTION_KEYS');
   const encryptionKeys: EncryptionKey[] = [];
   if (raw === undefined) {
-    if (production) r.require('MFA_ENCRYPTION_KEYS', 'is required in production: id:base64key[,id:base64key...] (32-byte keys)');
+    if (production) r.problem('MFA_ENCRYPTION_KEYS', 'is required in production: id:base64key[,id:base64key...] (32-byte keys)');
   } else {
     for (const entry of raw.split(',').map((e) => e.trim())) {
       const match = /^([A-Za-z0-9_-]{1,32}):([A-Za-z0-9+/=_-]+)$/.exec(entry);
       const key = match ? Buffer.from(match[2], 'base64') : Buffer.alloc(0);
       if (!match || key.length !== 32) {
-        r.require('MFA_ENCRYPTION_KEYS', 'each entry must be id:base64 of exactly 32 bytes (openssl rand -base64 32)');
+        r.problem('MFA_ENCRYPTION_KEYS', 'each entry must be id:base64 of exactly 32 bytes (openssl rand -base64 32)');
         break;
       }
-      if (encryptionKeys.some((k) => k.id === match[1])) r.require('MFA_ENCRYPTION_KEYS', `key id "${match[1]}" appears twice`);
+      if (encryptionKeys.some((k) => k.id === match[1])) r.problem('MFA_ENCRYPTION_KEYS', `key id "${match[1]}" appears twice`);
       encryptionKeys.push({ id: match[1], key });
     }
   }
@@ -411,7 +283,7 @@ function parseMfa(r: Reader, production: boolean, processSecret: () => string): 
   };
 }
 
-function parseLoginDefence(r: Reader): LoginDefenceSettings {
+function parseLoginDefence(r: EnvReader): LoginDefenceSettings {
   const lockoutCooldown = r.duration('LOCKOUT_COOLDOWN', 15 * 60, 1, DAY);
   return {
     perIdentity: r.rate('LOGIN_FAILURES_PER_IDENTITY', { limit: 5, windowSeconds: 60 }),
@@ -424,7 +296,7 @@ function parseLoginDefence(r: Reader): LoginDefenceSettings {
   };
 }
 
-function parseSecurity(r: Reader, production: boolean): SecuritySettings {
+function parseSecurity(r: EnvReader, production: boolean): SecuritySettings {
   const raw = r.string('CORS_ORIGINS');
   const corsOrigins =
     raw === undefined
@@ -439,7 +311,7 @@ function parseSecurity(r: Reader, production: boolean): SecuritySettings {
         ];
   for (const origin of corsOrigins) {
     if (origin === '*') {
-      if (production) r.require('CORS_ORIGINS', 'must list exact origins in production, not *');
+      if (production) r.problem('CORS_ORIGINS', 'must list exact origins in production, not *');
       continue;
     }
     let parsed: URL | undefined;
@@ -449,7 +321,7 @@ function parseSecurity(r: Reader, production: boolean): SecuritySettings {
       parsed = undefined;
     }
     if (!parsed || !['http:', 'https:'].includes(parsed.protocol) || parsed.origin !== origin) {
-      r.require(
+      r.problem(
         'CORS_ORIGINS',
         `"${origin}" is not an exact origin like https://app.example.com (scheme, host, optional port; no path)`,
       );
@@ -458,17 +330,17 @@ function parseSecurity(r: Reader, production: boolean): SecuritySettings {
   const wildcard = corsOrigins.includes('*');
   const corsAllowCredentials = r.bool('CORS_ALLOW_CREDENTIALS', !wildcard);
   if (wildcard && corsAllowCredentials)
-    r.require('CORS_ALLOW_CREDENTIALS', 'cannot be true with CORS_ORIGINS=* (browsers refuse it)');
+    r.problem('CORS_ALLOW_CREDENTIALS', 'cannot be true with CORS_ORIGINS=* (browsers refuse it)');
   return { corsOrigins, corsAllowCredentials };
 }
 
-function parseObservability(r: Reader, production: boolean): ObservabilitySettings {
+function parseObservability(r: EnvReader, production: boolean): ObservabilitySettings {
   const metricsToken = r.string('METRICS_TOKEN');
   const port = r.int('METRICS_PORT', 0, 0, 65535);
   if (production && !metricsToken && port === 0) {
-    r.require('METRICS_TOKEN', 'is required in production unless METRICS_PORT serves /metrics on its own port');
+    r.problem('METRICS_TOKEN', 'is required in production unless METRICS_PORT serves /metrics on its own port');
   }
-  if (metricsToken !== undefined && metricsToken.length < 16) r.require('METRICS_TOKEN', 'must be at least 16 characters');
+  if (metricsToken !== undefined && metricsToken.length < 16) r.problem('METRICS_TOKEN', 'must be at least 16 characters');
   return {
     metricsToken,
     metricsPort: port === 0 ? undefined : port,
@@ -477,7 +349,7 @@ function parseObservability(r: Reader, production: boolean): ObservabilitySettin
   };
 }
 
-function parseRateLimit(r: Reader): RateLimitSettings {
+function parseRateLimit(r: EnvReader): RateLimitSettings {
   return {
     enabled: r.bool('RATE_LIMIT_ENABLED', true),
     ip: r.rate('RATE_LIMIT_IP', { limit: 300, windowSeconds: 60 }),

@@ -1,3 +1,2 @@
 export * from './environment';
 export * from './platform.config';
-export * from './env-readers';
