@@ -4,7 +4,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, type Repository } from 'typeorm';
 import { Clock } from '../../platform/clock';
 import { type Page, pageWindow, toPage } from '../../platform/http/pagination';
-import { DomainError } from '../../platform/http/problem';
+import { ValidationFailedError } from '../../platform/http/validation';
 import { JobRunner } from '../../platform/jobs';
 import { auditConfig, type AuditConfig } from './audit.config';
 import type { AuditRow } from './domain/hash-chain';
@@ -81,9 +81,7 @@ export class AuditService {
   /** Audit rows, newest first (`occurred_at DESC, seq DESC`), filtered by type, actor and time window. */
   async query(filter: AuditEventFilter, page: { page: number; page_size: number }): Promise<Page<AuditEventView>> {
     if (filter.from && filter.to && filter.from.getTime() >= filter.to.getTime()) {
-      throw new DomainError('validation_failed', 400, 'The request has invalid fields.', {
-        errors: [{ field: 'to', code: 'after_from', message: 'to must be later than from' }],
-      });
+      throw new ValidationFailedError([{ field: 'to', code: 'after_from', message: 'to must be later than from' }]);
     }
     const qb = this.events.createQueryBuilder('e');
     if (filter.type !== undefined) qb.andWhere('e.type = :type', { type: filter.type });
@@ -103,9 +101,9 @@ export class AuditService {
   /** The last `limit` rows of the chain, oldest first, as a log tail reads. */
   async tail(limit: number = DEFAULT_LOG_LIMIT): Promise<AuditEventView[]> {
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LOG_LIMIT) {
-      throw new DomainError('validation_failed', 400, 'The request has invalid fields.', {
-        errors: [{ field: 'limit', code: 'range', message: `limit must be between 1 and ${MAX_LOG_LIMIT}` }],
-      });
+      throw new ValidationFailedError([
+        { field: 'limit', code: 'range', message: `limit must be between 1 and ${MAX_LOG_LIMIT}` },
+      ]);
     }
     return readLastRows(this.dataSource, limit);
   }

@@ -4,7 +4,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { type EntityManager, IsNull, type Repository } from 'typeorm';
 import { Clock } from '../../platform/clock';
 import { EventBus } from '../../platform/events';
-import { DomainError } from '../../platform/http/problem';
+import { ValidationFailedError } from '../../platform/http/validation';
 import { type Page, pageWindow, toPage } from '../../platform/http/pagination';
 import { ONE_STATEMENT } from '../../platform/database/one-statement';
 import type { ClientInfo } from '../sessions';
@@ -68,9 +68,10 @@ export class ApiKeysService {
     if (expiresAt !== undefined) {
       expiry = new Date(expiresAt);
       if (expiry.getTime() <= now.getTime() || expiry.getTime() - now.getTime() > MAX_LIFETIME_MS) {
-        throw new DomainError('validation_failed', 400, 'The request is invalid.', {
-          errors: [{ field: 'expires_at', code: 'out_of_range', message: 'Must be in the future and at most two years ahead.' }],
-        });
+        throw new ValidationFailedError(
+          [{ field: 'expires_at', code: 'out_of_range', message: 'Must be in the future and at most two years ahead.' }],
+          'The request is invalid.',
+        );
       }
     }
     const key = `${API_KEY_PREFIX}${randomBytes(32).toString('base64url')}`;

@@ -7,7 +7,7 @@ import { type Repository } from 'typeorm';
 import { Clock } from '../../platform/clock';
 import { EventBus } from '../../platform/events';
 import { type Page, pageWindow, toPage } from '../../platform/http/pagination';
-import { type Actor, canAccess, listOwnerScope } from './domain/access';
+import { type Actor, canAccess, listOwnerScope } from '../../platform/ownership';
 import { normaliseMediaType } from './domain/content-type';
 import { sanitizeFilename } from './domain/filename';
 import { FilesError } from './domain/files.errors';

@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { type Repository } from 'typeorm';
 import { EventBus } from '../../platform/events';
 import { type Page, pageWindow, toPage } from '../../platform/http/pagination';
-import { DomainError } from '../../platform/http/problem';
+import { ValidationFailedError } from '../../platform/http/validation';
 import { ONE_STATEMENT } from '../../platform/database/one-statement';
 import { rollUp, type ServiceStatus, statusEventViolations } from './domain/status-rollup';
 import { StatusEventEntity } from './infra/status-event.entity';
@@ -80,7 +80,7 @@ export class StatusService {
   async post(input: PostStatusEvent, byUserId: string | null): Promise<StatusEventView> {
     const violations = statusEventViolations(input);
     if (violations.length > 0) {
-      throw new DomainError('validation_failed', 400, 'The status event has invalid fields.', { errors: violations });
+      throw new ValidationFailedError(violations, 'The status event has invalid fields.');
     }
     const saved = await this.events.save(
       this.events.create({ service: input.service, status: input.status, message: input.message, createdBy: byUserId }),

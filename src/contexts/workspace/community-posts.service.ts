@@ -4,7 +4,7 @@ import { type Repository } from 'typeorm';
 import { EventBus } from '../../platform/events';
 import { type Page, pageWindow, toPage } from '../../platform/http/pagination';
 import { ONE_STATEMENT } from '../../platform/database/one-statement';
-import type { Actor } from './domain/access';
+import type { Actor } from '../../platform/ownership';
 import { WorkspaceError } from './domain/workspace.errors';
 import { CommunityPostEntity } from './infra/community-post.entity';
 import { applyListCriteria } from './infra/list-query';

@@ -6,7 +6,7 @@ import { ifMatchSatisfied, strongEtag } from '../../platform/http/etag';
 import { type Page, pageWindow, toPage } from '../../platform/http/pagination';
 import { ONE_STATEMENT } from '../../platform/database/one-statement';
 import { runInTransaction } from '../../platform/database/transaction-context';
-import { type Actor, canAccess, listOwnerScope } from './domain/access';
+import { type Actor, canAccess, listOwnerScope } from '../../platform/ownership';
 import { planProjectPatch, type ProjectFields, type ProjectStatus } from './domain/project';
 import { WorkspaceError } from './domain/workspace.errors';
 import { applyListCriteria, lockOwned } from './infra/list-query';

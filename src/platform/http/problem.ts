@@ -79,6 +79,18 @@ export class DomainError extends Error {
   }
 }
 
+/**
+ * The one `400 validation_failed`: a request whose fields are invalid, every bad field in
+ * `errors[]`. Whoever finds the fault (the global pipe, a parameter pipe, a service, a domain
+ * rule) throws this and nothing hand-built, so every layer can tell it apart: the request was
+ * refused before anything happened (the idempotency interceptor releases its key, for one).
+ */
+export class ValidationFailedError extends DomainError {
+  constructor(errors: FieldError[], detail = 'The request has invalid fields.') {
+    super('validation_failed', 400, detail, { errors });
+  }
+}
+
 export function problem(
   status: number,
   init: {

@@ -123,6 +123,13 @@ describe('ValidationFailedError', () => {
     expect(error.code).toBe('validation_failed');
     expect(error.status).toBe(400);
     expect(error.options.errors).toEqual(fieldErrors);
+    expect(error.message).toBe('The request has invalid fields.');
+  });
+
+  it('takes a more specific detail text where the caller has one', () => {
+    const error = new ValidationFailedError([], 'The status event has invalid fields.');
+    expect(error.message).toBe('The status event has invalid fields.');
+    expect(error.options.errors).toEqual([]);
   });
 });
 

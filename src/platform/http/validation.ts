@@ -1,5 +1,8 @@
 import { ValidationPipe, type ValidationError } from '@nestjs/common';
-import { DomainError, type FieldError } from './problem';
+import { type FieldError, ValidationFailedError } from './problem';
+
+/** Framework-free, so domain rules can throw it; re-exported here beside the pipe that throws it most. */
+export { ValidationFailedError } from './problem';
 
 /** Flattens class-validator's tree into `{field, code, message}` entries, nested paths dotted. */
 export function toFieldErrors(errors: ValidationError[], parent = ''): FieldError[] {
@@ -16,12 +19,6 @@ export function toFieldErrors(errors: ValidationError[], parent = ''): FieldErro
 
 function toSnake(value: string): string {
   return value.replace(/([a-z\d])([A-Z])/g, '$1_$2').toLowerCase();
-}
-
-export class ValidationFailedError extends DomainError {
-  constructor(errors: FieldError[]) {
-    super('validation_failed', 400, 'The request has invalid fields.', { errors });
-  }
 }
 
 /** The global pipe: strips nothing silently (unknown fields are an error), converts types. */

@@ -1,17 +1,4 @@
-import {
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  Inject,
-  Param,
-  ParseUUIDPipe,
-  Post,
-  Query,
-  Req,
-  Res,
-  UseGuards,
-} from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Inject, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
@@ -26,10 +13,10 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ifNoneMatchSatisfied } from '../../../platform/http/etag';
 import { ApiPageResponse, type Page } from '../../../platform/http/pagination';
-import { DomainError } from '../../../platform/http/problem';
+import { UuidParam } from '../../../platform/http/uuid-param';
 import { ProblemResponses } from '../../../platform/openapi/problem-responses';
+import type { Actor } from '../../../platform/ownership';
 import { type AuthenticatedUser, CurrentUser, JwtAuthGuard } from '../../auth';
-import type { Actor } from '../domain/access';
 import { attachmentDisposition } from '../domain/filename';
 import { filesConfig, type FilesConfig } from '../files.config';
 import { type FileView, FilesService } from '../files.service';
@@ -37,14 +24,6 @@ import { FileDto, FileListQueryDto, UploadFileDto } from './files.dto';
 import { AcceptsMultipart, formParts } from './multipart';
 
 const actorOf = (user: AuthenticatedUser): Actor => ({ id: user.id, role: user.role });
-
-/** `:id` path parameters: a UUID, else a 400 validation problem naming `id`. */
-const UUID_PARAM = new ParseUUIDPipe({
-  exceptionFactory: () =>
-    new DomainError('validation_failed', 400, 'The request has invalid fields.', {
-      errors: [{ field: 'id', code: 'is_uuid', message: 'id must be a UUID' }],
-    }),
-});
 
 /** A download's ETag: the content's own hash, so it changes exactly when the bytes do. */
 const contentEtag = (file: FileView): string => `"sha256-${file.sha256}"`;
@@ -99,7 +78,7 @@ export class FilesController {
   @ApiOperation({ operationId: 'filesGet', summary: 'One file’s metadata (strong ETag; If-None-Match gives 304)' })
   @ApiOkResponse({ type: FileDto })
   @ProblemResponses(401, 404)
-  get(@CurrentUser() user: AuthenticatedUser, @Param('id', UUID_PARAM) id: string): Promise<FileView> {
+  get(@CurrentUser() user: AuthenticatedUser, @UuidParam() id: string): Promise<FileView> {
     return this.files.get(actorOf(user), id);
   }
 
@@ -113,7 +92,7 @@ export class FilesController {
   @ProblemResponses(401, 404)
   async download(
     @CurrentUser() user: AuthenticatedUser,
-    @Param('id', UUID_PARAM) id: string,
+    @UuidParam() id: string,
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
@@ -141,7 +120,7 @@ export class FilesController {
   @ApiOperation({ operationId: 'filesDelete', summary: 'Delete a file, metadata and content (yours; admins: any)' })
   @ApiNoContentResponse({ description: 'Deleted' })
   @ProblemResponses(401, 404)
-  async remove(@CurrentUser() user: AuthenticatedUser, @Param('id', UUID_PARAM) id: string): Promise<void> {
+  async remove(@CurrentUser() user: AuthenticatedUser, @UuidParam() id: string): Promise<void> {
     await this.files.remove(actorOf(user), id);
   }
 }

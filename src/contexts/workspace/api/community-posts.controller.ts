@@ -1,13 +1,13 @@
-import { Body, Controller, Get, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiPageResponse, type Page } from '../../../platform/http/pagination';
+import { UuidParam } from '../../../platform/http/uuid-param';
 import { ProblemResponses } from '../../../platform/openapi/problem-responses';
 import { type AuthenticatedUser, CurrentUser, JwtAuthGuard } from '../../auth';
 import { Idempotent } from '../../idempotency';
 import { type CommunityPostView, CommunityPostsService } from '../community-posts.service';
 import { actorOf, withEtag } from './representation';
-import { UUID_PARAM } from './validation';
 import { CommunityPostDto, CommunityPostListQueryDto, CreateCommunityPostDto } from './workspace.dto';
 
 @ApiTags('community')
@@ -43,7 +43,7 @@ export class CommunityPostsController {
   @ApiOperation({ operationId: 'communityPostsGet', summary: 'One community post (strong ETag; If-None-Match gives 304)' })
   @ApiOkResponse({ type: CommunityPostDto })
   @ProblemResponses(401, 404)
-  get(@Param('id', UUID_PARAM) id: string): Promise<CommunityPostView> {
+  get(@UuidParam() id: string): Promise<CommunityPostView> {
     return this.posts.get(id);
   }
 }

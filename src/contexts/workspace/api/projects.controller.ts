@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiCreatedResponse,
@@ -10,12 +10,12 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiPageResponse, type Page } from '../../../platform/http/pagination';
+import { UuidParam } from '../../../platform/http/uuid-param';
 import { ProblemResponses } from '../../../platform/openapi/problem-responses';
 import { type AuthenticatedUser, CurrentUser, JwtAuthGuard } from '../../auth';
 import { Idempotent } from '../../idempotency';
 import { type ProjectView, ProjectsService } from '../projects.service';
 import { actorOf, ifMatchOf, withEtag } from './representation';
-import { UUID_PARAM } from './validation';
 import { CreateProjectDto, ProjectDto, ProjectListQueryDto, UpdateProjectDto } from './workspace.dto';
 
 const IF_MATCH = {
@@ -62,7 +62,7 @@ export class ProjectsController {
   @ApiOperation({ operationId: 'projectsGet', summary: 'One project (strong ETag; If-None-Match gives 304)' })
   @ApiOkResponse({ type: ProjectDto })
   @ProblemResponses(401, 404)
-  get(@CurrentUser() user: AuthenticatedUser, @Param('id', UUID_PARAM) id: string): Promise<ProjectView> {
+  get(@CurrentUser() user: AuthenticatedUser, @UuidParam() id: string): Promise<ProjectView> {
     return this.projects.get(actorOf(user), id);
   }
 
@@ -74,7 +74,7 @@ export class ProjectsController {
   @ProblemResponses(401, 404, 412)
   async update(
     @CurrentUser() user: AuthenticatedUser,
-    @Param('id', UUID_PARAM) id: string,
+    @UuidParam() id: string,
     @Body() body: UpdateProjectDto,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -89,11 +89,7 @@ export class ProjectsController {
   @ApiHeader(IF_MATCH)
   @ApiNoContentResponse({ description: 'Deleted' })
   @ProblemResponses(401, 404, 412)
-  async remove(
-    @CurrentUser() user: AuthenticatedUser,
-    @Param('id', UUID_PARAM) id: string,
-    @Req() request: FastifyRequest,
-  ): Promise<void> {
+  async remove(@CurrentUser() user: AuthenticatedUser, @UuidParam() id: string, @Req() request: FastifyRequest): Promise<void> {
     await this.projects.remove(actorOf(user), id, ifMatchOf(request));
   }
 }

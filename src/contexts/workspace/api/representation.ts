@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { strongEtag } from '../../../platform/http/etag';
+import type { Actor } from '../../../platform/ownership';
 import type { AuthenticatedUser } from '../../auth';
-import type { Actor } from '../domain/access';
 
 export const actorOf = (user: AuthenticatedUser): Actor => ({ id: user.id, role: user.role });
 

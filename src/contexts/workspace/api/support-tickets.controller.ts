@@ -1,13 +1,13 @@
-import { Body, Controller, Get, Param, Patch, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Patch, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiPageResponse, type Page } from '../../../platform/http/pagination';
+import { UuidParam } from '../../../platform/http/uuid-param';
 import { ProblemResponses } from '../../../platform/openapi/problem-responses';
 import { type AuthenticatedUser, CurrentUser, JwtAuthGuard } from '../../auth';
 import { Idempotent } from '../../idempotency';
 import { type SupportTicketView, SupportTicketsService } from '../support-tickets.service';
 import { actorOf, ifMatchOf, withEtag } from './representation';
-import { UUID_PARAM } from './validation';
 import { CreateSupportTicketDto, SupportTicketDto, SupportTicketListQueryDto, UpdateSupportTicketDto } from './workspace.dto';
 
 @ApiTags('support')
@@ -45,7 +45,7 @@ export class SupportTicketsController {
   @ApiOperation({ operationId: 'supportTicketsGet', summary: 'One support ticket (strong ETag; If-None-Match gives 304)' })
   @ApiOkResponse({ type: SupportTicketDto })
   @ProblemResponses(401, 404)
-  get(@CurrentUser() user: AuthenticatedUser, @Param('id', UUID_PARAM) id: string): Promise<SupportTicketView> {
+  get(@CurrentUser() user: AuthenticatedUser, @UuidParam() id: string): Promise<SupportTicketView> {
     return this.tickets.get(actorOf(user), id);
   }
 
@@ -64,7 +64,7 @@ export class SupportTicketsController {
   @ProblemResponses(401, 404, 409, 412)
   async update(
     @CurrentUser() user: AuthenticatedUser,
-    @Param('id', UUID_PARAM) id: string,
+    @UuidParam() id: string,
     @Body() body: UpdateSupportTicketDto,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, IsUUID, Length, MaxLength } from 'class-validator';
+import { NotBlank, PatchField, Trim } from '../../../platform/http/fields';
 import { PaginationQueryDto } from '../../../platform/http/pagination';
 import { POST_BODY_MAX, POST_TITLE_MAX } from '../domain/post';
 import { PROJECT_DESCRIPTION_MAX, PROJECT_NAME_MAX, PROJECT_STATUSES, type ProjectStatus } from '../domain/project';
@@ -11,7 +12,6 @@ import {
   type TicketPriority,
   type TicketStatus,
 } from '../domain/ticket';
-import { NotBlank, PatchField, Trim } from './validation';
 
 const Q_MAX = 200;
 

@@ -1,4 +1,4 @@
-import { DomainError, type FieldError } from '../../../platform/http/problem';
+import { DomainError, type FieldError, ValidationFailedError } from '../../../platform/http/problem';
 
 export type WorkspaceResource = 'project' | 'ticket' | 'post';
 
@@ -19,12 +19,13 @@ export class WorkspaceError extends DomainError {
     );
   }
 
-  /** A PATCH must change something: at least one of the writable fields. */
-  static emptyPatch(fields: readonly string[]): WorkspaceError {
+  /**
+   * A PATCH must change something: at least one of the writable fields. The platform's one
+   * validation error (not a `WorkspaceError`), refused before anything changed.
+   */
+  static emptyPatch(fields: readonly string[]): ValidationFailedError {
     const message = `Send at least one of: ${fields.join(', ')}.`;
-    return new WorkspaceError('validation_failed', 400, 'The request has invalid fields.', {
-      errors: fields.map((field): FieldError => ({ field, code: 'at_least_one_required', message })),
-    });
+    return new ValidationFailedError(fields.map((field): FieldError => ({ field, code: 'at_least_one_required', message })));
   }
 
   static invalidTransition(from: string, to: string, allowed: readonly string[]): WorkspaceError {

@@ -1,5 +1,5 @@
 import type { EntityManager, EntityTarget, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
-import { type Actor, isAdmin } from '../domain/access';
+import { type Actor, isAdmin } from '../../../platform/ownership';
 
 /** Escapes `\`, `%` and `_` so user text matches literally inside a LIKE pattern (escape char `\`). */
 export function escapeLike(value: string): string {

@@ -1,7 +1,5 @@
-import { ParseUUIDPipe } from '@nestjs/common';
 import { Transform } from 'class-transformer';
 import { Matches, ValidateIf } from 'class-validator';
-import { DomainError } from '../../../platform/http/problem';
 
 /**
  * Optional in a PATCH, but when present it must be valid: `null` is not "absent" (it fails
@@ -9,17 +7,9 @@ import { DomainError } from '../../../platform/http/problem';
  */
 export const PatchField = (): PropertyDecorator => ValidateIf((_object, value) => value !== undefined);
 
-/** Trims surrounding white space of a string (names, subjects, titles). */
+/** Trims surrounding white space of a string (names, subjects, titles); other values pass as they are. */
 export const Trim = (): PropertyDecorator =>
   Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value));
 
 /** Requires some visible text: white space alone is blank. */
 export const NotBlank = (): PropertyDecorator => Matches(/\S/, { message: ({ property }) => `${property} must not be blank` });
-
-/** `:id` path parameters: a UUID, else a 400 validation problem naming `id`. */
-export const UUID_PARAM = new ParseUUIDPipe({
-  exceptionFactory: () =>
-    new DomainError('validation_failed', 400, 'The request has invalid fields.', {
-      errors: [{ field: 'id', code: 'is_uuid', message: 'id must be a UUID' }],
-    }),
-});

@@ -1,7 +1,14 @@
-import { type Actor, canAccess, isAdmin, listOwnerScope } from './access';
+import { type Actor, canAccess, isAdmin, listOwnerScope } from './ownership';
 
 const alice: Actor = { id: 'a1', role: 'user' };
 const root: Actor = { id: 'r1', role: 'admin' };
+
+describe('isAdmin', () => {
+  it('is true for the admin role only', () => {
+    expect(isAdmin(root)).toBe(true);
+    expect(isAdmin(alice)).toBe(false);
+  });
+});
 
 describe('canAccess', () => {
   it('lets a user reach their own resources only', () => {
@@ -9,16 +16,15 @@ describe('canAccess', () => {
     expect(canAccess(alice, 'b2')).toBe(false);
   });
 
-  it('lets an admin reach everyone’s', () => {
+  it('lets an admin reach everyone’s, their own included', () => {
     expect(canAccess(root, 'a1')).toBe(true);
+    expect(canAccess(root, 'b2')).toBe(true);
     expect(canAccess(root, 'r1')).toBe(true);
-    expect(isAdmin(root)).toBe(true);
-    expect(isAdmin(alice)).toBe(false);
   });
 });
 
 describe('listOwnerScope', () => {
-  it('restricts a user to their own items', () => {
+  it('restricts a user to their own items, whether or not they filter by themselves', () => {
     expect(listOwnerScope(alice)).toEqual({ ownerIds: ['a1'] });
     expect(listOwnerScope(alice, 'a1')).toEqual({ ownerIds: ['a1'] });
   });

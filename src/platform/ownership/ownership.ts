@@ -1,6 +1,7 @@
 /**
- * Who may see and change what: a user their own projects and tickets, an admin everything.
- * Community posts are readable by every authenticated user.
+ * The ownership rule every context with owned resources applies (files, projects, tickets):
+ * a user reaches their own, an admin everyone's. Framework-free; unknown and forbidden ids
+ * answer alike (404) in the contexts, so ids do not leak.
  */
 export interface Actor {
   id: string;
@@ -9,7 +10,7 @@ export interface Actor {
 
 export const isAdmin = (actor: Actor): boolean => actor.role === 'admin';
 
-/** Whether the actor may see (and so change) a resource owned by `ownerId`. */
+/** Whether the actor may see (and so change or delete) a resource owned by `ownerId`. */
 export function canAccess(actor: Actor, ownerId: string): boolean {
   return isAdmin(actor) || actor.id === ownerId;
 }

@@ -1,0 +1,1 @@
+export { type Actor, canAccess, isAdmin, listOwnerScope } from './ownership';

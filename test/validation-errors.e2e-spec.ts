@@ -1,0 +1,95 @@
+import type { LightMyRequestResponse } from 'fastify';
+import { createTestApp, type TestApp } from './support/app';
+import { bearer, login, register, uniqueEmail } from './support/auth';
+
+/**
+ * Every `400 validation_failed` is the platform's one `ValidationFailedError`, wherever it is
+ * found (the global pipe, a path-parameter pipe, a service, a domain rule). The idempotency
+ * interceptor releases the key of a request refused that way, since nothing happened that a
+ * retry could repeat: a client that fixes its request may send it again under the same key.
+ * (Hand-built `validation_failed` errors used to be stored and replayed, or answered with 422
+ * `idempotency_key_reused` once the body was fixed.)
+ */
+describe('validation errors and idempotency keys (e2e)', () => {
+  let t: TestApp;
+  let alice: Record<string, string>;
+
+  let counter = 0;
+  const newKey = (label: string): string => `${label}-${Date.now().toString(36)}-${(counter += 1)}`;
+
+  const call = (
+    method: 'POST' | 'PATCH',
+    url: string,
+    payload: Record<string, unknown>,
+    key: string,
+  ): Promise<LightMyRequestResponse> =>
+    t.inject({ method, url: `/api/v1${url}`, payload, headers: { ...alice, 'idempotency-key': key } });
+
+  const keyRows = (key: string): Promise<{ status: string; response_status: number | null }[]> =>
+    t.db.query('SELECT status, response_status FROM idempotency_keys WHERE key = $1', [key]);
+
+  function expectValidationFailed(res: LightMyRequestResponse, field: string, code: string): void {
+    expect(res.statusCode).toBe(400);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.headers['idempotent-replayed']).toBeUndefined();
+    const body = res.json();
+    expect(body).toMatchObject({ status: 400, code: 'validation_failed' });
+    expect(body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ field, code })]));
+  }
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    const email = uniqueEmail('validation');
+    await register(t, email);
+    alice = bearer(await login(t, email));
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('an empty PATCH (a domain rule) releases the key: the corrected PATCH under it is processed, then replayed', async () => {
+    const created = await t.inject({ method: 'POST', url: '/api/v1/projects', payload: { name: 'Apollo' }, headers: alice });
+    expect(created.statusCode).toBe(201);
+    const { id } = created.json();
+    const key = newKey('empty-patch');
+
+    expectValidationFailed(await call('PATCH', `/projects/${id}`, {}, key), 'name', 'at_least_one_required');
+    expect(await keyRows(key)).toEqual([]);
+
+    const fixed = await call('PATCH', `/projects/${id}`, { name: 'Artemis' }, key);
+    expect(fixed.statusCode).toBe(200);
+    expect(fixed.headers['idempotent-replayed']).toBeUndefined();
+    expect(fixed.json()).toMatchObject({ id, name: 'Artemis' });
+    expect(await keyRows(key)).toEqual([{ status: 'completed', response_status: 200 }]);
+
+    const again = await call('PATCH', `/projects/${id}`, { name: 'Artemis' }, key);
+    expect(again.statusCode).toBe(200);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body).toBe(fixed.body);
+  });
+
+  it('an out-of-range expiry of an API key (a service check) releases the key: the corrected request creates one', async () => {
+    const key = newKey('api-key');
+
+    const refused = await call('POST', '/auth/api-keys', { name: 'deploy', expires_at: '2001-01-01T00:00:00Z' }, key);
+    expectValidationFailed(refused, 'expires_at', 'out_of_range');
+    expect(refused.json().detail).toBe('The request is invalid.');
+    expect(await keyRows(key)).toEqual([]);
+
+    const fixed = await call('POST', '/auth/api-keys', { name: 'deploy' }, key);
+    expect(fixed.statusCode).toBe(201);
+    expect(fixed.headers['idempotent-replayed']).toBeUndefined();
+    expect(fixed.json()).toMatchObject({ name: 'deploy', expires_at: null });
+    expect(await keyRows(key)).toEqual([{ status: 'completed', response_status: 201 }]);
+  });
+
+  it('a malformed id in the path (the UUID pipe) is refused every time, never stored and replayed', async () => {
+    const key = newKey('bad-id');
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      const res = await call('PATCH', '/projects/not-a-uuid', { name: 'Artemis' }, key);
+      expectValidationFailed(res, 'id', 'is_uuid');
+      expect(res.json().errors).toEqual([{ field: 'id', code: 'is_uuid', message: 'id must be a UUID' }]);
+    }
+    expect(await keyRows(key)).toEqual([]);
+  });
+});
