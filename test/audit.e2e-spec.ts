@@ -799,9 +799,11 @@ describe('audit trail (e2e)', () => {
       expect(kept).toBe(3);
 
       // 365 days after the last old row: everything up to it is due, the three new rows are not.
-      jest.spyOn(t.app.get(Clock), 'now').mockReturnValue(new Date(lastOld + 1 + 365 * DAY_MS));
+      const clock = jest.spyOn(t.app.get(Clock), 'now').mockReturnValue(new Date(lastOld + 1 + 365 * DAY_MS));
       const logs = jest.spyOn(Logger.prototype, 'log');
       await service().retentionScheduled();
+      // Back to today: the admin's session would have idled out a year from now.
+      clock.mockRestore();
 
       const files = readdirSync(archiveDir);
       expect(files).toEqual([`audit-events-000000000001-${String(oldest.seq).padStart(12, '0')}.jsonl.gz`]);
@@ -840,16 +842,20 @@ describe('audit trail (e2e)', () => {
     });
 
     it('runs once per day slot: calling it again the same day does nothing', async () => {
-      jest.spyOn(t.app.get(Clock), 'now').mockReturnValue(new Date(Date.now() + 10 * 365 * DAY_MS));
+      const later = new Date(Date.now() + 10 * 365 * DAY_MS);
+      const clock = jest.spyOn(t.app.get(Clock), 'now').mockReturnValue(later);
       await service().retentionScheduled();
       const afterFirst = readdirSync(archiveDir).length;
       expect((await tableRows()).length).toBe(0);
+      // The admin's session lives today (ten years on it would have idled out); the job runs ten years on.
+      clock.mockRestore();
       await t.inject({
         method: 'POST',
         url: '/api/v1/status/events',
         payload: { service: 'late', status: 'operational', message: 'm' },
         headers: bearer(admin),
       });
+      jest.spyOn(t.app.get(Clock), 'now').mockReturnValue(later);
       await service().retentionScheduled();
       expect(readdirSync(archiveDir)).toHaveLength(afterFirst);
       expect((await tableRows()).length).toBe(1);

@@ -1,16 +1,15 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
-import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, IsNull, type Repository } from 'typeorm';
+import { Cron, CronExpression, SchedulerRegistry } from '@nestjs/schedule';
+import type { EntityManager } from 'typeorm';
+import { Clock } from '../../platform/clock';
 import { platformConfig, type PlatformConfig } from '../../platform/config';
 import { EventBus } from '../../platform/events';
 import { type Page, pageWindow, toPage } from '../../platform/http/pagination';
 import { JobRunner, slotStart } from '../../platform/jobs';
-import { decideRefresh, isSuspiciousRefresh, sessionExpiry } from './domain/refresh-decision';
+import { type RefreshOutcome, refreshOutcome, sessionExpiry } from './domain/refresh-decision';
 import { SessionError } from './domain/session.errors';
-import { RefreshTokenEntity } from './infra/refresh-token.entity';
-import { UserSessionEntity } from './infra/user-session.entity';
+import { SessionStore } from './infra/session.store';
 import { sessionsConfig, type SessionsConfig } from './sessions.config';
 
 export interface ClientInfo {
@@ -37,18 +36,6 @@ export interface SessionView {
 const ACTIVE_CACHE_MS = 2000;
 const CLEANUP_JOB = 'cleanup_expired_sessions';
 
-/**
- * A new session and its first refresh token in one statement (one round trip, atomic without
- * BEGIN/COMMIT): the token's foreign key is checked at the end of the statement, when the
- * session row exists.
- */
-const START_SESSION_SQL = `
-  WITH session AS (
-    INSERT INTO user_sessions (id, user_id, last_used_at, expires_at, ip, user_agent)
-    VALUES ($1, $2, $3, $4, $5, $6)
-  )
-  INSERT INTO refresh_tokens (session_id, token_hash, parent_id) VALUES ($1, $7, NULL)`;
-
 /** Refresh tokens: 256 random bits, base64url; only their SHA-256 is stored. */
 function newRefreshToken(): { token: string; hash: string } {
   const token = randomBytes(32).toString('base64url');
@@ -67,12 +54,13 @@ function hashToken(token: string): string {
 export class SessionsService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Sessions');
   private readonly activeCache = new Map<string, { active: boolean; at: number }>();
-  private cleanupStopped = false;
+  /** The cleanup slot this instance last started; null before bootstrap and from shutdown on (no new runs). */
+  private lastCleanupSlot: number | null = null;
 
   constructor(
-    private readonly dataSource: DataSource,
-    @InjectRepository(UserSessionEntity) private readonly sessions: Repository<UserSessionEntity>,
+    private readonly store: SessionStore,
     private readonly events: EventBus,
+    private readonly clock: Clock,
     private readonly jobs: JobRunner,
     private readonly scheduler: SchedulerRegistry,
     @Inject(platformConfig.KEY) private readonly config: PlatformConfig,
@@ -80,48 +68,49 @@ export class SessionsService implements OnApplicationBootstrap, BeforeApplicatio
   ) {}
 
   onApplicationBootstrap(): void {
-    this.scheduleNextCleanup();
+    // The slot under way at start is not this instance's to attempt: it begins with the next one.
+    this.lastCleanupSlot = this.cleanupSlotOf(new Date());
   }
 
   beforeApplicationShutdown(): void {
-    this.cleanupStopped = true;
-    if (this.scheduler.doesExist('timeout', CLEANUP_JOB)) this.scheduler.deleteTimeout(CLEANUP_JOB);
+    this.lastCleanupSlot = null;
+    if (this.scheduler.doesExist('cron', CLEANUP_JOB)) void this.scheduler.getCronJob(CLEANUP_JOB).stop();
   }
 
   /**
-   * Every instance fires at each multiple of SESSION_CLEANUP_INTERVAL (UTC-aligned, so at the
-   * top of each hour by default) and the job runner lets one of them run the slot. The next
-   * firing is armed before this one runs, so a slow run never shifts the schedule; a timer
-   * that fires a little before its boundary (timers follow the monotonic clock, slots the wall
-   * clock) waits out the rest instead of running the previous slot again.
+   * The cleanup's schedule. Every instance fires at each multiple of SESSION_CLEANUP_INTERVAL
+   * (UTC-aligned, so at the top of each hour by default) and the job runner lets one of them run
+   * the slot. The cron ticks on each wall-clock second (the interval is whole seconds), and the
+   * first tick of a new slot starts it, so a slow run never shifts the schedule and a slot is
+   * never started twice here. The schedule follows the system clock, as cron does; the run
+   * itself follows the injected Clock.
    */
-  private scheduleNextCleanup(at?: number): void {
-    if (this.cleanupStopped) return;
-    const interval = this.sessionsSettings.cleanupIntervalMs;
-    const now = Date.now();
-    const boundary = at ?? now - (now % interval) + interval;
-    const timer = setTimeout(() => {
-      this.scheduler.deleteTimeout(CLEANUP_JOB);
-      if (Date.now() < boundary) {
-        this.scheduleNextCleanup(boundary);
-        return;
-      }
-      this.scheduleNextCleanup();
-      this.cleanupScheduled().catch((error: unknown) =>
-        this.logger.error({ err: error, job: CLEANUP_JOB }, `Job ${CLEANUP_JOB} could not run`),
-      );
-    }, boundary - now);
-    timer.unref();
-    this.scheduler.addTimeout(CLEANUP_JOB, timer);
+  @Cron(CronExpression.EVERY_SECOND, { name: CLEANUP_JOB })
+  cleanupTick(): void {
+    if (this.lastCleanupSlot === null) return;
+    const slot = this.cleanupSlotOf(new Date());
+    if (slot <= this.lastCleanupSlot) return;
+    this.lastCleanupSlot = slot;
+    this.cleanupScheduled().catch((error: unknown) =>
+      this.logger.error({ err: error, job: CLEANUP_JOB }, `Job ${CLEANUP_JOB} could not run`),
+    );
   }
 
   async start(userId: string, rawClient: ClientInfo): Promise<IssuedRefresh> {
     const client = bounded(rawClient);
-    const now = new Date();
+    const now = this.clock.now();
     const { token, hash } = newRefreshToken();
     const sessionId = randomUUID();
     const expiresAt = new Date(now.getTime() + this.config.auth.sessionMaxLifetime * 1000);
-    await this.dataSource.query(START_SESSION_SQL, [sessionId, userId, now, expiresAt, client.ip, client.userAgent, hash]);
+    await this.store.start({
+      id: sessionId,
+      userId,
+      now,
+      expiresAt,
+      ip: client.ip,
+      userAgent: client.userAgent,
+      tokenHash: hash,
+    });
     await this.events.publish('sessions.started', {
       session_id: sessionId,
       user_id: userId,
@@ -134,116 +123,28 @@ export class SessionsService implements OnApplicationBootstrap, BeforeApplicatio
   /** Exchanges a refresh token for a new one (rotation), detecting reuse of rotated tokens. */
   async rotate(presented: string, rawClient: ClientInfo): Promise<IssuedRefresh> {
     const client = bounded(rawClient);
-    const now = new Date();
-    const outcome = await this.dataSource.transaction(async (m) => {
-      const token = await m.findOne(RefreshTokenEntity, { where: { tokenHash: hashToken(presented) } });
-      if (!token) return { error: SessionError.invalidRefreshToken() };
-      const session = await m
-        .getRepository(UserSessionEntity)
-        .createQueryBuilder('s')
-        .setLock('pessimistic_write')
-        .where('s.id = :id', { id: token.sessionId })
-        .getOneOrFail();
-      // Re-read under the session lock: a concurrent rotation may have used it meanwhile.
-      const fresh = await m.findOneByOrFail(RefreshTokenEntity, { id: token.id });
-      const current = fresh.usedAt ? await m.findOneBy(RefreshTokenEntity, { sessionId: session.id, usedAt: IsNull() }) : null;
-      const decision = decideRefresh({
+    const now = this.clock.now();
+    const next = newRefreshToken();
+    const { auth } = this.config;
+    const outcome = await this.store.refresh(hashToken(presented), { tokenHash: next.hash, now }, (locked) =>
+      refreshOutcome({
+        ...locked,
         now,
-        tokenUsedAt: fresh.usedAt,
-        isParentOfCurrent: current?.parentId === fresh.id,
-        sessionRevokedAt: session.revokedAt,
-        sessionExpiresAt: session.expiresAt,
-        sessionLastUsedAt: session.lastUsedAt,
-        idleTimeoutSeconds: this.config.auth.sessionIdleTimeout,
-        reuseGraceSeconds: this.config.auth.refreshReuseGrace,
-      });
-      switch (decision.kind) {
-        case 'session_revoked':
-          return { error: new SessionError('session_revoked', 'The session has been revoked; log in again.') };
-        case 'session_expired':
-          await m.update(UserSessionEntity, { id: session.id }, { revokedAt: now, revokedReason: `expired_${decision.reason}` });
-          return {
-            session,
-            revoked: `expired_${decision.reason}`,
-            error: new SessionError('session_expired', 'The session has expired; log in again.'),
-          };
-        case 'reuse_detected':
-          await m.update(UserSessionEntity, { id: session.id }, { revokedAt: now, revokedReason: 'refresh_reuse' });
-          return {
-            session,
-            revoked: 'refresh_reuse',
-            reuse: true,
-            error: new SessionError('refresh_token_reused', 'The refresh token was already used; the session has been revoked.'),
-          };
-        case 'rotate':
-        case 'grace_rotate': {
-          const suspicion = isSuspiciousRefresh(session, client);
-          if (suspicion.suspicious && this.config.auth.suspiciousRefreshPolicy === 'deny') {
-            await m.update(UserSessionEntity, { id: session.id }, { revokedAt: now, revokedReason: 'suspicious_refresh' });
-            return {
-              session,
-              revoked: 'suspicious_refresh',
-              suspicion,
-              error: new SessionError('suspicious_refresh', 'The refresh came from another client; log in again.'),
-            };
-          }
-          if (decision.kind === 'grace_rotate' && current)
-            await m.update(RefreshTokenEntity, { id: current.id }, { usedAt: now });
-          if (decision.kind === 'rotate') await m.update(RefreshTokenEntity, { id: fresh.id }, { usedAt: now });
-          const { token: next, hash } = newRefreshToken();
-          await m.insert(RefreshTokenEntity, { sessionId: session.id, tokenHash: hash, parentId: fresh.id });
-          await m.update(UserSessionEntity, { id: session.id }, { lastUsedAt: now });
-          return {
-            session,
-            issued: { sessionId: session.id, userId: session.userId, refreshToken: next },
-            suspicion,
-            grace: decision.kind === 'grace_rotate',
-          };
-        }
-      }
-    });
-
-    if ('session' in outcome && outcome.session) {
-      const s = outcome.session;
-      if (outcome.suspicion?.suspicious) {
-        await this.events.publish('sessions.suspicious_refresh', {
-          session_id: s.id,
-          user_id: s.userId,
-          ip: client.ip,
-          user_agent: client.userAgent,
-          ip_changed: outcome.suspicion.ipChanged,
-          user_agent_changed: outcome.suspicion.userAgentChanged,
-          action: this.config.auth.suspiciousRefreshPolicy === 'deny' ? 'denied' : 'allowed',
-        });
-      }
-      if (outcome.reuse) {
-        this.logger.warn({ session_id: s.id, user_id: s.userId }, 'Refresh token reuse detected: session revoked');
-        await this.events.publish('sessions.refresh_reuse_detected', {
-          session_id: s.id,
-          user_id: s.userId,
-          ip: client.ip,
-          user_agent: client.userAgent,
-        });
-      }
-      if (outcome.revoked) await this.announceRevoked(s.id, s.userId, outcome.revoked, null);
-      if (outcome.issued) {
-        await this.events.publish('sessions.refreshed', { session_id: s.id, user_id: s.userId, grace: outcome.grace ?? false });
-      }
-    }
-    if (outcome.error) throw outcome.error;
-    if (!('issued' in outcome) || !outcome.issued) throw SessionError.invalidRefreshToken();
-    return outcome.issued;
+        client,
+        idleTimeoutSeconds: auth.sessionIdleTimeout,
+        reuseGraceSeconds: auth.refreshReuseGrace,
+        suspiciousRefreshPolicy: auth.suspiciousRefreshPolicy,
+      }),
+    );
+    await this.report(outcome, client);
+    if (outcome.kind !== 'rotated') throw refusal(outcome);
+    return { sessionId: outcome.sessionId, userId: outcome.userId, refreshToken: next.token };
   }
 
   /** Revokes one of the user's sessions; another user's (or unknown) session is a 404. */
   async revoke(sessionId: string, userId: string, reason = 'user_revoked'): Promise<void> {
-    const result = await this.sessions.update(
-      { id: sessionId, userId, revokedAt: IsNull() },
-      { revokedAt: new Date(), revokedReason: reason },
-    );
-    if (!result.affected) {
-      const exists = await this.sessions.existsBy({ id: sessionId, userId });
-      if (!exists) throw new SessionError('session_not_found', 'No such session.');
+    if (!(await this.store.revokeOwn(sessionId, userId, reason, this.clock.now()))) {
+      if (!(await this.store.exists(sessionId, userId))) throw new SessionError('session_not_found', 'No such session.');
       return;
     }
     await this.announceRevoked(sessionId, userId, reason, userId);
@@ -251,24 +152,16 @@ export class SessionsService implements OnApplicationBootstrap, BeforeApplicatio
 
   /** Revokes the session a refresh token belongs to (logout without an access token). */
   async revokeByRefreshToken(presented: string, reason: string): Promise<void> {
-    const token = await this.dataSource.getRepository(RefreshTokenEntity).findOneBy({ tokenHash: hashToken(presented) });
-    if (!token) throw SessionError.invalidRefreshToken();
-    const session = await this.sessions.findOneByOrFail({ id: token.sessionId });
+    const session = await this.store.findByRefreshToken(hashToken(presented));
+    if (!session) throw SessionError.invalidRefreshToken();
     if (session.revokedAt) return;
-    await this.sessions.update({ id: session.id }, { revokedAt: new Date(), revokedReason: reason });
+    await this.store.revoke(session.id, reason, this.clock.now());
     await this.announceRevoked(session.id, session.userId, reason, session.userId);
   }
 
   /** Revokes every active session of the user except `keepSessionId`; returns how many. */
   async revokeAllForUser(userId: string, reason: string, keepSessionId?: string, byUserId: string = userId): Promise<number> {
-    const qb = this.sessions
-      .createQueryBuilder()
-      .update(UserSessionEntity)
-      .set({ revokedAt: () => 'now()', revokedReason: reason })
-      .where('user_id = :userId AND revoked_at IS NULL', { userId });
-    if (keepSessionId) qb.andWhere('id <> :keep', { keep: keepSessionId });
-    const result = await qb.returning(['id']).execute();
-    const ids = (result.raw as { id: string }[]).map((r) => r.id);
+    const ids = await this.store.revokeAllForUser(userId, reason, keepSessionId);
     for (const id of ids) await this.announceRevoked(id, userId, reason, byUserId);
     return ids.length;
   }
@@ -276,25 +169,20 @@ export class SessionsService implements OnApplicationBootstrap, BeforeApplicatio
   /** Whether access tokens of this session are still honoured (cached for at most 2 s). */
   async isActive(sessionId: string): Promise<boolean> {
     const cached = this.activeCache.get(sessionId);
-    if (cached && Date.now() - cached.at < ACTIVE_CACHE_MS) return cached.active;
-    const session = await this.sessions.findOneBy({ id: sessionId });
-    const now = new Date();
+    if (cached && performance.now() - cached.at < ACTIVE_CACHE_MS) return cached.active;
+    const session = await this.store.findById(sessionId);
     const active =
       !!session &&
       !session.revokedAt &&
-      sessionExpiry(session.expiresAt, session.lastUsedAt, this.config.auth.sessionIdleTimeout) > now;
-    this.activeCache.set(sessionId, { active, at: Date.now() });
+      sessionExpiry(session.expiresAt, session.lastUsedAt, this.config.auth.sessionIdleTimeout) > this.clock.now();
+    this.activeCache.set(sessionId, { active, at: performance.now() });
     if (this.activeCache.size > 10_000) this.activeCache.clear();
     return active;
   }
 
   /** Sessions that can still be used (not revoked, within their lifetime and idle timeout), across all users. */
-  async countActive(now = new Date()): Promise<number> {
-    const idleCutoff = new Date(now.getTime() - this.config.auth.sessionIdleTimeout * 1000);
-    return this.sessions
-      .createQueryBuilder('s')
-      .where('s.revoked_at IS NULL AND s.expires_at > :now AND s.last_used_at > :idleCutoff', { now, idleCutoff })
-      .getCount();
+  countActive(now: Date = this.clock.now()): Promise<number> {
+    return this.store.countActive(now, this.idleCutoff(now));
   }
 
   /** The user's usable sessions, newest first. */
@@ -303,18 +191,7 @@ export class SessionsService implements OnApplicationBootstrap, BeforeApplicatio
     currentSessionId: string | null,
     page: { page: number; page_size: number },
   ): Promise<Page<SessionView>> {
-    const idleCutoff = new Date(Date.now() - this.config.auth.sessionIdleTimeout * 1000);
-    const [rows, total] = await this.sessions
-      .createQueryBuilder('s')
-      .where('s.user_id = :userId AND s.revoked_at IS NULL AND s.expires_at > now() AND s.last_used_at > :idleCutoff', {
-        userId,
-        idleCutoff,
-      })
-      .orderBy('s.created_at', 'DESC')
-      .addOrderBy('s.id', 'DESC')
-      .skip(pageWindow(page).skip)
-      .take(pageWindow(page).take)
-      .getManyAndCount();
+    const [rows, total] = await this.store.listActive(userId, this.idleCutoff(this.clock.now()), pageWindow(page));
     return toPage(
       rows.map((s) => ({
         id: s.id,
@@ -335,7 +212,7 @@ export class SessionsService implements OnApplicationBootstrap, BeforeApplicatio
    * that ended longer ago than SESSION_RETENTION. Logs this instance's outcome for the slot at
    * `debug` (`skipped` when another instance has or had it).
    */
-  async cleanupScheduled(now = new Date()): Promise<void> {
+  async cleanupScheduled(now: Date = this.clock.now()): Promise<void> {
     const interval = this.sessionsSettings.cleanupIntervalMs;
     const outcome = await this.jobs.runOnce(
       CLEANUP_JOB,
@@ -352,22 +229,71 @@ export class SessionsService implements OnApplicationBootstrap, BeforeApplicatio
     );
   }
 
-  async deleteExpired(m = this.dataSource.manager, now = new Date()): Promise<number> {
+  deleteExpired(m?: EntityManager, now: Date = this.clock.now()): Promise<number> {
     const cutoff = new Date(now.getTime() - this.config.auth.sessionRetention * 1000);
-    const idleCutoff = new Date(cutoff.getTime() - this.config.auth.sessionIdleTimeout * 1000);
-    const result = await m
-      .createQueryBuilder()
-      .delete()
-      .from(UserSessionEntity)
-      .where('revoked_at < :cutoff OR expires_at < :cutoff OR last_used_at < :idleCutoff', { cutoff, idleCutoff })
-      .execute();
-    return result.affected ?? 0;
+    return this.store.deleteEnded(cutoff, this.idleCutoff(cutoff), m);
+  }
+
+  /** Sessions last used before this are over by the idle timeout. */
+  private idleCutoff(now: Date): Date {
+    return new Date(now.getTime() - this.config.auth.sessionIdleTimeout * 1000);
+  }
+
+  private cleanupSlotOf(at: Date): number {
+    return slotStart(at, this.sessionsSettings.cleanupIntervalMs).getTime();
+  }
+
+  /** After a refresh has committed: what it did, for audit, notifications and this instance's cache. */
+  private async report(outcome: RefreshOutcome, client: ClientInfo): Promise<void> {
+    if (outcome.kind !== 'session_ended' && outcome.kind !== 'rotated') return;
+    const { sessionId, userId, suspicion } = outcome;
+    if (suspicion?.suspicious) {
+      await this.events.publish('sessions.suspicious_refresh', {
+        session_id: sessionId,
+        user_id: userId,
+        ip: client.ip,
+        user_agent: client.userAgent,
+        ip_changed: suspicion.ipChanged,
+        user_agent_changed: suspicion.userAgentChanged,
+        action: outcome.kind === 'session_ended' ? 'denied' : 'allowed',
+      });
+    }
+    if (outcome.kind === 'rotated') {
+      await this.events.publish('sessions.refreshed', { session_id: sessionId, user_id: userId, grace: outcome.grace });
+      return;
+    }
+    if (outcome.reason === 'refresh_reuse') {
+      this.logger.warn({ session_id: sessionId, user_id: userId }, 'Refresh token reuse detected: session revoked');
+      await this.events.publish('sessions.refresh_reuse_detected', {
+        session_id: sessionId,
+        user_id: userId,
+        ip: client.ip,
+        user_agent: client.userAgent,
+      });
+    }
+    await this.announceRevoked(sessionId, userId, outcome.reason, null);
   }
 
   /** After a revocation is committed: stop honouring its access tokens here at once, and tell the others. */
   private async announceRevoked(sessionId: string, userId: string, reason: string, byUserId: string | null): Promise<void> {
     this.activeCache.delete(sessionId);
     await this.events.publish('sessions.revoked', { session_id: sessionId, user_id: userId, reason, by_user_id: byUserId });
+  }
+}
+
+/** Why a refresh that did not rotate is refused. */
+function refusal(outcome: Exclude<RefreshOutcome, { kind: 'rotated' }>): SessionError {
+  if (outcome.kind === 'unknown_token') return SessionError.invalidRefreshToken();
+  if (outcome.kind === 'session_revoked')
+    return new SessionError('session_revoked', 'The session has been revoked; log in again.');
+  switch (outcome.reason) {
+    case 'expired_idle':
+    case 'expired_lifetime':
+      return new SessionError('session_expired', 'The session has expired; log in again.');
+    case 'refresh_reuse':
+      return new SessionError('refresh_token_reused', 'The refresh token was already used; the session has been revoked.');
+    case 'suspicious_refresh':
+      return new SessionError('suspicious_refresh', 'The refresh came from another client; log in again.');
   }
 }
 

@@ -1,4 +1,12 @@
-import { decideRefresh, idleDeadline, isSuspiciousRefresh, type RefreshState, sessionExpiry } from './refresh-decision';
+import {
+  decideRefresh,
+  idleDeadline,
+  isSuspiciousRefresh,
+  type RefreshFacts,
+  refreshOutcome,
+  type RefreshState,
+  sessionExpiry,
+} from './refresh-decision';
 
 const T0 = new Date('2030-01-01T00:00:00.000Z');
 const at = (ms: number): Date => new Date(T0.getTime() + ms);
@@ -262,5 +270,124 @@ describe('isSuspiciousRefresh', () => {
       suspicious: true,
       userAgentChanged: true,
     });
+  });
+});
+
+describe('refreshOutcome', () => {
+  const CLIENT = { ip: '203.0.113.7', userAgent: 'Firefox/140' };
+  const PRESENTED = 'token-presented';
+  const CHILD = 'token-child';
+  const SESSION = { sessionId: 'session-1', userId: 'user-1' };
+  const NOT_SUSPICIOUS = { suspicious: false, ipChanged: false, userAgentChanged: false };
+
+  /** The healthy session of `state()`, logged in from CLIENT, refreshed by the presented (unused) token from CLIENT. */
+  function facts(overrides: Partial<RefreshFacts> = {}): RefreshFacts {
+    return {
+      now: at(HOUR),
+      session: {
+        id: SESSION.sessionId,
+        userId: SESSION.userId,
+        revokedAt: null,
+        expiresAt: at(30 * DAY),
+        lastUsedAt: at(HOUR - MINUTE),
+        ...CLIENT,
+      },
+      token: { id: PRESENTED, usedAt: null },
+      current: null,
+      client: { ...CLIENT },
+      idleTimeoutSeconds: DAY / SECOND,
+      reuseGraceSeconds: 30,
+      suspiciousRefreshPolicy: 'allow_and_flag',
+      ...overrides,
+    };
+  }
+  /** The presented token was rotated `agoMs` before now; `CHILD` (its child, unless `parentId` says otherwise) is current. */
+  const used = (agoMs: number, parentId: string = PRESENTED): Partial<RefreshFacts> => ({
+    token: { id: PRESENTED, usedAt: at(HOUR - agoMs) },
+    current: { id: CHILD, parentId },
+  });
+
+  describe('rotations', () => {
+    it('rotates the current token: it is the one retired', () => {
+      expect(refreshOutcome(facts())).toEqual({
+        kind: 'rotated',
+        ...SESSION,
+        retireTokenId: PRESENTED,
+        grace: false,
+        suspicion: NOT_SUSPICIOUS,
+      });
+    });
+
+    it('grace-rotates the parent of the current token inside the window: the current one is retired', () => {
+      expect(refreshOutcome(facts(used(5 * SECOND)))).toEqual({
+        kind: 'rotated',
+        ...SESSION,
+        retireTokenId: CHILD,
+        grace: true,
+        suspicion: NOT_SUSPICIOUS,
+      });
+    });
+
+    it('rotates from another client under allow_and_flag, reporting what changed', () => {
+      const outcome = refreshOutcome(facts({ client: { ip: '198.51.100.1', userAgent: CLIENT.userAgent } }));
+      expect(outcome).toMatchObject({ kind: 'rotated', retireTokenId: PRESENTED });
+      expect(outcome).toHaveProperty('suspicion', { suspicious: true, ipChanged: true, userAgentChanged: false });
+    });
+
+    it('rotates under deny when the client is the one that logged in', () => {
+      expect(refreshOutcome(facts({ suspiciousRefreshPolicy: 'deny' }))).toMatchObject({ kind: 'rotated', grace: false });
+    });
+  });
+
+  describe('refusals that end the session', () => {
+    it('ends a session past its lifetime or idle timeout, without looking at the client', () => {
+      const elsewhere = { client: { ip: '198.51.100.1', userAgent: 'curl/8.0' }, suspiciousRefreshPolicy: 'deny' as const };
+      expect(refreshOutcome(facts({ ...elsewhere, now: at(30 * DAY) }))).toEqual({
+        kind: 'session_ended',
+        ...SESSION,
+        reason: 'expired_lifetime',
+        suspicion: null,
+      });
+      expect(refreshOutcome(facts({ ...elsewhere, now: at(HOUR - MINUTE + DAY) }))).toEqual({
+        kind: 'session_ended',
+        ...SESSION,
+        reason: 'expired_idle',
+        suspicion: null,
+      });
+    });
+
+    it('ends the session when a rotated token is presented again after the grace window', () => {
+      expect(refreshOutcome(facts(used(31 * SECOND)))).toEqual({
+        kind: 'session_ended',
+        ...SESSION,
+        reason: 'refresh_reuse',
+        suspicion: null,
+      });
+    });
+
+    it('counts a rotated token that is not the parent of the current one as reuse, even inside the window', () => {
+      expect(refreshOutcome(facts(used(SECOND, 'another-token')))).toMatchObject({ reason: 'refresh_reuse' });
+      expect(refreshOutcome(facts({ token: { id: PRESENTED, usedAt: at(HOUR - SECOND) }, current: null }))).toMatchObject({
+        reason: 'refresh_reuse',
+      });
+    });
+
+    it('ends the session on a refresh from another client under deny, grace rotation included', () => {
+      const elsewhere = { client: { ip: CLIENT.ip, userAgent: 'curl/8.0' }, suspiciousRefreshPolicy: 'deny' as const };
+      const ended = {
+        kind: 'session_ended',
+        ...SESSION,
+        reason: 'suspicious_refresh',
+        suspicion: { suspicious: true, ipChanged: false, userAgentChanged: true },
+      };
+      expect(refreshOutcome(facts(elsewhere))).toEqual(ended);
+      expect(refreshOutcome(facts({ ...elsewhere, ...used(5 * SECOND) }))).toEqual(ended);
+    });
+  });
+
+  it('refuses a revoked session and changes nothing, whatever else is wrong', () => {
+    const revoked = facts({ ...used(HOUR), now: at(60 * DAY) });
+    revoked.session.revokedAt = at(HOUR);
+    expect(refreshOutcome(revoked)).toEqual({ kind: 'session_revoked' });
   });
 });

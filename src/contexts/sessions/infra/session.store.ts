@@ -1,0 +1,165 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { DataSource, type EntityManager, IsNull, type Repository } from 'typeorm';
+import type { RefreshOutcome } from '../domain/refresh-decision';
+import { RefreshTokenEntity } from './refresh-token.entity';
+import { UserSessionEntity } from './user-session.entity';
+
+export interface NewSession {
+  id: string;
+  userId: string;
+  now: Date;
+  expiresAt: Date;
+  ip: string | null;
+  userAgent: string | null;
+  /** SHA-256 of the session's first refresh token. */
+  tokenHash: string;
+}
+
+/** What a refresh is decided on, read under the session's row lock. */
+export interface LockedRefresh {
+  session: UserSessionEntity;
+  /** The presented token, re-read under the lock. */
+  token: RefreshTokenEntity;
+  /** The session's current (unused) token; looked up only when the presented one was used. */
+  current: RefreshTokenEntity | null;
+}
+
+/**
+ * A new session and its first refresh token in one statement (one round trip, atomic without
+ * BEGIN/COMMIT): the token's foreign key is checked at the end of the statement, when the
+ * session row exists.
+ */
+const START_SESSION_SQL = `
+  WITH session AS (
+    INSERT INTO user_sessions (id, user_id, last_used_at, expires_at, ip, user_agent)
+    VALUES ($1, $2, $3, $4, $5, $6)
+  )
+  INSERT INTO refresh_tokens (session_id, token_hash, parent_id) VALUES ($1, $7, NULL)`;
+
+/** SQL of the sessions tables: start, refresh, revoke, list, count, clean up. */
+@Injectable()
+export class SessionStore {
+  constructor(
+    private readonly dataSource: DataSource,
+    @InjectRepository(UserSessionEntity) private readonly sessions: Repository<UserSessionEntity>,
+    @InjectRepository(RefreshTokenEntity) private readonly tokens: Repository<RefreshTokenEntity>,
+  ) {}
+
+  async start(s: NewSession): Promise<void> {
+    await this.dataSource.query(START_SESSION_SQL, [s.id, s.userId, s.now, s.expiresAt, s.ip, s.userAgent, s.tokenHash]);
+  }
+
+  /**
+   * One refresh, in one transaction. Reads the presented token, takes its session's row lock
+   * (so concurrent refreshes of one session, on any instance, are decided one after the
+   * other), re-reads the token under it and, when it was used, the session's current token.
+   * `decide` turns that into the outcome, whose writes follow: a `session_ended` revokes the
+   * session; a `rotated` retires a token, adds `next` as the presented token's child and
+   * marks the session used.
+   */
+  refresh(
+    tokenHash: string,
+    next: { tokenHash: string; now: Date },
+    decide: (locked: LockedRefresh) => RefreshOutcome,
+  ): Promise<RefreshOutcome> {
+    return this.dataSource.transaction(async (m): Promise<RefreshOutcome> => {
+      const token = await m.findOne(RefreshTokenEntity, { where: { tokenHash } });
+      if (!token) return { kind: 'unknown_token' };
+      const session = await m
+        .getRepository(UserSessionEntity)
+        .createQueryBuilder('s')
+        .setLock('pessimistic_write')
+        .where('s.id = :id', { id: token.sessionId })
+        .getOneOrFail();
+      const fresh = await m.findOneByOrFail(RefreshTokenEntity, { id: token.id });
+      const current = fresh.usedAt ? await m.findOneBy(RefreshTokenEntity, { sessionId: session.id, usedAt: IsNull() }) : null;
+      const outcome = decide({ session, token: fresh, current });
+      if (outcome.kind === 'session_ended') {
+        await m.update(UserSessionEntity, { id: session.id }, { revokedAt: next.now, revokedReason: outcome.reason });
+      }
+      if (outcome.kind === 'rotated') {
+        if (outcome.retireTokenId) await m.update(RefreshTokenEntity, { id: outcome.retireTokenId }, { usedAt: next.now });
+        await m.insert(RefreshTokenEntity, { sessionId: session.id, tokenHash: next.tokenHash, parentId: fresh.id });
+        await m.update(UserSessionEntity, { id: session.id }, { lastUsedAt: next.now });
+      }
+      return outcome;
+    });
+  }
+
+  /** Revokes the user's session unless it is revoked already; false when nothing changed. */
+  async revokeOwn(sessionId: string, userId: string, reason: string, now: Date): Promise<boolean> {
+    const result = await this.sessions.update(
+      { id: sessionId, userId, revokedAt: IsNull() },
+      { revokedAt: now, revokedReason: reason },
+    );
+    return !!result.affected;
+  }
+
+  exists(sessionId: string, userId: string): Promise<boolean> {
+    return this.sessions.existsBy({ id: sessionId, userId });
+  }
+
+  /** The session a refresh token belongs to; null for an unknown token. */
+  async findByRefreshToken(tokenHash: string): Promise<UserSessionEntity | null> {
+    const token = await this.tokens.findOneBy({ tokenHash });
+    return token ? this.sessions.findOneByOrFail({ id: token.sessionId }) : null;
+  }
+
+  async revoke(sessionId: string, reason: string, now: Date): Promise<void> {
+    await this.sessions.update({ id: sessionId }, { revokedAt: now, revokedReason: reason });
+  }
+
+  /** Revokes every active session of the user except `keepSessionId`, at the database's time; returns their ids. */
+  async revokeAllForUser(userId: string, reason: string, keepSessionId?: string): Promise<string[]> {
+    const qb = this.sessions
+      .createQueryBuilder()
+      .update(UserSessionEntity)
+      .set({ revokedAt: () => 'now()', revokedReason: reason })
+      .where('user_id = :userId AND revoked_at IS NULL', { userId });
+    if (keepSessionId) qb.andWhere('id <> :keep', { keep: keepSessionId });
+    const result = await qb.returning(['id']).execute();
+    return (result.raw as { id: string }[]).map((r) => r.id);
+  }
+
+  findById(sessionId: string): Promise<UserSessionEntity | null> {
+    return this.sessions.findOneBy({ id: sessionId });
+  }
+
+  /** Sessions of every user that are not revoked, before `now` and used after `idleCutoff`. */
+  countActive(now: Date, idleCutoff: Date): Promise<number> {
+    return this.sessions
+      .createQueryBuilder('s')
+      .where('s.revoked_at IS NULL AND s.expires_at > :now AND s.last_used_at > :idleCutoff', { now, idleCutoff })
+      .getCount();
+  }
+
+  /**
+   * The user's sessions that are not revoked, not past their lifetime (at the database's time)
+   * and used after `idleCutoff`: one page, newest first, and how many there are in all.
+   */
+  listActive(userId: string, idleCutoff: Date, window: { skip: number; take: number }): Promise<[UserSessionEntity[], number]> {
+    return this.sessions
+      .createQueryBuilder('s')
+      .where('s.user_id = :userId AND s.revoked_at IS NULL AND s.expires_at > now() AND s.last_used_at > :idleCutoff', {
+        userId,
+        idleCutoff,
+      })
+      .orderBy('s.created_at', 'DESC')
+      .addOrderBy('s.id', 'DESC')
+      .skip(window.skip)
+      .take(window.take)
+      .getManyAndCount();
+  }
+
+  /** Deletes sessions revoked or past their lifetime before `cutoff`, or last used before `idleCutoff`. */
+  async deleteEnded(cutoff: Date, idleCutoff: Date, m: EntityManager = this.dataSource.manager): Promise<number> {
+    const result = await m
+      .createQueryBuilder()
+      .delete()
+      .from(UserSessionEntity)
+      .where('revoked_at < :cutoff OR expires_at < :cutoff OR last_used_at < :idleCutoff', { cutoff, idleCutoff })
+      .execute();
+    return result.affected ?? 0;
+  }
+}
