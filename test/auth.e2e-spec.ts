@@ -1,7 +1,7 @@
 import * as argon2 from 'argon2';
 import { JwtService } from '@nestjs/jwt';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { keyId } from '../src/contexts/auth';
+import { keyId } from '../src/contexts/auth/testing';
 import { createTestApp, type TestApp, withTestApp } from './support/app';
 import { bearer, login, register, STRONG_PASSWORD, uniqueEmail } from './support/auth';
 

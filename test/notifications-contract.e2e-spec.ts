@@ -14,7 +14,7 @@ import {
   LogWhatsAppSender,
   SmtpEmailSender,
   type SmtpSettings,
-} from '../src/contexts/notifications';
+} from '../src/contexts/notifications/testing';
 import { FakeHttpServer } from './support/fake-http-server';
 import { FakeSmtpServer, startSilentServer, unusedPort } from './support/fake-smtp-server';
 import { createTestCertificate, type TestCertificate } from './support/tls-certificate';

@@ -44,8 +44,50 @@ tester.run('bastion/context-boundaries', rule, {
       code: 'const name = "../b/infra/x"; export const load = () => import(name);',
       options,
     },
+    // Tests and scripts may use a context's testing.ts.
+    { filename: file('test/a.e2e-spec.ts'), code: "import { Fake } from '../src/contexts/b/testing';", options },
+    { filename: file('scripts/x.ts'), code: "import { tool } from '../src/contexts/b/testing.ts';", options },
+    // Domain code may use its own domain, the platform's framework-free parts and plain packages.
+    { filename: file('src/contexts/a/domain/policy.ts'), code: "import { rule } from './rule';", options },
+    {
+      filename: file('src/contexts/a/domain/policy.ts'),
+      code: "import { problem } from '../../../platform/http/problem';",
+      options,
+    },
+    { filename: file('src/contexts/a/domain/policy.ts'), code: "import isEmail from 'validator/lib/isEmail';", options },
   ],
   invalid: [
+    {
+      // testing.ts is for tests and scripts, not for another context.
+      filename: file('src/contexts/a/a.service.ts'),
+      code: "import { Fake } from '../b/testing';",
+      options,
+      errors: [{ messageId: 'internals', data: { from: 'a', to: 'b', inner: 'testing' } }],
+    },
+    {
+      filename: file('src/contexts/a/domain/policy.ts'),
+      code: "import { Injectable } from '@nestjs/common';",
+      options,
+      errors: [{ messageId: 'domain', data: { file: 'src/contexts/a/domain/policy.ts', spec: '@nestjs/common' } }],
+    },
+    {
+      filename: file('src/contexts/a/domain/policy.ts'),
+      code: "import { Repository } from 'typeorm';",
+      options,
+      errors: [{ messageId: 'domain', data: { file: 'src/contexts/a/domain/policy.ts', spec: 'typeorm' } }],
+    },
+    {
+      filename: file('src/contexts/a/domain/sub/policy.ts'),
+      code: "import { UserEntity } from '../../infra/user.entity';",
+      options,
+      errors: [{ messageId: 'domain', data: { file: 'src/contexts/a/domain/sub/policy.ts', spec: '../../infra/user.entity' } }],
+    },
+    {
+      filename: file('src/contexts/a/domain/policy.ts'),
+      code: "export { Dto } from '../api/a.dto';",
+      options,
+      errors: [{ messageId: 'domain', data: { file: 'src/contexts/a/domain/policy.ts', spec: '../api/a.dto' } }],
+    },
     {
       filename: file('src/contexts/a/api/x.ts'),
       code: "import { UserEntity } from '../../b/infra/user.entity';",
