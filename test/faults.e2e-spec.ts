@@ -15,6 +15,15 @@ function expectDependencyUnavailable(res: LightMyRequestResponse, dependency = '
   expect(res.json()).toMatchObject({ status: 503, code: 'dependency_unavailable', dependency });
 }
 
+/** A new user, signed in, with one project of theirs. */
+async function ownerOfAProject(t: TestApp, label: string): Promise<{ tokens: Tokens; projectId: string }> {
+  const email = uniqueEmail(label);
+  await register(t, email);
+  const tokens = await login(t, email);
+  const created = await t.inject({ method: 'POST', url: '/api/v1/projects', headers: bearer(tokens), payload: { name: 'kept' } });
+  return { tokens, projectId: created.json<{ id: string }>().id };
+}
+
 async function until(check: () => Promise<boolean>, what: string, attempts = 100): Promise<void> {
   for (let i = 0; i < attempts; i++) {
     if (await check()) return;
@@ -34,16 +43,7 @@ describe('dependency outages (e2e)', () => {
       cluster = await startOwnCluster();
       const db = await cluster.database('bastion_test_outage');
       t = await createTestApp({ db, env: { DB_CONNECT_TIMEOUT_MS: '1000', DB_STATEMENT_TIMEOUT_MS: '3000' } });
-      const email = uniqueEmail('outage');
-      await register(t, email);
-      tokens = await login(t, email);
-      const created = await t.inject({
-        method: 'POST',
-        url: '/api/v1/projects',
-        headers: bearer(tokens),
-        payload: { name: 'kept' },
-      });
-      projectId = created.json<{ id: string }>().id;
+      ({ tokens, projectId } = await ownerOfAProject(t, 'outage'));
     });
     afterAll(async () => {
       await t?.close();
@@ -98,16 +98,7 @@ describe('dependency outages (e2e)', () => {
 
     beforeAll(async () => {
       t = await createTestApp({ env: { DB_STATEMENT_TIMEOUT_MS: '500', DB_CONNECT_TIMEOUT_MS: '500', DB_POOL_SIZE: '2' } });
-      const email = uniqueEmail('hung');
-      await register(t, email);
-      tokens = await login(t, email);
-      const created = await t.inject({
-        method: 'POST',
-        url: '/api/v1/projects',
-        headers: bearer(tokens),
-        payload: { name: 'p' },
-      });
-      projectId = created.json<{ id: string }>().id;
+      ({ tokens, projectId } = await ownerOfAProject(t, 'hung'));
     });
     afterAll(() => t?.close());
 
