@@ -209,6 +209,33 @@ describe('identity: registration, login, tokens and sessions (e2e)', () => {
       expect(access.statusCode).toBe(401);
     });
 
+    it('reuse detection revokes the session and records it in one transaction: no revocation without its record', async () => {
+      const email = uniqueEmail('reuse-atomic');
+      const user = await register(t, email);
+      const first = await login(t, email);
+      const refresh = (token: string) =>
+        t.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refresh_token: token } });
+      const second = (await refresh(first.refresh_token)).json();
+      const me = () => t.inject({ method: 'GET', url: '/api/v1/auth/me', headers: bearer(second) });
+      const recorded = () =>
+        t.db.query(`SELECT seq FROM audit_events WHERE type = 'sessions.refresh_reuse_detected' AND actor_id = $1`, [user.id]);
+      await t.db.query(
+        `ALTER TABLE audit_outbox ADD CONSTRAINT ck_test_no_reuse CHECK (draft->>'type' <> 'sessions.refresh_reuse_detected')`,
+      );
+      try {
+        // The record cannot be written: the reuse is refused, and the session is not revoked without it.
+        expect((await refresh(first.refresh_token)).statusCode).toBe(500);
+        expect((await me()).statusCode).toBe(200);
+      } finally {
+        await t.db.query(`ALTER TABLE audit_outbox DROP CONSTRAINT ck_test_no_reuse`);
+      }
+      expect(await recorded()).toEqual([]);
+      // Once it can be recorded: revoked and recorded together.
+      expect((await refresh(first.refresh_token)).json().code).toBe('refresh_token_reused');
+      expect((await me()).statusCode).toBe(401);
+      expect(await recorded()).toHaveLength(1);
+    });
+
     it('unknown refresh tokens and missing/garbage bearer tokens are 401', async () => {
       const unknown = await t.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refresh_token: 'x'.repeat(43) } });
       expect(unknown.statusCode).toBe(401);

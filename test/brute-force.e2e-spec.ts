@@ -176,6 +176,29 @@ describe('brute-force defence (e2e)', () => {
       expect(named('auth.login_blocked', { user_id: user.id })).toHaveLength(1);
     });
 
+    it('the lock and its audit record commit together: no lock without its record', async () => {
+      const email = uniqueEmail('atomic-lock');
+      const user = await register(t, email);
+      const lockOf = () =>
+        t.db.query<{ locked_until: Date | null }>(`SELECT locked_until FROM login_lockouts WHERE user_id = $1`, [user.id]);
+      const auditOf = () =>
+        t.db.query(`SELECT seq FROM audit_events WHERE type = 'auth.account_locked' AND actor_id = $1`, [user.id]);
+      expect(await failFromManyIps(t, email, 9)).toEqual(Array(9).fill(401));
+      // The record of the lock cannot be written: the failure that would lock changes nothing.
+      await t.db.query(`ALTER TABLE audit_outbox ADD CONSTRAINT ck_test_no_lock CHECK (draft->>'type' <> 'auth.account_locked')`);
+      try {
+        expect((await attempt(t, email, WRONG, nextIp())).statusCode).toBe(500);
+        expect(await lockOf()).toEqual([{ locked_until: null }]);
+      } finally {
+        await t.db.query(`ALTER TABLE audit_outbox DROP CONSTRAINT ck_test_no_lock`);
+      }
+      expect(await auditOf()).toEqual([]);
+      // Once it can be recorded, the next failure locks, and the record is on the chain.
+      expect(await failFromManyIps(t, email, 1)).toEqual([401]);
+      expect((await lockOf())[0].locked_until).not.toBeNull();
+      expect(await auditOf()).toHaveLength(1);
+    });
+
     it('a success ends the streak: 9 failures, the right password, 9 more failures and no lock', async () => {
       const email = uniqueEmail('streak');
       const user = await register(t, email);

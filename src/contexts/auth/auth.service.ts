@@ -245,19 +245,20 @@ export class AuthService {
     client: ClientInfo,
     now: Date,
   ): Promise<never> {
-    const outcome = await this.lockouts.recordFailure(email, userId, now);
     const who = { email, user_id: userId, ip: client.ip, user_agent: client.userAgent };
+    // The lock and its audit record commit together (published inside the lockout's transaction).
+    const outcome = await this.lockouts.recordFailure(email, userId, now, async ({ locked }) => {
+      if (!locked) return;
+      await this.events.publish('auth.account_locked', {
+        ...who,
+        locked_until: locked.until.toISOString(),
+        lockout_level: locked.level,
+        cooldown_seconds: locked.cooldownSeconds,
+      });
+    });
     await this.events.publish('auth.login_failed', { ...who, reason });
     if (outcome.state.failedCount === this.config.auth.login.repeatedFailures) {
       await this.events.publish('auth.repeated_login_failures', { ...who, failures: outcome.state.failedCount });
-    }
-    if (outcome.locked) {
-      await this.events.publish('auth.account_locked', {
-        ...who,
-        locked_until: outcome.locked.until.toISOString(),
-        lockout_level: outcome.locked.level,
-        cooldown_seconds: outcome.locked.cooldownSeconds,
-      });
     }
     throw reason === 'invalid_mfa_code' ? AuthError.invalidMfaCode() : AuthError.invalidCredentials();
   }

@@ -126,17 +126,24 @@ export class SessionsService implements OnApplicationBootstrap, BeforeApplicatio
     const now = this.clock.now();
     const next = newRefreshToken();
     const { auth } = this.config;
-    const outcome = await this.store.refresh(hashToken(presented), { tokenHash: next.hash, now }, (locked) =>
-      refreshOutcome({
-        ...locked,
-        now,
-        client,
-        idleTimeoutSeconds: auth.sessionIdleTimeout,
-        reuseGraceSeconds: auth.refreshReuseGrace,
-        suspiciousRefreshPolicy: auth.suspiciousRefreshPolicy,
-      }),
+    const outcome = await this.store.refresh(
+      hashToken(presented),
+      { tokenHash: next.hash, now },
+      (locked) =>
+        refreshOutcome({
+          ...locked,
+          now,
+          client,
+          idleTimeoutSeconds: auth.sessionIdleTimeout,
+          reuseGraceSeconds: auth.refreshReuseGrace,
+          suspiciousRefreshPolicy: auth.suspiciousRefreshPolicy,
+        }),
+      // A session ended by this refresh (reuse, suspicion, expiry): its events commit with the revocation.
+      (ended) => this.report(ended, client),
     );
-    await this.report(outcome, client);
+    if (outcome.kind === 'rotated') await this.report(outcome, client);
+    // Dropped again now that the revocation is committed (a check in between may have cached it as live).
+    else if (outcome.kind === 'session_ended') this.activeCache.delete(outcome.sessionId);
     if (outcome.kind !== 'rotated') throw refusal(outcome);
     return { sessionId: outcome.sessionId, userId: outcome.userId, refreshToken: next.token };
   }
@@ -243,7 +250,11 @@ export class SessionsService implements OnApplicationBootstrap, BeforeApplicatio
     return slotStart(at, this.sessionsSettings.cleanupIntervalMs).getTime();
   }
 
-  /** After a refresh has committed: what it did, for audit, notifications and this instance's cache. */
+  /**
+   * What a refresh did, for audit, notifications and this instance's cache: a rotation after
+   * it committed; a session it ended inside its transaction (the audit records commit with the
+   * revocation; other subscribers run after the commit).
+   */
   private async report(outcome: RefreshOutcome, client: ClientInfo): Promise<void> {
     if (outcome.kind !== 'session_ended' && outcome.kind !== 'rotated') return;
     const { sessionId, userId, suspicion } = outcome;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { runInTransaction } from '../../../platform/database/transaction-context';
 import { platformConfig, type PlatformConfig } from '../../../platform/config';
 import {
   afterCooldown,
@@ -72,10 +73,20 @@ export class LoginLockoutStore {
     return { ...g, unlocked: (result.affected ?? 0) > 0, userId: row.userId };
   }
 
-  async recordFailure(email: string, userId: string | null, now: Date): Promise<FailureOutcome> {
+  /**
+   * Counts a failure. When it locks the account, `onLocked` runs inside the same transaction
+   * (the caller publishes `auth.account_locked` there, so its audit record commits with the lock).
+   */
+  async recordFailure(
+    email: string,
+    userId: string | null,
+    now: Date,
+    onLocked?: (outcome: FailureOutcome) => Promise<void>,
+  ): Promise<FailureOutcome> {
     return this.locked(email, async (m, subject, row) => {
       const outcome = registerFailure(stateOf(row), now, this.policy);
       await m.getRepository(LoginLockoutEntity).upsert({ subjectHash: subject, userId, ...outcome.state }, ['subjectHash']);
+      if (outcome.locked && onLocked) await onLocked(outcome);
       return outcome;
     });
   }
@@ -134,7 +145,7 @@ export class LoginLockoutStore {
         .setLock('pessimistic_write')
         .where('l.subject_hash = :subject', { subject })
         .getOne();
-    return this.dataSource.transaction(async (m) => {
+    return runInTransaction(this.dataSource, async (m) => {
       const row = await lockRow(m);
       if (row) return fn(m, subject, row);
       // No row yet: first failures of one subject queue on a transaction-scoped advisory

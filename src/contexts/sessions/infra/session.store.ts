@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, IsNull, type Repository } from 'typeorm';
+import { runInTransaction } from '../../../platform/database/transaction-context';
 import type { RefreshOutcome } from '../domain/refresh-decision';
 import { RefreshTokenEntity } from './refresh-token.entity';
 import { UserSessionEntity } from './user-session.entity';
@@ -56,14 +57,16 @@ export class SessionStore {
    * other), re-reads the token under it and, when it was used, the session's current token.
    * `decide` turns that into the outcome, whose writes follow: a `session_ended` revokes the
    * session; a `rotated` retires a token, adds `next` as the presented token's child and
-   * marks the session used.
+   * marks the session used. `whenEnded` runs inside the transaction after a session is ended
+   * (the caller publishes what ended it there, so the audit record commits with the revocation).
    */
   refresh(
     tokenHash: string,
     next: { tokenHash: string; now: Date },
     decide: (locked: LockedRefresh) => RefreshOutcome,
+    whenEnded?: (outcome: Extract<RefreshOutcome, { kind: 'session_ended' }>) => Promise<void>,
   ): Promise<RefreshOutcome> {
-    return this.dataSource.transaction(async (m): Promise<RefreshOutcome> => {
+    return runInTransaction(this.dataSource, async (m): Promise<RefreshOutcome> => {
       const token = await m.findOne(RefreshTokenEntity, { where: { tokenHash } });
       if (!token) return { kind: 'unknown_token' };
       const session = await m
@@ -77,6 +80,7 @@ export class SessionStore {
       const outcome = decide({ session, token: fresh, current });
       if (outcome.kind === 'session_ended') {
         await m.update(UserSessionEntity, { id: session.id }, { revokedAt: next.now, revokedReason: outcome.reason });
+        await whenEnded?.(outcome);
       }
       if (outcome.kind === 'rotated') {
         if (outcome.retireTokenId) await m.update(RefreshTokenEntity, { id: outcome.retireTokenId }, { usedAt: next.now });
