@@ -12,7 +12,8 @@
  */
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
-import { parseAuditConfig, verifyAuditChain, type VerifyReport } from '../src/contexts/audit';
+import { parseAuditConfig } from '../src/contexts/audit';
+import { verifyAuditChain, type VerifyReport } from '../src/contexts/audit/testing';
 import { loadDotEnvFile, parseEnvironment } from '../src/platform/config';
 import { resolveDatabaseUrl } from '../src/platform/database/resolve-database-url';
 

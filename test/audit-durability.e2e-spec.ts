@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { verifyAuditChain } from '../src/contexts/audit';
+import { verifyAuditChain } from '../src/contexts/audit/testing';
 import { GENEROUS_RATE_LIMITS } from './support/app';
 import { waitForOutboxDrained } from './support/audit';
 import { STRONG_PASSWORD } from './support/auth';

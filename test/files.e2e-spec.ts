@@ -9,7 +9,7 @@ import { crc32, deflateSync } from 'node:zlib';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { LightMyRequestResponse } from 'fastify';
 import { DataSource } from 'typeorm';
-import { MalwareScanner } from '../src/contexts/files';
+import { MalwareScanner } from '../src/contexts/files/testing';
 import { Metrics } from '../src/platform/observability';
 import { createTestApp, type TestApp, withTestApp } from './support/app';
 import { bearer, login, register, type Tokens, uniqueEmail } from './support/auth';

@@ -1,6 +1,6 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { JobRunner } from '../src/platform/jobs';
-import { IdempotencyService } from '../src/contexts/idempotency';
+import { IdempotencyService } from '../src/contexts/idempotency/testing';
 import { createTestApp, type TestApp, withTestApp } from './support/app';
 import { bearer, login, register, uniqueEmail } from './support/auth';
 import { IdempotencyProbe, IdempotencyTestModule } from './support/idempotency.module';

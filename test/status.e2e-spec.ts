@@ -1,6 +1,6 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DataSource } from 'typeorm';
-import { LATEST_PER_SERVICE_SQL, SERVICE_STATUSES, type ServiceStatus, StatusService } from '../src/contexts/status';
+import { LATEST_PER_SERVICE_SQL, SERVICE_STATUSES, type ServiceStatus, StatusService } from '../src/contexts/status/testing';
 import { createTestApp, type TestApp } from './support/app';
 import { bearer, login, register, type Tokens, uniqueEmail } from './support/auth';
 

@@ -1,6 +1,4 @@
-/** Public API of the idempotency context. */
+/** Public API of the idempotency context (what other contexts and `app.module.ts` use; tests: `testing.ts`). */
 export { IdempotencyModule } from './idempotency.module';
 export { Idempotent } from './api/idempotent.decorator';
-export { IdempotencyService } from './idempotency.service';
-export { idempotencyConfig, type IdempotencyConfig, parseIdempotencyConfig } from './idempotency.config';
-export { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER } from './domain/idempotency-key';
+export { parseIdempotencyConfig } from './idempotency.config';

@@ -1,11 +1,2 @@
-/** Public API of the status context. */
+/** Public API of the status context (what `app.module.ts` uses; tests: `testing.ts`). */
 export { StatusModule } from './status.module';
-export {
-  StatusService,
-  LATEST_PER_SERVICE_SQL,
-  type PostStatusEvent,
-  type ServiceStatusView,
-  type StatusEventView,
-  type StatusSummaryView,
-} from './status.service';
-export { SERVICE_STATUSES, type ServiceStatus, worstStatus } from './domain/status-rollup';
