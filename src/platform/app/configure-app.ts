@@ -6,7 +6,8 @@ import type { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fa
 import { Logger } from 'nestjs-pino';
 import type { Environment } from '../config/environment';
 import { inspectJson, type JsonVerdict, MAX_JSON_DEPTH, MAX_JSON_NODES } from '../http/hostile-input';
-import { problem, PROBLEM_CONTENT_TYPE } from '../http/problem';
+import { DomainError, PROBLEM_CONTENT_TYPE, ValidationFailedError } from '../http/problem';
+import { ProblemDetailsFilter } from '../http/problem-details.filter';
 import { REQUEST_ID_HEADER, requestIdFor } from '../http/request-id';
 import type { LoggedRequest } from '../observability/logging';
 import { ReadinessState } from '../health/readiness.state';
@@ -109,23 +110,22 @@ export async function configureApp(app: NestFastifyApplication, env: Environment
  * the path parameters. See `hostile-input.ts`.
  */
 function guardAgainstHostileInput(fastify: FastifyInstance): void {
+  // The same mapping as every other error (problem-details.filter.ts), so these refusals carry
+  // the same fields (`instance` included) as the rest.
+  const problems = new ProblemDetailsFilter();
   fastify.addHook('preValidation', (request, reply, done) => {
     const refusal = refusalFor(request.body) ?? refusalFor(request.query) ?? refusalFor(request.params);
     if (!refusal) return done();
-    const body =
+    const error =
       refusal.kind === 'bad_string'
-        ? problem(400, {
-            code: 'validation_failed',
-            detail: 'The request has invalid fields.',
-            errors: refusal.errors,
-            requestId: String(request.id),
-          })
-        : problem(400, {
-            code: 'body_too_complex',
-            detail: `The JSON body is nested deeper than ${MAX_JSON_DEPTH} levels or holds more than ${MAX_JSON_NODES} keys and elements.`,
-            requestId: String(request.id),
-          });
-    void reply.code(400).type(PROBLEM_CONTENT_TYPE).send(body);
+        ? new ValidationFailedError(refusal.errors)
+        : new DomainError(
+            'body_too_complex',
+            400,
+            `The JSON body is nested deeper than ${MAX_JSON_DEPTH} levels or holds more than ${MAX_JSON_NODES} keys and elements.`,
+          );
+    const { body } = problems.map(error, String(request.id), request.url);
+    void reply.code(body.status).type(PROBLEM_CONTENT_TYPE).send(body);
   });
 }
 
