@@ -39,8 +39,17 @@ export const MAX_APPEND_ATTEMPTS = 20;
 export const MAX_DRAIN_ATTEMPTS = 5;
 
 /** Writes one audited fact to the outbox: through the caller's transaction when given one. */
-export async function addToOutbox(sql: Sql, draft: AuditDraft): Promise<void> {
-  await sql.query(`INSERT INTO "audit_outbox" ("draft") VALUES ($1::jsonb)`, [JSON.stringify(draft)]);
+/**
+ * Writes audited facts to the outbox, in their order, and returns their rows: through the
+ * caller's transaction when given its manager, else on their own.
+ */
+export function addToOutbox(sql: Sql, drafts: AuditDraft[]): Promise<{ id: string; draft: AuditDraft }[]> {
+  return sql.query(
+    `INSERT INTO "audit_outbox" ("draft")
+     SELECT d FROM unnest($1::jsonb[]) WITH ORDINALITY AS u(d, n) ORDER BY n
+     RETURNING "id", "draft"`,
+    [drafts.map((d) => JSON.stringify(d))],
+  );
 }
 
 function rowParams(row: AuditRow): unknown[] {
@@ -260,12 +269,7 @@ export class AuditDrainer implements OnApplicationBootstrap, BeforeApplicationSh
   private async toOutbox(drafts: AuditDraft[]): Promise<Queued[]> {
     if (drafts.length === 0) return [];
     try {
-      return await this.dataSource.query<Queued[]>(
-        `INSERT INTO "audit_outbox" ("draft")
-         SELECT d FROM unnest($1::jsonb[]) WITH ORDINALITY AS u(d, n) ORDER BY n
-         RETURNING "id", "draft"`,
-        [drafts.map((d) => JSON.stringify(d))],
-      );
+      return await addToOutbox(this.dataSource, drafts);
     } catch (error) {
       for (const draft of drafts) {
         this.metrics.writeFailures.inc({ type: draft.type });

@@ -1,6 +1,5 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { DataSource } from 'typeorm';
 import { Clock } from '../../../platform/clock';
 import { afterCommit, currentTransaction } from '../../../platform/database/transaction-context';
 import { currentRequestContext } from '../../../platform/http/request-context';
@@ -35,7 +34,6 @@ export class AuditSubscriber implements OnModuleInit {
 
   constructor(
     private readonly emitter: EventEmitter2,
-    private readonly dataSource: DataSource,
     private readonly drainer: AuditDrainer,
     private readonly metrics: AuditMetrics,
     private readonly clock: Clock,
@@ -60,7 +58,7 @@ export class AuditSubscriber implements OnModuleInit {
       draft = auditDraftFor(name, event, currentRequestContext(), this.clock.now());
       if (!draft) return;
       if (!transaction) return await this.drainer.appendDirect(draft);
-      await addToOutbox(transaction, draft);
+      await addToOutbox(transaction, [draft]);
     } catch (error) {
       const row = draft ?? { type: name, metadata: scrubMetadata(event) };
       if (transaction) {

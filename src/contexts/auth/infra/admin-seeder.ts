@@ -2,12 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
-import { platformConfig, type PlatformConfig } from '../../../platform/config';
+import { InvalidEnvironmentError, platformConfig, type PlatformConfig } from '../../../platform/config';
 import { EventBus } from '../../../platform/events';
-import { adminSeedEmail } from '../auth.config';
+import { adminSeedEmail, checkIdentitySettings } from '../auth.config';
 import { AuthService } from '../auth.service';
-import { isValidEmail } from '../domain/email';
-import { checkPassword } from '../domain/password-policy';
 import { UserEntity } from './user.entity';
 
 export type SeedOutcome = 'created' | 'found' | 'skipped';
@@ -37,7 +35,9 @@ export class AdminSeeder implements OnApplicationBootstrap {
       this.logger.log('ADMIN_EMAIL is not set: no admin seeded');
       return 'skipped';
     }
-    if (!isValidEmail(email)) throw new Error(`ADMIN_EMAIL "${email}" is not a valid email address`);
+    // The same rules the start-up configuration check applies (this also runs from `npm run seed:admin`).
+    const problems = checkIdentitySettings(this.config);
+    if (problems.length > 0) throw new InvalidEnvironmentError(problems);
     const existing = await this.users.findOneBy({ email });
     if (existing) {
       if (existing.role !== 'admin') await this.users.update({ id: existing.id }, { role: 'admin' });
@@ -50,9 +50,6 @@ export class AdminSeeder implements OnApplicationBootstrap {
       if (this.config.appEnv === 'production') throw new Error('ADMIN_PASSWORD is required to seed the admin in production');
       password = randomBytes(18).toString('base64url');
     }
-    const failures = checkPassword(password, { email, minScore: this.config.auth.passwordMinScore }, 'ADMIN_PASSWORD');
-    if (failures.length > 0)
-      throw new Error(`ADMIN_PASSWORD breaks the password policy: ${failures.map((f) => f.message).join(' ')}`);
     const user = await this.auth.createUser(email, password, 'Administrator', 'admin').catch(async (error: unknown) => {
       // Another instance seeded it concurrently.
       if (await this.users.existsBy({ email })) return undefined;
