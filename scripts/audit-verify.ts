@@ -38,7 +38,7 @@ function describeReport(report: VerifyReport): string {
 
 async function main(): Promise<number> {
   loadDotEnvFile();
-  const env = parseEnvironment(process.env, () => 'cli-does-not-sign-tokens');
+  const env = parseEnvironment(process.env);
   const { url, embedded } = await resolveDatabaseUrl(env);
   const dataSource = await new DataSource({
     type: 'postgres',

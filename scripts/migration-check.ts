@@ -29,7 +29,7 @@ async function admin(url: string, sql: string): Promise<void> {
 }
 
 async function main(): Promise<number> {
-  const env = parseEnvironment(process.env, () => 'migration-check-does-not-sign-tokens');
+  const env = parseEnvironment(process.env);
   const { url, embedded } = await resolveDatabaseUrl(env);
   const name = `bastion_migration_check_${randomBytes(4).toString('hex')}`;
   await admin(url, `CREATE DATABASE "${name}"`);

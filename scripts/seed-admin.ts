@@ -6,7 +6,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from '../src/app.module';
-import { AdminSeeder } from '../src/contexts/auth/testing';
+import { AdminSeeder } from '../src/contexts/identity/testing';
 import { loadDotEnvFile } from '../src/platform/config';
 
 async function main(): Promise<void> {

@@ -3,11 +3,10 @@ import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import { AuditModule } from './contexts/audit';
-import { AuthModule, RequestPrincipal } from './contexts/auth';
+import { IdentityModule, RequestPrincipal } from './contexts/identity';
 import { FilesModule } from './contexts/files';
 import { IdempotencyModule } from './contexts/idempotency';
 import { NotificationsModule } from './contexts/notifications';
-import { SessionsModule } from './contexts/sessions';
 import { StatusModule } from './contexts/status';
 import { WorkspaceModule } from './contexts/workspace';
 import { ClockModule } from './platform/clock';
@@ -29,8 +28,7 @@ import { SecurityModule } from './platform/security';
 /** The bounded contexts, each reached by others only through its `index.ts`. */
 const CONTEXTS: NonNullable<ModuleMetadata['imports']> = [
   AuditModule,
-  SessionsModule,
-  AuthModule,
+  IdentityModule,
   StatusModule,
   IdempotencyModule,
   WorkspaceModule,
@@ -57,7 +55,7 @@ export class AppModule {
         SecurityModule,
         ConsoleModule,
         ...CONTEXTS,
-        RateLimitModule.forRoot({ imports: [AuthModule], principal: RequestPrincipal }),
+        RateLimitModule.forRoot({ imports: [IdentityModule], principal: RequestPrincipal }),
         ...extra,
       ],
       providers: [

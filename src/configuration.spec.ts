@@ -1,15 +1,8 @@
 import { checkConfiguration } from './configuration';
-import { InvalidEnvironmentError } from './platform/config';
+import { collectProblems } from './platform/config';
 
-function problemsOf(raw: Record<string, string>): string[] {
-  try {
-    checkConfiguration(raw);
-  } catch (error) {
-    if (error instanceof InvalidEnvironmentError) return error.problems.map((p) => p.variable);
-    throw error;
-  }
-  return [];
-}
+const problemsOf = (raw: Record<string, string>): string[] =>
+  collectProblems(() => checkConfiguration(raw)).map((p) => p.variable);
 
 describe('checkConfiguration (every context at once, before boot)', () => {
   it('accepts the defaults', () => {

@@ -1,10 +1,9 @@
 import { parseAuditConfig } from './contexts/audit';
-import { checkIdentitySettings } from './contexts/auth';
 import { parseFilesConfig } from './contexts/files';
 import { parseIdempotencyConfig } from './contexts/idempotency';
+import { parseIdentityConfig } from './contexts/identity';
 import { parseNotificationsConfig } from './contexts/notifications';
-import { parseSessionsConfig } from './contexts/sessions';
-import { type Environment, type EnvProblem, InvalidEnvironmentError, inspectEnvironment } from './platform/config';
+import { collectProblems, type Environment, InvalidEnvironmentError, inspectEnvironment } from './platform/config';
 
 type RawEnv = Record<string, string | undefined>;
 
@@ -13,30 +12,19 @@ const CONTEXT_CONFIGS: ReadonlyArray<(raw: RawEnv) => unknown> = [
   parseAuditConfig,
   parseFilesConfig,
   parseIdempotencyConfig,
+  parseIdentityConfig,
   parseNotificationsConfig,
-  parseSessionsConfig,
 ];
 
-function problemsOf(read: () => unknown): EnvProblem[] {
-  try {
-    read();
-    return [];
-  } catch (error) {
-    if (error instanceof InvalidEnvironmentError) return error.problems;
-    throw error;
-  }
-}
-
 /**
- * The whole configuration checked before anything boots: the platform's settings, every
- * context's own, and the rules only a context can judge (an `ADMIN_PASSWORD` against the
- * password policy). Every problem of every context is reported at once, in one
+ * The whole configuration checked before anything boots: the platform's settings and every
+ * context's own, with the rules only a context can judge (identity checks an `ADMIN_PASSWORD`
+ * against its password policy). Every problem of every context is reported at once, in one
  * `InvalidEnvironmentError`, so an operator fixes them in one go.
  */
 export function checkConfiguration(raw: RawEnv = process.env): Environment {
   const { env, problems } = inspectEnvironment(raw);
-  for (const read of CONTEXT_CONFIGS) problems.push(...problemsOf(() => read(raw)));
-  problems.push(...checkIdentitySettings(env));
+  for (const read of CONTEXT_CONFIGS) problems.push(...collectProblems(() => read(raw)));
   if (problems.length > 0) throw new InvalidEnvironmentError(problems);
   return env;
 }

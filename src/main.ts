@@ -67,9 +67,6 @@ function serve(app: NestFastifyApplication, env: Environment): void {
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : env.port;
   logger.log(`Bastion ${env.appEnv} listening on http://${env.host}:${port} (Swagger UI at /docs)`, 'Bootstrap');
-  if (env.jwtSecretGenerated) {
-    logger.warn('JWT_SECRET is not set: using a random per-process secret (tokens do not survive a restart)', 'Bootstrap');
-  }
 }
 
 /**

@@ -1,6 +1,5 @@
 import { DataSource } from 'typeorm';
-import { AdminSeeder } from '../src/contexts/auth/testing';
-import { SessionsService } from '../src/contexts/sessions';
+import { AdminSeeder, SessionsService } from '../src/contexts/identity/testing';
 import { createTestApp, type TestApp, withTestApp } from './support/app';
 import { bearer, login, register, uniqueEmail } from './support/auth';
 import { RbacTestModule } from './support/rbac.module';

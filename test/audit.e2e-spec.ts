@@ -14,7 +14,18 @@ import { runWithRequestContext } from '../src/platform/http/request-context';
 import { Metrics } from '../src/platform/observability';
 import { createTestApp, type TestApp, withTestApp } from './support/app';
 import { asRole, runAuditVerify } from './support/audit';
-import { bearer, login, register, STRONG_PASSWORD, type Tokens, uniqueEmail } from './support/auth';
+import {
+  bearer,
+  login,
+  person,
+  type Person,
+  register,
+  requestRefresh,
+  requestToken,
+  STRONG_PASSWORD,
+  type Tokens,
+  uniqueEmail,
+} from './support/auth';
 
 const ADMIN_EMAIL = 'audit.admin@example.com';
 const ADMIN_PASSWORD = 'audit-admin-passphrase-Gr4nite-Owl';
@@ -131,22 +142,18 @@ describe('audit trail (e2e)', () => {
       });
       expect(weak.statusCode).toBe(400);
       secrets.add('weakpass1');
-      const ok = await t.inject({
-        method: 'POST',
-        url: '/api/v1/auth/token',
-        payload: { email, password: STRONG_PASSWORD },
-        remoteAddress: '192.0.2.22',
-        headers: { ...headers, 'x-request-id': 'login-ok' },
-      });
+      const ok = await requestToken(
+        t,
+        { email, password: STRONG_PASSWORD },
+        { ip: '192.0.2.22', headers: { ...headers, 'x-request-id': 'login-ok' } },
+      );
       expect(ok.statusCode).toBe(200);
       remember(ok.json());
-      const bad = await t.inject({
-        method: 'POST',
-        url: '/api/v1/auth/token',
-        payload: { email, password: WRONG },
-        remoteAddress: '192.0.2.23',
-        headers: { ...headers, 'x-request-id': 'login-bad' },
-      });
+      const bad = await requestToken(
+        t,
+        { email, password: WRONG },
+        { ip: '192.0.2.23', headers: { ...headers, 'x-request-id': 'login-bad' } },
+      );
       expect(bad.statusCode).toBe(401);
 
       expect(await rowsOf('auth.user_registered', { subject_id: userId })).toEqual([
@@ -190,12 +197,7 @@ describe('audit trail (e2e)', () => {
 
     it('a failed login for an unknown address keeps that address as the subject', async () => {
       const email = uniqueEmail('ghost');
-      await t.inject({
-        method: 'POST',
-        url: '/api/v1/auth/token',
-        payload: { email, password: WRONG },
-        headers: { 'x-request-id': 'ghost-1' },
-      });
+      await requestToken(t, { email, password: WRONG }, { headers: { 'x-request-id': 'ghost-1' } });
       expect(await rowsOf('auth.login_failed', { request_id: 'ghost-1' })).toEqual([
         expect.objectContaining({
           subject_type: 'email',
@@ -212,13 +214,11 @@ describe('audit trail (e2e)', () => {
       const email = uniqueEmail('locked');
       const user = await register(t, email);
       for (let i = 1; i <= 10; i++) {
-        const res = await t.inject({
-          method: 'POST',
-          url: '/api/v1/auth/token',
-          payload: { email, password: WRONG },
-          remoteAddress: `10.9.0.${i}`,
-          headers: { 'x-request-id': `lock-${i}`, 'user-agent': 'brute/0.1' },
-        });
+        const res = await requestToken(
+          t,
+          { email, password: WRONG },
+          { ip: `10.9.0.${i}`, headers: { 'x-request-id': `lock-${i}`, 'user-agent': 'brute/0.1' } },
+        );
         expect(res.statusCode).toBe(401);
       }
       expect(await rowsOf('auth.account_locked', { subject_id: user.id })).toEqual([
@@ -237,13 +237,11 @@ describe('audit trail (e2e)', () => {
         }),
       ]);
       expect(await rowsOf('auth.login_failed', { actor_id: user.id })).toHaveLength(10);
-      const blocked = await t.inject({
-        method: 'POST',
-        url: '/api/v1/auth/token',
-        payload: { email, password: STRONG_PASSWORD },
-        remoteAddress: '10.9.0.11',
-        headers: { 'x-request-id': 'lock-11' },
-      });
+      const blocked = await requestToken(
+        t,
+        { email, password: STRONG_PASSWORD },
+        { ip: '10.9.0.11', headers: { 'x-request-id': 'lock-11' } },
+      );
       expect(blocked.statusCode).toBe(429);
       expect(await rowsOf('auth.login_blocked', { actor_id: user.id })).toEqual([
         expect.objectContaining({ request_id: 'lock-11', actor_ip: '10.9.0.11', outcome: 'denied' }),
@@ -274,18 +272,11 @@ describe('audit trail (e2e)', () => {
       const email = uniqueEmail('reuse');
       const user = await register(t, email);
       const first = remember(await login(t, email));
-      const refreshed = await t.inject({
-        method: 'POST',
-        url: '/api/v1/auth/refresh',
-        payload: { refresh_token: first.refresh_token },
-      });
+      const refreshed = await requestRefresh(t, first.refresh_token);
       expect(refreshed.statusCode).toBe(200);
       remember(refreshed.json());
-      const reuse = await t.inject({
-        method: 'POST',
-        url: '/api/v1/auth/refresh',
-        payload: { refresh_token: first.refresh_token },
-        remoteAddress: '203.0.113.77',
+      const reuse = await requestRefresh(t, first.refresh_token, {
+        ip: '203.0.113.77',
         headers: { 'x-request-id': 'reuse-1', 'user-agent': 'stolen-token/1' },
       });
       expect(reuse.statusCode).toBe(401);
@@ -310,14 +301,13 @@ describe('audit trail (e2e)', () => {
   });
 
   describe('GET /api/v1/audit/events', () => {
-    let alice: { id: string; tokens: Tokens };
+    let alice: Person;
     let windowStart: string;
     let windowEnd: string;
 
     beforeAll(async () => {
-      const email = uniqueEmail('alice');
-      const { id } = await register(t, email);
-      alice = { id, tokens: remember(await login(t, email)) };
+      alice = await person(t, 'alice');
+      remember(alice.tokens);
       // 12 status posts by the admin, in a window of their own.
       const [{ now }] = await t.db.query<{ now: Date }>('SELECT clock_timestamp() AS now');
       windowStart = new Date(now.getTime() - 1).toISOString();
@@ -464,9 +454,7 @@ describe('audit trail (e2e)', () => {
     });
 
     it('is admin only', async () => {
-      const email = uniqueEmail('nosy');
-      await register(t, email);
-      const user = remember(await login(t, email));
+      const user = remember((await person(t, 'nosy')).tokens);
       expect((await get('/admin/logs', user)).statusCode).toBe(403);
       expect((await get('/admin/logs', null)).statusCode).toBe(401);
     });

@@ -1,16 +1,16 @@
 import * as argon2 from 'argon2';
 import { JwtService } from '@nestjs/jwt';
-import { EventEmitter2 } from '@nestjs/event-emitter';
-import { keyId } from '../src/contexts/auth/testing';
+import { keyId } from '../src/contexts/identity/testing';
 import { createTestApp, type TestApp, withTestApp } from './support/app';
-import { bearer, login, register, STRONG_PASSWORD, uniqueEmail } from './support/auth';
+import { bearer, login, person, register, requestRefresh, requestToken, STRONG_PASSWORD, uniqueEmail } from './support/auth';
+import { captureEvents, type CapturedEvent } from './support/events';
 
 const SECRET = 'k'.repeat(10) + 'Q7v!pL2#xR9@mN4$wB6%zT8^cY1&hJ3*fD5(gS0)aE';
 const OLD_SECRET = 'previous-secret-' + 'Z8y7X6w5V4u3T2s1R0q9P8o7N6m5L4k3J2i1H0g';
 
 describe('identity: registration, login, tokens and sessions (e2e)', () => {
   let t: TestApp;
-  const events: { name: string; payload: Record<string, unknown> }[] = [];
+  let events: CapturedEvent[];
 
   beforeAll(async () => {
     t = await createTestApp({
@@ -20,9 +20,7 @@ describe('identity: registration, login, tokens and sessions (e2e)', () => {
         JWT_PREVIOUS_SECRET_VALID_UNTIL: new Date(Date.now() + 3_600_000).toISOString(),
       },
     });
-    t.app.get(EventEmitter2).onAny((name: string | string[], payload: Record<string, unknown>) => {
-      events.push({ name: String(name), payload });
-    });
+    events = captureEvents(t).events;
   });
   afterAll(async () => {
     await t.close();
@@ -60,7 +58,12 @@ describe('identity: registration, login, tokens and sessions (e2e)', () => {
       expect(res.statusCode).toBe(400);
       const body = res.json();
       expect(body.code).toBe('weak_password');
-      expect(body.errors.map((e: { code: string }) => e.code).sort()).toEqual(['contains_email', 'too_short', 'too_weak']);
+      expect(body.errors.map((e: { code: string }) => e.code).sort()).toEqual([
+        'breached_password',
+        'contains_email',
+        'too_short',
+        'too_weak',
+      ]);
       expect(body.errors.every((e: { field: string }) => e.field === 'password')).toBe(true);
     });
 
@@ -104,16 +107,8 @@ describe('identity: registration, login, tokens and sessions (e2e)', () => {
     it('gives the same 401 for an unknown email and a wrong password', async () => {
       const email = uniqueEmail();
       await register(t, email);
-      const unknown = await t.inject({
-        method: 'POST',
-        url: '/api/v1/auth/token',
-        payload: { email: uniqueEmail('ghost'), password: STRONG_PASSWORD },
-      });
-      const wrong = await t.inject({
-        method: 'POST',
-        url: '/api/v1/auth/token',
-        payload: { email, password: 'wrong-password-123456' },
-      });
+      const unknown = await requestToken(t, { email: uniqueEmail('ghost'), password: STRONG_PASSWORD });
+      const wrong = await requestToken(t, { email, password: 'wrong-password-123456' });
       expect(unknown.statusCode).toBe(401);
       expect(wrong.statusCode).toBe(401);
       const strip = (b: Record<string, unknown>) => ({ ...b, request_id: undefined });
@@ -128,7 +123,7 @@ describe('identity: registration, login, tokens and sessions (e2e)', () => {
       const email = uniqueEmail();
       const user = await register(t, email);
       await t.db.query('UPDATE users SET is_active = false WHERE id = $1', [user.id]);
-      const res = await t.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { email, password: STRONG_PASSWORD } });
+      const res = await requestToken(t, { email, password: STRONG_PASSWORD });
       expect(res.statusCode).toBe(401);
       expect(res.json().code).toBe('invalid_credentials');
     });
@@ -171,36 +166,22 @@ describe('identity: registration, login, tokens and sessions (e2e)', () => {
 
   describe('tokens', () => {
     it('full flow: register -> token -> me -> refresh -> reuse of the old refresh token kills the family', async () => {
-      const email = uniqueEmail();
-      await register(t, email);
-      const first = await login(t, email);
+      const { email, tokens: first } = await person(t);
       const me = await t.inject({ method: 'GET', url: '/api/v1/auth/me', headers: bearer(first) });
       expect(me.statusCode).toBe(200);
       expect(me.json().email).toBe(email);
       expect(me.json().last_login_at).not.toBeNull();
 
-      const refreshed = await t.inject({
-        method: 'POST',
-        url: '/api/v1/auth/refresh',
-        payload: { refresh_token: first.refresh_token },
-      });
+      const refreshed = await requestRefresh(t, first.refresh_token);
       expect(refreshed.statusCode).toBe(200);
       const second = refreshed.json();
       expect(second.refresh_token).not.toBe(first.refresh_token);
 
-      const reuse = await t.inject({
-        method: 'POST',
-        url: '/api/v1/auth/refresh',
-        payload: { refresh_token: first.refresh_token },
-      });
+      const reuse = await requestRefresh(t, first.refresh_token);
       expect(reuse.statusCode).toBe(401);
       expect(reuse.json().code).toBe('refresh_token_reused');
 
-      const newest = await t.inject({
-        method: 'POST',
-        url: '/api/v1/auth/refresh',
-        payload: { refresh_token: second.refresh_token },
-      });
+      const newest = await requestRefresh(t, second.refresh_token);
       expect(newest.statusCode).toBe(401);
       expect(newest.json().code).toBe('session_revoked');
       expect(events.map((e) => e.name)).toContain('sessions.refresh_reuse_detected');
@@ -213,8 +194,7 @@ describe('identity: registration, login, tokens and sessions (e2e)', () => {
       const email = uniqueEmail('reuse-atomic');
       const user = await register(t, email);
       const first = await login(t, email);
-      const refresh = (token: string) =>
-        t.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refresh_token: token } });
+      const refresh = (token: string) => requestRefresh(t, token);
       const second = (await refresh(first.refresh_token)).json();
       const me = () => t.inject({ method: 'GET', url: '/api/v1/auth/me', headers: bearer(second) });
       const recorded = () =>
@@ -237,7 +217,7 @@ describe('identity: registration, login, tokens and sessions (e2e)', () => {
     });
 
     it('unknown refresh tokens and missing/garbage bearer tokens are 401', async () => {
-      const unknown = await t.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refresh_token: 'x'.repeat(43) } });
+      const unknown = await requestRefresh(t, 'x'.repeat(43));
       expect(unknown.statusCode).toBe(401);
       expect(unknown.json().code).toBe('invalid_refresh_token');
       const none = await t.inject({ method: 'GET', url: '/api/v1/auth/me' });
@@ -299,33 +279,15 @@ describe('identity: registration, login, tokens and sessions (e2e)', () => {
 
     it('within the reuse grace window, the parent of the current token rotates again (multi-tab race)', async () => {
       await withTestApp({ db: t.db, env: { JWT_SECRET: SECRET, REFRESH_REUSE_GRACE_SECONDS: '30' } }, async (graceApp) => {
-        const email = uniqueEmail();
-        await register(graceApp, email);
-        const first = await login(graceApp, email);
-        const tabA = await graceApp.inject({
-          method: 'POST',
-          url: '/api/v1/auth/refresh',
-          payload: { refresh_token: first.refresh_token },
-        });
-        const tabB = await graceApp.inject({
-          method: 'POST',
-          url: '/api/v1/auth/refresh',
-          payload: { refresh_token: first.refresh_token },
-        });
+        const { tokens: first } = await person(graceApp);
+        const tabA = await requestRefresh(graceApp, first.refresh_token);
+        const tabB = await requestRefresh(graceApp, first.refresh_token);
         expect(tabA.statusCode).toBe(200);
         expect(tabB.statusCode).toBe(200);
-        const next = await graceApp.inject({
-          method: 'POST',
-          url: '/api/v1/auth/refresh',
-          payload: { refresh_token: tabB.json().refresh_token },
-        });
+        const next = await requestRefresh(graceApp, tabB.json().refresh_token);
         expect(next.statusCode).toBe(200);
         // tabA's token was superseded by the grace rotation and is not the parent of the current one.
-        const stale = await graceApp.inject({
-          method: 'POST',
-          url: '/api/v1/auth/refresh',
-          payload: { refresh_token: tabA.json().refresh_token },
-        });
+        const stale = await requestRefresh(graceApp, tabA.json().refresh_token);
         expect(stale.statusCode).toBe(401);
         expect(stale.json().code).toBe('refresh_token_reused');
       });
@@ -358,9 +320,7 @@ describe('identity: registration, login, tokens and sessions (e2e)', () => {
     });
 
     it('revoking a session blocks its refresh and its access tokens; another user’s session is a 404', async () => {
-      const email = uniqueEmail();
-      await register(t, email);
-      const victim = await login(t, email);
+      const { email, tokens: victim } = await person(t);
       const current = await login(t, email);
       const list = (await t.inject({ method: 'GET', url: '/api/v1/auth/sessions', headers: bearer(current) })).json();
       const victimId = list.items.find((s: { is_current: boolean }) => !s.is_current).id;
@@ -378,11 +338,7 @@ describe('identity: registration, login, tokens and sessions (e2e)', () => {
         headers: bearer(current),
       });
       expect(revoke.statusCode).toBe(204);
-      const refresh = await t.inject({
-        method: 'POST',
-        url: '/api/v1/auth/refresh',
-        payload: { refresh_token: victim.refresh_token },
-      });
+      const refresh = await requestRefresh(t, victim.refresh_token);
       expect(refresh.statusCode).toBe(401);
       const access = await t.inject({ method: 'GET', url: '/api/v1/auth/me', headers: bearer(victim) });
       expect(access.statusCode).toBe(401);
@@ -403,13 +359,9 @@ describe('identity: registration, login, tokens and sessions (e2e)', () => {
     });
 
     it('logout revokes the current session (bearer or refresh token)', async () => {
-      const email = uniqueEmail();
-      await register(t, email);
-      const a = await login(t, email);
+      const { email, tokens: a } = await person(t);
       expect((await t.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: bearer(a) })).statusCode).toBe(204);
-      expect(
-        (await t.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refresh_token: a.refresh_token } })).statusCode,
-      ).toBe(401);
+      expect((await requestRefresh(t, a.refresh_token)).statusCode).toBe(401);
       const b = await login(t, email);
       expect(
         (await t.inject({ method: 'POST', url: '/api/v1/auth/logout', payload: { refresh_token: b.refresh_token } })).statusCode,
@@ -419,16 +371,10 @@ describe('identity: registration, login, tokens and sessions (e2e)', () => {
     });
 
     it('an idle session can no longer refresh', async () => {
-      const email = uniqueEmail();
-      await register(t, email);
-      const tokens = await login(t, email);
+      const { tokens } = await person(t);
       const { sid } = new JwtService().decode<{ sid: string }>(tokens.access_token);
       await t.db.query(`UPDATE user_sessions SET last_used_at = now() - interval '25 hours' WHERE id = $1`, [sid]);
-      const res = await t.inject({
-        method: 'POST',
-        url: '/api/v1/auth/refresh',
-        payload: { refresh_token: tokens.refresh_token },
-      });
+      const res = await requestRefresh(t, tokens.refresh_token);
       expect(res.statusCode).toBe(401);
       expect(res.json().code).toBe('session_expired');
     });
@@ -437,12 +383,7 @@ describe('identity: registration, login, tokens and sessions (e2e)', () => {
       const email = uniqueEmail();
       await register(t, email);
       const tokens = await login(t, email, STRONG_PASSWORD, { 'user-agent': 'browser-a' });
-      const moved = await t.inject({
-        method: 'POST',
-        url: '/api/v1/auth/refresh',
-        payload: { refresh_token: tokens.refresh_token },
-        headers: { 'user-agent': 'curl' },
-      });
+      const moved = await requestRefresh(t, tokens.refresh_token, { headers: { 'user-agent': 'curl' } });
       expect(moved.statusCode).toBe(200);
       expect(events).toContainEqual(
         expect.objectContaining({
@@ -453,12 +394,7 @@ describe('identity: registration, login, tokens and sessions (e2e)', () => {
 
       await withTestApp({ db: t.db, env: { JWT_SECRET: SECRET, SUSPICIOUS_REFRESH_POLICY: 'deny' } }, async (strict) => {
         const own = await login(strict, email, STRONG_PASSWORD, { 'user-agent': 'browser-a' });
-        const denied = await strict.inject({
-          method: 'POST',
-          url: '/api/v1/auth/refresh',
-          payload: { refresh_token: own.refresh_token },
-          headers: { 'user-agent': 'curl' },
-        });
+        const denied = await requestRefresh(strict, own.refresh_token, { headers: { 'user-agent': 'curl' } });
         expect(denied.statusCode).toBe(401);
         expect(denied.json().code).toBe('suspicious_refresh');
       });
@@ -467,9 +403,7 @@ describe('identity: registration, login, tokens and sessions (e2e)', () => {
 
   describe('password change', () => {
     it('needs the current password, applies the policy and revokes every other session', async () => {
-      const email = uniqueEmail();
-      await register(t, email);
-      const other = await login(t, email);
+      const { email, tokens: other } = await person(t);
       const current = await login(t, email);
       const wrong = await t.inject({
         method: 'POST',
@@ -494,10 +428,7 @@ describe('identity: registration, login, tokens and sessions (e2e)', () => {
         payload: { current_password: STRONG_PASSWORD, new_password: 'another-Strong-passphrase-77' },
       });
       expect(ok.statusCode).toBe(204);
-      expect(
-        (await t.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refresh_token: other.refresh_token } }))
-          .statusCode,
-      ).toBe(401);
+      expect((await requestRefresh(t, other.refresh_token)).statusCode).toBe(401);
       expect((await t.inject({ method: 'GET', url: '/api/v1/auth/me', headers: bearer(current) })).statusCode).toBe(200);
       await login(t, email, 'another-Strong-passphrase-77');
     });

@@ -1,24 +1,14 @@
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { LightMyRequestResponse } from 'fastify';
 import { DataSource } from 'typeorm';
-import { AuthService } from '../src/contexts/auth';
+import { AuthService } from '../src/contexts/identity';
 import { Clock } from '../src/platform/clock';
 import { createTestApp, type TestApp, withTestApp } from './support/app';
-import { bearer, login, register, STRONG_PASSWORD, uniqueEmail } from './support/auth';
+import { bearer, login, person, register, requestToken, STRONG_PASSWORD, uniqueEmail } from './support/auth';
+import { captureEvents, type CapturedEvent } from './support/events';
 
 const ADMIN_EMAIL = 'lock.admin@example.com';
 const ADMIN_PASSWORD = 'admin-unlock-passphrase-Tr0ub4dor';
 const WRONG = 'not-the-password-at-all-9';
-
-type Captured = { name: string; payload: Record<string, unknown> };
-
-function capture(t: TestApp): Captured[] {
-  const events: Captured[] = [];
-  t.app.get(EventEmitter2).onAny((name: string | string[], payload: Record<string, unknown>) => {
-    events.push({ name: String(name), payload });
-  });
-  return events;
-}
 
 let ipCounter = 0;
 /** A fresh client IP for each call, so the per-(IP, email) throttle stays out of lockout tests. */
@@ -34,13 +24,7 @@ function attempt(
   ip = '192.0.2.10',
   userAgent = 'bastion-e2e',
 ): Promise<LightMyRequestResponse> {
-  return t.inject({
-    method: 'POST',
-    url: '/api/v1/auth/token',
-    payload: { email, password },
-    remoteAddress: ip,
-    headers: { 'user-agent': userAgent },
-  });
+  return requestToken(t, { email, password }, { ip, headers: { 'user-agent': userAgent } });
 }
 
 /** `n` wrong-password attempts, each from its own IP (the lockout counts them all). */
@@ -52,12 +36,12 @@ async function failFromManyIps(t: TestApp, email: string, n: number): Promise<nu
 
 describe('brute-force defence (e2e)', () => {
   let t: TestApp;
-  let events: Captured[];
+  let events: CapturedEvent[];
 
   beforeAll(async () => {
     // A deep argon2 queue: the parallel tests here are about counters, not about shedding load.
     t = await createTestApp({ env: { ADMIN_EMAIL, ADMIN_PASSWORD, ARGON2_MAX_QUEUE: '200' } });
-    events = capture(t);
+    events = captureEvents(t).events;
   });
   afterAll(async () => {
     await t.close();
@@ -66,7 +50,7 @@ describe('brute-force defence (e2e)', () => {
     jest.restoreAllMocks();
   });
 
-  const named = (name: string, where: Record<string, unknown> = {}): Captured[] =>
+  const named = (name: string, where: Record<string, unknown> = {}): CapturedEvent[] =>
     events.filter((e) => e.name === name && Object.entries(where).every(([k, v]) => e.payload[k] === v));
 
   describe('failed-login throttle per (IP, email)', () => {
@@ -119,12 +103,7 @@ describe('brute-force defence (e2e)', () => {
     it('does not count requests that never checked a password (400)', async () => {
       const email = uniqueEmail('invalid');
       for (let i = 0; i < 8; i++) {
-        const res = await t.inject({
-          method: 'POST',
-          url: '/api/v1/auth/token',
-          payload: { email },
-          remoteAddress: '192.0.2.70',
-        });
+        const res = await requestToken(t, { email }, { ip: '192.0.2.70' });
         expect(res.statusCode).toBe(400);
       }
       expect((await attempt(t, email, WRONG, '192.0.2.70')).headers['x-ratelimit-remaining']).toBe('4');
@@ -251,9 +230,7 @@ describe('brute-force defence (e2e)', () => {
       await failFromManyIps(t, email, 10);
       expect((await attempt(t, email, STRONG_PASSWORD, nextIp())).statusCode).toBe(429);
 
-      const someone = uniqueEmail('someone');
-      await register(t, someone);
-      const userTokens = await login(t, someone);
+      const { tokens: userTokens } = await person(t, 'someone');
       const forbidden = await t.inject({
         method: 'POST',
         url: `/api/v1/auth/users/${user.id}/unlock`,

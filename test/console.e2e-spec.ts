@@ -2,7 +2,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { generateSync } from 'otplib';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { createTestApp, type TestApp } from './support/app';
-import { bearer, login, register, STRONG_PASSWORD, uniqueEmail } from './support/auth';
+import { bearer, login, person, register, requestRefresh, requestToken, STRONG_PASSWORD, uniqueEmail } from './support/auth';
 import { type BrowserDiagnostics, instrumentedContext, launchChromium, screenshot } from './support/browser';
 
 const ADMIN_EMAIL = 'console.admin@example.com';
@@ -259,14 +259,8 @@ describe('account console (e2e, Chromium)', () => {
         400,
         [{ field: 'extra', code: 'unknown_field', message: 'property extra should not exist' }],
       ]);
-      const email = uniqueEmail('json');
-      await register(t, email);
-      const tokens = await login(t, email);
-      const refreshed = await t.inject({
-        method: 'POST',
-        url: '/api/v1/auth/refresh',
-        payload: { refresh_token: tokens.refresh_token },
-      });
+      const { email, tokens } = await person(t, 'json');
+      const refreshed = await requestRefresh(t, tokens.refresh_token);
       expect(refreshed.statusCode).toBe(200);
       expect(refreshed.json().refresh_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
       expect(setCookies(refreshed)).toEqual([]);
@@ -345,11 +339,7 @@ describe('account console (e2e, Chromium)', () => {
       await page.getByRole('button', { name: /Revoke the session of Firefox on Windows/ }).click();
       await page.locator('#status').filter({ hasText: 'Revoked the session of Firefox on Windows.' }).waitFor();
       expect(await page.locator('#sessions li').count()).toBe(1);
-      const refused = await t.inject({
-        method: 'POST',
-        url: '/api/v1/auth/refresh',
-        payload: { refresh_token: firefox.refresh_token },
-      });
+      const refused = await requestRefresh(t, firefox.refresh_token);
       expect(refused.statusCode).toBe(401);
 
       const phones = [await login(t, email), await login(t, email)];
@@ -421,9 +411,7 @@ describe('account console (e2e, Chromium)', () => {
     it('the admin sees recent audit events and filters them by type', async () => {
       const victim = uniqueEmail('audited');
       await register(t, victim);
-      expect(
-        (await t.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { email: victim, password: 'nope' } })).statusCode,
-      ).toBe(401);
+      expect((await requestToken(t, { email: victim, password: 'nope' })).statusCode).toBe(401);
 
       await page.goto(`${base}/console/`);
       await signIn(page, ADMIN_EMAIL, ADMIN_PASSWORD);

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:net';
 import type { LightMyRequestResponse } from 'fastify';
 import { Client } from 'pg';
 import { createTestApp, type TestApp, withTestApp } from './support/app';
-import { bearer, login, register, type Tokens, uniqueEmail } from './support/auth';
+import { bearer, login, person, requestToken, type Tokens, uniqueEmail } from './support/auth';
 import { createTestDatabase } from './support/database';
 import { type OwnCluster, startOwnCluster } from './support/own-cluster';
 
@@ -17,9 +17,7 @@ function expectDependencyUnavailable(res: LightMyRequestResponse, dependency = '
 
 /** A new user, signed in, with one project of theirs. */
 async function ownerOfAProject(t: TestApp, label: string): Promise<{ tokens: Tokens; projectId: string }> {
-  const email = uniqueEmail(label);
-  await register(t, email);
-  const tokens = await login(t, email);
+  const { tokens } = await person(t, label);
   const created = await t.inject({ method: 'POST', url: '/api/v1/projects', headers: bearer(tokens), payload: { name: 'kept' } });
   return { tokens, projectId: created.json<{ id: string }>().id };
 }
@@ -162,11 +160,7 @@ describe('dependency outages (e2e)', () => {
           // The failed-login throttle holds too: per (IP, email) 5 failures a minute, then 429.
           const statuses: number[] = [];
           for (let i = 0; i < 6; i++) {
-            const res = await t.inject({
-              method: 'POST',
-              url: '/api/v1/auth/token',
-              payload: { email, password: 'wrong-password-x' },
-            });
+            const res = await requestToken(t, { email, password: 'wrong-password-x' });
             statuses.push(res.statusCode);
           }
           expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);

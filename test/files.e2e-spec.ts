@@ -6,24 +6,20 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { crc32, deflateSync } from 'node:zlib';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { LightMyRequestResponse } from 'fastify';
 import { DataSource } from 'typeorm';
 import { MalwareScanner } from '../src/contexts/files/testing';
 import { Metrics } from '../src/platform/observability';
 import { createTestApp, type TestApp, withTestApp } from './support/app';
-import { bearer, login, register, type Tokens, uniqueEmail } from './support/auth';
+import { bearer, loginPerson, person, type Person } from './support/auth';
+import { captureEvents, type EventCapture } from './support/events';
 import { EICAR, EICAR_SIGNATURE, FakeClamd } from './support/fake-clamd';
+import { expectProblem } from './support/problem';
 
 const ADMIN_EMAIL = 'files.admin@example.com';
 const ADMIN_PASSWORD = 'files-admin-passphrase-Gr4nite-Owl';
 const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
 const MiB = 1024 * 1024;
-
-interface Person {
-  id: string;
-  tokens: Tokens;
-}
 
 interface Part {
   name: string;
@@ -148,13 +144,7 @@ describe('files: safe uploads and authorised download (e2e)', () => {
   let admin: Person;
   let alice: Person;
   let bob: Person;
-  const published: { name: string; payload: Payload }[] = [];
-
-  async function person(prefix: string): Promise<Person> {
-    const email = uniqueEmail(prefix);
-    const { id } = await register(t, email);
-    return { id, tokens: await login(t, email) };
-  }
+  let published: EventCapture;
 
   const call = (app: TestApp, who: Person | null, method: 'GET' | 'DELETE', url: string, headers: Record<string, string> = {}) =>
     app.inject({ method, url: `/api/v1${url}`, headers: { ...(who ? bearer(who.tokens) : {}), ...headers } });
@@ -176,20 +166,6 @@ describe('files: safe uploads and authorised download (e2e)', () => {
     const res = await response;
     if (res.statusCode !== 201) throw new Error(`expected 201, got ${res.statusCode}: ${res.body}`);
     return res.json();
-  }
-
-  function expectProblem(res: LightMyRequestResponse, status: number, code: string) {
-    expect(res.statusCode).toBe(status);
-    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-    const body = res.json();
-    expect(body).toMatchObject({
-      status,
-      code,
-      request_id: expect.any(String),
-      type: expect.any(String),
-      title: expect.any(String),
-    });
-    return body;
   }
 
   /** Every regular file under a storage directory (blobs and staged uploads), relative. */
@@ -253,7 +229,7 @@ describe('files: safe uploads and authorised download (e2e)', () => {
     return { res, pulled: () => pulledAtResponse };
   }
 
-  const eventsNamed = (name: string): Payload[] => published.filter((e) => e.name === name).map((e) => e.payload);
+  const eventsNamed = (name: string): Payload[] => published.payloadsOf(name);
   const lastEvent = (name: string): Payload | undefined => eventsNamed(name).at(-1);
 
   async function metricValue(name: string, labels: Record<string, string>, app: TestApp = t): Promise<number> {
@@ -268,14 +244,10 @@ describe('files: safe uploads and authorised download (e2e)', () => {
     dir = join(mkdtempSync(join(tmpdir(), 'bastion-files-e2e-')), 'uploads');
     mkdirSync(dir);
     t = await createTestApp({ env: { ADMIN_EMAIL, ADMIN_PASSWORD, FILES_DIR: dir } });
-    t.app.get(EventEmitter2).onAny((name: string | string[], payload: Payload) => {
-      published.push({ name: String(name), payload });
-    });
-    const adminTokens = await login(t, ADMIN_EMAIL, ADMIN_PASSWORD);
-    const me = await t.inject({ method: 'GET', url: '/api/v1/auth/me', headers: bearer(adminTokens) });
-    admin = { id: me.json().id, tokens: adminTokens };
-    alice = await person('alice');
-    bob = await person('bob');
+    published = captureEvents(t);
+    admin = await loginPerson(t, ADMIN_EMAIL, ADMIN_PASSWORD);
+    alice = await person(t, 'alice');
+    bob = await person(t, 'bob');
   });
   afterAll(async () => {
     await t.close();
@@ -645,14 +617,8 @@ describe('files: safe uploads and authorised download (e2e)', () => {
         clamd.mode = 'scan';
       });
 
-      async function user(app: TestApp): Promise<Person> {
-        const email = uniqueEmail('scanned');
-        const { id } = await register(app, email);
-        return { id, tokens: await login(app, email) };
-      }
-
       it('stores a clean file as scan_status "clean"; clamd received exactly its bytes', async () => {
-        const carol = await user(scanned);
+        const carol = await person(scanned, 'scanned');
         const file = await created(upload(carol, 'pixel.png', 'image/png', PNG, scanned));
         expect(file).toMatchObject({ scan_status: 'clean', sha256: sha256(PNG) });
         expect(clamd.scans.at(-1)).toEqual({ command: 'INSTREAM', bytes: PNG.length, sha256: sha256(PNG), reply: 'stream: OK' });
@@ -660,7 +626,7 @@ describe('files: safe uploads and authorised download (e2e)', () => {
       });
 
       it('refuses the EICAR test file clamd reports FOUND: 422 with its signature, nothing stored', async () => {
-        const carol = await user(scanned);
+        const carol = await person(scanned, 'scanned');
         const res = await refusedLeavingNothing(scanned, clamdDir, () =>
           upload(carol, 'eicar.txt', 'text/plain', EICAR, scanned),
         );
@@ -671,14 +637,14 @@ describe('files: safe uploads and authorised download (e2e)', () => {
 
       it('refuses when clamd hangs past CLAMD_TIMEOUT_MS: 503, nothing stored', async () => {
         clamd.mode = 'hang';
-        const carol = await user(scanned);
+        const carol = await person(scanned, 'scanned');
         const res = await refusedLeavingNothing(scanned, clamdDir, () => upload(carol, 'a.txt', 'text/plain', 'x', scanned));
         expectProblem(res, 503, 'scan_unavailable');
       });
 
       it('refuses when clamd answers nonsense: 503', async () => {
         clamd.mode = 'garbage';
-        const carol = await user(scanned);
+        const carol = await person(scanned, 'scanned');
         expectProblem(await upload(carol, 'a.txt', 'text/plain', 'x', scanned), 503, 'scan_unavailable');
       });
 
@@ -697,7 +663,7 @@ describe('files: safe uploads and authorised download (e2e)', () => {
             await withTestApp(
               { env: { FILES_DIR: downDir, FILES_SCANNER: 'clamd', CLAMD_HOST: '127.0.0.1', CLAMD_PORT: String(closedPort) } },
               async (app) => {
-                const dave = await user(app);
+                const dave = await person(app, 'scanned');
                 const res = await refusedLeavingNothing(app, downDir, () => upload(dave, 'a.pdf', 'application/pdf', PDF, app));
                 expectProblem(res, 503, 'scan_unavailable');
                 expect(await metricValue('files_uploads_rejected_total', { reason: 'scan_unavailable' }, app)).toBe(1);
@@ -722,7 +688,7 @@ describe('files: safe uploads and authorised download (e2e)', () => {
                 },
               },
               async (app) => {
-                const dave = await user(app);
+                const dave = await person(app, 'scanned');
                 const file = await created(upload(dave, 'a.pdf', 'application/pdf', PDF, app));
                 expect(file.scan_status).toBe('scan_failed');
                 const download = await call(app, dave, 'GET', `/files/${file.id}/content`);

@@ -2,7 +2,7 @@ import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import type { LightMyRequestResponse } from 'fastify';
 import { createTestApp, type TestApp, withTestApp } from './support/app';
-import { login, register, STRONG_PASSWORD, uniqueEmail } from './support/auth';
+import { login, register, requestToken, STRONG_PASSWORD, uniqueEmail } from './support/auth';
 import { ConventionsTestModule } from './support/conventions.module';
 
 const METRICS_TOKEN = 'scrape-token-0123456789abcdef';
@@ -223,7 +223,7 @@ describe('security headers, CORS, CSP reports and metrics (e2e)', () => {
       await register(t, email);
       const before = await scrape();
       await login(t, email);
-      await t.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { email, password: `${STRONG_PASSWORD}x` } });
+      await requestToken(t, { email, password: `${STRONG_PASSWORD}x` });
       const after = await scrape();
       expect(metricValue(after, 'auth_login_success_total')).toBe(metricValue(before, 'auth_login_success_total') + 1);
       expect(metricValue(after, 'auth_login_failures_total', { reason: 'wrong_password' })).toBe(

@@ -1,6 +1,6 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { createTestApp, type TestApp } from './support/app';
-import { bearer, login, register, type Tokens, uniqueEmail } from './support/auth';
+import { bearer, login, person, type Tokens } from './support/auth';
 import { concreteUrl, isStringSchema, loadOpenApi, type Operation, sampleObject, stringFieldPaths } from './support/openapi-walk';
 
 /**
@@ -54,9 +54,7 @@ describe('hostile input, walked over every operation of docs/openapi.json (e2e)'
 
   beforeAll(async () => {
     t = await createTestApp({ env: { ADMIN_EMAIL, ADMIN_PASSWORD } });
-    const email = uniqueEmail('hostile');
-    await register(t, email);
-    user = await login(t, email);
+    user = (await person(t, 'hostile')).tokens;
   });
 
   afterAll(async () => {

@@ -1,25 +1,21 @@
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import { generateSync } from 'otplib';
 import { Clock } from '../src/platform/clock';
 import { createTestApp, type TestApp, withTestApp } from './support/app';
-import { bearer, login, register, STRONG_PASSWORD, type Tokens, uniqueEmail } from './support/auth';
+import { bearer, login, person, type Person, requestRefresh, requestToken, STRONG_PASSWORD, type Tokens } from './support/auth';
+import { captureEvents, type CapturedEvent } from './support/events';
 
 const ADMIN_EMAIL = 'console.admin@example.com';
 const ADMIN_PASSWORD = 'console-admin-passphrase-Tr0ub4dor';
 const T0 = Date.parse('2026-11-23T12:00:10Z');
 
-type Captured = { name: string; payload: Record<string, unknown> };
-
 describe('TOTP MFA, API keys and the admin user console (e2e)', () => {
   let t: TestApp;
-  const events: Captured[] = [];
+  let events: CapturedEvent[];
   let clockAt = T0;
 
   beforeAll(async () => {
     t = await createTestApp({ env: { ADMIN_EMAIL, ADMIN_PASSWORD } });
-    t.app.get(EventEmitter2).onAny((name: string | string[], payload: Record<string, unknown>) => {
-      events.push({ name: String(name), payload });
-    });
+    events = captureEvents(t).events;
   });
   afterAll(async () => {
     await t.close();
@@ -32,29 +28,27 @@ describe('TOTP MFA, API keys and the admin user console (e2e)', () => {
     jest.restoreAllMocks();
   });
 
-  const named = (name: string, userId: string): Captured[] =>
+  const named = (name: string, userId: string): CapturedEvent[] =>
     events.filter((e) => e.name === name && e.payload.user_id === userId);
   const codeAt = (secret: string, ms: number): string => generateSync({ secret, epoch: Math.floor(ms / 1000) });
-  const tokenRequest = (payload: Record<string, string>, ip = '192.0.2.20') =>
-    t.inject({ method: 'POST', url: '/api/v1/auth/token', payload, remoteAddress: ip });
+  const tokenRequest = (payload: Record<string, string>, ip = '192.0.2.20') => requestToken(t, payload, { ip });
+  /** POST /api/v1/auth/mfa/totp/enroll as `tokens`' user (on `app`, the suite's by default). */
+  const enrollTotp = (tokens: Tokens, app: TestApp = t) =>
+    app.inject({ method: 'POST', url: '/api/v1/auth/mfa/totp/enroll', headers: bearer(tokens) });
+  /** POST /api/v1/auth/mfa/totp/activate with `code` as `tokens`' user. */
+  const activateTotp = (tokens: Tokens, code: string, app: TestApp = t) =>
+    app.inject({ method: 'POST', url: '/api/v1/auth/mfa/totp/activate', headers: bearer(tokens), payload: { code } });
 
-  async function enrolledUser(): Promise<{ email: string; id: string; tokens: Tokens; secret: string; recovery: string[] }> {
-    const email = uniqueEmail('mfa');
-    const { id } = await register(t, email);
-    const tokens = await login(t, email);
-    const enroll = await t.inject({ method: 'POST', url: '/api/v1/auth/mfa/totp/enroll', headers: bearer(tokens) });
+  async function enrolledUser(): Promise<Person & { secret: string; recovery: string[] }> {
+    const { id, email, tokens } = await person(t, 'mfa');
+    const enroll = await enrollTotp(tokens);
     expect(enroll.statusCode).toBe(200);
     const { secret, otpauth_url, qr_svg } = enroll.json();
     expect(secret).toMatch(/^[A-Z2-7]{32}$/);
     expect(otpauth_url).toContain(`secret=${secret}`);
     expect(otpauth_url).toContain('issuer=Bastion');
     expect(qr_svg).toMatch(/^<svg[\s\S]*<\/svg>\s*$/);
-    const activate = await t.inject({
-      method: 'POST',
-      url: '/api/v1/auth/mfa/totp/activate',
-      headers: bearer(tokens),
-      payload: { code: codeAt(secret, clockAt) },
-    });
+    const activate = await activateTotp(tokens, codeAt(secret, clockAt));
     expect(activate.statusCode).toBe(200);
     const recovery: string[] = activate.json().recovery_codes;
     return { email, id, tokens, secret, recovery };
@@ -75,36 +69,17 @@ describe('TOTP MFA, API keys and the admin user console (e2e)', () => {
     });
 
     it('activation needs a valid code and yields 10 recovery codes, stored hashed', async () => {
-      const email = uniqueEmail('activate');
-      const { id } = await register(t, email);
-      const tokens = await login(t, email);
-      const notEnrolled = await t.inject({
-        method: 'POST',
-        url: '/api/v1/auth/mfa/totp/activate',
-        headers: bearer(tokens),
-        payload: { code: '123456' },
-      });
+      const { id, email, tokens } = await person(t, 'activate');
+      const notEnrolled = await activateTotp(tokens, '123456');
       expect(notEnrolled.statusCode).toBe(409);
       expect(notEnrolled.json().code).toBe('mfa_not_enrolled');
-      const { secret } = (
-        await t.inject({ method: 'POST', url: '/api/v1/auth/mfa/totp/enroll', headers: bearer(tokens) })
-      ).json();
-      const wrong = await t.inject({
-        method: 'POST',
-        url: '/api/v1/auth/mfa/totp/activate',
-        headers: bearer(tokens),
-        payload: { code: '000000' },
-      });
+      const { secret } = (await enrollTotp(tokens)).json();
+      const wrong = await activateTotp(tokens, '000000');
       expect(wrong.statusCode).toBe(400);
       expect(wrong.json().code).toBe('invalid_mfa_code');
       // still off: login without a code works
       expect((await tokenRequest({ email, password: STRONG_PASSWORD })).statusCode).toBe(200);
-      const ok = await t.inject({
-        method: 'POST',
-        url: '/api/v1/auth/mfa/totp/activate',
-        headers: bearer(tokens),
-        payload: { code: codeAt(secret, clockAt) },
-      });
+      const ok = await activateTotp(tokens, codeAt(secret, clockAt));
       const codes: string[] = ok.json().recovery_codes;
       expect(codes).toHaveLength(10);
       expect(new Set(codes).size).toBe(10);
@@ -112,7 +87,7 @@ describe('TOTP MFA, API keys and the admin user console (e2e)', () => {
       expect(stored).toHaveLength(10);
       for (const c of codes) expect(JSON.stringify(stored)).not.toContain(c);
       expect(named('auth.mfa_enabled', id)).toHaveLength(1);
-      const again = await t.inject({ method: 'POST', url: '/api/v1/auth/mfa/totp/enroll', headers: bearer(tokens) });
+      const again = await enrollTotp(tokens);
       expect(again.statusCode).toBe(409);
       expect(again.json().code).toBe('mfa_already_enabled');
     });
@@ -205,15 +180,8 @@ describe('TOTP MFA, API keys and the admin user console (e2e)', () => {
         expect(refused.json().code).toBe('mfa_enrollment_required');
         // non-admin routes still work
         expect((await other.inject({ method: 'GET', url: '/api/v1/auth/me', headers: bearer(admin) })).statusCode).toBe(200);
-        const { secret } = (
-          await other.inject({ method: 'POST', url: '/api/v1/auth/mfa/totp/enroll', headers: bearer(admin) })
-        ).json();
-        const activated = await other.inject({
-          method: 'POST',
-          url: '/api/v1/auth/mfa/totp/activate',
-          headers: bearer(admin),
-          payload: { code: codeAt(secret, now) },
-        });
+        const { secret } = (await enrollTotp(admin, other)).json();
+        const activated = await activateTotp(admin, codeAt(secret, now), other);
         expect(activated.statusCode).toBe(200);
         expect((await other.inject({ method: 'GET', url: '/api/v1/auth/users', headers: bearer(admin) })).statusCode).toBe(200);
       });
@@ -222,9 +190,7 @@ describe('TOTP MFA, API keys and the admin user console (e2e)', () => {
 
   describe('personal API keys', () => {
     it('are shown once, listed without the key, authenticate as the owner, and stop working when revoked', async () => {
-      const email = uniqueEmail('keys');
-      const { id } = await register(t, email);
-      const tokens = await login(t, email);
+      const { id, tokens } = await person(t, 'keys');
       const created = await t.inject({
         method: 'POST',
         url: '/api/v1/auth/api-keys',
@@ -283,9 +249,7 @@ describe('TOTP MFA, API keys and the admin user console (e2e)', () => {
     });
 
     it('expired keys are refused; an expiry in the past is a 400; garbage keys are a plain 401', async () => {
-      const email = uniqueEmail('expiry');
-      await register(t, email);
-      const tokens = await login(t, email);
+      const { tokens } = await person(t, 'expiry');
       const past = await t.inject({
         method: 'POST',
         url: '/api/v1/auth/api-keys',
@@ -391,11 +355,7 @@ describe('TOTP MFA, API keys and the admin user console (e2e)', () => {
       expect(res.statusCode).toBe(200);
       expect(res.json()).toEqual({ requested: 3, updated: 1, unchanged: 1, not_found: [missing] });
 
-      const refresh = await t.inject({
-        method: 'POST',
-        url: '/api/v1/auth/refresh',
-        payload: { refresh_token: victim.refresh_token },
-      });
+      const refresh = await requestRefresh(t, victim.refresh_token);
       expect(refresh.statusCode).toBe(401);
       expect((await t.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { 'x-api-key': victimKey } })).statusCode).toBe(
         401,

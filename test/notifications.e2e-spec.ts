@@ -7,8 +7,19 @@ import { Clock } from '../src/platform/clock';
 import { EventBus } from '../src/platform/events';
 import { Metrics } from '../src/platform/observability';
 import { createTestApp, type TestApp, withTestApp } from './support/app';
-import { bearer, login, register, STRONG_PASSWORD, type Tokens, uniqueEmail } from './support/auth';
+import {
+  bearer,
+  login,
+  person,
+  register,
+  requestRefresh,
+  requestToken,
+  STRONG_PASSWORD,
+  type Tokens,
+  uniqueEmail,
+} from './support/auth';
 import { createTestDatabase, type TestDatabase } from './support/database';
+import { captureEvents, type CapturedEvent } from './support/events';
 import { FakeHttpServer } from './support/fake-http-server';
 import { FakeSmtpServer, unusedPort } from './support/fake-smtp-server';
 import { startService, stopService, waitForListening, type RunningService } from './support/process';
@@ -19,8 +30,6 @@ const FROM = 'Bastion Security <security@bastion.example>';
 const WRONG = 'not-the-password-at-all-9';
 const NEW_PASSWORD = 'a-brand-new-passphrase-Wh1sky-Tango';
 const HOUR = 3_600_000;
-
-type Captured = { name: string; payload: Record<string, unknown> };
 
 interface NotificationRow {
   id: string;
@@ -73,14 +82,6 @@ const smtpEnv = (port: number): Record<string, string> => ({
   EMAIL_FROM: FROM,
 });
 
-function capture(t: TestApp): Captured[] {
-  const events: Captured[] = [];
-  t.app.get(EventEmitter2).onAny((name: string | string[], payload: Record<string, unknown>) => {
-    events.push({ name: String(name), payload });
-  });
-  return events;
-}
-
 /** Moves the app's clock `offsetMs` ahead of real time (backoff and leases follow it; nothing sleeps). */
 function clockAhead(t: TestApp, offsetMs: number): void {
   const clock = t.app.get(Clock);
@@ -117,13 +118,7 @@ function attempt(
   ip = nextIp(),
   userAgent = 'bastion-e2e',
 ): Promise<LightMyRequestResponse> {
-  return t.inject({
-    method: 'POST',
-    url: '/api/v1/auth/token',
-    payload: { email, password },
-    remoteAddress: ip,
-    headers: { 'user-agent': userAgent },
-  });
+  return requestToken(t, { email, password }, { ip, headers: { 'user-agent': userAgent } });
 }
 
 async function registerNamed(t: TestApp, email: string, displayName: string): Promise<string> {
@@ -149,7 +144,7 @@ async function changePassword(t: TestApp, tokens: Tokens): Promise<void> {
 describe('notifications (e2e)', () => {
   let smtp: FakeSmtpServer;
   let t: TestApp;
-  let events: Captured[];
+  let events: CapturedEvent[];
   let service: NotificationsService;
 
   const rowsFor = (recipient: string): Promise<NotificationRow[]> =>
@@ -170,7 +165,7 @@ describe('notifications (e2e)', () => {
   beforeAll(async () => {
     smtp = await FakeSmtpServer.start();
     t = await createTestApp({ env: smtpEnv(smtp.port) });
-    events = capture(t);
+    events = captureEvents(t).events;
     service = t.app.get(NotificationsService);
   });
   afterAll(async () => {
@@ -275,17 +270,9 @@ describe('notifications (e2e)', () => {
       expect(res.statusCode).toBe(200);
       const second = res.json<Tokens>();
 
-      const rotated = await t.inject({
-        method: 'POST',
-        url: '/api/v1/auth/refresh',
-        payload: { refresh_token: first.refresh_token },
-      });
+      const rotated = await requestRefresh(t, first.refresh_token);
       expect(rotated.statusCode).toBe(200);
-      const reused = await t.inject({
-        method: 'POST',
-        url: '/api/v1/auth/refresh',
-        payload: { refresh_token: first.refresh_token },
-      });
+      const reused = await requestRefresh(t, first.refresh_token);
       expect(reused.json().code).toBe('refresh_token_reused');
 
       await changePassword(t, second);
@@ -341,9 +328,7 @@ describe('notifications (e2e)', () => {
 
   describe('durable delivery', () => {
     it('with the provider down, the message is retried and delivered once after it comes back', async () => {
-      const email = uniqueEmail('outage');
-      await register(t, email);
-      const tokens = await login(t, email);
+      const { email, tokens } = await person(t, 'outage');
       await smtp.stop();
 
       await changePassword(t, tokens);

@@ -1,6 +1,6 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { createTestApp, type TestApp, withTestApp } from './support/app';
-import { bearer, login, register, STRONG_PASSWORD, uniqueEmail } from './support/auth';
+import { bearer, login, register, requestToken, STRONG_PASSWORD, uniqueEmail } from './support/auth';
 
 const WRONG = 'not-the-password-at-all-9';
 
@@ -14,7 +14,7 @@ function registerFrom(t: TestApp, ip: string): Promise<LightMyRequestResponse> {
 }
 
 function loginAttempt(t: TestApp, email: string, password: string, ip: string): Promise<LightMyRequestResponse> {
-  return t.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { email, password }, remoteAddress: ip });
+  return requestToken(t, { email, password }, { ip });
 }
 
 describe('tiered request-rate limits (e2e)', () => {

@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { Metrics } from '../src/platform/observability';
 import { createTestApp, type TestApp, withTestApp } from './support/app';
-import { bearer, login, register, STRONG_PASSWORD, type Tokens, uniqueEmail } from './support/auth';
+import { bearer, login, register, requestToken, STRONG_PASSWORD, type Tokens, uniqueEmail } from './support/auth';
 
 /**
  * Statement budgets of the hot paths: how many statements PostgreSQL receives for one
@@ -46,8 +46,7 @@ describe('statement budgets of the hot paths (e2e)', () => {
   }
 
   /** A login with the right password, its answer as it comes (200, or 503 when shed). */
-  const tokenRequest = (app: TestApp, who: string) =>
-    app.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { email: who, password: STRONG_PASSWORD } });
+  const tokenRequest = (app: TestApp, who: string) => requestToken(app, { email: who, password: STRONG_PASSWORD });
   const getProject = () => t.inject({ method: 'GET', url: `/api/v1/projects/${projectId}`, headers: bearer(tokens) });
   const postProject = (headers: Record<string, string> = {}) =>
     t.inject({ method: 'POST', url: '/api/v1/projects', headers: { ...bearer(tokens), ...headers }, payload: { name: 'p' } });

@@ -8,6 +8,8 @@ interface Outcome {
   status?: number;
   connection?: string;
   error?: string;
+  /** Sent after SIGTERM: during the drain. */
+  draining?: boolean;
 }
 
 /** One GET on a keep-alive agent: its status and `Connection` header, or the socket error code. */
@@ -67,7 +69,8 @@ describe('graceful shutdown under keep-alive load (e2e, the real entry point on 
     let signalled = false;
     const client = async (): Promise<void> => {
       for (let i = 0; i < 5000; i++) {
-        const outcome = await get(agent, item, auth);
+        const draining = signalled;
+        const outcome = { ...(await get(agent, item, auth)), draining };
         outcomes.push(outcome);
         // Refused connections were never sent: the listener had closed. That is the end.
         if (outcome.error === 'ECONNREFUSED') return;
@@ -75,7 +78,8 @@ describe('graceful shutdown under keep-alive load (e2e, the real entry point on 
       }
     };
     const clients = Array.from({ length: 10 }, client);
-    await new Promise((r) => setTimeout(r, 300));
+    // Signal once every client is reading (however fast this machine is).
+    while (outcomes.length < 20) await new Promise((r) => setTimeout(r, 10));
     signalled = true;
     service.child.kill('SIGTERM');
     await Promise.all(clients);
@@ -84,10 +88,11 @@ describe('graceful shutdown under keep-alive load (e2e, the real entry point on 
     expect(await service.exited).toBe(0);
     const failed = outcomes.filter((o) => o.status !== 200 && o.error !== 'ECONNREFUSED');
     expect(failed).toEqual([]);
-    // The drain served requests, and told their clients to reconnect.
-    const served = outcomes.filter((o) => o.status === 200);
-    expect(served.length).toBeGreaterThan(100);
-    expect(served.filter((o) => o.connection === 'close').length).toBeGreaterThan(10);
+    // The drain served requests sent after the signal, and told their clients to reconnect.
+    // (Counts, not rates: how many fit in the grace period depends on the machine.)
+    const drained = outcomes.filter((o) => o.status === 200 && o.draining);
+    expect(drained.length).toBeGreaterThan(0);
+    expect(drained.filter((o) => o.connection === 'close').length).toBeGreaterThan(0);
     expect(service.output()).toMatch(/Shutdown complete in \d+ ms/);
   });
 });

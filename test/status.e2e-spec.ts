@@ -1,8 +1,8 @@
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DataSource } from 'typeorm';
 import { LATEST_PER_SERVICE_SQL, SERVICE_STATUSES, type ServiceStatus, StatusService } from '../src/contexts/status/testing';
 import { createTestApp, type TestApp } from './support/app';
-import { bearer, login, register, type Tokens, uniqueEmail } from './support/auth';
+import { bearer, loginPerson, person, type Tokens } from './support/auth';
+import { captureEvents, type CapturedEvent } from './support/events';
 
 const ADMIN_EMAIL = 'status.admin@example.com';
 const ADMIN_PASSWORD = 'status-admin-passphrase-Gl4ss-H0use';
@@ -12,7 +12,7 @@ describe('status page (e2e)', () => {
   let admin: Tokens;
   let adminId: string;
   let user: Tokens;
-  const published: { name: string; payload: Record<string, unknown> }[] = [];
+  let published: CapturedEvent[];
 
   const post = (tokens: Tokens | null, payload: unknown) =>
     t.inject({ method: 'POST', url: '/api/v1/status/events', payload: payload as object, headers: tokens ? bearer(tokens) : {} });
@@ -41,14 +41,11 @@ describe('status page (e2e)', () => {
 
   beforeAll(async () => {
     t = await createTestApp({ env: { ADMIN_EMAIL, ADMIN_PASSWORD } });
-    t.app.get(EventEmitter2).onAny((name: string | string[], payload: Record<string, unknown>) => {
-      published.push({ name: String(name), payload });
-    });
-    admin = await login(t, ADMIN_EMAIL, ADMIN_PASSWORD);
-    adminId = (await t.inject({ method: 'GET', url: '/api/v1/auth/me', headers: bearer(admin) })).json().id;
-    const email = uniqueEmail('status');
-    await register(t, email);
-    user = await login(t, email);
+    published = captureEvents(t).events;
+    const root = await loginPerson(t, ADMIN_EMAIL, ADMIN_PASSWORD);
+    admin = root.tokens;
+    adminId = root.id;
+    user = (await person(t, 'status')).tokens;
   });
   afterAll(async () => {
     await t.close();

@@ -1,6 +1,9 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { createTestApp, type TestApp } from './support/app';
-import { bearer, login, register, uniqueEmail } from './support/auth';
+import { bearer, login, person } from './support/auth';
+
+const ADMIN_EMAIL = 'validation.admin@example.com';
+const ADMIN_PASSWORD = 'validation-admin-passphrase-Sl0w-Marten';
 
 /**
  * Every `400 validation_failed` is the platform's one `ValidationFailedError`, wherever it is
@@ -13,6 +16,7 @@ import { bearer, login, register, uniqueEmail } from './support/auth';
 describe('validation errors and idempotency keys (e2e)', () => {
   let t: TestApp;
   let alice: Record<string, string>;
+  let admin: Record<string, string>;
 
   let counter = 0;
   const newKey = (label: string): string => `${label}-${Date.now().toString(36)}-${(counter += 1)}`;
@@ -38,10 +42,9 @@ describe('validation errors and idempotency keys (e2e)', () => {
   }
 
   beforeAll(async () => {
-    t = await createTestApp();
-    const email = uniqueEmail('validation');
-    await register(t, email);
-    alice = bearer(await login(t, email));
+    t = await createTestApp({ env: { ADMIN_EMAIL, ADMIN_PASSWORD } });
+    alice = bearer((await person(t, 'validation')).tokens);
+    admin = bearer(await login(t, ADMIN_EMAIL, ADMIN_PASSWORD));
   });
   afterAll(async () => {
     await t.close();
@@ -91,5 +94,15 @@ describe('validation errors and idempotency keys (e2e)', () => {
       expect(res.json().errors).toEqual([{ field: 'id', code: 'is_uuid', message: 'id must be a UUID' }]);
     }
     expect(await keyRows(key)).toEqual([]);
+  });
+
+  it.each([
+    ['POST', '/auth/sessions/not-a-uuid/revoke', 'alice'],
+    ['DELETE', '/auth/api-keys/not-a-uuid', 'alice'],
+    ['POST', '/auth/users/not-a-uuid/unlock', 'admin'],
+  ] as const)('%s %s: a malformed id is the same 400 as every other path id', async (method, url, who) => {
+    const res = await t.inject({ method, url: `/api/v1${url}`, headers: who === 'admin' ? admin : alice });
+    expectValidationFailed(res, 'id', 'is_uuid');
+    expect(res.json().errors).toEqual([{ field: 'id', code: 'is_uuid', message: 'id must be a UUID' }]);
   });
 });

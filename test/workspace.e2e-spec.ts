@@ -1,17 +1,13 @@
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { LightMyRequestResponse } from 'fastify';
 import { DataSource } from 'typeorm';
 import { createTestApp, type TestApp } from './support/app';
-import { bearer, login, register, type Tokens, uniqueEmail } from './support/auth';
+import { bearer, loginPerson, person, type Person } from './support/auth';
+import { captureEvents, type EventCapture } from './support/events';
+import { expectProblem } from './support/problem';
 
 const ADMIN_EMAIL = 'workspace.admin@example.com';
 const ADMIN_PASSWORD = 'workspace-admin-passphrase-Qu1et-R1ver';
 const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
-
-interface Person {
-  id: string;
-  tokens: Tokens;
-}
 
 /** A resource as the tests read it (every field of every workspace resource is a string). */
 type Item = Record<string, string>;
@@ -22,13 +18,7 @@ describe('workspace: projects, support tickets, community posts (e2e)', () => {
   let admin: Person;
   let alice: Person;
   let bob: Person;
-  const published: { name: string; payload: Payload }[] = [];
-
-  async function person(prefix: string): Promise<Person> {
-    const email = uniqueEmail(prefix);
-    const { id } = await register(t, email);
-    return { id, tokens: await login(t, email) };
-  }
+  let published: EventCapture;
 
   const call = (
     who: Person | null,
@@ -51,37 +41,20 @@ describe('workspace: projects, support tickets, community posts (e2e)', () => {
     return status === 204 ? {} : res.json();
   }
 
-  function expectProblem(res: LightMyRequestResponse, status: number, code: string) {
-    expect(res.statusCode).toBe(status);
-    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-    const body = res.json();
-    expect(body).toMatchObject({
-      status,
-      code,
-      request_id: expect.any(String),
-      type: expect.any(String),
-      title: expect.any(String),
-    });
-    return body;
-  }
-
   function expectValidation(res: LightMyRequestResponse, ...fields: string[]): void {
     const body = expectProblem(res, 400, 'validation_failed');
     expect(Array.isArray(body.errors)).toBe(true);
     for (const field of fields) expect(body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ field })]));
   }
 
-  const eventsNamed = (name: string): Payload[] => published.filter((e) => e.name === name).map((e) => e.payload);
+  const eventsNamed = (name: string): Payload[] => published.payloadsOf(name);
 
   beforeAll(async () => {
     t = await createTestApp({ env: { ADMIN_EMAIL, ADMIN_PASSWORD } });
-    t.app.get(EventEmitter2).onAny((name: string | string[], payload: Payload) => {
-      published.push({ name: String(name), payload });
-    });
-    const adminTokens = await login(t, ADMIN_EMAIL, ADMIN_PASSWORD);
-    admin = { tokens: adminTokens, id: (await call({ id: '', tokens: adminTokens }, 'GET', '/auth/me')).json().id };
-    alice = await person('alice');
-    bob = await person('bob');
+    published = captureEvents(t);
+    admin = await loginPerson(t, ADMIN_EMAIL, ADMIN_PASSWORD);
+    alice = await person(t, 'alice');
+    bob = await person(t, 'bob');
   });
   afterAll(async () => {
     await t.close();
@@ -184,8 +157,8 @@ describe('workspace: projects, support tickets, community posts (e2e)', () => {
       const names: string[] = [];
 
       beforeAll(async () => {
-        carol = await person('carol');
-        dave = await person('dave');
+        carol = await person(t, 'carol');
+        dave = await person(t, 'dave');
         for (let i = 1; i <= 25; i += 1) {
           const name = `Carol ${i % 3 === 0 ? 'Rocket' : 'Garden'} ${String(i).padStart(2, '0')}`;
           names.push(name);
@@ -560,8 +533,8 @@ describe('workspace: projects, support tickets, community posts (e2e)', () => {
       let frank: Person;
 
       beforeAll(async () => {
-        erin = await person('erin');
-        frank = await person('frank');
+        erin = await person(t, 'erin');
+        frank = await person(t, 'frank');
         const priorities = ['low', 'normal', 'high', 'urgent'];
         for (let i = 1; i <= 12; i += 1) {
           const { body } = await open(erin, {
@@ -635,8 +608,8 @@ describe('workspace: projects, support tickets, community posts (e2e)', () => {
     let hank: Person;
 
     beforeAll(async () => {
-      gina = await person('gina');
-      hank = await person('hank');
+      gina = await person(t, 'gina');
+      hank = await person(t, 'hank');
     });
 
     it('publishes a post readable by any authenticated user, with ETag and 304', async () => {

@@ -15,7 +15,6 @@
 import 'reflect-metadata';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../../src/contexts/audit';
 import { createApp } from '../../src/platform/app/create-app';
@@ -23,60 +22,21 @@ import { loadEnvironment } from '../../src/platform/config';
 import { resolveDatabaseUrl } from '../../src/platform/database/resolve-database-url';
 import { runInTransaction } from '../../src/platform/database/transaction-context';
 import { EventBus } from '../../src/platform/events';
-
-interface Options {
-  seconds: number;
-  concurrency: number;
-}
-
-interface Timing {
-  ops: number;
-  perSecond: number;
-  p50: number;
-  p95: number;
-}
+import { timed, warmUp } from './sampling';
+import { quietTestDefaults, type ScenarioOptions } from './scenario';
+import { createThrowawayDatabase } from './throwaway-database';
 
 const WRITERS = [1, 10, 50];
 
-async function sample(seconds: number, writers: number, op: () => Promise<void>): Promise<Timing> {
-  const latencies: number[] = [];
-  const deadline = performance.now() + seconds * 1000;
-  await Promise.all(
-    Array.from({ length: writers }, async () => {
-      while (performance.now() < deadline) {
-        const start = performance.now();
-        await op();
-        latencies.push(performance.now() - start);
-      }
-    }),
-  );
-  latencies.sort((a, b) => a - b);
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
-  return { ops: latencies.length, perSecond: latencies.length / seconds, p50: pct(0.5), p95: pct(0.95) };
-}
-
-async function onServer<T>(url: string, fn: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
-export async function benchAudit(options: Options): Promise<void> {
-  process.env.APP_ENV ??= 'test';
-  process.env.LOG_LEVEL ??= 'silent';
+export async function benchAudit(options: ScenarioOptions): Promise<void> {
+  quietTestDefaults();
   const { url: serverUrl, embedded } = await resolveDatabaseUrl(loadEnvironment());
   const name = `bastion_bench_audit_${randomBytes(4).toString('hex')}`;
-  await onServer(serverUrl, (c) => c.query(`CREATE DATABASE "${name}"`));
-  const benchUrl = new URL(serverUrl);
-  benchUrl.pathname = `/${name}`;
+  const database = await createThrowawayDatabase(serverUrl, name);
   // The app reads DATABASE_URL from process.env while it is created and initialised (its
   // config module), not from `env`: point it at the throw-away database until then.
   const saved = process.env.DATABASE_URL;
-  process.env.DATABASE_URL = benchUrl.toString();
+  process.env.DATABASE_URL = database.url;
   const env = loadEnvironment();
   const app = await createApp(env);
   try {
@@ -93,7 +53,7 @@ export async function benchAudit(options: Options): Promise<void> {
     const publish = () =>
       bus.publish('status.event_posted', { event_id: randomUUID(), service: 'bench', status: 'operational', by_user_id: null });
     const publishInTransaction = () => runInTransaction(dataSource, () => publish());
-    for (let i = 0; i < 200; i++) await publish();
+    await warmUp(200, publish);
 
     const paths = [
       ['after commit', publish],
@@ -104,7 +64,7 @@ export async function benchAudit(options: Options): Promise<void> {
     );
     for (const [path, op] of paths) {
       for (const writers of WRITERS) {
-        const r = await sample(options.seconds, writers, op);
+        const r = await timed(options.seconds, writers, op);
         console.log(
           `${`${path}, ${writers} writer${writers === 1 ? '' : 's'}`.padEnd(30)} ${r.perSecond.toFixed(0).padStart(6)} rows/s  p50 ${r.p50.toFixed(2).padStart(7)} ms  p95 ${r.p95.toFixed(2).padStart(7)} ms  (${r.ops} rows)`,
         );
@@ -120,7 +80,7 @@ export async function benchAudit(options: Options): Promise<void> {
     );
   } finally {
     await app.close();
-    await onServer(serverUrl, (c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+    await database.drop();
     if (embedded?.owned) await embedded.stop();
   }
 }

@@ -9,25 +9,12 @@
  */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
 import { Body, Controller, Module, type OnModuleInit, Post } from '@nestjs/common';
 import { IsString, Length } from 'class-validator';
 import { DataSource } from 'typeorm';
 import { Idempotent } from '../../src/contexts/idempotency';
-import { createApp } from '../../src/platform/app/create-app';
-import { loadEnvironment } from '../../src/platform/config';
-
-interface Options {
-  seconds: number;
-  concurrency: number;
-}
-
-interface Timing {
-  ops: number;
-  perSecond: number;
-  p50: number;
-  p95: number;
-}
+import { sample, type Timing, timingOf, warmUp } from './sampling';
+import { type ScenarioOptions, startApp } from './scenario';
 
 const TABLE = 'bench_idempotency_items';
 
@@ -62,28 +49,6 @@ class BenchController implements OnModuleInit {
 @Module({ controllers: [BenchController] })
 class BenchIdempotencyModule {}
 
-/** Latencies of `op` run back to back by `concurrency` workers for `ms` milliseconds. */
-async function sample(ms: number, concurrency: number, op: () => Promise<void>): Promise<number[]> {
-  const latencies: number[] = [];
-  const deadline = performance.now() + ms;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() < deadline) {
-        const start = performance.now();
-        await op();
-        latencies.push(performance.now() - start);
-      }
-    }),
-  );
-  return latencies;
-}
-
-function summary(latencies: number[], seconds: number): Timing {
-  const sorted = [...latencies].sort((a, b) => a - b);
-  const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
-  return { ops: sorted.length, perSecond: sorted.length / seconds, p50: pct(0.5), p95: pct(0.95) };
-}
-
 /**
  * Runs the scenarios in alternating half-second slices rather than one after the other, so
  * that load from elsewhere on the machine affects every scenario alike and the ratios hold.
@@ -96,22 +61,17 @@ async function interleaved(
   const SLICE_MS = 500;
   const latencies: Record<string, number[]> = Object.fromEntries(Object.keys(scenarios).map((name) => [name, []]));
   for (let slice = 0; slice < Math.max(1, Math.round((seconds * 1000) / SLICE_MS)); slice++) {
-    for (const [name, op] of Object.entries(scenarios)) latencies[name].push(...(await sample(SLICE_MS, concurrency, op)));
+    for (const [name, op] of Object.entries(scenarios))
+      latencies[name].push(...(await sample(SLICE_MS, concurrency, op)).latencies);
   }
   const measured = Math.max(1, Math.round((seconds * 1000) / SLICE_MS)) * (SLICE_MS / 1000);
-  return Object.fromEntries(Object.entries(latencies).map(([name, l]) => [name, summary(l, measured)]));
+  return Object.fromEntries(Object.entries(latencies).map(([name, l]) => [name, timingOf(l, measured)]));
 }
 
-export async function benchIdempotency(options: Options): Promise<void> {
-  process.env.APP_ENV ??= 'test';
-  process.env.LOG_LEVEL ??= 'silent';
+export async function benchIdempotency(options: ScenarioOptions): Promise<void> {
   // This measures the idempotency layer, not the request-rate limiter (one client IP here).
   process.env.RATE_LIMIT_ENABLED ??= 'false';
-  const env = loadEnvironment();
-  const app = await createApp(env, [BenchIdempotencyModule]);
-  await app.init();
-  const fastify = app.getHttpAdapter().getInstance();
-  await fastify.ready();
+  const { app, fastify } = await startApp([BenchIdempotencyModule]);
   const run = `bench-${randomUUID()}`;
   let n = 0;
   const post = async (key?: string, expectReplay = false): Promise<void> => {
@@ -127,10 +87,10 @@ export async function benchIdempotency(options: Options): Promise<void> {
   try {
     const replayKey = `${run}-replay`;
     await post(replayKey);
-    for (let i = 0; i < 50; i++) {
+    await warmUp(50, async (i) => {
       await post();
       await post(`${run}-warmup-${i}`);
-    }
+    });
 
     const { plain, keyed, replay } = await interleaved(options.seconds, options.concurrency, {
       plain: () => post(),

@@ -1,14 +1,15 @@
 /**
  * `npm run bench -- <scenario> [--seconds N] [--concurrency N]`; scenarios: baseline, login, audit, idempotency, upload.
- * Without a scenario: the full baseline (scripts/bench/baseline.ts; `--smoke` for a short pass).
+ * Without a scenario: the full baseline (scripts/bench/baseline.ts and scripts/bench/baseline/; `--smoke` for a short pass).
  */
 import { benchAudit } from './audit';
 import { benchBaseline } from './baseline';
 import { benchIdempotency } from './idempotency';
 import { benchLogin } from './login';
+import type { ScenarioOptions } from './scenario';
 import { benchUpload } from './upload';
 
-const SCENARIOS: Record<string, (o: { seconds: number; concurrency: number }) => Promise<void>> = {
+const SCENARIOS: Record<string, (o: ScenarioOptions) => Promise<void>> = {
   baseline: benchBaseline,
   login: benchLogin,
   audit: benchAudit,

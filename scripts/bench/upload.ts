@@ -15,21 +15,8 @@ import { open, unlink, writeFile } from 'node:fs/promises';
 import { createServer, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { createApp } from '../../src/platform/app/create-app';
-import { loadEnvironment } from '../../src/platform/config';
-
-interface Options {
-  seconds: number;
-  concurrency: number;
-}
-
-interface Timing {
-  ops: number;
-  mibPerSecond: number;
-  p50: number;
-  p95: number;
-}
+import { type Operation, type Timing, timed } from './sampling';
+import { BENCH_PASSWORD, register, type ScenarioOptions, startApp } from './scenario';
 
 const MiB = 1024 * 1024;
 const FILE_BYTES = 5 * MiB;
@@ -44,25 +31,12 @@ function pngOfFiveMiB(): Buffer {
   return out;
 }
 
-/** Runs `op` from `concurrency` loops for `seconds`; each op moves FILE_BYTES. */
-async function timed(seconds: number, concurrency: number, op: (worker: number, n: number) => Promise<void>): Promise<Timing> {
-  const latencies: number[] = [];
-  const deadline = performance.now() + seconds * 1000;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async (_, worker) => {
-      for (let n = 0; performance.now() < deadline; n++) {
-        const start = performance.now();
-        await op(worker, n);
-        latencies.push(performance.now() - start);
-      }
-    }),
-  );
-  const elapsed = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
-  return { ops: latencies.length, mibPerSecond: (latencies.length * FILE_BYTES) / MiB / elapsed, p50: pct(0.5), p95: pct(0.95) };
-}
+/** Runs `op` from `concurrency` loops for `seconds`; each op moves FILE_BYTES, so the rate is over the time it took. */
+const timedUploads = (seconds: number, concurrency: number, op: Operation): Promise<Timing> =>
+  timed(seconds, concurrency, op, 'elapsed');
+
+/** MiB/s of operations that each move FILE_BYTES. */
+const mibPerSecond = (r: Timing): number => (r.perSecond * FILE_BYTES) / MiB;
 
 /** A bare HTTP server that reads and discards request bodies. */
 async function startSink(): Promise<{ port: number; close: () => Promise<void> }> {
@@ -110,38 +84,32 @@ function post(port: number, token: string, file: Buffer): Promise<{ status: numb
   });
 }
 
-export async function benchUpload(options: Options): Promise<void> {
+export async function benchUpload(options: ScenarioOptions): Promise<void> {
   const filesDir = mkdtempSync(join(tmpdir(), 'bastion-bench-files-'));
   const rawDir = mkdtempSync(join(tmpdir(), 'bastion-bench-raw-'));
-  process.env.APP_ENV ??= 'test';
-  process.env.LOG_LEVEL ??= 'silent';
   process.env.FILES_DIR = filesDir;
   // The bench registers and logs in once; keep request tiers out of the way.
   process.env.RATE_LIMIT_IP ??= '1000000/1m';
   process.env.RATE_LIMIT_USER ??= '1000000/1m';
-  const app = await createApp(loadEnvironment());
-  await app.init();
-  const fastify = app.getHttpAdapter().getInstance();
-  await fastify.ready();
+  const { app, fastify } = await startApp();
   await app.listen(0, '127.0.0.1');
   const port = (fastify.server.address() as { port: number }).port;
   try {
     const email = `bench.upload.${Date.now()}@example.com`;
-    const password = 'benchmark-passphrase-Vq8#2026';
-    const reg = await fastify.inject({ method: 'POST', url: '/api/v1/auth/register', payload: { email, password } });
-    if (reg.statusCode !== 201) throw new Error(`register failed: ${reg.body}`);
+    const password = BENCH_PASSWORD;
+    await register(fastify, email);
     const token = (await fastify.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { email, password } })).json<{
       access_token: string;
     }>().access_token;
     const file = pngOfFiveMiB();
     const uploaded: string[] = [];
 
-    const raw = await timed(options.seconds, options.concurrency, async (worker, n) => {
+    const raw = await timedUploads(options.seconds, options.concurrency, async (worker, n) => {
       const path = join(rawDir, `${worker}-${n}`);
       await writeFile(path, file);
       await unlink(path);
     });
-    const durable = await timed(options.seconds, options.concurrency, async (worker, n) => {
+    const durable = await timedUploads(options.seconds, options.concurrency, async (worker, n) => {
       const path = join(rawDir, `${worker}-${n}`);
       const handle = await open(path, 'w');
       try {
@@ -153,11 +121,11 @@ export async function benchUpload(options: Options): Promise<void> {
       await unlink(path);
     });
     const sink = await startSink();
-    const http = await timed(options.seconds, options.concurrency, async () => {
+    const http = await timedUploads(options.seconds, options.concurrency, async () => {
       const res = await post(sink.port, token, file);
       if (res.status !== 201) throw new Error(`sink failed: ${res.status}`);
     }).finally(() => sink.close());
-    const upload = await timed(options.seconds, options.concurrency, async () => {
+    const upload = await timedUploads(options.seconds, options.concurrency, async () => {
       const res = await post(port, token, file);
       if (res.status !== 201) throw new Error(`upload failed: ${res.status} ${res.body}`);
       uploaded.push((JSON.parse(res.body) as { id: string }).id);
@@ -170,7 +138,7 @@ export async function benchUpload(options: Options): Promise<void> {
     );
 
     const row = (name: string, r: Timing) =>
-      `${name.padEnd(34)} ${r.mibPerSecond.toFixed(1).padStart(8)} MiB/s  p50 ${r.p50.toFixed(1).padStart(7)} ms  p95 ${r.p95.toFixed(1).padStart(7)} ms  (${r.ops} × 5 MiB)`;
+      `${name.padEnd(34)} ${mibPerSecond(r).toFixed(1).padStart(8)} MiB/s  p50 ${r.p50.toFixed(1).padStart(7)} ms  p95 ${r.p95.toFixed(1).padStart(7)} ms  (${r.ops} × 5 MiB)`;
     console.log(
       `scenario upload: 5 MiB file, ${options.seconds}s each, concurrency ${options.concurrency}, FILES_SCANNER=logging`,
     );
@@ -178,9 +146,9 @@ export async function benchUpload(options: Options): Promise<void> {
     console.log(row('raw fs.writeFile + fsync', durable));
     console.log(row('POST to a discarding node:http', http));
     console.log(row('POST /api/v1/files (HTTP)', upload));
-    console.log(`ratio upload/writeFile: ${(upload.mibPerSecond / raw.mibPerSecond).toFixed(2)}`);
-    console.log(`ratio upload/(writeFile+fsync): ${(upload.mibPerSecond / durable.mibPerSecond).toFixed(2)}`);
-    console.log(`ratio upload/discarding HTTP: ${(upload.mibPerSecond / http.mibPerSecond).toFixed(2)}`);
+    console.log(`ratio upload/writeFile: ${(mibPerSecond(upload) / mibPerSecond(raw)).toFixed(2)}`);
+    console.log(`ratio upload/(writeFile+fsync): ${(mibPerSecond(upload) / mibPerSecond(durable)).toFixed(2)}`);
+    console.log(`ratio upload/discarding HTTP: ${(mibPerSecond(upload) / mibPerSecond(http)).toFixed(2)}`);
   } finally {
     await app.close();
     rmSync(filesDir, { recursive: true, force: true });

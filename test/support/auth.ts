@@ -1,3 +1,4 @@
+import type { LightMyRequestResponse } from 'fastify';
 import type { TestApp } from './app';
 
 export const STRONG_PASSWORD = 'correct-horse-battery-staple-42';
@@ -15,10 +16,49 @@ export interface Tokens {
   expires_in: number;
 }
 
+/** A registered user, logged in once. */
+export interface Person {
+  id: string;
+  email: string;
+  tokens: Tokens;
+}
+
+/** Where a token or refresh request comes from: the client IP (inject's default when absent) and extra headers. */
+export interface RequestFrom {
+  ip?: string;
+  headers?: Record<string, string>;
+}
+
 export async function register(t: TestApp, email: string, password = STRONG_PASSWORD): Promise<{ id: string; email: string }> {
   const res = await t.inject({ method: 'POST', url: '/api/v1/auth/register', payload: { email, password } });
   if (res.statusCode !== 201) throw new Error(`register failed: ${res.statusCode} ${res.body}`);
   return res.json();
+}
+
+/** POST /api/v1/auth/token with these credentials (email, password, MFA codes); the answer as it comes. */
+export function requestToken(
+  t: TestApp,
+  credentials: Record<string, string>,
+  from: RequestFrom = {},
+): Promise<LightMyRequestResponse> {
+  return t.inject({
+    method: 'POST',
+    url: '/api/v1/auth/token',
+    payload: credentials,
+    ...(from.ip === undefined ? {} : { remoteAddress: from.ip }),
+    ...(from.headers === undefined ? {} : { headers: from.headers }),
+  });
+}
+
+/** POST /api/v1/auth/refresh with this refresh token; the answer as it comes. */
+export function requestRefresh(t: TestApp, refreshToken: string, from: RequestFrom = {}): Promise<LightMyRequestResponse> {
+  return t.inject({
+    method: 'POST',
+    url: '/api/v1/auth/refresh',
+    payload: { refresh_token: refreshToken },
+    ...(from.ip === undefined ? {} : { remoteAddress: from.ip }),
+    ...(from.headers === undefined ? {} : { headers: from.headers }),
+  });
 }
 
 export async function login(
@@ -27,11 +67,26 @@ export async function login(
   password = STRONG_PASSWORD,
   headers: Record<string, string> = {},
 ): Promise<Tokens> {
-  const res = await t.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { email, password }, headers });
+  const res = await requestToken(t, { email, password }, { headers });
   if (res.statusCode !== 200) throw new Error(`login failed: ${res.statusCode} ${res.body}`);
   return res.json();
+}
+
+/** Registers a new user (a unique email starting with `prefix`) and logs them in once. */
+export async function person(t: TestApp, prefix = 'user'): Promise<Person> {
+  const email = uniqueEmail(prefix);
+  const { id } = await register(t, email);
+  return { id, email, tokens: await login(t, email) };
 }
 
 export const bearer = (tokens: Pick<Tokens, 'access_token'>): Record<string, string> => ({
   authorization: `Bearer ${tokens.access_token}`,
 });
+
+/** Logs an existing user (e.g. the seeded admin) in and reads their id from GET /api/v1/auth/me. */
+export async function loginPerson(t: TestApp, email: string, password = STRONG_PASSWORD): Promise<Person> {
+  const tokens = await login(t, email, password);
+  const me = await t.inject({ method: 'GET', url: '/api/v1/auth/me', headers: bearer(tokens) });
+  if (me.statusCode !== 200) throw new Error(`GET /auth/me failed: ${me.statusCode} ${me.body}`);
+  return { id: me.json().id, email, tokens };
+}

@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
 import { assertTestName, type TestDatabase } from './database';
-import { ROOT, stopService, waitForListening, type RunningService } from './process';
+import { ROOT, spawnNode, stopService, waitForListening, type RunningService } from './process';
 
 const run = promisify(execFile);
 
@@ -106,27 +106,7 @@ export async function compileBuild(): Promise<CompiledBuild> {
         return { code: failed.code ?? 1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
       }
     },
-    start: (env) => {
-      const child = spawn(process.execPath, [...nodeArgs, 'dist/src/main.js'], {
-        cwd: dir,
-        env: { ...baseEnv(), PORT: '0', LOG_LEVEL: 'info', ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let out = '';
-      child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
-      child.stderr?.on('data', (chunk: Buffer) => (out += chunk.toString()));
-      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-      return {
-        child,
-        output: () => out,
-        logLines: () =>
-          out
-            .split('\n')
-            .filter((line) => line.startsWith('{'))
-            .map((line) => JSON.parse(line) as Record<string, unknown>),
-        exited,
-      };
-    },
+    start: (env) => spawnNode([...nodeArgs, 'dist/src/main.js'], dir, { ...baseEnv(), PORT: '0', LOG_LEVEL: 'info', ...env }),
     loadedPackages: () => {
       const names = new Set<string>();
       for (const file of readdirSync(moduleLog)) {

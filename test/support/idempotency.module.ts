@@ -17,7 +17,7 @@ import {
 import { IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
-import { AuthModule, type AuthenticatedUser, OptionalJwtAuthGuard } from '../../src/contexts/auth';
+import { IdentityModule, type AuthenticatedUser, OptionalJwtAuthGuard } from '../../src/contexts/identity';
 import { Idempotent } from '../../src/contexts/idempotency';
 import { DomainError } from '../../src/platform/http/problem';
 
@@ -170,5 +170,5 @@ class IdempotencyTestController {
   }
 }
 
-@Module({ imports: [AuthModule], controllers: [IdempotencyTestController], providers: [IdempotencyProbe] })
+@Module({ imports: [IdentityModule], controllers: [IdempotencyTestController], providers: [IdempotencyProbe] })
 export class IdempotencyTestModule {}

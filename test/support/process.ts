@@ -24,11 +24,12 @@ export function startService(env: Record<string, string>): RunningService {
     PORT: '0',
     LOG_LEVEL: 'info',
   };
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
-    cwd: ROOT,
-    env: { ...base, ...env, NODE_OPTIONS: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  return spawnNode(['-r', 'ts-node/register/transpile-only', 'src/main.ts'], ROOT, { ...base, ...env, NODE_OPTIONS: '' });
+}
+
+/** Runs `node <args>` in `cwd` with exactly `env`, collecting its stdout and stderr as a RunningService. */
+export function spawnNode(args: string[], cwd: string, env: Record<string, string>): RunningService {
+  const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (out += chunk.toString()));

@@ -1,5 +1,12 @@
 import { Controller, Get, Module, UseGuards } from '@nestjs/common';
-import { AuthModule, type AuthenticatedUser, CurrentUser, JwtAuthGuard, Roles, RolesGuard } from '../../src/contexts/auth';
+import {
+  IdentityModule,
+  type AuthenticatedUser,
+  CurrentUser,
+  JwtAuthGuard,
+  Roles,
+  RolesGuard,
+} from '../../src/contexts/identity';
 
 /** Harness-only routes guarded the way admin endpoints are. */
 @Controller('test-rbac')
@@ -17,5 +24,5 @@ class RbacController {
   }
 }
 
-@Module({ imports: [AuthModule], controllers: [RbacController] })
+@Module({ imports: [IdentityModule], controllers: [RbacController] })
 export class RbacTestModule {}

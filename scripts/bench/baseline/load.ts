@@ -5,6 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
+import { nearestRank } from '../sampling';
 
 export interface Load {
   url: string;
@@ -84,12 +85,6 @@ export function fire(load: Load, seconds: number): Promise<Sample> {
   });
 }
 
-/** The nearest-rank percentile of sorted values. */
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
-}
-
 export function summarize(sample: Sample): Summary {
   const sorted = Float64Array.from(sample.latencies).sort();
   const values = Array.from(sorted);
@@ -97,7 +92,7 @@ export function summarize(sample: Sample): Summary {
   return {
     requests,
     rps: sample.elapsedMs > 0 ? requests / (sample.elapsedMs / 1000) : 0,
-    latencyMs: { p50: percentile(values, 0.5), p97_5: percentile(values, 0.975), p99: percentile(values, 0.99) },
+    latencyMs: { p50: nearestRank(values, 0.5), p97_5: nearestRank(values, 0.975), p99: nearestRank(values, 0.99) },
     errors: sample.errors,
     timeouts: sample.timeouts,
     statuses: sample.statuses,

@@ -13,20 +13,21 @@
  *               ts-node), and answers with every response's status and latency
  *   flood       an autocannon login flood, started and stopped on request
  *
- * Started by `baseline.ts` through `fork` (argv[2] is the kind; `app` runs from app-target.ts so
+ * Started by `processes.ts` through `fork` (argv[2] is the kind; `app` runs from app-target.ts so
  * that the peers never load Nest or the app); speaks over IPC:
  * child → `{type:'ready', port?}` once serving; parent → `{type:'stop'}` to close and exit.
  */
 import 'reflect-metadata';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { performance } from 'node:perf_hooks';
 import * as argon2 from 'argon2';
 import autocannon from 'autocannon';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { fastify } from 'fastify';
 import { Pool } from 'pg';
 import { fire, type Load, type Sample } from './load';
+import { sample } from '../sampling';
+import { parseIdentityConfig } from '../../../src/contexts/identity';
 import { parseEnvironment } from '../../../src/platform/config/environment';
 
 export type TargetKind = 'app' | 'node-http' | 'fastify' | 'nest' | 'fastify-pg' | 'argon2' | 'client' | 'flood';
@@ -69,7 +70,7 @@ export const PROJECT_PAGE_SQL =
 export const PROJECT_COUNT_SQL = 'SELECT COUNT(1) AS "cnt" FROM "projects" "p" WHERE "p"."owner_id" IN ($1)';
 
 /** The environment the app would see (same parser), without loading Nest into a peer. */
-const environment = () => parseEnvironment(process.env, () => 'bench-peer-unused-secret');
+const environment = () => parseEnvironment(process.env);
 
 export function send(message: FromTarget): void {
   process.send?.(message);
@@ -178,26 +179,17 @@ async function serveFastifyPg(): Promise<void> {
  * threadpool (same UV_THREADPOOL_SIZE as the app's process).
  */
 async function serveArgon2(): Promise<void> {
-  const { memoryKib, timeCost, parallelism } = environment().auth.argon2;
+  const { memoryKib, timeCost, parallelism } = parseIdentityConfig(process.env).argon2;
   const password = 'benchmark-passphrase-Vq8#2026';
   const hash = await argon2.hash(password, { type: argon2.argon2id, memoryCost: memoryKib, timeCost, parallelism });
   process.on('message', (message: ToTarget) => {
     if (message.type !== 'verify') return;
     void (async () => {
-      const latencies: number[] = [];
       let failures = 0;
-      const start = performance.now();
-      const deadline = start + message.ms;
-      await Promise.all(
-        Array.from({ length: message.concurrency }, async () => {
-          while (performance.now() < deadline) {
-            const t0 = performance.now();
-            if (!(await argon2.verify(hash, password))) failures += 1;
-            latencies.push(performance.now() - t0);
-          }
-        }),
-      );
-      send({ type: 'verified', latencies, elapsedMs: performance.now() - start, failures });
+      const { latencies, elapsedMs } = await sample(message.ms, message.concurrency, async () => {
+        if (!(await argon2.verify(hash, password))) failures += 1;
+      });
+      send({ type: 'verified', latencies, elapsedMs, failures });
     })();
   });
   send({ type: 'ready', argon2: { memoryKib, timeCost, parallelism } });
@@ -209,7 +201,7 @@ function serveClient(): void {
   process.on('message', (message: ToTarget) => {
     if (message.type !== 'fire') return;
     fire(message.load, message.seconds).then(
-      (sample) => send({ type: 'fired', sample }),
+      (fired) => send({ type: 'fired', sample: fired }),
       (error: unknown) => send({ type: 'fired', error: error instanceof Error ? error.message : String(error) }),
     );
   });

@@ -1,15 +1,7 @@
-import { InvalidEnvironmentError } from '../../platform/config';
+import { collectProblems, type EnvProblem } from '../../platform/config';
 import { parseAuditConfig } from './audit.config';
 
-function problemsOf(raw: Record<string, string>): { variable: string; message: string }[] {
-  try {
-    parseAuditConfig(raw, '/srv/bastion');
-  } catch (error) {
-    if (error instanceof InvalidEnvironmentError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected parseAuditConfig to throw');
-}
+const problemsOf = (raw: Record<string, string>): EnvProblem[] => collectProblems(() => parseAuditConfig(raw, '/srv/bastion'));
 
 describe('parseAuditConfig', () => {
   it('defaults to 365 days, db_files/audit-archive under the working directory, and the app connection', () => {

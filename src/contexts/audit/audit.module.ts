@@ -3,16 +3,17 @@ import { ConfigModule } from '@nestjs/config';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { RequestContextInterceptor } from '../../platform/http/request-context';
-import { AuthModule } from '../auth';
-import { AdminLogsController, AuditController } from './api/audit.controller';
+import { IdentityModule } from '../identity';
+import { AdminLogsController } from './api/admin-logs.controller';
+import { AuditController } from './api/audit.controller';
 import { auditConfig } from './audit.config';
 import { AuditService } from './audit.service';
 import { AuditChainEntity } from './infra/audit-chain.entity';
 import { AuditEventEntity } from './infra/audit-event.entity';
-import { AuditDrainer } from './infra/audit-drainer';
-import { AuditMetrics } from './infra/audit-metrics';
+import { AuditDrainer } from './infra/audit.drainer';
+import { AuditMetrics } from './infra/audit.metrics';
 import { AuditOutboxEntity } from './infra/audit-outbox.entity';
-import { AuditSubscriber } from './infra/audit-subscriber';
+import { AuditSubscriber } from './infra/audit.listener';
 
 /**
  * The audit trail: every audited domain event becomes a row of one hash chain. Also installs
@@ -23,7 +24,7 @@ import { AuditSubscriber } from './infra/audit-subscriber';
   imports: [
     ConfigModule.forFeature(auditConfig),
     TypeOrmModule.forFeature([AuditEventEntity, AuditChainEntity, AuditOutboxEntity]),
-    AuthModule,
+    IdentityModule,
   ],
   controllers: [AuditController, AdminLogsController],
   providers: [

@@ -3,16 +3,16 @@ import { Cron, CronExpression } from '@nestjs/schedule';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, type Repository } from 'typeorm';
 import { Clock } from '../../platform/clock';
-import { type Page, pageWindow, toPage } from '../../platform/http/pagination';
+import { type Page, pageOf } from '../../platform/http/pagination';
 import { ValidationFailedError } from '../../platform/http/validation';
 import { JobRunner } from '../../platform/jobs';
 import { auditConfig, type AuditConfig } from './audit.config';
 import type { AuditRow } from './domain/hash-chain';
-import { type ArchiveResult, archiveExpiredRows } from './infra/audit-archiver';
-import { AuditDrainer } from './infra/audit-drainer';
+import { type ArchiveResult, archiveExpiredRows } from './infra/audit.archiver';
+import { AuditDrainer } from './infra/audit.drainer';
 import { AuditEventEntity } from './infra/audit-event.entity';
-import { AuditMetrics } from './infra/audit-metrics';
-import { readChainState, readLastRows } from './infra/chain-store';
+import { AuditMetrics } from './infra/audit.metrics';
+import { readChainState, readLastRows } from './infra/audit-chain.store';
 import { verifyAuditChain, type VerifyOptions, type VerifyReport } from './infra/chain-verification';
 
 /** An audit row on the wire: every column, snake_case, hashes included so anyone can re-check the chain. */
@@ -88,14 +88,7 @@ export class AuditService {
     if (filter.actorId !== undefined) qb.andWhere('e.actor_id = :actorId', { actorId: filter.actorId });
     if (filter.from !== undefined) qb.andWhere('e.occurred_at >= :from', { from: filter.from });
     if (filter.to !== undefined) qb.andWhere('e.occurred_at < :to', { to: filter.to });
-    const { skip, take } = pageWindow(page);
-    const [rows, total] = await qb
-      .orderBy('e.occurred_at', 'DESC')
-      .addOrderBy('e.seq', 'DESC')
-      .skip(skip)
-      .take(take)
-      .getManyAndCount();
-    return toPage(rows.map(toView), total, page);
+    return pageOf(qb.orderBy('e.occurred_at', 'DESC').addOrderBy('e.seq', 'DESC'), page, toView);
   }
 
   /** The last `limit` rows of the chain, oldest first, as a log tail reads. */

@@ -1,15 +1,7 @@
-import { InvalidEnvironmentError } from '../../platform/config';
+import { collectProblems, type EnvProblem, InvalidEnvironmentError } from '../../platform/config';
 import { DEFAULT_ALLOWED_TYPES, DETECTABLE_TYPES, parseFilesConfig } from './files.config';
 
-function problemsOf(raw: Record<string, string>): { variable: string; message: string }[] {
-  try {
-    parseFilesConfig(raw, '/srv/bastion');
-  } catch (error) {
-    if (error instanceof InvalidEnvironmentError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected parseFilesConfig to throw');
-}
+const problemsOf = (raw: Record<string, string>): EnvProblem[] => collectProblems(() => parseFilesConfig(raw, '/srv/bastion'));
 
 describe('parseFilesConfig', () => {
   it('defaults: images, PDF and text, 10 MiB, db_files/uploads, logging scanner, fail closed', () => {

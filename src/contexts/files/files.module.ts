@@ -2,7 +2,7 @@ import { Inject, Logger, Module, type OnModuleInit } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { platformConfig, type PlatformConfig } from '../../platform/config';
-import { AuthModule } from '../auth';
+import { IdentityModule } from '../identity';
 import { FilesController } from './api/files.controller';
 import { MultipartSetup } from './api/multipart';
 import { FileStorage, MalwareScanner } from './domain/ports';
@@ -10,7 +10,7 @@ import { filesConfig, type FilesConfig } from './files.config';
 import { FilesService } from './files.service';
 import { ClamdMalwareScanner } from './infra/clamd.scanner';
 import { FileEntity } from './infra/file.entity';
-import { FilesMetrics } from './infra/files-metrics';
+import { FilesMetrics } from './infra/files.metrics';
 import { LocalDiskFileStorage } from './infra/local-disk.storage';
 import { LoggingMalwareScanner } from './infra/logging.scanner';
 
@@ -24,7 +24,7 @@ export function createMalwareScanner(config: FilesConfig): MalwareScanner {
  * (`MalwareScanner`), blob storage (`FileStorage`, local disk by default) and authorised download.
  */
 @Module({
-  imports: [ConfigModule.forFeature(filesConfig), TypeOrmModule.forFeature([FileEntity]), AuthModule],
+  imports: [ConfigModule.forFeature(filesConfig), TypeOrmModule.forFeature([FileEntity]), IdentityModule],
   controllers: [FilesController],
   providers: [
     {
@@ -40,7 +40,7 @@ export function createMalwareScanner(config: FilesConfig): MalwareScanner {
   exports: [FilesService, FileStorage, MalwareScanner],
 })
 export class FilesModule implements OnModuleInit {
-  private readonly logger = new Logger('FilesModule');
+  private readonly logger = new Logger('Files');
 
   constructor(
     @Inject(filesConfig.KEY) private readonly config: FilesConfig,

@@ -6,7 +6,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { type Repository } from 'typeorm';
 import { Clock } from '../../platform/clock';
 import { EventBus } from '../../platform/events';
-import { type Page, pageWindow, toPage } from '../../platform/http/pagination';
+import { type Page, pageOf } from '../../platform/http/pagination';
 import { type Actor, canAccess, listOwnerScope } from '../../platform/ownership';
 import { normaliseMediaType } from './domain/content-type';
 import { sanitizeFilename } from './domain/filename';
@@ -16,7 +16,7 @@ import { type ScanStatus, type ScanVerdict, scanOutcome } from './domain/scan';
 import { UploadInspection, type UploadRejection } from './domain/upload-inspection';
 import { filesConfig, type FilesConfig } from './files.config';
 import { FileEntity } from './infra/file.entity';
-import { detectSignature } from './infra/signature-detector';
+import { detectSignature } from './infra/signature.detector';
 
 export interface FileView {
   id: string;
@@ -91,7 +91,7 @@ const STAGED_MAX_AGE_MS = 60 * 60 * 1000;
  */
 @Injectable()
 export class FilesService implements OnApplicationBootstrap {
-  private readonly logger = new Logger('FilesService');
+  private readonly logger = new Logger('Files');
   private readonly allowed: ReadonlySet<string>;
 
   constructor(
@@ -163,14 +163,7 @@ export class FilesService implements OnApplicationBootstrap {
       if (scope.ownerIds.length === 0) qb.andWhere('1 = 0');
       else qb.andWhere('f.owner_id IN (:...ownerIds)', { ownerIds: scope.ownerIds });
     }
-    const { skip, take } = pageWindow(page);
-    const [rows, total] = await qb
-      .orderBy('f.created_at', 'DESC')
-      .addOrderBy('f.id', 'DESC')
-      .skip(skip)
-      .take(take)
-      .getManyAndCount();
-    return toPage(rows.map(toFileView), total, page);
+    return pageOf(qb.orderBy('f.created_at', 'DESC').addOrderBy('f.id', 'DESC'), page, toFileView);
   }
 
   async get(actor: Actor, id: string): Promise<FileView> {

@@ -1,15 +1,7 @@
-import { InvalidEnvironmentError } from '../../platform/config';
+import { collectProblems, type EnvProblem, InvalidEnvironmentError } from '../../platform/config';
 import { parseIdempotencyConfig } from './idempotency.config';
 
-function problemsOf(raw: Record<string, string>): { variable: string; message: string }[] {
-  try {
-    parseIdempotencyConfig(raw);
-  } catch (error) {
-    if (error instanceof InvalidEnvironmentError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected parseIdempotencyConfig to throw');
-}
+const problemsOf = (raw: Record<string, string>): EnvProblem[] => collectProblems(() => parseIdempotencyConfig(raw));
 
 describe('parseIdempotencyConfig', () => {
   it('defaults to a 24 h TTL and a 60 s lock timeout', () => {

@@ -1,15 +1,8 @@
-import { InvalidEnvironmentError } from '../../platform/config';
+import { collectProblems, type EnvProblem, InvalidEnvironmentError } from '../../platform/config';
 import { parseNotificationsConfig } from './notifications.config';
 
-function problemsOf(raw: Record<string, string>, readFile?: (path: string) => string): { variable: string; message: string }[] {
-  try {
-    parseNotificationsConfig(raw, readFile);
-  } catch (error) {
-    if (error instanceof InvalidEnvironmentError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected parseNotificationsConfig to throw');
-}
+const problemsOf = (raw: Record<string, string>, readFile?: (path: string) => string): EnvProblem[] =>
+  collectProblems(() => parseNotificationsConfig(raw, readFile));
 
 const variables = (raw: Record<string, string>): string[] => problemsOf(raw).map((p) => p.variable);
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { registerAs } from '@nestjs/config';
 import addressparser from 'nodemailer/lib/addressparser';
-import { EnvReader, type RawEnv } from '../../platform/config';
+import { EnvReader, isLoopback, type RawEnv } from '../../platform/config';
 import type { BackoffPolicy } from './domain/backoff';
 
 export const EMAIL_PROVIDERS = ['log', 'smtp', 'http'] as const;
@@ -79,34 +79,15 @@ const DEFAULT_FROM = 'Bastion <no-reply@localhost>';
 const DEFAULT_WHATSAPP_API_BASE = 'https://graph.facebook.com/v21.0';
 const SMTP_DEFAULT_PORT: Record<SmtpTlsMode, number> = { starttls: 587, tls: 465, none: 25 };
 
-/** An http(s) URL; https only in production unless it points at loopback; '' stays '' (reported as required elsewhere). */
+/** An http(s) URL (see `EnvReader.serviceUrl`); '' stays '' (reported as required elsewhere). */
 function readProviderUrl(r: EnvReader, name: string, value: string, production: boolean): string {
-  if (value === '') return value;
-  let parsed: URL;
-  try {
-    parsed = new URL(value);
-  } catch {
-    r.problem(name, `must be an absolute http(s) URL, got "${value}"`);
-    return value;
-  }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-    r.problem(name, `must be an http(s) URL, got "${parsed.protocol}"`);
-  } else if (parsed.protocol === 'http:' && production && !isLoopback(parsed.hostname)) {
-    r.problem(name, 'must use https in production (the request carries a bearer token)');
-  }
-  if (parsed.username || parsed.password) {
-    r.problem(name, 'must not carry credentials; put the token in its own variable');
-  }
+  if (value !== '') r.serviceUrl(name, value, production, 'the request carries a bearer token');
   return value.replace(/\/+$/, '');
 }
 
 /** One of `allowed`, listed comma-separated in the message. */
 function oneOf<T extends string>(r: EnvReader, name: string, allowed: readonly T[], fallback: T): T {
   return r.enumOf(name, allowed, fallback, { separator: ', ' });
-}
-
-function isLoopback(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127\./.test(hostname);
 }
 
 /** `Name <a@b>` or `a@b`: exactly one mailbox with an address. */

@@ -2,15 +2,15 @@ import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Clock } from '../../platform/clock';
-import { AuthModule } from '../auth';
+import { IdentityModule } from '../identity';
 import { EMAIL_SENDER, WHATSAPP_SENDER } from './domain/ports';
 import { NotificationAttemptEntity } from './infra/notification-attempt.entity';
 import { NotificationEntity } from './infra/notification.entity';
 import { NotificationStore } from './infra/notification.store';
-import { NotificationsMetrics } from './infra/notifications-metrics';
+import { NotificationsMetrics } from './infra/notifications.metrics';
 import { ProviderBreakers } from './infra/provider-breakers';
 import { createEmailSender, createWhatsAppSender } from './infra/senders/create-senders';
-import { NotificationDispatcher } from './notification-dispatcher';
+import { NotificationDispatcher } from './notification.dispatcher';
 import { notificationsConfig, type NotificationsConfig } from './notifications.config';
 import { NotificationsService } from './notifications.service';
 import { SecurityNoticesListener } from './security-notices.listener';
@@ -19,7 +19,7 @@ import { SecurityNoticesListener } from './security-notices.listener';
   imports: [
     ConfigModule.forFeature(notificationsConfig),
     TypeOrmModule.forFeature([NotificationEntity, NotificationAttemptEntity]),
-    AuthModule,
+    IdentityModule,
   ],
   providers: [
     {

@@ -8,7 +8,7 @@ import { NotificationError } from './domain/notification.errors';
 import { type Channel, isChannel, isValidRecipient } from './domain/recipient';
 import { isTemplateName, renderTemplate, type TemplateDataMap, type TemplateName } from './domain/templates';
 import { NotificationStore } from './infra/notification.store';
-import { NotificationDispatcher } from './notification-dispatcher';
+import { NotificationDispatcher } from './notification.dispatcher';
 import { notificationsConfig, type NotificationsConfig } from './notifications.config';
 
 export const DEDUPE_KEY_MAX = 200;

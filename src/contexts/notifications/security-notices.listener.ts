@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { type DomainEvent, OnDomainEvent } from '../../platform/events';
 import { DomainError } from '../../platform/http/problem';
-import { AuthService } from '../auth';
+import { AuthService } from '../identity';
 import {
   accountLockedNotice,
   mfaChangedNotice,

@@ -1,12 +1,12 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AuthModule } from '../auth';
+import { IdentityModule } from '../identity';
 import { StatusController } from './api/status.controller';
 import { StatusEventEntity } from './infra/status-event.entity';
 import { StatusService } from './status.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([StatusEventEntity]), AuthModule],
+  imports: [TypeOrmModule.forFeature([StatusEventEntity]), IdentityModule],
   controllers: [StatusController],
   providers: [StatusService],
   exports: [StatusService],

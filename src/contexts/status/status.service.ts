@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type Repository } from 'typeorm';
 import { EventBus } from '../../platform/events';
-import { type Page, pageWindow, toPage } from '../../platform/http/pagination';
+import { type Page, pageOf } from '../../platform/http/pagination';
 import { ValidationFailedError } from '../../platform/http/validation';
 import { ONE_STATEMENT } from '../../platform/database/one-statement';
 import { rollUp, type ServiceStatus, statusEventViolations } from './domain/status-rollup';
@@ -99,14 +99,7 @@ export class StatusService {
   async list(filter: { service?: string }, page: { page: number; page_size: number }): Promise<Page<StatusEventView>> {
     const qb = this.events.createQueryBuilder('e');
     if (filter.service !== undefined) qb.where('e.service = :service', { service: filter.service });
-    const { skip, take } = pageWindow(page);
-    const [rows, total] = await qb
-      .orderBy('e.created_at', 'DESC')
-      .addOrderBy('e.id', 'DESC')
-      .skip(skip)
-      .take(take)
-      .getManyAndCount();
-    return toPage(rows.map(toView), total, page);
+    return pageOf(qb.orderBy('e.created_at', 'DESC').addOrderBy('e.id', 'DESC'), page, toView);
   }
 
   /** Each service's latest status and the worst of them; `operational` when nothing was ever posted. */

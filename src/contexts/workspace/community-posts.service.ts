@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type Repository } from 'typeorm';
 import { EventBus } from '../../platform/events';
-import { type Page, pageWindow, toPage } from '../../platform/http/pagination';
+import { type Page, pageOf } from '../../platform/http/pagination';
 import { ONE_STATEMENT } from '../../platform/database/one-statement';
 import type { Actor } from '../../platform/ownership';
 import { WorkspaceError } from './domain/workspace.errors';
@@ -43,15 +43,11 @@ export class CommunityPostsService {
   ) {}
 
   async list(filter: CommunityPostListFilter, page: { page: number; page_size: number }): Promise<Page<CommunityPostView>> {
-    const { skip, take } = pageWindow(page);
-    const [rows, total] = await applyListCriteria(this.posts.createQueryBuilder('c'), 'c', {
+    const qb = applyListCriteria(this.posts.createQueryBuilder('c'), 'c', {
       text: { column: 'title', value: filter.q },
       equals: { author_id: filter.author_id },
-    })
-      .skip(skip)
-      .take(take)
-      .getManyAndCount();
-    return toPage(rows.map(toCommunityPostView), total, page);
+    });
+    return pageOf(qb, page, toCommunityPostView);
   }
 
   async get(id: string): Promise<CommunityPostView> {

@@ -2,14 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, type Repository } from 'typeorm';
 import { EventBus } from '../../platform/events';
-import { ifMatchSatisfied, strongEtag } from '../../platform/http/etag';
-import { type Page, pageWindow, toPage } from '../../platform/http/pagination';
+import { type Page, pageOf } from '../../platform/http/pagination';
 import { ONE_STATEMENT } from '../../platform/database/one-statement';
 import { runInTransaction } from '../../platform/database/transaction-context';
 import { type Actor, canAccess, listOwnerScope } from '../../platform/ownership';
 import { planProjectPatch, type ProjectFields, type ProjectStatus } from './domain/project';
 import { WorkspaceError } from './domain/workspace.errors';
-import { applyListCriteria, lockOwned } from './infra/list-query';
+import { applyListCriteria, lockForChange, type OwnedResource } from './infra/list-query';
 import { ProjectEntity } from './infra/project.entity';
 
 export interface ProjectView {
@@ -40,6 +39,8 @@ export function toProjectView(p: ProjectEntity): ProjectView {
   };
 }
 
+const PROJECTS: OwnedResource<ProjectEntity, ProjectView> = { entity: ProjectEntity, resource: 'project', toView: toProjectView };
+
 /** Projects: each user's own; admins see and change all. */
 @Injectable()
 export class ProjectsService {
@@ -50,16 +51,12 @@ export class ProjectsService {
   ) {}
 
   async list(actor: Actor, filter: ProjectListFilter, page: { page: number; page_size: number }): Promise<Page<ProjectView>> {
-    const { skip, take } = pageWindow(page);
-    const [rows, total] = await applyListCriteria(this.projects.createQueryBuilder('p'), 'p', {
+    const qb = applyListCriteria(this.projects.createQueryBuilder('p'), 'p', {
       owner: { column: 'owner_id', scope: listOwnerScope(actor, filter.owner_id) },
       text: { column: 'name', value: filter.q },
       equals: { status: filter.status },
-    })
-      .skip(skip)
-      .take(take)
-      .getManyAndCount();
-    return toPage(rows.map(toProjectView), total, page);
+    });
+    return pageOf(qb, page, toProjectView);
   }
 
   async get(actor: Actor, id: string): Promise<ProjectView> {
@@ -93,10 +90,7 @@ export class ProjectsService {
   async update(actor: Actor, id: string, patch: Partial<ProjectFields>, ifMatch?: string): Promise<ProjectView> {
     // The change and its audit record commit together (the event is published inside the transaction).
     return runInTransaction(this.dataSource, async (m) => {
-      const row = await lockOwned(m, ProjectEntity, id, actor);
-      if (!row) throw WorkspaceError.notFound('project');
-      const before = toProjectView(row);
-      if (!ifMatchSatisfied(ifMatch, strongEtag(before))) throw WorkspaceError.preconditionFailed();
+      const { row, before } = await lockForChange(m, PROJECTS, id, actor, ifMatch);
       const changes = planProjectPatch(row, patch);
       const fields = Object.keys(changes);
       if (fields.length === 0) return before;
@@ -115,9 +109,7 @@ export class ProjectsService {
   /** Deletes the project; with `ifMatch`, only if it is unchanged since that ETag (else 412). */
   async remove(actor: Actor, id: string, ifMatch?: string): Promise<void> {
     await runInTransaction(this.dataSource, async (m) => {
-      const row = await lockOwned(m, ProjectEntity, id, actor);
-      if (!row) throw WorkspaceError.notFound('project');
-      if (!ifMatchSatisfied(ifMatch, strongEtag(toProjectView(row)))) throw WorkspaceError.preconditionFailed();
+      const { row } = await lockForChange(m, PROJECTS, id, actor, ifMatch);
       await m.delete(ProjectEntity, { id });
       await this.events.publish('workspace.project_deleted', { project_id: id, owner_id: row.ownerId, by_user_id: actor.id });
     });

@@ -2,14 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, type Repository } from 'typeorm';
 import { EventBus } from '../../platform/events';
-import { ifMatchSatisfied, strongEtag } from '../../platform/http/etag';
-import { type Page, pageWindow, toPage } from '../../platform/http/pagination';
+import { type Page, pageOf } from '../../platform/http/pagination';
 import { ONE_STATEMENT } from '../../platform/database/one-statement';
 import { runInTransaction } from '../../platform/database/transaction-context';
 import { type Actor, canAccess, listOwnerScope } from '../../platform/ownership';
 import { planTicketPatch, type TicketFields, type TicketPriority, type TicketStatus } from './domain/ticket';
 import { WorkspaceError } from './domain/workspace.errors';
-import { applyListCriteria, lockOwned } from './infra/list-query';
+import { applyListCriteria, lockForChange, type OwnedResource } from './infra/list-query';
 import { SupportTicketEntity } from './infra/support-ticket.entity';
 
 export interface SupportTicketView {
@@ -43,6 +42,12 @@ export function toSupportTicketView(t: SupportTicketEntity): SupportTicketView {
   };
 }
 
+const TICKETS: OwnedResource<SupportTicketEntity, SupportTicketView> = {
+  entity: SupportTicketEntity,
+  resource: 'ticket',
+  toView: toSupportTicketView,
+};
+
 /** Support tickets: each user's own; admins (support staff) see and work on all. */
 @Injectable()
 export class SupportTicketsService {
@@ -57,16 +62,12 @@ export class SupportTicketsService {
     filter: SupportTicketListFilter,
     page: { page: number; page_size: number },
   ): Promise<Page<SupportTicketView>> {
-    const { skip, take } = pageWindow(page);
-    const [rows, total] = await applyListCriteria(this.tickets.createQueryBuilder('t'), 't', {
+    const qb = applyListCriteria(this.tickets.createQueryBuilder('t'), 't', {
       owner: { column: 'owner_id', scope: listOwnerScope(actor, filter.owner_id) },
       text: { column: 'subject', value: filter.q },
       equals: { status: filter.status, priority: filter.priority },
-    })
-      .skip(skip)
-      .take(take)
-      .getManyAndCount();
-    return toPage(rows.map(toSupportTicketView), total, page);
+    });
+    return pageOf(qb, page, toSupportTicketView);
   }
 
   async get(actor: Actor, id: string): Promise<SupportTicketView> {
@@ -104,10 +105,7 @@ export class SupportTicketsService {
   async update(actor: Actor, id: string, patch: Partial<TicketFields>, ifMatch?: string): Promise<SupportTicketView> {
     // The change and its audit records commit together (the events are published inside the transaction).
     return runInTransaction(this.dataSource, async (m) => {
-      const row = await lockOwned(m, SupportTicketEntity, id, actor);
-      if (!row) throw WorkspaceError.notFound('ticket');
-      const before = toSupportTicketView(row);
-      if (!ifMatchSatisfied(ifMatch, strongEtag(before))) throw WorkspaceError.preconditionFailed();
+      const { row, before } = await lockForChange(m, TICKETS, id, actor, ifMatch);
       const plan = planTicketPatch(row, patch);
       const fields = Object.keys(plan.changes);
       if (fields.length === 0) return before;

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AuthModule } from '../auth';
+import { IdentityModule } from '../identity';
 import { CommunityPostsController } from './api/community-posts.controller';
 import { ProjectsController } from './api/projects.controller';
 import { SupportTicketsController } from './api/support-tickets.controller';
@@ -13,7 +13,7 @@ import { SupportTicketsService } from './support-tickets.service';
 
 /** Projects, support tickets and community posts: the product's own REST API. */
 @Module({
-  imports: [TypeOrmModule.forFeature([ProjectEntity, SupportTicketEntity, CommunityPostEntity]), AuthModule],
+  imports: [TypeOrmModule.forFeature([ProjectEntity, SupportTicketEntity, CommunityPostEntity]), IdentityModule],
   controllers: [ProjectsController, SupportTicketsController, CommunityPostsController],
   providers: [ProjectsService, SupportTicketsService, CommunityPostsService],
 })

@@ -19,6 +19,20 @@ export class InvalidEnvironmentError extends Error {
   }
 }
 
+/**
+ * The problems a configuration reader reports (it throws `InvalidEnvironmentError`); `[]` when
+ * it accepts the input. Any other error passes through.
+ */
+export function collectProblems(read: () => unknown): EnvProblem[] {
+  try {
+    read();
+    return [];
+  } catch (error) {
+    if (error instanceof InvalidEnvironmentError) return error.problems;
+    throw error;
+  }
+}
+
 export type RawEnv = Record<string, string | undefined>;
 
 /** `limit` events per `windowSeconds`, written `5/1m` in the environment. */
@@ -147,6 +161,29 @@ export class EnvReader {
     return date;
   }
 
+  /**
+   * The base URL of an outside HTTP service: absolute http(s), no credentials (they belong in
+   * their own variable); plain http only to a loopback host in production, since the request
+   * carries something worth protecting (`carries` says what). Trailing slashes are dropped.
+   * Returns the parsed URL, or `undefined` when it is not one (the problem is recorded).
+   */
+  serviceUrl(name: string, value: string, production: boolean, carries: string): URL | undefined {
+    let parsed: URL;
+    try {
+      parsed = new URL(value);
+    } catch {
+      this.problem(name, `must be an absolute http(s) URL, got "${value}"`);
+      return undefined;
+    }
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+      this.problem(name, `must be an http(s) URL, got "${parsed.protocol}"`);
+    } else if (parsed.protocol === 'http:' && production && !isLoopback(parsed.hostname)) {
+      this.problem(name, `must use https in production (${carries})`);
+    }
+    if (parsed.username || parsed.password) this.problem(name, 'must not carry credentials; put the token in its own variable');
+    return parsed;
+  }
+
   /** A URL with one of `protocols` (e.g. `['postgres:', 'postgresql:']`). */
   url(name: string, protocols: string[], message?: string): string | undefined {
     const value = this.string(name);
@@ -167,4 +204,9 @@ export class EnvReader {
     }
     return n;
   }
+}
+
+/** `localhost`, `[::1]` or 127.x.x.x. */
+export function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\./.test(hostname);
 }

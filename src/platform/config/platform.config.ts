@@ -1,19 +1,10 @@
 import { existsSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { registerAs } from '@nestjs/config';
 import { type Environment, type EnvProblem, parseEnvironment, readEnvironment } from './environment';
 
-let developmentSecret: string | undefined;
-
-/** Outside production a missing JWT secret is replaced by one random value per process. */
-function processSecret(): string {
-  developmentSecret ??= randomBytes(64).toString('base64url');
-  return developmentSecret;
-}
-
 /** Parses `process.env` (the same result every time within one process). */
 export function loadEnvironment(raw: Record<string, string | undefined> = process.env): Environment {
-  return parseEnvironment(raw, processSecret);
+  return parseEnvironment(raw);
 }
 
 /** `process.env` read with its problems listed rather than thrown (see `readEnvironment`). */
@@ -21,7 +12,7 @@ export function inspectEnvironment(raw: Record<string, string | undefined> = pro
   env: Environment;
   problems: EnvProblem[];
 } {
-  return readEnvironment(raw, processSecret);
+  return readEnvironment(raw);
 }
 
 /**

@@ -10,7 +10,7 @@ import { dataSourceOptions } from './data-source-options';
 import { resolveDatabaseUrl } from './resolve-database-url';
 
 async function create(): Promise<DataSource> {
-  const env = parseEnvironment(process.env, () => 'cli-does-not-sign-tokens');
+  const env = parseEnvironment(process.env);
   const { url } = await resolveDatabaseUrl(env);
   const root = join(__dirname, '..', '..', '..');
   return new DataSource({

@@ -2,9 +2,9 @@ import { Global, Module } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { platformConfig, type PlatformConfig } from '../config';
-import { DatabaseRuntime } from './database-runtime';
+import { DatabaseRuntime } from './database.runtime';
 import { dataSourceOptions, poolTimeouts } from './data-source-options';
-import { PoolMetrics } from './pool-metrics';
+import { PoolMetrics } from './pool.metrics';
 
 @Global()
 @Module({

@@ -2,6 +2,7 @@ import { applyDecorators, type Type } from '@nestjs/common';
 import { ApiExtraModels, ApiOkResponse, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 
 export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 20;
@@ -44,6 +45,21 @@ export function pageWindow(query: Pick<PaginationQueryDto, 'page' | 'page_size'>
 
 export function toPage<T>(items: T[], total: number, query: Pick<PaginationQueryDto, 'page' | 'page_size'>): Page<T> {
   return { items, total, page: query.page, page_size: query.page_size, pages: Math.ceil(total / query.page_size) };
+}
+
+/** Runs a list query (filters and order already applied) for one page: the page's rows as views, and the total. */
+export async function pageOf<T extends ObjectLiteral, V>(
+  qb: SelectQueryBuilder<T>,
+  query: Pick<PaginationQueryDto, 'page' | 'page_size'>,
+  toView: (row: T) => V,
+): Promise<Page<V>> {
+  const { skip, take } = pageWindow(query);
+  const [rows, total] = await qb.skip(skip).take(take).getManyAndCount();
+  return toPage(
+    rows.map((row) => toView(row)),
+    total,
+    query,
+  );
 }
 
 /** Documents a `Page<model>` response. */

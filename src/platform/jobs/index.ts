@@ -1,3 +1,3 @@
-export * from './job-runner';
+export * from './job.runner';
 export * from './jobs.module';
 export * from './slot';

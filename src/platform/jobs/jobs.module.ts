@@ -1,6 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
-import { JobRunner } from './job-runner';
+import { JobRunner } from './job.runner';
 
 @Global()
 @Module({

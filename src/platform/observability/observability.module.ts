@@ -2,7 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { BuildInfo } from './build-info';
 import { Metrics } from './metrics';
 import { MetricsController } from './metrics.controller';
-import { MetricsServer } from './metrics-server';
+import { MetricsServer } from './metrics.server';
 import { Tracing } from './tracing';
 
 @Global()

@@ -141,30 +141,12 @@ describe('auditDraftFor', () => {
   });
 
   it('uses the clock when the event carries no (valid) time, and normalises it to ISO 8601 UTC', () => {
-    expect(
-      auditDraftFor(
-        'status.event_posted',
-        { event_id: SESSION, service: 'api', status: 'operational', by_user_id: null },
-        undefined,
-        NOW,
-      )?.occurred_at,
-    ).toBe(NOW.toISOString());
-    expect(
-      auditDraftFor(
-        'status.event_posted',
-        { event_id: SESSION, service: 'api', status: 'operational', by_user_id: null, occurred_at: 'garbage' },
-        undefined,
-        NOW,
-      )?.occurred_at,
-    ).toBe(NOW.toISOString());
-    expect(
-      auditDraftFor(
-        'status.event_posted',
-        { event_id: SESSION, service: 'api', status: 'operational', by_user_id: null, occurred_at: '2026-11-22T13:00:00+01:00' },
-        undefined,
-        NOW,
-      )?.occurred_at,
-    ).toBe('2026-11-22T12:00:00.000Z');
+    const posted = { event_id: SESSION, service: 'api', status: 'operational', by_user_id: null };
+    const occurredAt = (time: object): string | undefined =>
+      auditDraftFor('status.event_posted', { ...posted, ...time }, undefined, NOW)?.occurred_at;
+    expect(occurredAt({})).toBe(NOW.toISOString());
+    expect(occurredAt({ occurred_at: 'garbage' })).toBe(NOW.toISOString());
+    expect(occurredAt({ occurred_at: '2026-11-22T13:00:00+01:00' })).toBe('2026-11-22T12:00:00.000Z');
   });
 
   it('never stores a non-UUID as actor, and bounds every column', () => {

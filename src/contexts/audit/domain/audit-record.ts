@@ -17,6 +17,7 @@ export interface AuditRequestContext {
 
 /** An audit row before it is chained: no seq, no hashes yet. */
 export interface AuditDraft {
+  /** ISO 8601 UTC, millisecond precision. */
   occurred_at: string;
   type: string;
   actor_id: string | null;

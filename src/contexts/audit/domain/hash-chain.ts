@@ -10,27 +10,16 @@
  * starts at the recorded anchor instead (the seq and hash of the last archived row).
  */
 import { createHash } from 'node:crypto';
-import type { AuditOutcome } from './audit-mapping';
+import type { AuditDraft } from './audit-record';
 import type { JsonObject, JsonValue } from './pii';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
-/** What a row says; the hash covers all of it. */
-export interface AuditRowContent {
+/** What a row says: its draft, its id and its place in the chain. The hash covers all of it. */
+export interface AuditRowContent extends AuditDraft {
   id: string;
   /** Position in the chain: 1, 2, 3, ... without gaps. */
   seq: number;
-  /** ISO 8601 UTC, millisecond precision. */
-  occurred_at: string;
-  type: string;
-  actor_id: string | null;
-  actor_ip: string | null;
-  user_agent: string | null;
-  subject_type: string | null;
-  subject_id: string | null;
-  outcome: AuditOutcome;
-  request_id: string | null;
-  metadata: JsonObject;
 }
 
 export interface AuditRow extends AuditRowContent {

@@ -4,7 +4,7 @@ import { gunzipSync } from 'node:zlib';
 import type { DataSource } from 'typeorm';
 import { type AuditRow, type ChainPoint, type ChainProblem, ChainVerifier, GENESIS } from '../domain/hash-chain';
 import { ARCHIVE_FILE_PATTERN } from '../domain/retention';
-import { readChainState, readRowsAfter } from './chain-store';
+import { readChainState, readRowsAfter } from './audit-chain.store';
 
 export interface VerifyOptions {
   /** Also verify the archive files in this directory, from the genesis row up to the anchor. */

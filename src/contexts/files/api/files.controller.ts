@@ -16,7 +16,7 @@ import { ApiPageResponse, type Page } from '../../../platform/http/pagination';
 import { UuidParam } from '../../../platform/http/uuid-param';
 import { ProblemResponses } from '../../../platform/openapi/problem-responses';
 import type { Actor } from '../../../platform/ownership';
-import { type AuthenticatedUser, CurrentUser, JwtAuthGuard } from '../../auth';
+import { type AuthenticatedUser, CurrentUser, JwtAuthGuard } from '../../identity';
 import { attachmentDisposition } from '../domain/filename';
 import { filesConfig, type FilesConfig } from '../files.config';
 import { type FileView, FilesService } from '../files.service';

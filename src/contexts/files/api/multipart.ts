@@ -31,7 +31,7 @@ const isMultipartType = (contentType: string | undefined): boolean =>
  */
 @Injectable()
 export class MultipartSetup implements OnModuleInit {
-  private readonly logger = new Logger('FilesMultipart');
+  private readonly logger = new Logger('Files');
 
   constructor(
     private readonly adapterHost: HttpAdapterHost,

@@ -23,7 +23,7 @@ const MAX_REPLY_BYTES = 4096;
 export class ClamdMalwareScanner extends MalwareScanner {
   readonly name = 'clamd';
   readonly scans = true;
-  private readonly logger = new Logger('ClamdMalwareScanner');
+  private readonly logger = new Logger('Files');
 
   constructor(private readonly options: ClamdOptions) {
     super();

@@ -10,7 +10,7 @@ import type { ScanVerdict } from '../domain/scan';
 export class LoggingMalwareScanner extends MalwareScanner {
   readonly name = 'logging';
   readonly scans = false;
-  private readonly logger = new Logger('LoggingMalwareScanner');
+  private readonly logger = new Logger('Files');
 
   scan(input: Readable | string, subject: ScanSubject): Promise<ScanVerdict> {
     if (typeof input !== 'string') input.destroy();

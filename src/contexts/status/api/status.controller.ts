@@ -2,7 +2,7 @@ import { Body, Controller, Get, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiPageResponse, type Page } from '../../../platform/http/pagination';
 import { ProblemResponses, PublicEndpoint } from '../../../platform/openapi/problem-responses';
-import { type AuthenticatedUser, CurrentUser, JwtAuthGuard, Roles, RolesGuard } from '../../auth';
+import { type AuthenticatedUser, CurrentUser, JwtAuthGuard, Roles, RolesGuard } from '../../identity';
 import { Idempotent } from '../../idempotency';
 import { type StatusEventView, StatusService, type StatusSummaryView } from '../status.service';
 import { PostStatusEventDto, StatusEventDto, StatusEventsQueryDto, StatusSummaryDto } from './status.dto';

@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiPageResponse, type Page } from '../../../platform/http/pagination';
 import { UuidParam } from '../../../platform/http/uuid-param';
 import { ProblemResponses } from '../../../platform/openapi/problem-responses';
-import { type AuthenticatedUser, CurrentUser, JwtAuthGuard } from '../../auth';
+import { type AuthenticatedUser, CurrentUser, JwtAuthGuard } from '../../identity';
 import { Idempotent } from '../../idempotency';
 import { type CommunityPostView, CommunityPostsService } from '../community-posts.service';
 import { actorOf, withEtag } from './representation';

@@ -12,17 +12,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiPageResponse, type Page } from '../../../platform/http/pagination';
 import { UuidParam } from '../../../platform/http/uuid-param';
 import { ProblemResponses } from '../../../platform/openapi/problem-responses';
-import { type AuthenticatedUser, CurrentUser, JwtAuthGuard } from '../../auth';
+import { type AuthenticatedUser, CurrentUser, JwtAuthGuard } from '../../identity';
 import { Idempotent } from '../../idempotency';
 import { type ProjectView, ProjectsService } from '../projects.service';
-import { actorOf, ifMatchOf, withEtag } from './representation';
+import { actorOf, IF_MATCH, ifMatchOf, withEtag } from './representation';
 import { CreateProjectDto, ProjectDto, ProjectListQueryDto, UpdateProjectDto } from './workspace.dto';
-
-const IF_MATCH = {
-  name: 'If-Match',
-  required: false,
-  description: 'Strong ETag from a previous read; on mismatch the request fails with 412 and changes nothing',
-};
 
 @ApiTags('projects')
 @ApiBearerAuth('bearer')

@@ -1,9 +1,16 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { strongEtag } from '../../../platform/http/etag';
 import type { Actor } from '../../../platform/ownership';
-import type { AuthenticatedUser } from '../../auth';
+import type { AuthenticatedUser } from '../../identity';
 
 export const actorOf = (user: AuthenticatedUser): Actor => ({ id: user.id, role: user.role });
+
+/** How the routes that honour `If-Match` document it. */
+export const IF_MATCH = {
+  name: 'If-Match',
+  required: false,
+  description: 'Strong ETag from a previous read; on mismatch the request fails with 412 and changes nothing',
+};
 
 /** The `If-Match` header as one string (repeated headers are joined, as RFC 9110 allows). */
 export function ifMatchOf(request: FastifyRequest): string | undefined {

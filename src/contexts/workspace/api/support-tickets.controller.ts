@@ -4,10 +4,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiPageResponse, type Page } from '../../../platform/http/pagination';
 import { UuidParam } from '../../../platform/http/uuid-param';
 import { ProblemResponses } from '../../../platform/openapi/problem-responses';
-import { type AuthenticatedUser, CurrentUser, JwtAuthGuard } from '../../auth';
+import { type AuthenticatedUser, CurrentUser, JwtAuthGuard } from '../../identity';
 import { Idempotent } from '../../idempotency';
 import { type SupportTicketView, SupportTicketsService } from '../support-tickets.service';
-import { actorOf, ifMatchOf, withEtag } from './representation';
+import { actorOf, IF_MATCH, ifMatchOf, withEtag } from './representation';
 import { CreateSupportTicketDto, SupportTicketDto, SupportTicketListQueryDto, UpdateSupportTicketDto } from './workspace.dto';
 
 @ApiTags('support')
@@ -55,11 +55,7 @@ export class SupportTicketsController {
     operationId: 'supportTicketsUpdate',
     summary: 'Change some of a ticket’s fields, following the status workflow (honours If-Match)',
   })
-  @ApiHeader({
-    name: 'If-Match',
-    required: false,
-    description: 'Strong ETag from a previous read; on mismatch the request fails with 412 and changes nothing',
-  })
+  @ApiHeader(IF_MATCH)
   @ApiOkResponse({ type: SupportTicketDto, description: 'The new representation; its ETag is in the ETag header' })
   @ProblemResponses(401, 404, 409, 412)
   async update(

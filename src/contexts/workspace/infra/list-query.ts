@@ -1,5 +1,7 @@
 import type { EntityManager, EntityTarget, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import { ifMatchSatisfied, strongEtag } from '../../../platform/http/etag';
 import { type Actor, isAdmin } from '../../../platform/ownership';
+import { WorkspaceError, type WorkspaceResource } from '../domain/workspace.errors';
 
 /** Escapes `\`, `%` and `_` so user text matches literally inside a LIKE pattern (escape char `\`). */
 export function escapeLike(value: string): string {
@@ -53,4 +55,30 @@ export function lockOwned<T extends ObjectLiteral>(
   const qb = m.createQueryBuilder(entity, 'r').setLock('pessimistic_write').where('r.id = :id', { id });
   if (!isAdmin(actor)) qb.andWhere(`r.${ownerColumn} = :actorId`, { actorId: actor.id });
   return qb.getOne();
+}
+
+/** An owned resource as `lockForChange` sees it: its table, its name in errors, its representation. */
+export interface OwnedResource<T extends ObjectLiteral, V> {
+  entity: EntityTarget<T>;
+  resource: WorkspaceResource;
+  toView: (row: T) => V;
+}
+
+/**
+ * `lockOwned` for a change (PATCH, DELETE): the row and its representation before the change;
+ * 404 for a row the actor may not see (exactly like an unknown id); 412 when `ifMatch` is
+ * given and is not the strong ETag of that representation.
+ */
+export async function lockForChange<T extends ObjectLiteral, V>(
+  m: EntityManager,
+  owned: OwnedResource<T, V>,
+  id: string,
+  actor: Actor,
+  ifMatch: string | undefined,
+): Promise<{ row: T; before: V }> {
+  const row = await lockOwned(m, owned.entity, id, actor);
+  if (!row) throw WorkspaceError.notFound(owned.resource);
+  const before = owned.toView(row);
+  if (!ifMatchSatisfied(ifMatch, strongEtag(before))) throw WorkspaceError.preconditionFailed();
+  return { row, before };
 }

@@ -1,0 +1,41 @@
+/**
+ * Group `flood`: the liveness probe of an idle app next to the same probe while a login flood
+ * (from its own process, twice what the argon2 pool takes) hammers that app.
+ */
+import { sleep } from '../load';
+import type { FromTarget, ToTarget } from '../targets';
+import { fire, type Group, type GroupContext, healthLoad, httpMember, loginLoad, type Member } from './group';
+
+export function floodGroup(ctx: GroupContext): Group {
+  const { targets, floodTotals } = ctx;
+  const health = healthLoad(ctx);
+  const underFlood: Member = {
+    id: 'health-flood',
+    title: 'GET /health/live, login flood',
+    server: 'app',
+    connections: ctx.connections,
+    expected: ['200'],
+    noWarmUp: true,
+    run: async (seconds) => {
+      const flood = loginLoad(ctx, ctx.sizing.floodConnections);
+      const stopped = targets.flood.ask(
+        { type: 'flood-start', url: flood.url, connections: flood.connections, body: flood.body! },
+        (m): m is Extract<FromTarget, { type: 'flood-stopped' }> => m.type === 'flood-stopped',
+        (seconds + 60) * 1000,
+      );
+      await sleep(1000); // let the flood fill the argon2 pool and its queue
+      const sample = await fire(targets.client, health, seconds);
+      targets.flood.child.send({ type: 'flood-stop' } satisfies ToTarget);
+      const result = await stopped;
+      for (const [code, n] of Object.entries(result.statuses)) floodTotals.statuses[code] = (floodTotals.statuses[code] ?? 0) + n;
+      floodTotals.errors += result.errors;
+      return sample;
+    },
+  };
+  return {
+    id: 'flood',
+    slice: 2.5,
+    settleMs: 1500,
+    members: [httpMember(ctx, 'health-idle', 'GET /health/live, idle app', 'app', health, ['200']), underFlood],
+  };
+}

@@ -1,0 +1,21 @@
+/**
+ * Group `hello`: what a request costs before any work. The liveness probe of the app next to a
+ * small JSON hello from bare node:http, bare Fastify and bare NestJS on Fastify.
+ */
+import { type Group, type GroupContext, healthLoad, httpMember, plainLoad } from './group';
+
+export function helloGroup(ctx: GroupContext): Group {
+  const { targets } = ctx;
+  const members = [
+    httpMember(ctx, 'node-hello', 'node:http hello', 'node:http', plainLoad(ctx, targets['node-http'], '/'), ['200']),
+    httpMember(ctx, 'fastify-hello', 'Fastify hello', 'fastify', plainLoad(ctx, targets.fastify, '/'), ['200']),
+    httpMember(ctx, 'nest-hello', 'NestJS on Fastify hello', 'nest', plainLoad(ctx, targets.nest, '/'), ['200']),
+    httpMember(ctx, 'health', 'GET /health/live', 'app', healthLoad(ctx), ['200']),
+  ];
+  const candidate = targets['app-candidate'];
+  if (candidate) {
+    const candidateHealth = plainLoad(ctx, candidate, '/health/live');
+    members.push(httpMember(ctx, 'health-candidate', 'GET /health/live (candidate)', 'candidate app', candidateHealth, ['200']));
+  }
+  return { id: 'hello', slice: 1, settleMs: 100, members };
+}

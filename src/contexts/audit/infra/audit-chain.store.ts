@@ -1,0 +1,49 @@
+import type { AuditRow, ChainPoint } from '../domain/hash-chain';
+
+/** Anything that runs SQL: an EntityManager, a QueryRunner, a DataSource. */
+export interface Sql {
+  query<T = unknown>(sql: string, parameters?: unknown[]): Promise<T>;
+}
+
+/** A row of `audit_events` (`ROW_COLUMNS`) as the pg driver returns it: `seq` (bigint) as a string, `occurred_at` as a Date. */
+type RawAuditRow = Omit<AuditRow, 'seq' | 'occurred_at'> & { seq: string; occurred_at: Date };
+
+export const ROW_COLUMNS =
+  '"id", "seq", "occurred_at", "type", "actor_id", "actor_ip", "user_agent", "subject_type", "subject_id", ' +
+  '"outcome", "request_id", "metadata", "prev_hash", "hash"';
+
+export function toAuditRow(raw: RawAuditRow): AuditRow {
+  // The spread keeps the columns' order; only the two converted values are replaced in place.
+  return { ...raw, seq: Number(raw.seq), occurred_at: raw.occurred_at.toISOString() };
+}
+
+export interface ChainState {
+  head: ChainPoint;
+  anchor: ChainPoint;
+}
+
+export async function readChainState(sql: Sql): Promise<ChainState> {
+  const [row] = await sql.query<{ head_seq: string; head_hash: string; anchor_seq: string; anchor_hash: string }[]>(
+    `SELECT "head_seq", "head_hash", "anchor_seq", "anchor_hash" FROM "audit_chain" WHERE "id" = 1`,
+  );
+  if (!row) throw new Error('audit_chain has no head row: the Audit migration has not run');
+  return {
+    head: { seq: Number(row.head_seq), hash: row.head_hash },
+    anchor: { seq: Number(row.anchor_seq), hash: row.anchor_hash },
+  };
+}
+
+/** Up to `limit` rows after seq `after`, in chain order. */
+export async function readRowsAfter(sql: Sql, after: number, limit: number): Promise<AuditRow[]> {
+  const rows = await sql.query<RawAuditRow[]>(
+    `SELECT ${ROW_COLUMNS} FROM "audit_events" WHERE "seq" > $1 ORDER BY "seq" LIMIT $2`,
+    [after, limit],
+  );
+  return rows.map(toAuditRow);
+}
+
+/** The last `limit` rows of the chain, oldest first. */
+export async function readLastRows(sql: Sql, limit: number): Promise<AuditRow[]> {
+  const rows = await sql.query<RawAuditRow[]>(`SELECT ${ROW_COLUMNS} FROM "audit_events" ORDER BY "seq" DESC LIMIT $1`, [limit]);
+  return rows.map(toAuditRow).reverse();
+}

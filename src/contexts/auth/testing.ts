@@ -1,3 +1,0 @@
-/** What only tests and scripts use from the auth context (the lint rule keeps it out of `src/`). */
-export { AdminSeeder } from './infra/admin-seeder';
-export { keyId } from './infra/jwt-keys';

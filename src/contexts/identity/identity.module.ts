@@ -1,0 +1,117 @@
+import { Inject, Logger, Module, type OnApplicationBootstrap } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { JwtModule } from '@nestjs/jwt';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuthController } from './api/auth.controller';
+import { CookieMode } from './api/cookie-mode';
+import { SessionsController } from './api/sessions.controller';
+import { JwtAuthGuard, OptionalJwtAuthGuard, PrincipalResolver, RolesGuard } from './api/guards';
+import { AdminUsersController } from './api/admin-users.controller';
+import { ApiKeysController } from './api/api-keys.controller';
+import { MfaController } from './api/mfa.controller';
+import { AdminUsersService } from './admin-users.service';
+import { ApiKeysService } from './api-keys.service';
+import { MfaService } from './mfa.service';
+import { ApiKeyEntity } from './infra/api-key.entity';
+import { RecoveryCodeEntity } from './infra/recovery-code.entity';
+import { UserMfaEntity } from './infra/user-mfa.entity';
+import { AccessTokenVerifier } from './api/access-token.verifier';
+import { AuthService } from './auth.service';
+import { AdminSeeder } from './infra/admin.seeder';
+import { PasswordHasher } from './infra/password.hasher';
+import { jwtModuleOptions } from './infra/jwt-keys';
+import { TokenService } from './infra/token.service';
+import { UserEntity } from './infra/user.entity';
+import { LoginLockoutEntity } from './infra/login-lockout.entity';
+import { LoginLockoutStore } from './infra/login-lockout.store';
+import { LoginSourceEntity } from './infra/login-source.entity';
+import { LoginSources } from './infra/login-source.store';
+import { LoginThrottle } from './infra/login-throttle';
+import { LoginThrottleInterceptor } from './api/login-throttle.interceptor';
+import { RequestPrincipal } from './api/request-principal';
+import { AuthMetrics } from './infra/auth.metrics';
+import { BreachedPasswords } from './infra/breached-passwords';
+import { RefreshTokenEntity } from './infra/refresh-token.entity';
+import { SessionStore } from './infra/session.store';
+import { SessionsMetrics } from './infra/sessions.metrics';
+import { UserSessionEntity } from './infra/user-session.entity';
+import { identityConfig, type IdentityConfig } from './identity.config';
+import { SessionsService } from './sessions.service';
+
+/** Exported too: the guards other contexts use run in those contexts' modules and read it. */
+const IDENTITY_CONFIG = ConfigModule.forFeature(identityConfig);
+
+/**
+ * The identity context: accounts, login and its brute-force defence, sessions and refresh
+ * tokens, MFA, API keys, and the guards every other context protects its routes with.
+ */
+@Module({
+  imports: [
+    IDENTITY_CONFIG,
+    TypeOrmModule.forFeature([
+      UserEntity,
+      LoginLockoutEntity,
+      LoginSourceEntity,
+      UserMfaEntity,
+      RecoveryCodeEntity,
+      ApiKeyEntity,
+      UserSessionEntity,
+      RefreshTokenEntity,
+    ]),
+    JwtModule.registerAsync({
+      imports: [IDENTITY_CONFIG],
+      inject: [identityConfig.KEY],
+      useFactory: jwtModuleOptions,
+    }),
+  ],
+  controllers: [AuthController, SessionsController, MfaController, ApiKeysController, AdminUsersController],
+  providers: [
+    AuthService,
+    PasswordHasher,
+    TokenService,
+    AccessTokenVerifier,
+    JwtAuthGuard,
+    OptionalJwtAuthGuard,
+    RolesGuard,
+    AdminSeeder,
+    LoginLockoutStore,
+    LoginSources,
+    LoginThrottle,
+    LoginThrottleInterceptor,
+    RequestPrincipal,
+    AuthMetrics,
+    BreachedPasswords,
+    MfaService,
+    ApiKeysService,
+    AdminUsersService,
+    PrincipalResolver,
+    CookieMode,
+    SessionsService,
+    SessionStore,
+    SessionsMetrics,
+  ],
+  exports: [
+    IDENTITY_CONFIG,
+    AuthService,
+    AccessTokenVerifier,
+    PrincipalResolver,
+    MfaService,
+    JwtAuthGuard,
+    OptionalJwtAuthGuard,
+    RolesGuard,
+    AdminSeeder,
+    RequestPrincipal,
+    SessionsService,
+  ],
+})
+export class IdentityModule implements OnApplicationBootstrap {
+  private readonly logger = new Logger('Identity');
+
+  constructor(@Inject(identityConfig.KEY) private readonly config: IdentityConfig) {}
+
+  onApplicationBootstrap(): void {
+    if (this.config.jwtSecretGenerated) {
+      this.logger.warn('JWT_SECRET is not set: using a random per-process secret (tokens do not survive a restart)');
+    }
+  }
+}

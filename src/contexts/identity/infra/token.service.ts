@@ -1,0 +1,38 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { identityConfig, type IdentityConfig } from '../identity.config';
+import type { Role } from './user.entity';
+
+export interface AccessClaims {
+  sub: string;
+  sid: string;
+  role: Role;
+}
+
+export interface IssuedAccessToken {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+}
+
+/**
+ * Short-lived access tokens. Algorithm, key, `kid`, `iss` and `aud` come from the auth
+ * module's `JwtModule` options (`jwtModuleOptions`); a token gets its subject, id and lifetime here.
+ */
+@Injectable()
+export class TokenService {
+  constructor(
+    private readonly jwt: JwtService,
+    @Inject(identityConfig.KEY) private readonly config: IdentityConfig,
+  ) {}
+
+  async issue(claims: AccessClaims): Promise<IssuedAccessToken> {
+    const ttl = this.config.accessTokenTtl;
+    const access_token = await this.jwt.signAsync(
+      { sid: claims.sid, role: claims.role },
+      { expiresIn: ttl, subject: claims.sub, jwtid: randomUUID() },
+    );
+    return { access_token, token_type: 'Bearer', expires_in: ttl };
+  }
+}

@@ -1,0 +1,4 @@
+/** What only tests and scripts use from the identity context (the lint rule keeps it out of `src/`). */
+export { AdminSeeder } from './infra/admin.seeder';
+export { keyId } from './infra/jwt-keys';
+export { SessionsService } from './sessions.service';
