@@ -13,6 +13,7 @@ import { Files1795422761432 } from './1795422761432-Files';
 import { Notifications1795422823645 } from './1795422823645-Notifications';
 import { Audit1795422882699 } from './1795422882699-Audit';
 import { AuditOutbox1796256000000 } from './1796256000000-AuditOutbox';
+import { AccountLifecycle1796342400000 } from './1796342400000-AccountLifecycle';
 
 export const migrations = [
   JobRuns1763884800000,
@@ -26,4 +27,5 @@ export const migrations = [
   Notifications1795422823645,
   Audit1795422882699,
   AuditOutbox1796256000000,
+  AccountLifecycle1796342400000,
 ];

@@ -4,6 +4,8 @@ import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { createTestApp, type TestApp } from './support/app';
 import { bearer, login, person, register, requestRefresh, requestToken, STRONG_PASSWORD, uniqueEmail } from './support/auth';
 import { type BrowserDiagnostics, instrumentedContext, launchChromium, screenshot } from './support/browser';
+import { captureEvents } from './support/events';
+import { eventually } from './support/eventually';
 
 const ADMIN_EMAIL = 'console.admin@example.com';
 const ADMIN_PASSWORD = 'console-admin-passphrase-Tr0ub4dor';
@@ -322,6 +324,55 @@ describe('account console (e2e, Chromium)', () => {
       expect(await text(page, '#profile-email')).toBe(email);
       await screenshot(page, 'account');
       expectClean(diagnostics, ['401 /api/v1/auth/token?cookie=1']);
+    });
+
+    it('forgot password → the link opens the reset page → the new password signs in; a verification link confirms the address', async () => {
+      const events = captureEvents(t);
+      try {
+        const email = uniqueEmail('console-reset');
+        await register(t, email);
+        await page.goto(`${base}/console/`);
+        await loginView(page).getByLabel('Email').fill(email);
+        await page.getByRole('button', { name: 'Forgot your password?' }).click();
+        await page.locator('#view-forgot').waitFor();
+        expect(await page.locator('#forgot-email').inputValue()).toBe(email);
+        await page.getByRole('button', { name: 'Send the link' }).click();
+        await page.locator('#forgot-done').filter({ hasText: 'on its way' }).waitFor();
+        await screenshot(page, 'forgot');
+
+        await eventually(() => events.payloadsOf('auth.password_reset_requested').some((e) => e.email === email));
+        const resetLink = new URL(
+          events.payloadsOf('auth.password_reset_requested').find((e) => e.email === email)!.token_link as string,
+        );
+        await page.goto(`${base}${resetLink.pathname}${resetLink.hash}`);
+        await page.locator('#view-reset').waitFor();
+        // The token leaves the address bar (and the history) at once.
+        expect(new URL(page.url()).hash).toBe('');
+        await page.locator('#reset-password').fill('short');
+        await page.getByRole('button', { name: 'Set the password' }).click();
+        await page.locator('#reset-error').filter({ hasText: /./ }).waitFor();
+        const newPassword = 'Harbour-Lantern-Quokka-Treble-38';
+        await page.locator('#reset-password').fill(newPassword);
+        await page.getByRole('button', { name: 'Set the password' }).click();
+        await page.locator('#view-login').waitFor();
+        await signIn(page, email, newPassword);
+        await page.locator('#view-account').waitFor();
+        expect(await text(page, '#profile-email')).toBe(email);
+
+        const verifyLink = new URL(
+          events.payloadsOf('auth.email_verification_requested').find((e) => e.email === email)!.token_link as string,
+        );
+        await page.goto(`${base}${verifyLink.pathname}${verifyLink.hash}`);
+        await page
+          .locator('#verify-done')
+          .filter({ hasText: `${email} is confirmed.` })
+          .waitFor();
+        await page.goto(`${base}${verifyLink.pathname}${verifyLink.hash}`);
+        await page.locator('#verify-error').filter({ hasText: 'invalid, already used or expired' }).waitFor();
+        expectClean(diagnostics, ['400 /api/v1/auth/password/reset', '400 /api/v1/auth/email/verify']);
+      } finally {
+        events.stop();
+      }
     });
 
     it('lists sessions, revokes another one, then signs out all the others', async () => {

@@ -1,7 +1,17 @@
 import { generateSync } from 'otplib';
 import { Clock } from '../src/platform/clock';
 import { createTestApp, type TestApp, withTestApp } from './support/app';
-import { bearer, login, person, type Person, requestRefresh, requestToken, STRONG_PASSWORD, type Tokens } from './support/auth';
+import {
+  bearer,
+  requestApiKey,
+  login,
+  person,
+  type Person,
+  requestRefresh,
+  requestToken,
+  STRONG_PASSWORD,
+  type Tokens,
+} from './support/auth';
 import { captureEvents, type CapturedEvent } from './support/events';
 
 const ADMIN_EMAIL = 'console.admin@example.com';
@@ -191,12 +201,7 @@ describe('TOTP MFA, API keys and the admin user console (e2e)', () => {
   describe('personal API keys', () => {
     it('are shown once, listed without the key, authenticate as the owner, and stop working when revoked', async () => {
       const { id, tokens } = await person(t, 'keys');
-      const created = await t.inject({
-        method: 'POST',
-        url: '/api/v1/auth/api-keys',
-        headers: bearer(tokens),
-        payload: { name: 'CI deploy' },
-      });
+      const created = await requestApiKey(t, bearer(tokens), { name: 'CI deploy' });
       expect(created.statusCode).toBe(201);
       const key = created.json();
       expect(key.key).toMatch(/^bst_[A-Za-z0-9_-]{43}$/);
@@ -221,12 +226,7 @@ describe('TOTP MFA, API keys and the admin user console (e2e)', () => {
       expect(listed.items[0].last_used_at).toEqual(expect.any(String));
 
       // a key cannot manage keys or the password
-      const mint = await t.inject({
-        method: 'POST',
-        url: '/api/v1/auth/api-keys',
-        headers: { 'x-api-key': key.key },
-        payload: { name: 'x' },
-      });
+      const mint = await requestApiKey(t, { 'x-api-key': key.key }, { name: 'x' });
       expect(mint.statusCode).toBe(403);
       expect(mint.json().code).toBe('session_required');
 
@@ -250,21 +250,11 @@ describe('TOTP MFA, API keys and the admin user console (e2e)', () => {
 
     it('expired keys are refused; an expiry in the past is a 400; garbage keys are a plain 401', async () => {
       const { tokens } = await person(t, 'expiry');
-      const past = await t.inject({
-        method: 'POST',
-        url: '/api/v1/auth/api-keys',
-        headers: bearer(tokens),
-        payload: { name: 'old', expires_at: new Date(clockAt - 1000).toISOString() },
-      });
+      const past = await requestApiKey(t, bearer(tokens), { name: 'old', expires_at: new Date(clockAt - 1000).toISOString() });
       expect(past.statusCode).toBe(400);
       expect(past.json().errors[0]).toMatchObject({ field: 'expires_at' });
       const key = (
-        await t.inject({
-          method: 'POST',
-          url: '/api/v1/auth/api-keys',
-          headers: bearer(tokens),
-          payload: { name: 'short', expires_at: new Date(clockAt + 60_000).toISOString() },
-        })
+        await requestApiKey(t, bearer(tokens), { name: 'short', expires_at: new Date(clockAt + 60_000).toISOString() })
       ).json();
       expect((await t.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { 'x-api-key': key.key } })).statusCode).toBe(200);
       clockAt += 61_000;
@@ -334,9 +324,7 @@ describe('TOTP MFA, API keys and the admin user console (e2e)', () => {
 
     it('bulk deactivation: a mix of existing, missing and already-inactive ids; sessions, refresh tokens and keys stop working', async () => {
       const victim = await login(t, users[1].email);
-      const victimKey = (
-        await t.inject({ method: 'POST', url: '/api/v1/auth/api-keys', headers: bearer(victim), payload: { name: 'k' } })
-      ).json().key as string;
+      const victimKey = (await requestApiKey(t, bearer(victim), { name: 'k' })).json().key as string;
       const missing = '00000000-0000-4000-8000-00000000abcd';
       const first = await t.inject({
         method: 'POST',

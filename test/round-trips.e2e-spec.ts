@@ -2,6 +2,19 @@ import { Client } from 'pg';
 import { Metrics } from '../src/platform/observability';
 import { createTestApp, type TestApp, withTestApp } from './support/app';
 import { bearer, login, register, requestToken, STRONG_PASSWORD, type Tokens, uniqueEmail } from './support/auth';
+import { eventually } from './support/eventually';
+
+/**
+ * Waits until the app's background work is done: the verification mail a registration queues
+ * is delivered (and its delivery audited) outside the request, and must not land in a count.
+ */
+async function settled(app: TestApp): Promise<void> {
+  await eventually(
+    async () =>
+      (await app.db.query(`SELECT 1 FROM notifications WHERE status = 'pending' UNION ALL SELECT 1 FROM audit_outbox LIMIT 1`))
+        .length === 0,
+  );
+}
 
 /**
  * Statement budgets of the hot paths: how many statements PostgreSQL receives for one
@@ -27,6 +40,7 @@ describe('statement budgets of the hot paths (e2e)', () => {
     tokens = await login(t, email);
     const created = await t.inject({ method: 'POST', url: '/api/v1/projects', headers: bearer(tokens), payload: { name: 'p' } });
     projectId = created.json<{ id: string }>().id;
+    await settled(t);
     Client.prototype.query = function (this: Client, ...args: unknown[]) {
       const sql = args[0] as string | { text: string };
       statements.push((typeof sql === 'string' ? sql : sql.text).replace(/\s+/g, ' ').trim().slice(0, 100));
@@ -77,6 +91,7 @@ describe('statement budgets of the hot paths (e2e)', () => {
     await withTestApp({ env }, async (capped) => {
       const other = uniqueEmail('shed');
       await register(capped, other);
+      await settled(capped);
       const running = async (): Promise<number> => {
         const pool = await capped.app.get(Metrics).registry.getSingleMetric('argon2_pool')?.get();
         return pool?.values.find((v) => v.labels.state === 'running')?.value ?? 0;

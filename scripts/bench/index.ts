@@ -1,9 +1,11 @@
 /**
- * `npm run bench -- <scenario> [--seconds N] [--concurrency N]`; scenarios: baseline, login, audit, idempotency, upload.
+ * `npm run bench -- <scenario> [--seconds N] [--concurrency N]`; scenarios: baseline, login, audit, idempotency, upload,
+ * enumeration.
  * Without a scenario: the full baseline (scripts/bench/baseline.ts and scripts/bench/baseline/; `--smoke` for a short pass).
  */
 import { benchAudit } from './audit';
 import { benchBaseline } from './baseline';
+import { benchEnumeration } from './enumeration';
 import { benchIdempotency } from './idempotency';
 import { benchLogin } from './login';
 import type { ScenarioOptions } from './scenario';
@@ -15,6 +17,7 @@ const SCENARIOS: Record<string, (o: ScenarioOptions) => Promise<void>> = {
   audit: benchAudit,
   idempotency: benchIdempotency,
   upload: benchUpload,
+  enumeration: benchEnumeration,
 };
 
 function flag(name: string, fallback: number): number {

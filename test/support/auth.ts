@@ -29,7 +29,11 @@ export interface RequestFrom {
   headers?: Record<string, string>;
 }
 
-export async function register(t: TestApp, email: string, password = STRONG_PASSWORD): Promise<{ id: string; email: string }> {
+export async function register(
+  t: TestApp,
+  email: string,
+  password = STRONG_PASSWORD,
+): Promise<{ id: string; email: string; email_verified: boolean }> {
   const res = await t.inject({ method: 'POST', url: '/api/v1/auth/register', payload: { email, password } });
   if (res.statusCode !== 201) throw new Error(`register failed: ${res.statusCode} ${res.body}`);
   return res.json();
@@ -89,4 +93,13 @@ export async function loginPerson(t: TestApp, email: string, password = STRONG_P
   const me = await t.inject({ method: 'GET', url: '/api/v1/auth/me', headers: bearer(tokens) });
   if (me.statusCode !== 200) throw new Error(`GET /auth/me failed: ${me.statusCode} ${me.body}`);
   return { id: me.json().id, email, tokens };
+}
+
+/** POST /api/v1/auth/api-keys as `credentials` (a bearer or an API key); the answer as it comes. */
+export function requestApiKey(
+  t: TestApp,
+  credentials: Record<string, string>,
+  payload: { name: string; expires_at?: string },
+): Promise<LightMyRequestResponse> {
+  return t.inject({ method: 'POST', url: '/api/v1/auth/api-keys', headers: credentials, payload });
 }

@@ -29,6 +29,8 @@ export function clusterEnvironment(databaseUrl: string, extra: Record<string, st
     HOST: '127.0.0.1',
     PORT: '0',
     SHUTDOWN_GRACE_MS: '0',
+    // The suites register and log in at once; verification has its own e2e (account-recovery).
+    REQUIRE_EMAIL_VERIFICATION: 'false',
     ...extra,
   };
 }

@@ -252,3 +252,29 @@ export async function auditTail(limit) {
   const result = /** @type {{ items: AuditEvent[] }} */ (await call('GET', `/admin/logs?limit=${limit}`));
   return result.items;
 }
+
+/**
+ * Asks for a password-reset link (the answer is the same whether or not the address has an account).
+ * @param {string} email
+ */
+export async function forgotPassword(email) {
+  await call('POST', '/auth/password/forgot', { body: { email }, auth: false });
+}
+
+/**
+ * Sets a new password with the token of a reset link.
+ * @param {string} token
+ * @param {string} newPassword
+ */
+export async function resetPassword(token, newPassword) {
+  await call('POST', '/auth/password/reset', { body: { token, new_password: newPassword }, auth: false });
+}
+
+/**
+ * Confirms the account's address with the token of a verification link.
+ * @param {string} token
+ * @returns {Promise<User>}
+ */
+export async function verifyEmail(token) {
+  return /** @type {User} */ (await call('POST', '/auth/email/verify', { body: { token }, auth: false }));
+}

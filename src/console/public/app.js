@@ -24,6 +24,24 @@ const $ = {
   viewLoading: byId('view-loading', HTMLElement),
   viewLogin: byId('view-login', HTMLElement),
   viewAccount: byId('view-account', HTMLElement),
+  viewForgot: byId('view-forgot', HTMLElement),
+  viewReset: byId('view-reset', HTMLElement),
+  viewVerify: byId('view-verify', HTMLElement),
+  forgotOpen: byId('forgot-open', HTMLButtonElement),
+  forgotTitle: byId('forgot-title', HTMLElement),
+  forgotError: byId('forgot-error', HTMLElement),
+  forgotDone: byId('forgot-done', HTMLElement),
+  forgotForm: byId('forgot-form', HTMLFormElement),
+  forgotEmail: byId('forgot-email', HTMLInputElement),
+  forgotBack: byId('forgot-back', HTMLButtonElement),
+  resetTitle: byId('reset-title', HTMLElement),
+  resetError: byId('reset-error', HTMLElement),
+  resetForm: byId('reset-form', HTMLFormElement),
+  resetPassword: byId('reset-password', HTMLInputElement),
+  verifyTitle: byId('verify-title', HTMLElement),
+  verifyError: byId('verify-error', HTMLElement),
+  verifyDone: byId('verify-done', HTMLElement),
+  verifyContinue: byId('verify-continue', HTMLButtonElement),
   loginTitle: byId('login-title', HTMLElement),
   loginError: byId('login-error', HTMLElement),
   loginForm: byId('login-form', HTMLFormElement),
@@ -122,6 +140,12 @@ function explain(error) {
       return problem.errors?.map((e) => e.message).join(' ') || (problem.detail ?? 'The request is invalid.');
     case 'invalid_current_password':
       return 'The password is incorrect.';
+    case 'invalid_token':
+      return 'This link is invalid, already used or expired. Ask for a new one.';
+    case 'email_not_verified':
+      return 'Confirm your email address first: follow the link in the message we sent you.';
+    case 'weak_password':
+      return problem.errors?.map((e) => e.message).join(' ') || 'Choose a stronger password.';
     default:
       break;
   }
@@ -193,11 +217,14 @@ systemDark.addEventListener('change', renderThemeToggle);
 
 // ---------------------------------------------------------------- views
 
-/** @param {'loading' | 'login' | 'account'} name */
+/** @param {'loading' | 'login' | 'account' | 'forgot' | 'reset' | 'verify'} name */
 function view(name) {
   show(name === 'loading', $.viewLoading);
   show(name === 'login', $.viewLogin);
   show(name === 'account', $.viewAccount);
+  show(name === 'forgot', $.viewForgot);
+  show(name === 'reset', $.viewReset);
+  show(name === 'verify', $.viewVerify);
 }
 
 /** Forgets everything shown for the last account (secrets first). */
@@ -273,6 +300,77 @@ onSubmit($.mfaForm, async () => {
 });
 
 $.mfaCancel.addEventListener('click', () => showLogin());
+
+// ---------------------------------------------------------------- links from mail
+
+/**
+ * The token of a link for this page (`#/reset?token=…`), then out of the address bar and the history.
+ * @param {'reset' | 'verify'} page
+ * @returns {string | null}
+ */
+function linkToken(page) {
+  const match = new RegExp(`^#/${page}\\?token=([A-Za-z0-9_-]{1,200})$`).exec(window.location.hash);
+  if (!match) return null;
+  window.history.replaceState(null, '', window.location.pathname);
+  return match[1];
+}
+
+$.forgotOpen.addEventListener('click', () => {
+  $.forgotEmail.value = $.loginEmail.value.trim();
+  setError($.forgotError, '');
+  $.forgotDone.textContent = '';
+  view('forgot');
+  focus($.forgotTitle);
+});
+$.forgotBack.addEventListener('click', () => showLogin());
+
+onSubmit($.forgotForm, async () => {
+  setError($.forgotError, '');
+  try {
+    await api.forgotPassword($.forgotEmail.value.trim());
+  } catch (error) {
+    setError($.forgotError, explain(error));
+    return;
+  }
+  $.forgotDone.textContent = 'If the address belongs to an account, a message with a link is on its way. Check your inbox.';
+  announce('Link requested.');
+});
+
+/** @type {string | null} */
+let resetToken = null;
+
+onSubmit($.resetForm, async () => {
+  if (!resetToken) return showLogin();
+  setError($.resetError, '');
+  try {
+    await api.resetPassword(resetToken, $.resetPassword.value);
+  } catch (error) {
+    setError($.resetError, explain(error));
+    if (error instanceof api.ApiError && error.code === 'invalid_token') resetToken = null;
+    return;
+  }
+  resetToken = null;
+  $.resetPassword.value = '';
+  showLogin();
+  announce('Password changed. Sign in with the new password.');
+});
+
+/** @param {string} token */
+async function verifyFromLink(token) {
+  setError($.verifyError, '');
+  $.verifyDone.textContent = '';
+  view('verify');
+  focus($.verifyTitle);
+  try {
+    const verified = await api.verifyEmail(token);
+    $.verifyDone.textContent = `${verified.email} is confirmed.`;
+    announce('Address confirmed.');
+  } catch (error) {
+    setError($.verifyError, explain(error));
+  }
+}
+
+$.verifyContinue.addEventListener('click', () => showLogin());
 
 // ---------------------------------------------------------------- account
 
@@ -520,8 +618,30 @@ $.auditReload.addEventListener('click', () => void busy($.auditReload, loadAudit
 
 // ---------------------------------------------------------------- start
 
+/**
+ * Opens the page a mail link names (`#/verify?token=…`, `#/reset?token=…`); false when the
+ * address is not such a link. Also on `hashchange`: a link pasted into an open console.
+ */
+function openLink() {
+  const verifyToken = linkToken('verify');
+  if (verifyToken) {
+    void verifyFromLink(verifyToken);
+    return true;
+  }
+  const token = linkToken('reset');
+  if (!token) return false;
+  resetToken = token;
+  setError($.resetError, '');
+  view('reset');
+  focus($.resetTitle);
+  return true;
+}
+
+window.addEventListener('hashchange', openLink);
+
 async function start() {
   renderThemeToggle();
+  if (openLink()) return;
   if (api.hasCookieSession()) {
     try {
       if (await api.refresh()) {

@@ -3,7 +3,6 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Cron, CronExpression } from '@nestjs/schedule';
 import { DataSource, type EntityManager, QueryFailedError, type Repository } from 'typeorm';
 import { Clock } from '../../platform/clock';
-import type { FieldError } from '../../platform/http/problem';
 import { identityConfig, type IdentityConfig } from './identity.config';
 import { EventBus } from '../../platform/events';
 import { JobRunner } from '../../platform/jobs';
@@ -11,45 +10,24 @@ import { ONE_STATEMENT } from '../../platform/database/one-statement';
 import { runInTransaction } from '../../platform/database/transaction-context';
 import { type ClientInfo, SessionsService } from './sessions.service';
 import { AuthError } from './domain/auth.errors';
-import { decidePassword, type PasswordDecision, screeningUnavailable } from './domain/breached-password';
 import { isValidEmail, normalizeEmail } from './domain/email';
-import { checkPassword, type PasswordContext } from './domain/password-policy';
 import { suspiciousReasons } from './domain/suspicious-login';
-import { BreachedPasswords } from './infra/breached-passwords';
 import { LoginLockoutStore } from './infra/login-lockout.store';
 import { LoginSources } from './infra/login-source.store';
+import { AccountRecoveryService } from './account-recovery.service';
 import { MfaService } from './mfa.service';
+import { OneTimeTokenStore } from './infra/one-time-token.store';
+import { PasswordRules, throwUnlessAccepted } from './password-rules';
 import { PasswordHasher } from './infra/password.hasher';
 import { type IssuedAccessToken, TokenService } from './infra/token.service';
 import { type Role, UserEntity } from './infra/user.entity';
+import { toUserView, type UserView } from './user-view';
 
 export interface TokenPair extends IssuedAccessToken {
   refresh_token: string;
 }
 
-export interface UserView {
-  id: string;
-  email: string;
-  display_name: string | null;
-  role: Role;
-  is_active: boolean;
-  created_at: string;
-  updated_at: string;
-  last_login_at: string | null;
-}
-
-export function toUserView(user: UserEntity): UserView {
-  return {
-    id: user.id,
-    email: user.email,
-    display_name: user.displayName,
-    role: user.role,
-    is_active: user.isActive,
-    created_at: user.createdAt.toISOString(),
-    updated_at: user.updatedAt.toISOString(),
-    last_login_at: user.lastLoginAt?.toISOString() ?? null,
-  };
-}
+export { toUserView, type UserView } from './user-view';
 
 const UNIQUE_VIOLATION = '23505';
 const HOUR_MS = 3_600_000;
@@ -68,45 +46,70 @@ export class AuthService {
     private readonly jobs: JobRunner,
     private readonly mfa: MfaService,
     private readonly dataSource: DataSource,
-    private readonly breached: BreachedPasswords,
+    private readonly passwords: PasswordRules,
+    private readonly recovery: AccountRecoveryService,
+    private readonly oneTimeTokens: OneTimeTokenStore,
     @Inject(identityConfig.KEY) private readonly config: IdentityConfig,
   ) {}
 
-  async register(input: { email: string; password: string; displayName?: string | null }, client: ClientInfo): Promise<UserView> {
+  /** Registration answers new and taken addresses alike (202, one body): verification is required. */
+  get registrationIsSilent(): boolean {
+    return this.config.requireEmailVerification;
+  }
+
+  /**
+   * Creates an account and mails its verification link. With `REQUIRE_EMAIL_VERIFICATION` a
+   * taken address is not an error: the result is `null` (the caller answers as for a new
+   * account) and the address's owner is told of the attempt.
+   */
+  async register(
+    input: { email: string; password: string; displayName?: string | null },
+    client: ClientInfo,
+  ): Promise<UserView | null> {
     const email = normalizeEmail(input.email);
     if (!isValidEmail(email)) {
       await this.events.publish('auth.registration_failed', { email, reason: 'invalid_email', ip: client.ip });
       throw AuthError.invalidEmail();
     }
-    const decision = await this.judgePassword(input.password, {
-      email,
-      displayName: input.displayName,
-      minScore: this.config.passwordMinScore,
-    });
+    const decision = await this.passwords.judge(input.password, { email, displayName: input.displayName });
     if (decision.kind === 'reject') {
       await this.events.publish('auth.registration_failed', { email, reason: 'weak_password', ip: client.ip });
-      throw AuthError.weakPassword(decision.failures);
     }
-    if (decision.kind === 'unverified') throw screeningUnavailable();
+    throwUnlessAccepted(decision);
     // Hashed before the transaction opens: argon2 must not hold a pooled connection.
     const passwordHash = await this.hasher.hash(input.password);
     // The user row and its audit record commit together (audit outbox): no account without its registration.
     const user = await runInTransaction(this.dataSource, async (m) => {
       const created = await this.insertUser(m.getRepository(UserEntity), email, passwordHash, input.displayName ?? null, 'user');
       await this.events.publish('auth.user_registered', { user_id: created.id, email, ip: client.ip });
+      await this.recovery.sendVerification(created, m);
       return created;
     }).catch(async (error: unknown) => {
       if (error instanceof AuthError && error.code === 'email_taken') {
         await this.events.publish('auth.registration_failed', { email, reason: 'email_taken', ip: client.ip });
+        if (this.config.requireEmailVerification) return this.tellOwnerOfTakenAddress(email, client);
       }
       throw error;
     });
-    return toUserView(user);
+    return user ? toUserView(user) : null;
   }
 
-  /** Creates a user with an already-validated email and password. */
+  /**
+   * Where registration must not tell a taken address from a new one, the one who holds it
+   * hears of the attempt instead (and the caller gets the same answer as for a new account).
+   */
+  private async tellOwnerOfTakenAddress(email: string, client: ClientInfo): Promise<null> {
+    const owner = await this.users.findOneBy({ email });
+    if (owner) await this.events.publish('auth.registration_attempted', { user_id: owner.id, email, ip: client.ip });
+    return null;
+  }
+
+  /**
+   * Creates a user with an already-validated email and password whose address counts as
+   * verified (the operator chose it: the seeded admin).
+   */
   async createUser(email: string, password: string, displayName: string | null, role: Role): Promise<UserEntity> {
-    return this.insertUser(this.users, email, await this.hasher.hash(password), displayName, role);
+    return this.insertUser(this.users, email, await this.hasher.hash(password), displayName, role, this.clock.now());
   }
 
   private async insertUser(
@@ -115,9 +118,13 @@ export class AuthService {
     passwordHash: string,
     displayName: string | null,
     role: Role,
+    emailVerifiedAt: Date | null = null,
   ): Promise<UserEntity> {
     try {
-      return await users.save(users.create({ email, displayName, passwordHash, role, isActive: true }), ONE_STATEMENT);
+      return await users.save(
+        users.create({ email, displayName, passwordHash, role, isActive: true, emailVerifiedAt }),
+        ONE_STATEMENT,
+      );
     } catch (error) {
       if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === UNIQUE_VIOLATION)
         throw AuthError.emailTaken();
@@ -157,6 +164,8 @@ export class AuthService {
     if (!(await this.hasher.verify(user.passwordHash, input.password)))
       return this.failed(email, user.id, 'wrong_password', client, now);
     if (!user.isActive) return this.failed(email, user.id, 'inactive', client, now);
+    // Only after the password: the answer must not tell an unverified address from a wrong password.
+    if (this.config.requireEmailVerification && user.emailVerifiedAt === null) throw AuthError.emailNotVerified();
     const factor = await this.mfa.checkLogin(
       user.id,
       { totpCode: input.totp_code, recoveryCode: input.recovery_code },
@@ -233,32 +242,11 @@ export class AuthService {
       current === next
         ? [{ field: 'new_password', code: 'unchanged', message: 'Choose a password different from the current one.' }]
         : [];
-    const decision = await this.judgePassword(
-      next,
-      { email: user.email, displayName: user.displayName, minScore: this.config.passwordMinScore },
-      'new_password',
-      unchanged,
-    );
-    if (decision.kind === 'reject') throw AuthError.weakPassword(decision.failures);
-    if (decision.kind === 'unverified') throw screeningUnavailable();
+    await this.passwords.assertAcceptable(next, user, 'new_password', unchanged);
     await this.users.update({ id: userId }, { passwordHash: await this.hasher.hash(next), passwordChangedAt: new Date() });
+    await this.oneTimeTokens.voidAll(userId, ['reset_password'], this.clock.now());
     const revoked = await this.sessions.revokeAllForUser(userId, 'password_changed', sessionId);
     await this.events.publish('auth.password_changed', { user_id: userId, sessions_revoked: revoked, ip: client.ip });
-  }
-
-  /**
-   * A candidate password against every rule at once: the synchronous policy (plus `extra`
-   * failures the caller found), then the breached-password screening (offline list, and the
-   * range provider when configured).
-   */
-  private async judgePassword(
-    password: string,
-    context: PasswordContext,
-    field = 'password',
-    extra: FieldError[] = [],
-  ): Promise<PasswordDecision> {
-    const failures = [...checkPassword(password, context, field), ...extra];
-    return decidePassword(failures, await this.breached.screen(password), field);
   }
 
   /** Records a failed login (lockout streak, events) and answers the one 401 every failure gets. */

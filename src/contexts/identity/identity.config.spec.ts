@@ -131,6 +131,27 @@ describe('the admin seed', () => {
   });
 });
 
+describe('account lifecycle', () => {
+  it('requires a verified address in production only, by default', () => {
+    expect(parse({}).requireEmailVerification).toBe(false);
+    expect(parse({ ...PRODUCTION, JWT_SECRET: strongSecret() }).requireEmailVerification).toBe(true);
+    expect(parse({ REQUIRE_EMAIL_VERIFICATION: 'true' }).requireEmailVerification).toBe(true);
+  });
+
+  it('gives reset links 30 minutes and verification links a day, within bounds', () => {
+    expect(parse({})).toMatchObject({
+      resetTokenTtl: 1800,
+      verifyEmailTokenTtl: 86_400,
+      accountMail: { perAddress: { limit: 3, windowSeconds: 900 }, perIp: { limit: 20, windowSeconds: 3600 } },
+    });
+    expect(parse({ RESET_TOKEN_TTL: '15m' }).resetTokenTtl).toBe(900);
+    expect(variables(problemsOf({ RESET_TOKEN_TTL: '2d', VERIFY_EMAIL_TOKEN_TTL: '1m' }))).toEqual([
+      'RESET_TOKEN_TTL',
+      'VERIFY_EMAIL_TOKEN_TTL',
+    ]);
+  });
+});
+
 describe('session cleanup interval', () => {
   it('runs the cleanup hourly by default, blank counting as unset', () => {
     expect(parse({ SESSION_CLEANUP_INTERVAL: '  ' }).sessionCleanupIntervalMs).toBe(3_600_000);

@@ -75,6 +75,14 @@ export interface IdentityConfig {
    */
   sessionCleanupIntervalMs: number;
   suspiciousRefreshPolicy: SuspiciousRefreshPolicy;
+  /** A login needs a verified address (and registration stops telling new and taken addresses apart). */
+  requireEmailVerification: boolean;
+  /** Lifetime of an address-verification link. */
+  verifyEmailTokenTtl: number;
+  /** Lifetime of a password-reset link. */
+  resetTokenTtl: number;
+  /** Requests that mail a link (forgot, verification) per address, and per client IP across addresses. */
+  accountMail: { perAddress: Rate; perIp: Rate };
   argon2: { memoryKib: number; timeCost: number; parallelism: number; maxConcurrency: number; maxQueue: number };
   passwordMinScore: number;
   breachedPasswords: BreachedPasswordSettings;
@@ -141,6 +149,13 @@ export function readIdentityConfig(
     sessionRetention: r.duration('SESSION_RETENTION', 30 * DAY, 0, 365 * DAY),
     sessionCleanupIntervalMs: r.duration('SESSION_CLEANUP_INTERVAL', DEFAULT_CLEANUP_INTERVAL_MS / 1000, 1, DAY) * 1000,
     suspiciousRefreshPolicy: r.enumOf('SUSPICIOUS_REFRESH_POLICY', SUSPICIOUS_REFRESH_POLICIES, 'allow_and_flag'),
+    requireEmailVerification: r.bool('REQUIRE_EMAIL_VERIFICATION', production),
+    verifyEmailTokenTtl: r.duration('VERIFY_EMAIL_TOKEN_TTL', DAY, 5 * 60, 30 * DAY),
+    resetTokenTtl: r.duration('RESET_TOKEN_TTL', 30 * 60, 60, DAY),
+    accountMail: {
+      perAddress: r.rate('ACCOUNT_MAIL_PER_ADDRESS', { limit: 3, windowSeconds: 15 * 60 }),
+      perIp: r.rate('ACCOUNT_MAIL_PER_IP', { limit: 20, windowSeconds: HOUR }),
+    },
     argon2: {
       memoryKib: r.int('ARGON2_MEMORY_KIB', 19456, 19456, 4 * 1024 * 1024),
       timeCost: r.int('ARGON2_TIME_COST', 2, 2, 20),

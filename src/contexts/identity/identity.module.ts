@@ -2,6 +2,9 @@ import { Inject, Logger, Module, type OnApplicationBootstrap } from '@nestjs/com
 import { ConfigModule } from '@nestjs/config';
 import { JwtModule } from '@nestjs/jwt';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AccountMailThrottleInterceptor } from './api/account-mail-throttle.interceptor';
+import { AccountRecoveryController } from './api/account-recovery.controller';
+import { AccountMailThrottle } from './infra/account-mail.throttle';
 import { AuthController } from './api/auth.controller';
 import { CookieMode } from './api/cookie-mode';
 import { SessionsController } from './api/sessions.controller';
@@ -31,11 +34,15 @@ import { LoginThrottleInterceptor } from './api/login-throttle.interceptor';
 import { RequestPrincipal } from './api/request-principal';
 import { AuthMetrics } from './infra/auth.metrics';
 import { BreachedPasswords } from './infra/breached-passwords';
+import { OneTimeTokenEntity } from './infra/one-time-token.entity';
+import { OneTimeTokenStore } from './infra/one-time-token.store';
 import { RefreshTokenEntity } from './infra/refresh-token.entity';
 import { SessionStore } from './infra/session.store';
 import { SessionsMetrics } from './infra/sessions.metrics';
 import { UserSessionEntity } from './infra/user-session.entity';
 import { identityConfig, type IdentityConfig } from './identity.config';
+import { AccountRecoveryService } from './account-recovery.service';
+import { PasswordRules } from './password-rules';
 import { SessionsService } from './sessions.service';
 
 /** Exported too: the guards other contexts use run in those contexts' modules and read it. */
@@ -57,6 +64,7 @@ const IDENTITY_CONFIG = ConfigModule.forFeature(identityConfig);
       ApiKeyEntity,
       UserSessionEntity,
       RefreshTokenEntity,
+      OneTimeTokenEntity,
     ]),
     JwtModule.registerAsync({
       imports: [IDENTITY_CONFIG],
@@ -64,7 +72,14 @@ const IDENTITY_CONFIG = ConfigModule.forFeature(identityConfig);
       useFactory: jwtModuleOptions,
     }),
   ],
-  controllers: [AuthController, SessionsController, MfaController, ApiKeysController, AdminUsersController],
+  controllers: [
+    AuthController,
+    AccountRecoveryController,
+    SessionsController,
+    MfaController,
+    ApiKeysController,
+    AdminUsersController,
+  ],
   providers: [
     AuthService,
     PasswordHasher,
@@ -89,6 +104,11 @@ const IDENTITY_CONFIG = ConfigModule.forFeature(identityConfig);
     SessionsService,
     SessionStore,
     SessionsMetrics,
+    OneTimeTokenStore,
+    PasswordRules,
+    AccountRecoveryService,
+    AccountMailThrottle,
+    AccountMailThrottleInterceptor,
   ],
   exports: [
     IDENTITY_CONFIG,

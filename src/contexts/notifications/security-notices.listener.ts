@@ -7,14 +7,18 @@ import {
   mfaChangedNotice,
   passwordChangedNotice,
   refreshReuseNotice,
+  registrationAttemptNotice,
+  resetPasswordNotice,
   type SecurityNotice,
   suspiciousLoginNotice,
+  verifyEmailNotice,
 } from './domain/security-notices';
 import { NotificationsService } from './notifications.service';
 
 /**
  * Turns security events into emails to the account's owner: account locked, suspicious
- * sign-in, password changed, MFA on/off, refresh-token reuse. Each event enqueues at most
+ * sign-in, password changed or reset, MFA on/off, refresh-token reuse, and the one-time links
+ * (verify the address, reset the password). Each event enqueues at most
  * one message (its dedupe key), so a replayed event sends nothing new. The address comes
  * from the auth context's public API at the time of the event.
  *
@@ -45,6 +49,26 @@ export class SecurityNoticesListener {
   @OnDomainEvent('auth.password_changed')
   async passwordChanged(event: DomainEvent<'auth.password_changed'>): Promise<void> {
     await this.notify(passwordChangedNotice(event), 'auth.password_changed');
+  }
+
+  @OnDomainEvent('auth.password_reset')
+  async passwordReset(event: DomainEvent<'auth.password_reset'>): Promise<void> {
+    await this.notify(passwordChangedNotice(event, 'auth.password_reset'), 'auth.password_reset');
+  }
+
+  @OnDomainEvent('auth.email_verification_requested')
+  async verificationRequested(event: DomainEvent<'auth.email_verification_requested'>): Promise<void> {
+    await this.notify(verifyEmailNotice(event), 'auth.email_verification_requested');
+  }
+
+  @OnDomainEvent('auth.password_reset_requested')
+  async resetRequested(event: DomainEvent<'auth.password_reset_requested'>): Promise<void> {
+    await this.notify(resetPasswordNotice(event), 'auth.password_reset_requested');
+  }
+
+  @OnDomainEvent('auth.registration_attempted')
+  async registrationAttempted(event: DomainEvent<'auth.registration_attempted'>): Promise<void> {
+    await this.notify(registrationAttemptNotice(event), 'auth.registration_attempted');
   }
 
   @OnDomainEvent('auth.mfa_enabled')

@@ -25,6 +25,7 @@ describe('parseEnvironment', () => {
         embeddedPgPort: 0,
         maxRequestSizeBytes: 1024 * 1024,
         shutdownGraceMs: 0,
+        publicBaseUrl: 'http://127.0.0.1:3000',
       });
       expect(env.databaseUrl).toBeUndefined();
       expect(env.redisUrl).toBeUndefined();
@@ -131,6 +132,7 @@ describe('parseEnvironment', () => {
       ['DATABASE_URL', 'mysql://localhost/db', /must use postgres: or postgresql:/],
       ['DATABASE_URL', 'not a url', /must be a valid URL/],
       ['REDIS_URL', 'http://localhost:6379', /must use redis: or rediss:/],
+      ['PUBLIC_BASE_URL', 'ftp://bastion.example', /must use http: or https:/],
       ['DB_POOL_SIZE', '0', /between 1 and 200/],
       ['MAX_REQUEST_SIZE_BYTES', '10', /between 1024/],
       ['RATE_LIMIT_IP', '300', /rate like 5\/1m/],

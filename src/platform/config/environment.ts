@@ -24,6 +24,8 @@ export interface Environment {
   appEnv: AppEnv;
   host: string;
   port: number;
+  /** Where people reach this service (links in mail point at its console); no trailing slash. */
+  publicBaseUrl: string;
   logLevel: LogLevel;
   trustProxy: boolean;
   gitSha: string;
@@ -106,6 +108,7 @@ export function readEnvironment(raw: RawEnv): { env: Environment; problems: EnvP
     appEnv,
     host: r.string('HOST') ?? '127.0.0.1',
     port: r.int('PORT', 3000, 0, 65535),
+    publicBaseUrl: (r.url('PUBLIC_BASE_URL', ['http:', 'https:']) ?? 'http://127.0.0.1:3000').replace(/\/+$/, ''),
     logLevel: r.enumOf('LOG_LEVEL', LOG_LEVELS, appEnv === 'test' ? 'warn' : 'info'),
     trustProxy: r.bool('TRUST_PROXY', false),
     gitSha: r.string('GIT_SHA') ?? 'unknown',

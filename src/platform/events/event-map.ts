@@ -92,6 +92,21 @@ export interface DomainEventMap {
   };
   'auth.password_changed': { user_id: string; sessions_revoked: number; ip: string | null };
   'auth.admin_seeded': { user_id: string; email: string; generated_password: boolean };
+  /** `token_link` carries a one-time token: mailed to `email`, redacted from the audit row (a secret-named key). */
+  'auth.email_verification_requested': { user_id: string; email: string; token_link: string; expires_at: string };
+  'auth.email_verified': { user_id: string; email: string };
+  /** Someone tried to register an address that has an account (told to its owner where registration is silent). */
+  'auth.registration_attempted': { user_id: string; email: string; ip: string | null };
+  'auth.password_reset_requested': {
+    user_id: string;
+    email: string;
+    token_link: string;
+    expires_at: string;
+    ip: string | null;
+  };
+  'auth.password_reset': { user_id: string; sessions_revoked: number; api_keys_revoked: number; ip: string | null };
+  /** A one-time token was presented that is unknown, spent, voided or expired. */
+  'auth.token_rejected': { purpose: string; ip: string | null };
 
   // sessions
   'sessions.started': { session_id: string; user_id: string; ip: string | null; user_agent: string | null };

@@ -88,6 +88,12 @@ export const AUDIT_MAPPING: AuditMappingTable = {
   'auth.users_bulk_updated': { subject: [], actor: 'by_user_id', outcome: 'success' },
   'auth.password_changed': { subject: [{ type: 'user', id: 'user_id' }], actor: 'user_id', outcome: 'success' },
   'auth.admin_seeded': { subject: [{ type: 'user', id: 'user_id' }], actor: null, outcome: 'success' },
+  'auth.email_verification_requested': { subject: [{ type: 'user', id: 'user_id' }], actor: null, outcome: 'success' },
+  'auth.email_verified': { subject: [{ type: 'user', id: 'user_id' }], actor: 'user_id', outcome: 'success' },
+  'auth.registration_attempted': { subject: [{ type: 'user', id: 'user_id' }], actor: null, outcome: 'denied' },
+  'auth.password_reset_requested': { subject: [{ type: 'user', id: 'user_id' }], actor: null, outcome: 'success' },
+  'auth.password_reset': { subject: [{ type: 'user', id: 'user_id' }], actor: 'user_id', outcome: 'success' },
+  'auth.token_rejected': { subject: [], actor: null, outcome: 'denied' },
 
   // sessions
   'sessions.started': { subject: [{ type: 'session', id: 'session_id' }], actor: 'user_id', outcome: 'success' },

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post, Query, Req, Res, UseGuards, UseInterceptors } from '@nestjs/common';
 import {
   ApiBearerAuth,
+  ApiAcceptedResponse,
   ApiCreatedResponse,
   ApiExtraModels,
   ApiHeader,
@@ -18,6 +19,7 @@ import { toFieldErrors, ValidationFailedError } from '../../../platform/http/val
 import { ProblemResponses, PublicEndpoint } from '../../../platform/openapi/problem-responses';
 import { RateLimitTier } from '../../../platform/rate-limit';
 import { AuthService, type TokenPair, type UserView } from '../auth.service';
+import { AcceptedDto } from './account-recovery.dto';
 import { SessionsService } from '../sessions.service';
 import { AuthError } from '../domain/auth.errors';
 import {
@@ -56,6 +58,10 @@ const TOKEN_RESPONSES = {
   schema: { oneOf: [{ $ref: getSchemaPath(TokenResponseDto) }, { $ref: getSchemaPath(CookieTokenResponseDto) }] },
 };
 
+const REGISTRATION_ACCEPTED: AcceptedDto = {
+  message: 'If the address can be registered, a message with a link is on its way: follow it to finish.',
+};
+
 /** Accounts and their tokens: register, log in, refresh, log out, who am I, change the password. */
 @ApiTags('auth')
 @Controller('auth')
@@ -69,14 +75,28 @@ export class AuthController {
   @Post('register')
   @RateLimitTier('register')
   @PublicEndpoint()
-  @ApiOperation({ operationId: 'authRegister', summary: 'Create an account' })
+  @ApiOperation({
+    operationId: 'authRegister',
+    summary: 'Create an account (a verification link is mailed)',
+    description:
+      'With REQUIRE_EMAIL_VERIFICATION (the production default) the answer is 202 with one body whether the address ' +
+      'is new or taken (its owner is told of the attempt); otherwise 201 with the user, or 409 for a taken address.',
+  })
   @ApiCreatedResponse({ type: UserDto })
+  @ApiAcceptedResponse({ type: AcceptedDto })
   @ProblemResponses(409, 429)
-  register(@Body() body: RegisterDto, @Req() request: FastifyRequest): Promise<UserView> {
-    return this.auth.register(
+  async register(
+    @Body() body: RegisterDto,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<UserView | AcceptedDto> {
+    const user = await this.auth.register(
       { email: body.email, password: body.password, displayName: body.display_name },
       clientInfo(request),
     );
+    if (!this.auth.registrationIsSilent && user) return user;
+    void reply.status(202);
+    return REGISTRATION_ACCEPTED;
   }
 
   @Post('token')

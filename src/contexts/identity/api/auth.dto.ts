@@ -110,6 +110,7 @@ export class UserDto {
   @ApiProperty({ nullable: true, type: String }) display_name: string | null;
   @ApiProperty({ enum: ['user', 'admin'] }) role: 'user' | 'admin';
   @ApiProperty() is_active: boolean;
+  @ApiProperty({ description: 'The owner confirmed the address through a verification link' }) email_verified: boolean;
   @ApiProperty({ format: 'date-time' }) created_at: string;
   @ApiProperty({ format: 'date-time' }) updated_at: string;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) last_login_at: string | null;

@@ -6,6 +6,17 @@ export class AuthError extends DomainError {
     return new AuthError('invalid_credentials', 401, 'The email or password is incorrect.');
   }
 
+  /** A one-time link's token that is unknown, already used, replaced by a newer one, or expired. */
+  static invalidToken(): AuthError {
+    return new AuthError('invalid_token', 400, 'This link is invalid or has expired; ask for a new one.', {
+      errors: [{ field: 'token', code: 'invalid_token', message: 'The token is unknown, already used or expired.' }],
+    });
+  }
+
+  static emailNotVerified(): AuthError {
+    return new AuthError('email_not_verified', 403, 'Confirm your email address first: follow the link we sent you.');
+  }
+
   static weakPassword(errors: FieldError[]): AuthError {
     return new AuthError('weak_password', 400, 'The password does not meet the password policy.', { errors });
   }

@@ -1,17 +1,12 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import {
-  type RateLimiterAbstract,
-  RateLimiterMemory,
-  RateLimiterPostgres,
-  RateLimiterRedis,
-  RateLimiterRes,
-} from 'rate-limiter-flexible';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { DataSource } from 'typeorm';
 import type { Rate } from '../../../platform/config';
 import { identityConfig, type IdentityConfig } from '../identity.config';
 import type { RateLimitObservation } from '../../../platform/rate-limit';
 import { RedisConnection } from '../../../platform/redis/redis.module';
+import { type Consumed, consume, observation, sharedRateLimiter } from './rate-limiters';
 
 export type ThrottleScope = 'ip_email' | 'ip';
 
@@ -40,23 +35,8 @@ export class LoginThrottle {
   constructor(redis: RedisConnection, dataSource: DataSource, @Inject(identityConfig.KEY) config: IdentityConfig) {
     const { perIdentity, perIp } = config.login;
     this.rates = { ip_email: perIdentity, ip: perIp };
-    const limiter = (name: string, rate: Rate): RateLimiterAbstract => {
-      const options = { keyPrefix: `login_${name}`, points: rate.limit, duration: rate.windowSeconds };
-      return redis.client
-        ? new RateLimiterRedis({
-            ...options,
-            keyPrefix: `${redis.keyPrefix}${options.keyPrefix}`,
-            storeClient: redis.client,
-            insuranceLimiter: new RateLimiterMemory(options),
-          })
-        : new RateLimiterPostgres({
-            ...options,
-            storeClient: dataSource,
-            storeType: 'typeorm',
-            tableName: 'login_throttle',
-            tableCreated: true,
-          });
-    };
+    const limiter = (name: string, rate: Rate): RateLimiterAbstract =>
+      sharedRateLimiter(redis, dataSource, `login_${name}`, rate);
     this.identity = limiter('ip_email', perIdentity);
     this.ip = limiter('ip', perIp);
   }
@@ -90,29 +70,8 @@ export class LoginThrottle {
     return [{ ...fresh, resetAt: Date.now() + windowSeconds * 1000 }];
   }
 
-  private observe(policy: string, scope: ThrottleScope, { res }: Consumed): RateLimitObservation {
-    const rate = this.rates[scope];
-    return {
-      policy,
-      limit: rate.limit,
-      remaining: Math.max(0, rate.limit - res.consumedPoints),
-      resetAt: Date.now() + res.msBeforeNext,
-      windowSeconds: rate.windowSeconds,
-    };
-  }
-}
-
-interface Consumed {
-  refused: boolean;
-  res: RateLimiterRes;
-}
-
-async function consume(limiter: RateLimiterAbstract, key: string): Promise<Consumed> {
-  try {
-    return { refused: false, res: await limiter.consume(key) };
-  } catch (rejection) {
-    if (rejection instanceof RateLimiterRes) return { refused: true, res: rejection };
-    throw rejection;
+  private observe(policy: string, scope: ThrottleScope, consumed: Consumed): RateLimitObservation {
+    return observation(policy, this.rates[scope], consumed);
   }
 }
 

@@ -36,4 +36,8 @@ export class UserEntity {
 
   @Column({ type: 'timestamptz', nullable: true })
   passwordChangedAt: Date | null;
+
+  /** When the owner proved the address is theirs (a verification or email-change link); null: not yet. */
+  @Column({ type: 'timestamptz', nullable: true })
+  emailVerifiedAt: Date | null;
 }

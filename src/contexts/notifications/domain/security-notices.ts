@@ -42,11 +42,15 @@ export function suspiciousLoginNotice(e: Delivered<'auth.suspicious_login'>): Se
   };
 }
 
-export function passwordChangedNotice(e: Delivered<'auth.password_changed'>): SecurityNotice<'security.password_changed'> {
+/** A changed password, by its owner (`auth.password_changed`) or through a reset link (`auth.password_reset`). */
+export function passwordChangedNotice(
+  e: Delivered<'auth.password_changed'> | Delivered<'auth.password_reset'>,
+  cause: 'auth.password_changed' | 'auth.password_reset' = 'auth.password_changed',
+): SecurityNotice<'security.password_changed'> {
   return {
     userId: e.user_id,
     template: 'security.password_changed',
-    dedupeKey: `auth.password_changed:${e.user_id}:${e.occurred_at}`,
+    dedupeKey: `${cause}:${e.user_id}:${e.occurred_at}`,
     data: { occurred_at: e.occurred_at, ip: e.ip, sessions_revoked: e.sessions_revoked },
   };
 }
@@ -77,5 +81,37 @@ export function mfaChangedNotice(
     template: event === 'auth.mfa_enabled' ? 'security.mfa_enabled' : 'security.mfa_disabled',
     dedupeKey: `${event}:${e.user_id}:${e.occurred_at}`,
     data: { occurred_at: e.occurred_at, ip: e.ip ?? null },
+  };
+}
+
+/** The link that confirms the account's address, one message per link. */
+export function verifyEmailNotice(e: Delivered<'auth.email_verification_requested'>): SecurityNotice<'account.verify_email'> {
+  return {
+    userId: e.user_id,
+    template: 'account.verify_email',
+    dedupeKey: `auth.email_verification_requested:${e.user_id}:${e.occurred_at}`,
+    data: { occurred_at: e.occurred_at, ip: null, link: e.token_link, expires_at: e.expires_at },
+  };
+}
+
+/** The password-reset link, one message per link. */
+export function resetPasswordNotice(e: Delivered<'auth.password_reset_requested'>): SecurityNotice<'account.reset_password'> {
+  return {
+    userId: e.user_id,
+    template: 'account.reset_password',
+    dedupeKey: `auth.password_reset_requested:${e.user_id}:${e.occurred_at}`,
+    data: { occurred_at: e.occurred_at, ip: e.ip, link: e.token_link, expires_at: e.expires_at },
+  };
+}
+
+/** One notice per attempt to register the account's address again (where registration answers alike). */
+export function registrationAttemptNotice(
+  e: Delivered<'auth.registration_attempted'>,
+): SecurityNotice<'account.registration_attempt'> {
+  return {
+    userId: e.user_id,
+    template: 'account.registration_attempt',
+    dedupeKey: `auth.registration_attempted:${e.user_id}:${e.occurred_at}`,
+    data: { occurred_at: e.occurred_at, ip: e.ip },
   };
 }

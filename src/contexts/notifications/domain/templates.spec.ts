@@ -11,6 +11,13 @@ const SAMPLES: { [K in TemplateName]: TemplateDataMap[K] } = {
   'security.mfa_enabled': { ...base },
   'security.mfa_disabled': { ...base },
   'security.refresh_token_reuse': { ...base, ip: `"><img src=x onerror=alert(1)>`, user_agent: XSS },
+  'account.verify_email': {
+    ...base,
+    link: `https://bastion.example/console/#/verify?token=a"><script>x</script>`,
+    expires_at: XSS,
+  },
+  'account.registration_attempt': { ...base },
+  'account.reset_password': { ...base, link: `https://bastion.example/console/#/reset?token=a"><img src=x>`, expires_at: XSS },
 };
 
 describe('templates', () => {
@@ -30,8 +37,16 @@ describe('templates', () => {
     expect(message.html).toContain('Hi &lt;script&gt;alert(document.cookie)&lt;/script&gt;,');
     // The only tags are the template's own.
     const tags = new Set([...message.html.matchAll(/<\/?([a-z]+)/g)].map((m) => m[1]));
-    const own = ['body', 'div', 'head', 'html', 'meta', 'p', 'strong', 'table', 'td', 'th', 'title', 'tr'];
+    const own = ['a', 'body', 'div', 'head', 'html', 'meta', 'p', 'strong', 'table', 'td', 'th', 'title', 'tr'];
     expect([...tags].filter((tag) => !own.includes(tag))).toEqual([]);
+  });
+
+  it.each(['account.verify_email', 'account.reset_password'] as const)('%s carries its link in both parts', (name) => {
+    const link = 'https://bastion.example/console/#/reset?token=AbC_123-xyz';
+    const message = renderTemplate(name, { ...base, link, expires_at: '2026-11-23T09:00:00.000Z' });
+    expect(message.text).toContain(link);
+    expect(message.text).toContain('2026-11-23 09:00 UTC');
+    expect(message.html).toContain(`href="${link}"`);
   });
 
   it('keeps the text part as written (plain text needs no escaping)', () => {

@@ -25,6 +25,10 @@ export interface TemplateDataMap {
   'security.mfa_enabled': SecurityNoticeBase;
   'security.mfa_disabled': SecurityNoticeBase;
   'security.refresh_token_reuse': SecurityNoticeBase & { user_agent: string | null };
+  /** `link` holds a one-time token: the queue drops it once the message is sent or given up. */
+  'account.verify_email': SecurityNoticeBase & { link: string; expires_at: string };
+  'account.reset_password': SecurityNoticeBase & { link: string; expires_at: string };
+  'account.registration_attempt': SecurityNoticeBase;
 }
 
 export type TemplateName = keyof TemplateDataMap;
@@ -78,6 +82,8 @@ interface NoticeParts {
   displayName: unknown;
   paragraphs: string[];
   details?: [label: string, value: string][];
+  /** A button (HTML) or a line with the URL (text), after the paragraphs. */
+  action?: { label: string; url: string };
   closing?: string;
 }
 
@@ -92,6 +98,7 @@ function notice(parts: NoticeParts): RenderedMessage {
     greeting,
     '',
     ...parts.paragraphs.flatMap((p) => [p, '']),
+    ...(parts.action ? [`${parts.action.label}: ${parts.action.url}`, ''] : []),
     ...(details.length > 0 ? [...details.map(([label, value]) => `${label}: ${value}`), ''] : []),
     closing,
     '',
@@ -119,6 +126,18 @@ function notice(parts: NoticeParts): RenderedMessage {
         <div style="max-width:560px;margin:0 auto;background:#fff;border-radius:8px;padding:24px">
           <p>${greeting}</p>
           ${parts.paragraphs.map((p) => html`<p>${p}</p>`)}
+          ${
+            parts.action
+              ? html`<p>
+                    <a
+                      href="${parts.action.url}"
+                      style="display:inline-block;background:#1d4ed8;color:#fff;padding:10px 16px;border-radius:6px;text-decoration:none"
+                      >${parts.action.label}</a
+                    >
+                  </p>
+                  <p style="color:#6b7280;font-size:12px">Or open this address: ${parts.action.url}</p>`
+              : null
+          }
           ${
             rows.length > 0
               ? html`<table role="presentation" style="border-collapse:collapse;margin:8px 0 16px">
@@ -226,6 +245,44 @@ const TEMPLATES: Templates = {
         ['IP address of the reuse', shown(d.ip)],
         ['Browser or device', userAgent(d.user_agent)],
       ],
+    }),
+  'account.verify_email': (d) =>
+    notice({
+      subject: 'confirm your email address',
+      displayName: d.display_name,
+      paragraphs: [
+        `Please confirm that this address belongs to your ${PRODUCT_NAME} account. The link works once, until ${formatTime(d.expires_at)}.`,
+      ],
+      action: { label: 'Confirm my address', url: shown(d.link, '') },
+      closing: 'If you did not create an account, ignore this message: nothing happens without the link.',
+    }),
+  'account.reset_password': (d) =>
+    notice({
+      subject: 'reset your password',
+      displayName: d.display_name,
+      paragraphs: [
+        `Someone asked to reset the password of your ${PRODUCT_NAME} account. The link works once, until ${formatTime(d.expires_at)}; resetting signs out every session.`,
+      ],
+      action: { label: 'Choose a new password', url: shown(d.link, '') },
+      details: [
+        ['Requested at', formatTime(d.occurred_at)],
+        ['From IP address', shown(d.ip)],
+      ],
+      closing: 'If you did not ask for this, ignore this message: your password stays as it is.',
+    }),
+  'account.registration_attempt': (d) =>
+    notice({
+      subject: 'someone tried to register with your address',
+      displayName: d.display_name,
+      paragraphs: [
+        `Someone tried to create a new ${PRODUCT_NAME} account with this email address. It already has an account (yours), so nothing was created.`,
+        'If it was you, sign in instead, or reset your password if you forgot it.',
+      ],
+      details: [
+        ['When', formatTime(d.occurred_at)],
+        ['IP address', shown(d.ip)],
+      ],
+      closing: 'If it was not you, there is nothing to do: your account is unchanged.',
     }),
 };
 

@@ -169,7 +169,8 @@ export class NotificationStore {
    * Records the attempt and moves the row to its next state in one transaction, so a message
    * is never `sent` without its attempt or the other way round. The row changes only while
    * this claim still holds it (`claim_token`); `owned: false` means the lease expired and
-   * another instance took the message over.
+   * another instance took the message over. A final state (`sent`, `failed`) drops
+   * `data.link`: a one-time link is kept only until its message is sent or given up.
    */
   async complete(
     claim: Pick<ClaimedNotification, 'id' | 'claimToken'>,
@@ -187,6 +188,8 @@ export class NotificationStore {
                 provider_message_id = COALESCE($6::varchar, provider_message_id),
                 sent_at = CASE WHEN $3::varchar = 'sent' THEN $7::timestamptz ELSE sent_at END,
                 failed_at = CASE WHEN $3::varchar = 'failed' THEN $7::timestamptz ELSE failed_at END,
+                -- A one-time link (\`data.link\`) is needed only until the message's final outcome.
+                data = CASE WHEN $3::varchar IN ('sent', 'failed') THEN data - 'link' ELSE data END,
                 -- No attempt to record: the claim counted one that never ran.
                 attempts = CASE WHEN $8::boolean THEN attempts ELSE attempts - 1 END,
                 updated_at = $7::timestamptz
