@@ -241,6 +241,62 @@ describe('account recovery: email verification and password reset (e2e)', () => 
     });
   });
 
+  describe('email change', () => {
+    it('mails a link to the new address and a notice to the old one; the link moves the account, once', async () => {
+      const old = uniqueEmail('move-old');
+      const user = await register(t, old);
+      const session = await login(t, old);
+      const change = (payload: Record<string, unknown>) =>
+        t.inject({ method: 'POST', url: '/api/v1/auth/email/change', headers: bearer(session), payload });
+      const target = uniqueEmail('move-new');
+
+      expectProblem(
+        await change({ new_email: target, current_password: 'not-my-password-at-all' }),
+        400,
+        'invalid_current_password',
+      );
+      expectProblem(await change({ new_email: old, current_password: STRONG_PASSWORD }), 400, 'validation_failed');
+      expect((await change({ new_email: target, current_password: STRONG_PASSWORD })).statusCode).toBe(202);
+
+      await eventually(() =>
+        smtp.to(old).some((m) => m.parsed.subject === 'Bastion: a change of your email address was requested'),
+      );
+      const notice = smtp.to(old).find((m) => m.parsed.subject === 'Bastion: a change of your email address was requested')!;
+      expect(notice.parsed.text).not.toContain('token=');
+      await eventually(() => smtp.to(target).length === 1);
+      const match = /#\/confirm-email\?token=([A-Za-z0-9_-]{43})/.exec(smtp.to(target)[0].parsed.text ?? '');
+      const token = match![1];
+
+      const confirmed = await post('/auth/email/change/confirm', { token });
+      expect(confirmed.statusCode).toBe(200);
+      expect(confirmed.json()).toMatchObject({ id: user.id, email: target, email_verified: true });
+      expectProblem(await post('/auth/email/change/confirm', { token }), 400, 'invalid_token');
+      expect((await requestToken(t, { email: target, password: STRONG_PASSWORD })).statusCode).toBe(200);
+      expectProblem(await requestToken(t, { email: old, password: STRONG_PASSWORD }), 401, 'invalid_credentials');
+      expect(events.payloadsOf('auth.email_changed')).toContainEqual(
+        expect.objectContaining({ user_id: user.id, old_email: old, new_email: target }),
+      );
+    });
+
+    it('answers a taken new address the same, and sends it nothing', async () => {
+      const mine = uniqueEmail('move-mine');
+      await register(t, mine);
+      const taken = uniqueEmail('move-taken');
+      await register(t, taken);
+      await linkToken(taken, /confirm your email address/);
+      const session = await login(t, mine);
+      const res = await t.inject({
+        method: 'POST',
+        url: '/api/v1/auth/email/change',
+        headers: bearer(session),
+        payload: { new_email: taken, current_password: STRONG_PASSWORD },
+      });
+      expect(res.statusCode).toBe(202);
+      expect(events.payloadsOf('auth.email_change_requested').some((e) => e.new_email === taken)).toBe(false);
+      expect(smtp.to(taken).every((m) => !/confirm your new email address/.test(m.parsed.subject ?? ''))).toBe(true);
+    });
+  });
+
   it('the hourly cleanup deletes tokens spent or expired over a day ago, and keeps live ones', async () => {
     const email = uniqueEmail('cleanup');
     const user = await register(t, email);

@@ -375,6 +375,36 @@ describe('account console (e2e, Chromium)', () => {
       }
     });
 
+    it('changes the email address: the form asks for the password, the link from the new address confirms it', async () => {
+      const events = captureEvents(t);
+      try {
+        const email = uniqueEmail('console-move');
+        await register(t, email);
+        await page.goto(`${base}/console/`);
+        await signIn(page, email, STRONG_PASSWORD);
+        await page.locator('#view-account').waitFor();
+        const target = uniqueEmail('console-moved');
+        await page.getByLabel('New email address').fill(target);
+        await page.getByLabel('Current password').fill(STRONG_PASSWORD);
+        await page.getByRole('button', { name: 'Change the address' }).click();
+        await page.locator('#email-done').filter({ hasText: target }).waitFor();
+        expect(await page.locator('#email-password').inputValue()).toBe('');
+
+        await eventually(() => events.payloadsOf('auth.email_change_requested').some((e) => e.new_email === target));
+        const link = new URL(
+          events.payloadsOf('auth.email_change_requested').find((e) => e.new_email === target)!.token_link as string,
+        );
+        await page.goto(`${base}${link.pathname}${link.hash}`);
+        await page
+          .locator('#verify-done')
+          .filter({ hasText: `${target} is confirmed.` })
+          .waitFor();
+        expectClean(diagnostics, []);
+      } finally {
+        events.stop();
+      }
+    });
+
     it('lists sessions, revokes another one, then signs out all the others', async () => {
       const email = uniqueEmail('console');
       await register(t, email);

@@ -50,6 +50,7 @@ describe('docs/openapi.json', () => {
         'GET /api/v1/status',
         'GET /health/live',
         'GET /health/ready',
+        'POST /api/v1/auth/email/change/confirm',
         'POST /api/v1/auth/email/verification',
         'POST /api/v1/auth/email/verify',
         'POST /api/v1/auth/password/forgot',

@@ -278,3 +278,21 @@ export async function resetPassword(token, newPassword) {
 export async function verifyEmail(token) {
   return /** @type {User} */ (await call('POST', '/auth/email/verify', { body: { token }, auth: false }));
 }
+
+/**
+ * Asks to move the account to a new address (a confirmation link goes there).
+ * @param {string} newEmail
+ * @param {string} currentPassword
+ */
+export async function requestEmailChange(newEmail, currentPassword) {
+  await call('POST', '/auth/email/change', { body: { new_email: newEmail, current_password: currentPassword } });
+}
+
+/**
+ * Confirms a new address with the token of its link.
+ * @param {string} token
+ * @returns {Promise<User>}
+ */
+export async function confirmEmailChange(token) {
+  return /** @type {User} */ (await call('POST', '/auth/email/change/confirm', { body: { token }, auth: false }));
+}

@@ -42,6 +42,11 @@ const $ = {
   verifyError: byId('verify-error', HTMLElement),
   verifyDone: byId('verify-done', HTMLElement),
   verifyContinue: byId('verify-continue', HTMLButtonElement),
+  emailError: byId('email-error', HTMLElement),
+  emailDone: byId('email-done', HTMLElement),
+  emailForm: byId('email-form', HTMLFormElement),
+  emailNew: byId('email-new', HTMLInputElement),
+  emailPassword: byId('email-password', HTMLInputElement),
   loginTitle: byId('login-title', HTMLElement),
   loginError: byId('login-error', HTMLElement),
   loginForm: byId('login-form', HTMLFormElement),
@@ -238,8 +243,9 @@ function clearAccount() {
   show(false, $.mfaEnrol, $.mfaRecovery);
   $.sessions.replaceChildren();
   $.auditRows.replaceChildren();
-  for (const input of [$.mfaActivateCode, $.mfaDisablePassword, $.mfaDisableCode]) input.value = '';
-  for (const region of [$.accountError, $.sessionsError, $.mfaError, $.auditError]) setError(region, '');
+  for (const input of [$.mfaActivateCode, $.mfaDisablePassword, $.mfaDisableCode, $.emailNew, $.emailPassword]) input.value = '';
+  for (const region of [$.accountError, $.sessionsError, $.mfaError, $.auditError, $.emailError]) setError(region, '');
+  $.emailDone.textContent = '';
 }
 
 /**
@@ -305,7 +311,7 @@ $.mfaCancel.addEventListener('click', () => showLogin());
 
 /**
  * The token of a link for this page (`#/reset?token=…`), then out of the address bar and the history.
- * @param {'reset' | 'verify'} page
+ * @param {'reset' | 'verify' | 'confirm-email'} page
  * @returns {string | null}
  */
 function linkToken(page) {
@@ -355,14 +361,17 @@ onSubmit($.resetForm, async () => {
   announce('Password changed. Sign in with the new password.');
 });
 
-/** @param {string} token */
-async function verifyFromLink(token) {
+/**
+ * @param {string} token
+ * @param {(token: string) => Promise<User>} confirm verifies the address, or confirms a new one
+ */
+async function verifyFromLink(token, confirm) {
   setError($.verifyError, '');
   $.verifyDone.textContent = '';
   view('verify');
   focus($.verifyTitle);
   try {
-    const verified = await api.verifyEmail(token);
+    const verified = await confirm(token);
     $.verifyDone.textContent = `${verified.email} is confirmed.`;
     announce('Address confirmed.');
   } catch (error) {
@@ -371,6 +380,20 @@ async function verifyFromLink(token) {
 }
 
 $.verifyContinue.addEventListener('click', () => showLogin());
+
+onSubmit($.emailForm, async () => {
+  setError($.emailError, '');
+  $.emailDone.textContent = '';
+  try {
+    await api.requestEmailChange($.emailNew.value.trim(), $.emailPassword.value);
+  } catch (error) {
+    setError($.emailError, explain(error));
+    return;
+  }
+  $.emailPassword.value = '';
+  $.emailDone.textContent = `If ${$.emailNew.value.trim()} can be used, a link is on its way to it. Follow it to finish.`;
+  announce('Confirmation link requested.');
+});
 
 // ---------------------------------------------------------------- account
 
@@ -625,7 +648,12 @@ $.auditReload.addEventListener('click', () => void busy($.auditReload, loadAudit
 function openLink() {
   const verifyToken = linkToken('verify');
   if (verifyToken) {
-    void verifyFromLink(verifyToken);
+    void verifyFromLink(verifyToken, api.verifyEmail);
+    return true;
+  }
+  const changeToken = linkToken('confirm-email');
+  if (changeToken) {
+    void verifyFromLink(changeToken, api.confirmEmailChange);
     return true;
   }
   const token = linkToken('reset');

@@ -6,6 +6,7 @@ import { AccountMailThrottleInterceptor } from './api/account-mail-throttle.inte
 import { AccountRecoveryController } from './api/account-recovery.controller';
 import { AccountMailThrottle } from './infra/account-mail.throttle';
 import { AuthController } from './api/auth.controller';
+import { EmailChangeController } from './api/email-change.controller';
 import { CookieMode } from './api/cookie-mode';
 import { SessionsController } from './api/sessions.controller';
 import { JwtAuthGuard, OptionalJwtAuthGuard, PrincipalResolver, RolesGuard } from './api/guards';
@@ -42,6 +43,7 @@ import { SessionsMetrics } from './infra/sessions.metrics';
 import { UserSessionEntity } from './infra/user-session.entity';
 import { identityConfig, type IdentityConfig } from './identity.config';
 import { AccountRecoveryService } from './account-recovery.service';
+import { EmailChangeService } from './email-change.service';
 import { PasswordRules } from './password-rules';
 import { SessionsService } from './sessions.service';
 
@@ -75,6 +77,7 @@ const IDENTITY_CONFIG = ConfigModule.forFeature(identityConfig);
   controllers: [
     AuthController,
     AccountRecoveryController,
+    EmailChangeController,
     SessionsController,
     MfaController,
     ApiKeysController,
@@ -109,6 +112,7 @@ const IDENTITY_CONFIG = ConfigModule.forFeature(identityConfig);
     AccountRecoveryService,
     AccountMailThrottle,
     AccountMailThrottleInterceptor,
+    EmailChangeService,
   ],
   exports: [
     IDENTITY_CONFIG,

@@ -4,6 +4,8 @@ import { DomainError } from '../../platform/http/problem';
 import { AuthService } from '../identity';
 import {
   accountLockedNotice,
+  confirmEmailChangeNotice,
+  emailChangeRequestedNotice,
   mfaChangedNotice,
   passwordChangedNotice,
   refreshReuseNotice,
@@ -71,6 +73,12 @@ export class SecurityNoticesListener {
     await this.notify(registrationAttemptNotice(event), 'auth.registration_attempted');
   }
 
+  @OnDomainEvent('auth.email_change_requested')
+  async emailChangeRequested(event: DomainEvent<'auth.email_change_requested'>): Promise<void> {
+    await this.notify(confirmEmailChangeNotice(event), 'auth.email_change_requested');
+    await this.notify(emailChangeRequestedNotice(event), 'auth.email_change_requested');
+  }
+
   @OnDomainEvent('auth.mfa_enabled')
   async mfaEnabled(event: DomainEvent<'auth.mfa_enabled'>): Promise<void> {
     await this.notify(mfaChangedNotice('auth.mfa_enabled', event), 'auth.mfa_enabled');
@@ -95,7 +103,7 @@ export class SecurityNoticesListener {
       if (!user) return;
       await this.notifications.send({
         channel: 'email',
-        to: user.email,
+        to: notice.to ?? user.email,
         template: notice.template,
         data: { ...notice.data, display_name: user.display_name },
         userId: user.id,

@@ -105,6 +105,16 @@ export interface DomainEventMap {
     ip: string | null;
   };
   'auth.password_reset': { user_id: string; sessions_revoked: number; api_keys_revoked: number; ip: string | null };
+  /** `token_link` goes to `new_email` only (redacted from the audit row); the old address gets a notice. */
+  'auth.email_change_requested': {
+    user_id: string;
+    email: string;
+    new_email: string;
+    token_link: string;
+    expires_at: string;
+    ip: string | null;
+  };
+  'auth.email_changed': { user_id: string; old_email: string; new_email: string };
   /** A one-time token was presented that is unknown, spent, voided or expired. */
   'auth.token_rejected': { purpose: string; ip: string | null };
 

@@ -94,6 +94,8 @@ export const AUDIT_MAPPING: AuditMappingTable = {
   'auth.password_reset_requested': { subject: [{ type: 'user', id: 'user_id' }], actor: null, outcome: 'success' },
   'auth.password_reset': { subject: [{ type: 'user', id: 'user_id' }], actor: 'user_id', outcome: 'success' },
   'auth.token_rejected': { subject: [], actor: null, outcome: 'denied' },
+  'auth.email_change_requested': { subject: [{ type: 'user', id: 'user_id' }], actor: 'user_id', outcome: 'success' },
+  'auth.email_changed': { subject: [{ type: 'user', id: 'user_id' }], actor: 'user_id', outcome: 'success' },
 
   // sessions
   'sessions.started': { subject: [{ type: 'session', id: 'session_id' }], actor: 'user_id', outcome: 'success' },

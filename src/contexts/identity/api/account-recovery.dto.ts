@@ -33,3 +33,15 @@ export class AcceptedDto {
   @ApiProperty({ example: 'If the address belongs to an account, a message with a link is on its way.' })
   message: string;
 }
+
+export class EmailChangeDto {
+  @ApiProperty({ example: 'ada@new.example', maxLength: 254 })
+  @IsString()
+  @Length(3, 254)
+  new_email: string;
+
+  @ApiProperty({ description: 'The current password (a stolen session alone cannot move the account)' })
+  @IsString()
+  @Length(1, 1024)
+  current_password: string;
+}

@@ -1,9 +1,14 @@
 import {
   accountLockedNotice,
+  confirmEmailChangeNotice,
+  emailChangeRequestedNotice,
   mfaChangedNotice,
   passwordChangedNotice,
   refreshReuseNotice,
+  registrationAttemptNotice,
+  resetPasswordNotice,
   suspiciousLoginNotice,
+  verifyEmailNotice,
 } from './security-notices';
 
 const at = '2026-11-23T10:00:00.000Z';
@@ -87,5 +92,63 @@ describe('security notices', () => {
       refreshReuseNotice({ session_id: long, user_id: long, ip: null, user_agent: null, occurred_at: at }).dedupeKey.length,
     ).toBeLessThan(200);
     expect(mfaChangedNotice('auth.mfa_disabled', { user_id: long, occurred_at: at }).dedupeKey.length).toBeLessThan(200);
+  });
+
+  describe('account links', () => {
+    const link = 'https://bastion.example/console/#/reset?token=abc';
+    const expires_at = '2026-11-23T10:30:00.000Z';
+
+    it('verification and reset links go to the account, one message per link', () => {
+      const verify = verifyEmailNotice({
+        user_id: user,
+        email: 'jane@example.com',
+        token_link: link,
+        expires_at,
+        occurred_at: at,
+      });
+      expect(verify).toEqual({
+        userId: user,
+        template: 'account.verify_email',
+        dedupeKey: `auth.email_verification_requested:${user}:${at}`,
+        data: { occurred_at: at, ip: null, link, expires_at },
+      });
+      const reset = resetPasswordNotice({
+        user_id: user,
+        email: 'jane@example.com',
+        token_link: link,
+        expires_at,
+        ip: '203.0.113.7',
+        occurred_at: at,
+      });
+      expect(reset).toMatchObject({ template: 'account.reset_password', data: { link, ip: '203.0.113.7' } });
+      expect(reset.to).toBeUndefined();
+    });
+
+    it('an email change sends the link to the new address only, and the old one a masked heads-up', () => {
+      const event = {
+        user_id: user,
+        email: 'jane@example.com',
+        new_email: 'jane.doe@new.example',
+        token_link: link,
+        expires_at,
+        ip: null,
+        occurred_at: at,
+      };
+      expect(confirmEmailChangeNotice(event)).toMatchObject({ to: 'jane.doe@new.example', data: { link } });
+      const heads = emailChangeRequestedNotice(event);
+      expect(heads.to).toBeUndefined();
+      expect(JSON.stringify(heads)).not.toContain(link);
+      expect(heads.data.new_email_masked).not.toBe('jane.doe@new.example');
+      expect(heads.dedupeKey).not.toBe(confirmEmailChangeNotice(event).dedupeKey);
+    });
+
+    it('a registration attempt on a taken address tells its owner', () => {
+      expect(registrationAttemptNotice({ user_id: user, email: 'jane@example.com', ip: null, occurred_at: at })).toEqual({
+        userId: user,
+        template: 'account.registration_attempt',
+        dedupeKey: `auth.registration_attempted:${user}:${at}`,
+        data: { occurred_at: at, ip: null },
+      });
+    });
   });
 });

@@ -1,4 +1,5 @@
 import type { DomainEventMap } from '../../../platform/events/event-map';
+import { maskEmail } from './recipient';
 import type { TemplateDataMap, TemplateName } from './templates';
 
 /** An event as subscribers receive it (the payload plus `occurred_at`). */
@@ -15,6 +16,8 @@ export interface SecurityNotice<K extends TemplateName = TemplateName> {
   dedupeKey: string;
   /** The template's data except `display_name`, which comes with the recipient lookup. */
   data: Omit<TemplateDataMap[K], 'display_name'>;
+  /** Another address than the account's (a new address being confirmed). */
+  to?: string;
 }
 
 /**
@@ -113,5 +116,30 @@ export function registrationAttemptNotice(
     template: 'account.registration_attempt',
     dedupeKey: `auth.registration_attempted:${e.user_id}:${e.occurred_at}`,
     data: { occurred_at: e.occurred_at, ip: e.ip },
+  };
+}
+
+/** The confirmation link, to the new address. */
+export function confirmEmailChangeNotice(
+  e: Delivered<'auth.email_change_requested'>,
+): SecurityNotice<'account.confirm_email_change'> {
+  return {
+    userId: e.user_id,
+    template: 'account.confirm_email_change',
+    dedupeKey: `auth.email_change_requested:${e.user_id}:${e.occurred_at}:new`,
+    data: { occurred_at: e.occurred_at, ip: e.ip, link: e.token_link, expires_at: e.expires_at, new_email: e.new_email },
+    to: e.new_email,
+  };
+}
+
+/** The heads-up to the current address (the new one only masked). */
+export function emailChangeRequestedNotice(
+  e: Delivered<'auth.email_change_requested'>,
+): SecurityNotice<'account.email_change_requested'> {
+  return {
+    userId: e.user_id,
+    template: 'account.email_change_requested',
+    dedupeKey: `auth.email_change_requested:${e.user_id}:${e.occurred_at}:old`,
+    data: { occurred_at: e.occurred_at, ip: e.ip, new_email_masked: maskEmail(e.new_email) },
   };
 }

@@ -17,6 +17,13 @@ const SAMPLES: { [K in TemplateName]: TemplateDataMap[K] } = {
     expires_at: XSS,
   },
   'account.registration_attempt': { ...base },
+  'account.confirm_email_change': {
+    ...base,
+    link: `https://bastion.example/console/#/confirm-email?token=a"><b>`,
+    expires_at: XSS,
+    new_email: `new${XSS}@example.com`,
+  },
+  'account.email_change_requested': { ...base, new_email_masked: XSS },
   'account.reset_password': { ...base, link: `https://bastion.example/console/#/reset?token=a"><img src=x>`, expires_at: XSS },
 };
 

@@ -29,6 +29,8 @@ export interface TemplateDataMap {
   'account.verify_email': SecurityNoticeBase & { link: string; expires_at: string };
   'account.reset_password': SecurityNoticeBase & { link: string; expires_at: string };
   'account.registration_attempt': SecurityNoticeBase;
+  'account.confirm_email_change': SecurityNoticeBase & { link: string; expires_at: string; new_email: string };
+  'account.email_change_requested': SecurityNoticeBase & { new_email_masked: string };
 }
 
 export type TemplateName = keyof TemplateDataMap;
@@ -283,6 +285,28 @@ const TEMPLATES: Templates = {
         ['IP address', shown(d.ip)],
       ],
       closing: 'If it was not you, there is nothing to do: your account is unchanged.',
+    }),
+  'account.confirm_email_change': (d) =>
+    notice({
+      subject: 'confirm your new email address',
+      displayName: d.display_name,
+      paragraphs: [
+        `Please confirm that ${shown(d.new_email)} should become the address of your ${PRODUCT_NAME} account. The link works once, until ${formatTime(d.expires_at)}.`,
+      ],
+      action: { label: 'Confirm the new address', url: shown(d.link, '') },
+      closing: 'If you did not ask for this, ignore this message: nothing changes without the link.',
+    }),
+  'account.email_change_requested': (d) =>
+    notice({
+      subject: 'a change of your email address was requested',
+      displayName: d.display_name,
+      paragraphs: [
+        `Someone signed in to your ${PRODUCT_NAME} account asked to move it to ${shown(d.new_email_masked)}. The change happens only when the link sent to that address is followed.`,
+      ],
+      details: [
+        ['When', formatTime(d.occurred_at)],
+        ['IP address', shown(d.ip)],
+      ],
     }),
 };
 

@@ -1,0 +1,96 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { DataSource, QueryFailedError, type Repository } from 'typeorm';
+import { Clock } from '../../platform/clock';
+import { platformConfig, type PlatformConfig } from '../../platform/config';
+import { runInTransaction } from '../../platform/database/transaction-context';
+import { EventBus } from '../../platform/events';
+import { ValidationFailedError } from '../../platform/http/problem';
+import { AuthError } from './domain/auth.errors';
+import { isValidEmail, normalizeEmail } from './domain/email';
+import { isTokenShaped, tokenLink } from './domain/one-time-token';
+import { identityConfig, type IdentityConfig } from './identity.config';
+import { OneTimeTokenStore } from './infra/one-time-token.store';
+import { PasswordHasher } from './infra/password.hasher';
+import { UserEntity } from './infra/user.entity';
+import type { ClientInfo } from './sessions.service';
+import { toUserView, type UserView } from './user-view';
+
+const UNIQUE_VIOLATION = '23505';
+
+/**
+ * Moving an account to a new address: the new address proves it is reachable (a one-time
+ * link sent there), the old one hears of the request. A taken new address gets the same
+ * answer and no link, so the request does not tell whether another account holds it.
+ */
+@Injectable()
+export class EmailChangeService {
+  constructor(
+    private readonly dataSource: DataSource,
+    @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
+    private readonly tokens: OneTimeTokenStore,
+    private readonly hasher: PasswordHasher,
+    private readonly events: EventBus,
+    private readonly clock: Clock,
+    @Inject(identityConfig.KEY) private readonly config: IdentityConfig,
+    @Inject(platformConfig.KEY) private readonly platform: PlatformConfig,
+  ) {}
+
+  /** Checks the password and the new address, then mails a confirmation link to it (none when it is taken). */
+  async request(userId: string, rawNewEmail: string, currentPassword: string, client: ClientInfo): Promise<void> {
+    const user = await this.users.findOneBy({ id: userId });
+    if (!user) throw AuthError.unauthenticated();
+    if (!(await this.hasher.verify(user.passwordHash, currentPassword))) throw AuthError.currentPasswordWrong();
+    const newEmail = normalizeEmail(rawNewEmail);
+    if (!isValidEmail(newEmail)) throw AuthError.invalidEmail('new_email');
+    if (newEmail === user.email) {
+      throw new ValidationFailedError([{ field: 'new_email', code: 'unchanged', message: 'This is already your address.' }]);
+    }
+    if (await this.users.existsBy({ email: newEmail })) return;
+    const { token, expiresAt } = await this.tokens.issue({
+      userId,
+      purpose: 'change_email',
+      ttlSeconds: this.config.verifyEmailTokenTtl,
+      now: this.clock.now(),
+      newEmail,
+    });
+    await this.events.publish('auth.email_change_requested', {
+      user_id: userId,
+      email: user.email,
+      new_email: newEmail,
+      token_link: tokenLink(this.platform.publicBaseUrl, 'change_email', token),
+      expires_at: expiresAt.toISOString(),
+      ip: client.ip,
+    });
+  }
+
+  /** Spends a confirmation token: the account's address becomes the new one, verified. */
+  async confirm(token: string, client: ClientInfo): Promise<UserView> {
+    const now = this.clock.now();
+    const changed = isTokenShaped(token)
+      ? await runInTransaction(this.dataSource, async (m) => {
+          const spent = await this.tokens.consume('change_email', token, now, m);
+          const users = m.getRepository(UserEntity);
+          const user = spent?.newEmail ? await users.findOneBy({ id: spent.userId }) : null;
+          if (!user || !spent?.newEmail) return null;
+          const oldEmail = user.email;
+          user.email = spent.newEmail;
+          user.emailVerifiedAt = now;
+          await users.update({ id: user.id }, { email: user.email, emailVerifiedAt: now });
+          await this.events.publish('auth.email_changed', { user_id: user.id, old_email: oldEmail, new_email: user.email });
+          return user;
+        }).catch((error: unknown) => {
+          // Another account took the address after the link was sent.
+          if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === UNIQUE_VIOLATION) {
+            throw AuthError.emailTaken();
+          }
+          throw error;
+        })
+      : null;
+    if (!changed) {
+      await this.events.publish('auth.token_rejected', { purpose: 'change_email', ip: client.ip });
+      throw AuthError.invalidToken();
+    }
+    return toUserView(changed);
+  }
+}
