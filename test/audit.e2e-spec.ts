@@ -12,7 +12,7 @@ import { runInTransaction } from '../src/platform/database/transaction-context';
 import { EventBus } from '../src/platform/events';
 import { runWithRequestContext } from '../src/platform/http/request-context';
 import { Metrics } from '../src/platform/observability';
-import { eventually } from './support/eventually';
+import { settled } from './support/eventually';
 import { createTestApp, type TestApp, withTestApp } from './support/app';
 import { asRole, runAuditVerify } from './support/audit';
 import {
@@ -738,9 +738,7 @@ describe('audit trail (e2e)', () => {
 
     it('two instances draining the same backlog at once append each row exactly once, in one valid, gapless chain', async () => {
       // Earlier tests' mail (verification links) is delivered in the background and audited: let it finish first.
-      await eventually(
-        async () => (await t.db.query(`SELECT 1 FROM notifications WHERE status = 'pending' LIMIT 1`)).length === 0,
-      );
+      await settled(t);
       const before = (await tableRows()).length;
       const drafts = Array.from({ length: 450 }, (_, i) => ({
         occurred_at: new Date().toISOString(),

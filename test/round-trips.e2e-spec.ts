@@ -2,19 +2,7 @@ import { Client } from 'pg';
 import { Metrics } from '../src/platform/observability';
 import { createTestApp, type TestApp, withTestApp } from './support/app';
 import { bearer, login, register, requestToken, STRONG_PASSWORD, type Tokens, uniqueEmail } from './support/auth';
-import { eventually } from './support/eventually';
-
-/**
- * Waits until the app's background work is done: the verification mail a registration queues
- * is delivered (and its delivery audited) outside the request, and must not land in a count.
- */
-async function settled(app: TestApp): Promise<void> {
-  await eventually(
-    async () =>
-      (await app.db.query(`SELECT 1 FROM notifications WHERE status = 'pending' UNION ALL SELECT 1 FROM audit_outbox LIMIT 1`))
-        .length === 0,
-  );
-}
+import { settled } from './support/eventually';
 
 /**
  * Statement budgets of the hot paths: how many statements PostgreSQL receives for one

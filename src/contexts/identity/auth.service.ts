@@ -1,12 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Cron, CronExpression } from '@nestjs/schedule';
-import { DataSource, type EntityManager, QueryFailedError, type Repository } from 'typeorm';
+import { DataSource, type EntityManager, type Repository } from 'typeorm';
 import { Clock } from '../../platform/clock';
 import { identityConfig, type IdentityConfig } from './identity.config';
 import { EventBus } from '../../platform/events';
 import { JobRunner } from '../../platform/jobs';
 import { ONE_STATEMENT } from '../../platform/database/one-statement';
+import { isUniqueViolation } from '../../platform/database/sql-errors';
 import { runInTransaction } from '../../platform/database/transaction-context';
 import { type ClientInfo, SessionsService } from './sessions.service';
 import { AuthError } from './domain/auth.errors';
@@ -29,7 +30,6 @@ export interface TokenPair extends IssuedAccessToken {
 
 export { toUserView, type UserView } from './user-view';
 
-const UNIQUE_VIOLATION = '23505';
 const HOUR_MS = 3_600_000;
 
 @Injectable()
@@ -126,8 +126,7 @@ export class AuthService {
         ONE_STATEMENT,
       );
     } catch (error) {
-      if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === UNIQUE_VIOLATION)
-        throw AuthError.emailTaken();
+      if (isUniqueViolation(error)) throw AuthError.emailTaken();
       throw error;
     }
   }

@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, QueryFailedError, type Repository } from 'typeorm';
+import { DataSource, type Repository } from 'typeorm';
 import { Clock } from '../../platform/clock';
 import { platformConfig, type PlatformConfig } from '../../platform/config';
+import { isUniqueViolation } from '../../platform/database/sql-errors';
 import { runInTransaction } from '../../platform/database/transaction-context';
 import { EventBus } from '../../platform/events';
 import { ValidationFailedError } from '../../platform/http/problem';
@@ -15,8 +16,6 @@ import { PasswordHasher } from './infra/password.hasher';
 import { UserEntity } from './infra/user.entity';
 import type { ClientInfo } from './sessions.service';
 import { toUserView, type UserView } from './user-view';
-
-const UNIQUE_VIOLATION = '23505';
 
 /**
  * Moving an account to a new address: the new address proves it is reachable (a one-time
@@ -66,31 +65,29 @@ export class EmailChangeService {
 
   /** Spends a confirmation token: the account's address becomes the new one, verified. */
   async confirm(token: string, client: ClientInfo): Promise<UserView> {
+    if (!isTokenShaped(token)) return this.rejected(client);
     const now = this.clock.now();
-    const changed = isTokenShaped(token)
-      ? await runInTransaction(this.dataSource, async (m) => {
-          const spent = await this.tokens.consume('change_email', token, now, m);
-          const users = m.getRepository(UserEntity);
-          const user = spent?.newEmail ? await users.findOneBy({ id: spent.userId }) : null;
-          if (!user || !spent?.newEmail) return null;
-          const oldEmail = user.email;
-          user.email = spent.newEmail;
-          user.emailVerifiedAt = now;
-          await users.update({ id: user.id }, { email: user.email, emailVerifiedAt: now });
-          await this.events.publish('auth.email_changed', { user_id: user.id, old_email: oldEmail, new_email: user.email });
-          return user;
-        }).catch((error: unknown) => {
-          // Another account took the address after the link was sent.
-          if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === UNIQUE_VIOLATION) {
-            throw AuthError.emailTaken();
-          }
-          throw error;
-        })
-      : null;
-    if (!changed) {
-      await this.events.publish('auth.token_rejected', { purpose: 'change_email', ip: client.ip });
-      throw AuthError.invalidToken();
-    }
+    const changed = await runInTransaction(this.dataSource, async (m) => {
+      const spent = await this.tokens.consume('change_email', token, now, m);
+      const users = m.getRepository(UserEntity);
+      const user = spent?.newEmail ? await users.findOneBy({ id: spent.userId }) : null;
+      if (!user || !spent?.newEmail) return null;
+      const oldEmail = user.email;
+      user.email = spent.newEmail;
+      user.emailVerifiedAt = now;
+      await users.update({ id: user.id }, { email: user.email, emailVerifiedAt: now });
+      await this.events.publish('auth.email_changed', { user_id: user.id, old_email: oldEmail, new_email: user.email });
+      return user;
+    }).catch((error: unknown) => {
+      // Another account took the address after the link was sent.
+      throw isUniqueViolation(error) ? AuthError.emailTaken() : error;
+    });
+    if (!changed) return this.rejected(client);
     return toUserView(changed);
+  }
+
+  private async rejected(client: ClientInfo): Promise<never> {
+    await this.events.publish('auth.token_rejected', { purpose: 'change_email', ip: client.ip });
+    throw AuthError.invalidToken();
   }
 }
