@@ -14,6 +14,7 @@ import { Notifications1795422823645 } from './1795422823645-Notifications';
 import { Audit1795422882699 } from './1795422882699-Audit';
 import { AuditOutbox1796256000000 } from './1796256000000-AuditOutbox';
 import { AccountLifecycle1796342400000 } from './1796342400000-AccountLifecycle';
+import { AccountClosure1796428800000 } from './1796428800000-AccountClosure';
 
 export const migrations = [
   JobRuns1763884800000,
@@ -28,4 +29,5 @@ export const migrations = [
   Audit1795422882699,
   AuditOutbox1796256000000,
   AccountLifecycle1796342400000,
+  AccountClosure1796428800000,
 ];

@@ -20,6 +20,7 @@ import { ProblemDetailsFilter } from './platform/http/problem-details.filter';
 import { createValidationPipe } from './platform/http/validation';
 import { JobsModule } from './platform/jobs';
 import { ObservabilityModule } from './platform/observability';
+import { PersonalDataModule } from './platform/personal-data';
 import { loggerParams } from './platform/observability/logging';
 import { RateLimitModule } from './platform/rate-limit';
 import { RedisModule } from './platform/redis/redis.module';
@@ -51,6 +52,7 @@ export class AppModule {
         RedisModule,
         EventsModule,
         JobsModule,
+        PersonalDataModule,
         HealthModule,
         SecurityModule,
         ConsoleModule,

@@ -6,7 +6,7 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { LightMyRequestResponse } from 'fastify';
 import { DataSource, type ObjectLiteral } from 'typeorm';
 import { AuditService } from '../src/contexts/audit';
-import { AUDIT_MAPPING, readArchive } from '../src/contexts/audit/testing';
+import { AUDIT_MAPPING, EmailPseudonyms, readArchive } from '../src/contexts/audit/testing';
 import { Clock } from '../src/platform/clock';
 import { runInTransaction } from '../src/platform/database/transaction-context';
 import { EventBus } from '../src/platform/events';
@@ -173,7 +173,7 @@ describe('audit trail (e2e)', () => {
           subject_type: 'email',
           outcome: 'failure',
           actor_ip: '192.0.2.21',
-          metadata: { reason: 'weak_password' },
+          metadata: { reason: 'weak_password', email: expect.stringMatching(/^w\*\*\*@example\.com$/) },
         }),
       ]);
       expect(await rowsOf('auth.login_succeeded', { actor_id: userId })).toEqual([
@@ -196,17 +196,27 @@ describe('audit trail (e2e)', () => {
       ]);
     });
 
-    it('a failed login for an unknown address keeps that address as the subject', async () => {
+    it('a failed login for an unknown address names it by its pseudonym, the address only masked', async () => {
       const email = uniqueEmail('ghost');
       await requestToken(t, { email, password: WRONG }, { headers: { 'x-request-id': 'ghost-1' } });
-      expect(await rowsOf('auth.login_failed', { request_id: 'ghost-1' })).toEqual([
-        expect.objectContaining({
-          subject_type: 'email',
-          subject_id: email,
-          actor_id: null,
-          metadata: { reason: 'unknown_email' },
-        }),
-      ]);
+      await requestToken(t, { email: email.toUpperCase(), password: WRONG }, { headers: { 'x-request-id': 'ghost-2' } });
+      const pseudonym = t.app.get(EmailPseudonyms).of(email);
+      expect(pseudonym).toMatch(/^[0-9a-f]{32}$/);
+      for (const requestId of ['ghost-1', 'ghost-2']) {
+        expect(await rowsOf('auth.login_failed', { request_id: requestId })).toEqual([
+          expect.objectContaining({
+            subject_type: 'email',
+            subject_id: pseudonym,
+            actor_id: null,
+            metadata: { reason: 'unknown_email', email: expect.stringMatching(/^g\*\*\*@example\.com$/) },
+          }),
+        ]);
+      }
+      const [{ count }] = await t.db.query<{ count: string }>(
+        `SELECT count(*) FROM audit_events r WHERE strpos(lower(r::text), lower($1)) > 0`,
+        [email],
+      );
+      expect(count).toBe('0');
     });
   });
 

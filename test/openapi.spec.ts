@@ -53,6 +53,7 @@ describe('docs/openapi.json', () => {
         'POST /api/v1/auth/email/change/confirm',
         'POST /api/v1/auth/email/verification',
         'POST /api/v1/auth/email/verify',
+        'POST /api/v1/auth/invitations/accept',
         'POST /api/v1/auth/password/forgot',
         'POST /api/v1/auth/password/reset',
         'POST /api/v1/auth/refresh',

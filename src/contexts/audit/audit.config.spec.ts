@@ -10,6 +10,7 @@ describe('parseAuditConfig', () => {
       archiveDir: '/srv/bastion/db_files/audit-archive',
       retentionDatabaseUrl: null,
       outboxSweepMs: 10_000,
+      pseudonymKey: null,
     });
   });
 
@@ -21,6 +22,7 @@ describe('parseAuditConfig', () => {
           AUDIT_ARCHIVE_DIR: '/var/lib/bastion/audit',
           AUDIT_RETENTION_DATABASE_URL: 'postgres://audit_retention:pw@db:5432/bastion',
           AUDIT_OUTBOX_SWEEP_MS: '2500',
+          AUDIT_PSEUDONYM_KEY: 'a-key-of-at-least-thirty-two-characters',
         },
         '/srv/bastion',
       ),
@@ -29,6 +31,7 @@ describe('parseAuditConfig', () => {
       archiveDir: '/var/lib/bastion/audit',
       retentionDatabaseUrl: 'postgres://audit_retention:pw@db:5432/bastion',
       outboxSweepMs: 2500,
+      pseudonymKey: 'a-key-of-at-least-thirty-two-characters',
     });
     expect(parseAuditConfig({ AUDIT_ARCHIVE_DIR: 'archive' }, '/srv/bastion').archiveDir).toBe('/srv/bastion/archive');
   });
@@ -41,6 +44,7 @@ describe('parseAuditConfig', () => {
       archiveDir: '/x/db_files/audit-archive',
       retentionDatabaseUrl: null,
       outboxSweepMs: 10_000,
+      pseudonymKey: null,
     });
   });
 
@@ -53,6 +57,7 @@ describe('parseAuditConfig', () => {
     ['AUDIT_RETENTION_DATABASE_URL', 'not a url', /postgres/],
     ['AUDIT_OUTBOX_SWEEP_MS', '99', /between 100 and 86400000/],
     ['AUDIT_OUTBOX_SWEEP_MS', 'soon', /whole number/],
+    ['AUDIT_PSEUDONYM_KEY', 'too-short', /at least 32 characters/],
   ])('reports %s=%p by name', (variable, value, message) => {
     expect(problemsOf({ [variable]: value })).toEqual([{ variable, message: expect.stringMatching(message) }]);
   });

@@ -18,6 +18,12 @@ export interface AuditConfig {
    * instance that crashed, or by a drain that failed): AUDIT_OUTBOX_SWEEP_MS, default 10 000.
    */
   outboxSweepMs: number;
+  /**
+   * The key of the e-mail pseudonyms in audit rows (AUDIT_PSEUDONYM_KEY, at least 32
+   * characters). Null: the random key the database was given when it was created (in
+   * `audit_chain`); set one to keep it out of the database, which holds the pseudonyms.
+   */
+  pseudonymKey: string | null;
 }
 
 export const DEFAULT_ARCHIVE_DIR = 'db_files/audit-archive';
@@ -30,8 +36,10 @@ export function parseAuditConfig(raw: RawEnv, cwd = process.cwd()): AuditConfig 
   const retentionDatabaseUrl =
     r.url('AUDIT_RETENTION_DATABASE_URL', ['postgres:', 'postgresql:'], 'must be a postgres:// or postgresql:// URL') ?? null;
   const outboxSweepMs = r.wholeNumber('AUDIT_OUTBOX_SWEEP_MS', 10_000, 100, 86_400_000);
+  const pseudonymKey = r.string('AUDIT_PSEUDONYM_KEY') ?? null;
+  if (pseudonymKey !== null && pseudonymKey.length < 32) r.problem('AUDIT_PSEUDONYM_KEY', 'must be at least 32 characters');
   r.throwIfInvalid();
-  return { retentionDays, archiveDir: resolve(cwd, dir), retentionDatabaseUrl, outboxSweepMs };
+  return { retentionDays, archiveDir: resolve(cwd, dir), retentionDatabaseUrl, outboxSweepMs, pseudonymKey };
 }
 
 /**

@@ -14,6 +14,8 @@ import { AuditDrainer } from './infra/audit.drainer';
 import { AuditMetrics } from './infra/audit.metrics';
 import { AuditOutboxEntity } from './infra/audit-outbox.entity';
 import { AuditSubscriber } from './infra/audit.listener';
+import { auditPseudonymsProvider } from './infra/audit-pseudonyms';
+import { AuditPersonalData } from './audit.personal-data';
 
 /**
  * The audit trail: every audited domain event becomes a row of one hash chain. Also installs
@@ -32,6 +34,8 @@ import { AuditSubscriber } from './infra/audit.listener';
     AuditDrainer,
     AuditSubscriber,
     AuditMetrics,
+    auditPseudonymsProvider,
+    AuditPersonalData,
     { provide: APP_INTERCEPTOR, useClass: RequestContextInterceptor },
   ],
   exports: [AuditService],

@@ -32,7 +32,7 @@ export const DEFAULT_LOG_LIMIT = 100;
 
 const DAY_MS = 86_400_000;
 
-function toView(row: AuditEventEntity): AuditEventView {
+export function toAuditEventView(row: AuditEventEntity): AuditEventView {
   return {
     id: row.id,
     seq: Number(row.seq),
@@ -88,7 +88,7 @@ export class AuditService {
     if (filter.actorId !== undefined) qb.andWhere('e.actor_id = :actorId', { actorId: filter.actorId });
     if (filter.from !== undefined) qb.andWhere('e.occurred_at >= :from', { from: filter.from });
     if (filter.to !== undefined) qb.andWhere('e.occurred_at < :to', { to: filter.to });
-    return pageOf(qb.orderBy('e.occurred_at', 'DESC').addOrderBy('e.seq', 'DESC'), page, toView);
+    return pageOf(qb.orderBy('e.occurred_at', 'DESC').addOrderBy('e.seq', 'DESC'), page, toAuditEventView);
   }
 
   /** The last `limit` rows of the chain, oldest first, as a log tail reads. */

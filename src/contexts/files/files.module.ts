@@ -11,6 +11,7 @@ import { FilesService } from './files.service';
 import { ClamdMalwareScanner } from './infra/clamd.scanner';
 import { FileEntity } from './infra/file.entity';
 import { FilesMetrics } from './infra/files.metrics';
+import { FilesPersonalData } from './files.personal-data';
 import { LocalDiskFileStorage } from './infra/local-disk.storage';
 import { LoggingMalwareScanner } from './infra/logging.scanner';
 
@@ -36,6 +37,7 @@ export function createMalwareScanner(config: FilesConfig): MalwareScanner {
     FilesService,
     FilesMetrics,
     MultipartSetup,
+    FilesPersonalData,
   ],
   exports: [FilesService, FileStorage, MalwareScanner],
 })

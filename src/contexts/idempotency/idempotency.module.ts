@@ -3,6 +3,7 @@ import { ConfigModule } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { idempotencyConfig } from './idempotency.config';
 import { IdempotencyService } from './idempotency.service';
+import { IdempotencyPersonalData } from './idempotency.personal-data';
 import { IdempotencyKeyEntity } from './infra/idempotency-key.entity';
 
 /**
@@ -13,7 +14,7 @@ import { IdempotencyKeyEntity } from './infra/idempotency-key.entity';
 @Global()
 @Module({
   imports: [ConfigModule.forFeature(idempotencyConfig), TypeOrmModule.forFeature([IdempotencyKeyEntity])],
-  providers: [IdempotencyService],
+  providers: [IdempotencyService, IdempotencyPersonalData],
   exports: [IdempotencyService],
 })
 export class IdempotencyModule {}

@@ -3,11 +3,16 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Brackets, DataSource, In, type Repository } from 'typeorm';
 import { EventBus } from '../../platform/events';
 import { type Page, pageWindow, toPage } from '../../platform/http/pagination';
-import { SessionsService } from './sessions.service';
+import { type FieldError, ValidationFailedError } from '../../platform/http/problem';
+import { runInTransaction } from '../../platform/database/transaction-context';
+import { type ClientInfo, SessionsService } from './sessions.service';
+import { AccountClosureService } from './account-closure.service';
 import { ApiKeysService } from './api-keys.service';
 import { toUserView, type UserView } from './auth.service';
 import { AuthError } from './domain/auth.errors';
+import { assertAdminsRemain } from './infra/admin-census';
 import { type Role, UserEntity } from './infra/user.entity';
+import { accountStatus } from './user-view';
 
 export interface UserQuery {
   q?: string;
@@ -26,7 +31,63 @@ export interface BulkResult {
 
 const escapeLike = (value: string): string => value.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-/** The admin user console: search, and bulk activation/deactivation. */
+/** What an admin may change on a user (`PATCH /auth/users/{id}`); `display_name: null` clears it. */
+export interface UserPatch {
+  role?: Role;
+  is_active?: boolean;
+  display_name?: string | null;
+}
+
+export const USER_PATCH_FIELDS = ['role', 'is_active', 'display_name'] as const;
+
+/** What a patch really changes on a user as it stands (fields already so are left out). */
+export interface UserChange {
+  columns: Partial<Pick<UserEntity, 'role' | 'isActive' | 'displayName'>>;
+  role?: { from: Role; to: Role };
+  activation?: 'activated' | 'deactivated';
+}
+
+/** A PATCH must name at least one field: the platform's validation problem otherwise, before anything is read. */
+export function assertPatchNotEmpty(patch: UserPatch | undefined): asserts patch is UserPatch {
+  if (patch && USER_PATCH_FIELDS.some((field) => patch[field] !== undefined)) return;
+  const message = `Send at least one of: ${USER_PATCH_FIELDS.join(', ')}.`;
+  throw new ValidationFailedError(
+    USER_PATCH_FIELDS.map((field): FieldError => ({ field, code: 'at_least_one_required', message })),
+  );
+}
+
+/**
+ * Whether the patch could take admin power away from an active admin (a demotion or a
+ * deactivation): the last-admin rule is checked before such a change, whatever the user is.
+ */
+export function mayRemoveAdmin(patch: UserPatch): boolean {
+  return patch.role === 'user' || patch.is_active === false;
+}
+
+/** The difference between a user and a patch. */
+export function planUserChange(user: Pick<UserEntity, 'role' | 'isActive' | 'displayName'>, patch: UserPatch): UserChange {
+  const change: UserChange = { columns: {} };
+  if (patch.role !== undefined && patch.role !== user.role) {
+    change.columns.role = patch.role;
+    change.role = { from: user.role, to: patch.role };
+  }
+  if (patch.is_active !== undefined && patch.is_active !== user.isActive) {
+    change.columns.isActive = patch.is_active;
+    change.activation = patch.is_active ? 'activated' : 'deactivated';
+  }
+  if (patch.display_name !== undefined && patch.display_name !== user.displayName) {
+    change.columns.displayName = patch.display_name;
+  }
+  return change;
+}
+
+const sameId = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
+
+/**
+ * The admin user console: search, bulk activation/deactivation, changing one user (role,
+ * activation, name) and closing an account. Every change that demotes or deactivates admins
+ * checks the last-admin rule in its transaction (`assertAdminsRemain`).
+ */
 @Injectable()
 export class AdminUsersService {
   constructor(
@@ -35,6 +96,7 @@ export class AdminUsersService {
     private readonly sessions: SessionsService,
     private readonly apiKeys: ApiKeysService,
     private readonly events: EventBus,
+    private readonly closure: AccountClosureService,
   ) {}
 
   async list(query: UserQuery): Promise<Page<UserView>> {
@@ -63,7 +125,8 @@ export class AdminUsersService {
 
   /**
    * Activates or deactivates many users. Deactivation revokes the user's sessions and API
-   * keys in the same step, so nothing they hold keeps working. Ids are de-duplicated.
+   * keys in the same step, so nothing they hold keeps working. Ids are de-duplicated. A
+   * deactivation that would leave no active admin is refused as a whole (409 `last_admin`).
    */
   async bulk(adminId: string, ids: string[], action: 'activate' | 'deactivate'): Promise<BulkResult> {
     const unique = [...new Set(ids.map((id) => id.toLowerCase()))];
@@ -71,10 +134,12 @@ export class AdminUsersService {
     const found = await this.users.findBy({ id: In(unique) });
     const foundIds = new Set(found.map((u) => u.id));
     const target = action === 'activate';
-    const toChange = found.filter((u) => u.isActive !== target).map((u) => u.id);
+    // A closed account (deletion pending, or erased) is not reactivated here: it counts as unchanged.
+    const toChange = found.filter((u) => u.isActive !== target && !(target && (u.deletionDueAt || u.erasedAt))).map((u) => u.id);
     const revokedKeys = new Map<string, number>();
     if (toChange.length > 0) {
       await this.dataSource.transaction(async (m) => {
+        if (!target) await assertAdminsRemain(m, toChange);
         await m.update(UserEntity, { id: In(toChange) }, { isActive: target });
         if (!target) for (const id of toChange) revokedKeys.set(id, (await this.apiKeys.revokeAllForUser(m, id, adminId)).length);
       });
@@ -107,5 +172,73 @@ export class AdminUsersService {
       not_found: result.not_found.length,
     });
     return result;
+  }
+
+  /**
+   * Changes one user's role, activation or display name. A role change or a deactivation ends
+   * the user's sessions at once (a deactivation also revokes their API keys), so the change
+   * holds from the next request on. Closed and erased accounts cannot be changed.
+   * @throws ValidationFailedError 400 when the patch names no field
+   * @throws AuthError 400 cannot_deactivate_self, 404 user_not_found, 409 account_closed, 409 last_admin
+   */
+  async update(adminId: string, userId: string, patch: UserPatch | undefined): Promise<UserView> {
+    assertPatchNotEmpty(patch);
+    if (patch.is_active === false && sameId(adminId, userId)) throw AuthError.cannotDeactivateSelf('id');
+    const { user, change, apiKeysRevoked } = await runInTransaction(this.dataSource, async (m) => {
+      // The census first: it locks the active admins in id order, as every other caller of it does.
+      if (mayRemoveAdmin(patch)) await assertAdminsRemain(m, [userId]);
+      const users = m.getRepository(UserEntity);
+      const found = await users.findOne({ where: { id: userId }, lock: { mode: 'pessimistic_write' } });
+      if (!found) throw AuthError.userNotFound();
+      const status = accountStatus(found);
+      if (status === 'deletion_pending' || status === 'erased') throw AuthError.accountClosed();
+      const planned = planUserChange(found, patch);
+      let keys = 0;
+      if (Object.keys(planned.columns).length > 0) await users.update({ id: found.id }, planned.columns);
+      if (planned.activation === 'deactivated') keys = (await this.apiKeys.revokeAllForUser(m, found.id, adminId)).length;
+      return { user: await users.findOneByOrFail({ id: found.id }), change: planned, apiKeysRevoked: keys };
+    });
+    const endsSessions = change.activation === 'deactivated' || change.role !== undefined;
+    const sessionsRevoked = endsSessions
+      ? await this.sessions.revokeAllForUser(
+          user.id,
+          change.activation === 'deactivated' ? 'user_deactivated' : 'role_changed',
+          undefined,
+          adminId,
+        )
+      : 0;
+    if (change.role) {
+      await this.events.publish('auth.user_role_changed', {
+        user_id: user.id,
+        by_user_id: adminId,
+        from: change.role.from,
+        to: change.role.to,
+        sessions_revoked: sessionsRevoked,
+      });
+    }
+    if (change.activation === 'activated')
+      await this.events.publish('auth.user_activated', { user_id: user.id, by_user_id: adminId });
+    if (change.activation === 'deactivated') {
+      await this.events.publish('auth.user_deactivated', {
+        user_id: user.id,
+        by_user_id: adminId,
+        sessions_revoked: sessionsRevoked,
+        api_keys_revoked: apiKeysRevoked,
+      });
+    }
+    return toUserView(user);
+  }
+
+  /**
+   * An admin closes another user's account (`AccountClosureService.closeByAdmin`: signed out at
+   * once, erased after the grace period); the answer is the closed account.
+   * @throws AuthError 400 cannot_deactivate_self, 404 user_not_found, 409 account_closed, 409 last_admin
+   */
+  async close(adminId: string, userId: string, client: ClientInfo): Promise<UserView> {
+    if (sameId(adminId, userId)) throw AuthError.cannotDeactivateSelf('id');
+    await this.closure.closeByAdmin(adminId, userId, client);
+    const user = await this.users.findOneBy({ id: userId });
+    if (!user) throw AuthError.userNotFound();
+    return toUserView(user);
   }
 }

@@ -10,11 +10,13 @@ import { ONE_STATEMENT } from '../../platform/database/one-statement';
 import { isUniqueViolation } from '../../platform/database/sql-errors';
 import { runInTransaction } from '../../platform/database/transaction-context';
 import { type ClientInfo, SessionsService } from './sessions.service';
+import { isCancellableBySignIn } from './domain/account-closure';
 import { AuthError } from './domain/auth.errors';
 import { isValidEmail, normalizeEmail } from './domain/email';
 import { suspiciousReasons } from './domain/suspicious-login';
 import { LoginLockoutStore } from './infra/login-lockout.store';
 import { LoginSources } from './infra/login-source.store';
+import { AccountClosureService } from './account-closure.service';
 import { AccountRecoveryService } from './account-recovery.service';
 import { MfaService } from './mfa.service';
 import { OneTimeTokenStore } from './infra/one-time-token.store';
@@ -49,6 +51,7 @@ export class AuthService {
     private readonly passwords: PasswordRules,
     private readonly recovery: AccountRecoveryService,
     private readonly oneTimeTokens: OneTimeTokenStore,
+    private readonly closure: AccountClosureService,
     @Inject(identityConfig.KEY) private readonly config: IdentityConfig,
   ) {}
 
@@ -162,7 +165,9 @@ export class AuthService {
     }
     if (!(await this.hasher.verify(user.passwordHash, input.password)))
       return this.failed(email, user.id, 'wrong_password', client, now);
-    if (!user.isActive) return this.failed(email, user.id, 'inactive', client, now);
+    // A closed account in its grace period signs in to cancel the closing (after the second factor).
+    const reopening = !user.isActive && isCancellableBySignIn(user, now);
+    if (!user.isActive && !reopening) return this.failed(email, user.id, 'inactive', client, now);
     // Only after the password: the answer must not tell an unverified address from a wrong password.
     if (this.config.requireEmailVerification && user.emailVerifiedAt === null) throw AuthError.emailNotVerified();
     const factor = await this.mfa.checkLogin(
@@ -175,6 +180,7 @@ export class AuthService {
 
     const success = await this.lockouts.recordSuccess(email, now);
     if (success.refused) throw AuthError.tooManyAttempts(success.retryAfterSeconds);
+    if (reopening && !(await this.closure.reopen(user, client))) return this.failed(email, user.id, 'inactive', client, now);
     const rehashed = this.hasher.needsRehash(user.passwordHash);
     const update: Partial<UserEntity> = { lastLoginAt: now };
     if (rehashed) update.passwordHash = await this.hasher.hash(input.password);

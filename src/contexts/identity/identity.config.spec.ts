@@ -138,17 +138,21 @@ describe('account lifecycle', () => {
     expect(parse({ REQUIRE_EMAIL_VERIFICATION: 'true' }).requireEmailVerification).toBe(true);
   });
 
-  it('gives reset links 30 minutes and verification links a day, within bounds', () => {
+  it('gives reset links 30 minutes, verification links a day and invitations a week, within bounds', () => {
     expect(parse({})).toMatchObject({
       resetTokenTtl: 1800,
       verifyEmailTokenTtl: 86_400,
+      inviteTokenTtl: 7 * 86_400,
       accountMail: { perAddress: { limit: 3, windowSeconds: 900 }, perIp: { limit: 20, windowSeconds: 3600 } },
     });
     expect(parse({ RESET_TOKEN_TTL: '15m' }).resetTokenTtl).toBe(900);
+    expect(parse({ INVITE_TOKEN_TTL: '3d' }).inviteTokenTtl).toBe(3 * 86_400);
     expect(variables(problemsOf({ RESET_TOKEN_TTL: '2d', VERIFY_EMAIL_TOKEN_TTL: '1m' }))).toEqual([
       'RESET_TOKEN_TTL',
       'VERIFY_EMAIL_TOKEN_TTL',
     ]);
+    expect(variables(problemsOf({ INVITE_TOKEN_TTL: '30m' }))).toEqual(['INVITE_TOKEN_TTL']);
+    expect(variables(problemsOf({ INVITE_TOKEN_TTL: '31d' }))).toEqual(['INVITE_TOKEN_TTL']);
   });
 });
 

@@ -81,6 +81,14 @@ export interface IdentityConfig {
   verifyEmailTokenTtl: number;
   /** Lifetime of a password-reset link. */
   resetTokenTtl: number;
+  /** Lifetime of an invitation link (an admin-created account's way to set its password). */
+  inviteTokenTtl: number;
+  /**
+   * How long a closed account waits before the erasure job erases it, in seconds
+   * (ACCOUNT_DELETION_GRACE, default 7 days; 0: at once). Signing in before then cancels an
+   * owner's own closing.
+   */
+  accountDeletionGrace: number;
   /** Requests that mail a link (forgot, verification) per address, and per client IP across addresses. */
   accountMail: { perAddress: Rate; perIp: Rate };
   argon2: { memoryKib: number; timeCost: number; parallelism: number; maxConcurrency: number; maxQueue: number };
@@ -152,6 +160,8 @@ export function readIdentityConfig(
     requireEmailVerification: r.bool('REQUIRE_EMAIL_VERIFICATION', production),
     verifyEmailTokenTtl: r.duration('VERIFY_EMAIL_TOKEN_TTL', DAY, 5 * 60, 30 * DAY),
     resetTokenTtl: r.duration('RESET_TOKEN_TTL', 30 * 60, 60, DAY),
+    inviteTokenTtl: r.duration('INVITE_TOKEN_TTL', 7 * DAY, HOUR, 30 * DAY),
+    accountDeletionGrace: r.duration('ACCOUNT_DELETION_GRACE', 7 * DAY, 0, 365 * DAY),
     accountMail: {
       perAddress: r.rate('ACCOUNT_MAIL_PER_ADDRESS', { limit: 3, windowSeconds: 15 * 60 }),
       perIp: r.rate('ACCOUNT_MAIL_PER_IP', { limit: 20, windowSeconds: HOUR }),

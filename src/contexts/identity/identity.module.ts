@@ -44,6 +44,11 @@ import { UserSessionEntity } from './infra/user-session.entity';
 import { identityConfig, type IdentityConfig } from './identity.config';
 import { AccountRecoveryService } from './account-recovery.service';
 import { EmailChangeService } from './email-change.service';
+import { AccountClosureService } from './account-closure.service';
+import { InvitationsService } from './invitations.service';
+import { InvitationsController } from './api/invitations.controller';
+import { AccountController } from './api/account.controller';
+import { AccountExportService } from './account-export.service';
 import { PasswordRules } from './password-rules';
 import { SessionsService } from './sessions.service';
 
@@ -82,6 +87,8 @@ const IDENTITY_CONFIG = ConfigModule.forFeature(identityConfig);
     MfaController,
     ApiKeysController,
     AdminUsersController,
+    InvitationsController,
+    AccountController,
   ],
   providers: [
     AuthService,
@@ -113,6 +120,9 @@ const IDENTITY_CONFIG = ConfigModule.forFeature(identityConfig);
     AccountMailThrottle,
     AccountMailThrottleInterceptor,
     EmailChangeService,
+    AccountClosureService,
+    InvitationsService,
+    AccountExportService,
   ],
   exports: [
     IDENTITY_CONFIG,

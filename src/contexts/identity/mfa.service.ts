@@ -145,6 +145,20 @@ export class MfaService {
     return { method };
   }
 
+  /**
+   * A sensitive action's second factor (closing the account): nothing to check without MFA;
+   * with it, a TOTP or recovery code is required (`mfa_required`) and must be valid
+   * (`400 invalid_mfa_code`, audited as a failed factor at `stage`).
+   */
+  async confirm(userId: string, factor: SecondFactor, now: Date, client: ClientInfo, stage: 'delete_account'): Promise<void> {
+    const row = await this.factors.findOneBy({ userId });
+    if (!row?.enabledAt) return;
+    if (!factor.totpCode && !factor.recoveryCode) throw AuthError.mfaRequired();
+    if (await this.checkFactor(row, factor, now)) return;
+    await this.events.publish('auth.mfa_failed', { user_id: userId, stage, ip: client.ip, user_agent: client.userAgent });
+    throw AuthError.invalidMfaCode(400);
+  }
+
   /** Checks a TOTP code (and consumes its time step) or a recovery code (and consumes it). */
   private async checkFactor(row: UserMfaEntity, factor: SecondFactor, now: Date): Promise<'totp' | 'recovery_code' | null> {
     if (factor.totpCode) {

@@ -3,3 +3,4 @@ export { AdminSeeder } from './infra/admin.seeder';
 export { keyId } from './infra/jwt-keys';
 export { SessionsService } from './sessions.service';
 export { AccountRecoveryService } from './account-recovery.service';
+export { AccountClosureService } from './account-closure.service';

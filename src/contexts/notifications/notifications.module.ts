@@ -13,6 +13,7 @@ import { createEmailSender, createWhatsAppSender } from './infra/senders/create-
 import { NotificationDispatcher } from './notification.dispatcher';
 import { notificationsConfig, type NotificationsConfig } from './notifications.config';
 import { NotificationsService } from './notifications.service';
+import { NotificationsPersonalData } from './notifications.personal-data';
 import { SecurityNoticesListener } from './security-notices.listener';
 
 @Module({
@@ -38,6 +39,7 @@ import { SecurityNoticesListener } from './security-notices.listener';
     NotificationDispatcher,
     NotificationsService,
     SecurityNoticesListener,
+    NotificationsPersonalData,
   ],
   exports: [NotificationsService],
 })

@@ -5,7 +5,9 @@ import { AuthService } from '../identity';
 import {
   accountLockedNotice,
   confirmEmailChangeNotice,
+  deletionScheduledNotice,
   emailChangeRequestedNotice,
+  invitationNotice,
   mfaChangedNotice,
   passwordChangedNotice,
   refreshReuseNotice,
@@ -77,6 +79,17 @@ export class SecurityNoticesListener {
   async emailChangeRequested(event: DomainEvent<'auth.email_change_requested'>): Promise<void> {
     await this.notify(confirmEmailChangeNotice(event), 'auth.email_change_requested');
     await this.notify(emailChangeRequestedNotice(event), 'auth.email_change_requested');
+  }
+
+  @OnDomainEvent('auth.account_deletion_requested')
+  async deletionRequested(event: DomainEvent<'auth.account_deletion_requested'>): Promise<void> {
+    const notice = deletionScheduledNotice(event);
+    if (notice) await this.notify(notice, 'auth.account_deletion_requested');
+  }
+
+  @OnDomainEvent('auth.user_invited')
+  async userInvited(event: DomainEvent<'auth.user_invited'>): Promise<void> {
+    await this.notify(invitationNotice(event), 'auth.user_invited');
   }
 
   @OnDomainEvent('auth.mfa_enabled')

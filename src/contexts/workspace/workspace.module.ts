@@ -10,11 +10,12 @@ import { ProjectEntity } from './infra/project.entity';
 import { SupportTicketEntity } from './infra/support-ticket.entity';
 import { ProjectsService } from './projects.service';
 import { SupportTicketsService } from './support-tickets.service';
+import { WorkspacePersonalData } from './workspace.personal-data';
 
 /** Projects, support tickets and community posts: the product's own REST API. */
 @Module({
   imports: [TypeOrmModule.forFeature([ProjectEntity, SupportTicketEntity, CommunityPostEntity]), IdentityModule],
   controllers: [ProjectsController, SupportTicketsController, CommunityPostsController],
-  providers: [ProjectsService, SupportTicketsService, CommunityPostsService],
+  providers: [ProjectsService, SupportTicketsService, CommunityPostsService, WorkspacePersonalData],
 })
 export class WorkspaceModule {}

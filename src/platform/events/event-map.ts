@@ -68,7 +68,12 @@ export interface DomainEventMap {
   };
   'auth.mfa_enabled': { user_id: string; ip: string | null; user_agent: string | null };
   'auth.mfa_disabled': { user_id: string; ip: string | null; user_agent: string | null };
-  'auth.mfa_failed': { user_id: string; stage: 'login' | 'activate' | 'disable'; ip: string | null; user_agent: string | null };
+  'auth.mfa_failed': {
+    user_id: string;
+    stage: 'login' | 'activate' | 'disable' | 'delete_account';
+    ip: string | null;
+    user_agent: string | null;
+  };
   'auth.recovery_code_used': { user_id: string; remaining: number; ip: string | null; user_agent: string | null };
   'auth.api_key_created': { api_key_id: string; user_id: string; prefix: string; expires_at: string | null; ip: string | null };
   'auth.api_key_revoked': { api_key_id: string; user_id: string; reason: 'user' | 'user_deactivated'; by_user_id: string | null };
@@ -117,6 +122,32 @@ export interface DomainEventMap {
   'auth.email_changed': { user_id: string; old_email: string; new_email: string };
   /** A one-time token was presented that is unknown, spent, voided or expired. */
   'auth.token_rejected': { purpose: string; ip: string | null };
+  /**
+   * The account was closed (by its owner, or by an admin: `by_user_id`): deactivated at once,
+   * erased at `due_at`. A sign-in with the right password before then cancels it.
+   */
+  'auth.account_deletion_requested': {
+    user_id: string;
+    email: string;
+    due_at: string;
+    grace_seconds: number;
+    by_user_id: string | null;
+    ip: string | null;
+  };
+  'auth.account_deletion_cancelled': { user_id: string; ip: string | null };
+  /** The account's personal data is gone; `user_id` stays as a pseudonym in the audit trail. */
+  'auth.account_erased': { user_id: string; by_user_id: string | null; erased: Record<string, number> };
+  /** An admin created the account; `token_link` (mailed to `email`, redacted from audit) sets its password. */
+  'auth.user_invited': {
+    user_id: string;
+    email: string;
+    role: string;
+    by_user_id: string;
+    token_link: string;
+    expires_at: string;
+  };
+  'auth.invitation_accepted': { user_id: string; ip: string | null };
+  'auth.user_role_changed': { user_id: string; by_user_id: string; from: string; to: string; sessions_revoked: number };
 
   // sessions
   'sessions.started': { session_id: string; user_id: string; ip: string | null; user_agent: string | null };

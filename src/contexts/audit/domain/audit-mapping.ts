@@ -96,6 +96,16 @@ export const AUDIT_MAPPING: AuditMappingTable = {
   'auth.token_rejected': { subject: [], actor: null, outcome: 'denied' },
   'auth.email_change_requested': { subject: [{ type: 'user', id: 'user_id' }], actor: 'user_id', outcome: 'success' },
   'auth.email_changed': { subject: [{ type: 'user', id: 'user_id' }], actor: 'user_id', outcome: 'success' },
+  'auth.account_deletion_requested': {
+    subject: [{ type: 'user', id: 'user_id' }],
+    actor: 'by_user_id',
+    outcome: 'success',
+  },
+  'auth.account_deletion_cancelled': { subject: [{ type: 'user', id: 'user_id' }], actor: 'user_id', outcome: 'success' },
+  'auth.account_erased': { subject: [{ type: 'user', id: 'user_id' }], actor: 'by_user_id', outcome: 'success' },
+  'auth.user_invited': { subject: [{ type: 'user', id: 'user_id' }], actor: 'by_user_id', outcome: 'success' },
+  'auth.invitation_accepted': { subject: [{ type: 'user', id: 'user_id' }], actor: 'user_id', outcome: 'success' },
+  'auth.user_role_changed': { subject: [{ type: 'user', id: 'user_id' }], actor: 'by_user_id', outcome: 'success' },
 
   // sessions
   'sessions.started': { subject: [{ type: 'session', id: 'session_id' }], actor: 'user_id', outcome: 'success' },

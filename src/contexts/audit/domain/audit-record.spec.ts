@@ -1,4 +1,5 @@
 import { type AuditRequestContext, auditDraftFor } from './audit-record';
+import { EmailPseudonyms } from './email-pseudonyms';
 import { REDACTED } from './pii';
 
 const NOW = new Date('2026-11-22T12:00:00.000Z');
@@ -6,6 +7,8 @@ const AT = '2026-11-22T11:59:59.123Z';
 const ALICE = '0f8fad5b-d9cb-469f-a165-70867728950e';
 const ADMIN = '7c9e6679-7425-40de-944b-e07fc1f90ae7';
 const SESSION = '16fd2706-8baf-433b-82eb-8c7fada847da';
+
+const PSEUDONYMS = new EmailPseudonyms('audit-spec-pseudonym-key-0123456789');
 
 const REQUEST: AuditRequestContext = { requestId: 'req-1', ip: '198.51.100.7', userAgent: 'curl/8.5', userId: null };
 
@@ -25,6 +28,7 @@ describe('auditDraftFor', () => {
       },
       REQUEST,
       NOW,
+      PSEUDONYMS,
     );
     expect(draft).toEqual({
       occurred_at: AT,
@@ -40,22 +44,23 @@ describe('auditDraftFor', () => {
     });
   });
 
-  it('falls back to the e-mail as subject (kept unmasked) when no account matched', () => {
+  it('falls back to the e-mail as subject when no account matched: its pseudonym, the address only masked', () => {
     const draft = auditDraftFor(
       'auth.login_failed',
       { email: 'nobody@example.com', user_id: null, reason: 'unknown_email', ip: null, user_agent: null, occurred_at: AT },
       REQUEST,
       NOW,
+      PSEUDONYMS,
     );
     expect(draft).toMatchObject({
       subject_type: 'email',
-      subject_id: 'nobody@example.com',
+      subject_id: PSEUDONYMS.of('nobody@example.com'),
       actor_id: null,
       outcome: 'failure',
       // The payload had no client details: the request's are used.
       actor_ip: '198.51.100.7',
       user_agent: 'curl/8.5',
-      metadata: { reason: 'unknown_email' },
+      metadata: { reason: 'unknown_email', email: 'n***@example.com' },
     });
   });
 
@@ -65,6 +70,7 @@ describe('auditDraftFor', () => {
       { user_id: ALICE, reason: 'admin', by_user_id: ADMIN, was_locked: true, ip: '192.0.2.1', occurred_at: AT },
       { ...REQUEST, userId: ADMIN },
       NOW,
+      PSEUDONYMS,
     );
     expect(draft).toMatchObject({
       actor_id: ADMIN,
@@ -82,10 +88,17 @@ describe('auditDraftFor', () => {
       { session_id: SESSION, user_id: ALICE, reason: 'refresh_reuse', by_user_id: null, occurred_at: AT },
       { ...REQUEST, userId: ADMIN },
       NOW,
+      PSEUDONYMS,
     );
     expect(draft?.actor_id).toBe(ADMIN);
     expect(
-      auditDraftFor('sessions.revoked', { session_id: SESSION, user_id: ALICE, reason: 'x', by_user_id: null }, undefined, NOW),
+      auditDraftFor(
+        'sessions.revoked',
+        { session_id: SESSION, user_id: ALICE, reason: 'x', by_user_id: null },
+        undefined,
+        NOW,
+        PSEUDONYMS,
+      ),
     ).toMatchObject({
       actor_id: null,
       request_id: null,
@@ -101,6 +114,7 @@ describe('auditDraftFor', () => {
       { user_id: ADMIN, email: 'admin@example.com', generated_password: false, occurred_at: AT },
       undefined,
       NOW,
+      PSEUDONYMS,
     );
     expect(draft).toMatchObject({
       actor_id: null,
@@ -113,8 +127,12 @@ describe('auditDraftFor', () => {
 
   it('evaluates conditional outcomes', () => {
     const base = { session_id: SESSION, user_id: ALICE, ip: null, user_agent: null, ip_changed: true, user_agent_changed: false };
-    expect(auditDraftFor('sessions.suspicious_refresh', { ...base, action: 'denied' }, undefined, NOW)?.outcome).toBe('denied');
-    expect(auditDraftFor('sessions.suspicious_refresh', { ...base, action: 'allowed' }, undefined, NOW)?.outcome).toBe('flagged');
+    expect(auditDraftFor('sessions.suspicious_refresh', { ...base, action: 'denied' }, undefined, NOW, PSEUDONYMS)?.outcome).toBe(
+      'denied',
+    );
+    expect(
+      auditDraftFor('sessions.suspicious_refresh', { ...base, action: 'allowed' }, undefined, NOW, PSEUDONYMS)?.outcome,
+    ).toBe('flagged');
   });
 
   it('returns null for a skipped event', () => {
@@ -124,12 +142,13 @@ describe('auditDraftFor', () => {
         { job: 'x', slot: AT, instance_id: 'i', outcome: 'succeeded', duration_ms: 3 },
         undefined,
         NOW,
+        PSEUDONYMS,
       ),
     ).toBeNull();
   });
 
   it('still records an event the table does not know, rather than dropping the fact', () => {
-    expect(auditDraftFor('future.thing_happened', { thing_id: 'abc', occurred_at: AT }, REQUEST, NOW)).toMatchObject({
+    expect(auditDraftFor('future.thing_happened', { thing_id: 'abc', occurred_at: AT }, REQUEST, NOW, PSEUDONYMS)).toMatchObject({
       type: 'future.thing_happened',
       subject_type: null,
       subject_id: null,
@@ -143,7 +162,7 @@ describe('auditDraftFor', () => {
   it('uses the clock when the event carries no (valid) time, and normalises it to ISO 8601 UTC', () => {
     const posted = { event_id: SESSION, service: 'api', status: 'operational', by_user_id: null };
     const occurredAt = (time: object): string | undefined =>
-      auditDraftFor('status.event_posted', { ...posted, ...time }, undefined, NOW)?.occurred_at;
+      auditDraftFor('status.event_posted', { ...posted, ...time }, undefined, NOW, PSEUDONYMS)?.occurred_at;
     expect(occurredAt({})).toBe(NOW.toISOString());
     expect(occurredAt({ occurred_at: 'garbage' })).toBe(NOW.toISOString());
     expect(occurredAt({ occurred_at: '2026-11-22T13:00:00+01:00' })).toBe('2026-11-22T12:00:00.000Z');
@@ -155,6 +174,7 @@ describe('auditDraftFor', () => {
       { post_id: SESSION, author_id: 'not-a-uuid', occurred_at: AT },
       { requestId: 'r'.repeat(500), ip: '1'.repeat(100), userAgent: 'u'.repeat(2000), userId: 'also-not-a-uuid' },
       NOW,
+      PSEUDONYMS,
     );
     expect(draft?.actor_id).toBeNull();
     expect(draft?.request_id).toHaveLength(128);
@@ -183,6 +203,7 @@ describe('auditDraftFor', () => {
       },
       { ...REQUEST, userAgent: `client token=${secrets[1]}` },
       NOW,
+      PSEUDONYMS,
     );
     const row = JSON.stringify(draft);
     for (const secret of secrets) expect(row).not.toContain(secret);

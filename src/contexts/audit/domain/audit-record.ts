@@ -4,6 +4,7 @@
  */
 import type { DomainEventName } from '../../../platform/events/event-map';
 import { type AuditOutcome, type AuditRule, auditRuleFor, isSkipRule } from './audit-mapping';
+import type { EmailPseudonyms } from './email-pseudonyms';
 import { type JsonObject, safeText, scrubMetadata, scrubString } from './pii';
 
 /** What the request the event was published in tells about it (absent outside requests). */
@@ -62,12 +63,16 @@ function occurredAt(raw: unknown, now: Date): string {
  * The audit row for an event, or null when the mapping skips the event. An event name the
  * table does not know is still recorded (subject and actor unknown, outcome `success`), so a
  * fact is never dropped silently; the mapping spec keeps that from happening for known events.
+ *
+ * An e-mail subject is stored as its pseudonym (`pseudonyms`), with the address only masked
+ * in the metadata (`email: j***@example.com`): no row holds an address in full.
  */
 export function auditDraftFor(
   type: string,
   event: Record<string, unknown>,
   context: AuditRequestContext | undefined,
   now: Date,
+  pseudonyms: Pick<EmailPseudonyms, 'of'>,
 ): AuditDraft | null {
   const found = auditRuleFor(type);
   if (found && isSkipRule(found)) return null;
@@ -93,8 +98,10 @@ export function auditDraftFor(
     if (COLUMN_FIELDS.has(key) || key === subject?.field || key === actorField) continue;
     rest[key] = value;
   }
-  const subjectIsEmail = subject?.type === 'email';
-  const keepEmail = subjectIsEmail ? subject?.id : null;
+  if (subject?.type === 'email') {
+    rest.email = subject.id; // masked by the scrub below
+    subject = { ...subject, id: pseudonyms.of(subject.id) };
+  }
 
   return {
     occurred_at: occurredAt(event.occurred_at, now),
@@ -103,9 +110,9 @@ export function auditDraftFor(
     actor_ip: ip === null ? null : safeText(ip, COLUMN_LIMITS.actorIp),
     user_agent: userAgent === null ? null : scrubString(userAgent, { max: COLUMN_LIMITS.userAgent }),
     subject_type: subject ? safeText(subject.type, COLUMN_LIMITS.subjectType) : null,
-    subject_id: subject ? scrubString(subject.id, { keepEmail, max: COLUMN_LIMITS.subjectId }) : null,
+    subject_id: subject ? scrubString(subject.id, { max: COLUMN_LIMITS.subjectId }) : null,
     outcome,
     request_id: context?.requestId ? safeText(context.requestId, COLUMN_LIMITS.requestId) : null,
-    metadata: scrubMetadata(rest, { keepEmail }),
+    metadata: scrubMetadata(rest),
   };
 }

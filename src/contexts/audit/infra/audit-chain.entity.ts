@@ -27,4 +27,8 @@ export class AuditChainEntity {
   /** When the retention job last moved the anchor. */
   @Column({ type: 'timestamptz', nullable: true })
   anchoredAt: Date | null;
+
+  /** The key of the e-mail pseudonyms in audit rows (64 hex), unless AUDIT_PSEUDONYM_KEY is set. */
+  @Column({ type: 'char', length: 64, nullable: true })
+  pseudonymKey: string | null;
 }

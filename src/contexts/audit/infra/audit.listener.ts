@@ -5,6 +5,7 @@ import { afterCommit, currentTransaction } from '../../../platform/database/tran
 import { currentRequestContext } from '../../../platform/http/request-context';
 import { auditedEventNames } from '../domain/audit-mapping';
 import { type AuditDraft, auditDraftFor } from '../domain/audit-record';
+import { EmailPseudonyms } from '../domain/email-pseudonyms';
 import { scrubMetadata } from '../domain/pii';
 import { AuditDrainer, addToOutbox } from './audit.drainer';
 import { AuditMetrics } from './audit.metrics';
@@ -37,6 +38,7 @@ export class AuditSubscriber implements OnModuleInit {
     private readonly drainer: AuditDrainer,
     private readonly metrics: AuditMetrics,
     private readonly clock: Clock,
+    private readonly pseudonyms: EmailPseudonyms,
   ) {}
 
   onModuleInit(): void {
@@ -55,7 +57,7 @@ export class AuditSubscriber implements OnModuleInit {
     const transaction = currentTransaction();
     let draft: AuditDraft | null = null;
     try {
-      draft = auditDraftFor(name, event, currentRequestContext(), this.clock.now());
+      draft = auditDraftFor(name, event, currentRequestContext(), this.clock.now(), this.pseudonyms);
       if (!draft) return;
       if (!transaction) return await this.drainer.appendDirect(draft);
       await addToOutbox(transaction, [draft]);

@@ -1,5 +1,13 @@
-import { Body, Controller, Get, HttpCode, Post, Query, Req, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query, Req, UseGuards } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { ApiPageResponse, type Page } from '../../../platform/http/pagination';
 import { UuidParam } from '../../../platform/http/uuid-param';
@@ -7,12 +15,17 @@ import { ProblemResponses } from '../../../platform/openapi/problem-responses';
 import { Idempotent } from '../../idempotency';
 import { AdminUsersService, type BulkResult } from '../admin-users.service';
 import { AuthService, type UserView } from '../auth.service';
+import { InvitationsService } from '../invitations.service';
+import { InviteUserDto, UpdateUserDto } from './admin-users.dto';
 import { BulkResultDto, BulkUsersDto, ListUsersQueryDto, UserDto } from './auth.dto';
 import { type AuthenticatedUser, CurrentUser } from './authenticated-user';
 import { clientInfo } from './client-info';
 import { JwtAuthGuard, Roles, RolesGuard } from './guards';
 
-/** The admin user console API: search, bulk (de)activation, lifting a login lockout. */
+/**
+ * The admin user console API: search, invitations, changing and closing one account, bulk
+ * (de)activation, lifting a login lockout.
+ */
 @ApiTags('admin')
 @ApiBearerAuth('bearer')
 @Controller('auth/users')
@@ -22,6 +35,7 @@ export class AdminUsersController {
   constructor(
     private readonly users: AdminUsersService,
     private readonly auth: AuthService,
+    private readonly invitations: InvitationsService,
   ) {}
 
   @Get()
@@ -38,6 +52,9 @@ export class AdminUsersController {
   @ApiOperation({
     operationId: 'adminBulkUsers',
     summary: 'Activate or deactivate up to 500 users; deactivation revokes their sessions and API keys',
+    description:
+      'A deactivation that would leave no active admin is refused as a whole (`409 last_admin`, nothing changed); ' +
+      'the caller’s own id is `400 cannot_deactivate_self`.',
   })
   @ApiOkResponse({ type: BulkResultDto })
   @ProblemResponses(401, 403)
@@ -59,5 +76,74 @@ export class AdminUsersController {
     @Req() request: FastifyRequest,
   ): Promise<void> {
     await this.auth.unlock(id, admin.id, clientInfo(request));
+  }
+
+  @Post()
+  @HttpCode(201)
+  @Idempotent()
+  @ApiOperation({
+    operationId: 'adminInviteUser',
+    summary: 'Create an account for an address and mail it an invitation link (INVITE_TOKEN_TTL, default 7 days)',
+    description:
+      'The account is inactive (`status: invited`) until the link is accepted (`POST /auth/invitations/accept`), ' +
+      'which sets its password. A taken address, an invited one included, is `409 email_taken`: resend with ' +
+      '`POST /auth/users/{id}/invitation`.',
+  })
+  @ApiCreatedResponse({ type: UserDto })
+  @ProblemResponses(401, 403, 409)
+  invite(@CurrentUser() admin: AuthenticatedUser, @Body() body: InviteUserDto): Promise<UserView> {
+    return this.invitations.invite(admin.id, { email: body.email, role: body.role, displayName: body.display_name });
+  }
+
+  @Post(':id/invitation')
+  @HttpCode(200)
+  @Idempotent()
+  @ApiOperation({
+    operationId: 'adminResendInvitation',
+    summary: 'Mail an invited account a new invitation link; its earlier links stop working',
+  })
+  @ApiOkResponse({ type: UserDto })
+  @ProblemResponses(401, 403, 404, 409)
+  resendInvitation(@CurrentUser() admin: AuthenticatedUser, @UuidParam('id', { version: '4' }) id: string): Promise<UserView> {
+    return this.invitations.resend(admin.id, id);
+  }
+
+  @Patch(':id')
+  @Idempotent()
+  @ApiOperation({
+    operationId: 'adminUpdateUser',
+    summary: "Change a user's role, activation or display name; a role change or deactivation ends their sessions",
+    description:
+      'At least one field. A role change revokes the user’s sessions (the new role applies from the next sign-in); ' +
+      'a deactivation revokes their sessions and API keys. Demoting or deactivating the last active admin is ' +
+      '`409 last_admin`; a closed or erased account is `409 account_closed`; an admin cannot deactivate themselves.',
+  })
+  @ApiOkResponse({ type: UserDto })
+  @ProblemResponses(401, 403, 404, 409)
+  update(
+    @CurrentUser() admin: AuthenticatedUser,
+    @UuidParam('id', { version: '4' }) id: string,
+    @Body() body: UpdateUserDto, // (undefined when no body was sent)
+  ): Promise<UserView> {
+    return this.users.update(admin.id, id, body);
+  }
+
+  @Delete(':id')
+  @HttpCode(202)
+  @ApiOperation({
+    operationId: 'adminDeleteUser',
+    summary: 'Close an account: signed out and deactivated at once, erased after ACCOUNT_DELETION_GRACE',
+    description:
+      'The answer is the closed account (`status: deletion_pending`, `deletion_due_at`). The last active admin ' +
+      'cannot be closed (`409 last_admin`), nor the caller’s own account (use `DELETE /auth/me`).',
+  })
+  @ApiAcceptedResponse({ type: UserDto })
+  @ProblemResponses(401, 403, 404, 409)
+  remove(
+    @CurrentUser() admin: AuthenticatedUser,
+    @UuidParam('id', { version: '4' }) id: string,
+    @Req() request: FastifyRequest,
+  ): Promise<UserView> {
+    return this.users.close(admin.id, id, clientInfo(request));
   }
 }

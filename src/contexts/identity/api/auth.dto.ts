@@ -1,3 +1,4 @@
+import { ACCOUNT_STATUSES, type AccountStatus } from '../user-view';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import {
@@ -111,6 +112,15 @@ export class UserDto {
   @ApiProperty({ enum: ['user', 'admin'] }) role: 'user' | 'admin';
   @ApiProperty() is_active: boolean;
   @ApiProperty({ description: 'The owner confirmed the address through a verification link' }) email_verified: boolean;
+  @ApiProperty({
+    enum: ACCOUNT_STATUSES,
+    description:
+      '`invited`: opened by an admin, inactive until the invitation is accepted; `inactive`: deactivated by an admin; ' +
+      '`deletion_pending`: closed, erased at `deletion_due_at` unless the owner signs in before; `erased`: only the pseudonymous id is left',
+  })
+  status: AccountStatus;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String, description: 'When a closed account will be erased' })
+  deletion_due_at: string | null;
   @ApiProperty({ format: 'date-time' }) created_at: string;
   @ApiProperty({ format: 'date-time' }) updated_at: string;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) last_login_at: string | null;

@@ -101,7 +101,7 @@ export class CookieMode {
   }
 
   /** The refresh token goes into its HttpOnly cookie, the body gets the CSRF token instead. */
-  private inCookies(reply: FastifyReply, pair: TokenPair): CookieTokens {
+  inCookies(reply: FastifyReply, pair: TokenPair): CookieTokens {
     const maxAge = Math.min(this.config.sessionIdleTimeout, this.config.sessionMaxLifetime);
     const csrf = setSessionCookies(reply, pair.refresh_token, maxAge);
     return { access_token: pair.access_token, token_type: pair.token_type, expires_in: pair.expires_in, csrf_token: csrf };

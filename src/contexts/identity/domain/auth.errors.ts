@@ -99,9 +99,25 @@ export class AuthError extends DomainError {
     return new AuthError('api_key_not_found', 404, 'No such API key.');
   }
 
-  static cannotDeactivateSelf(): AuthError {
+  /** The change would leave no active admin: somebody must still be able to administer Bastion. */
+  static lastAdmin(): AuthError {
+    return new AuthError('last_admin', 409, 'This is the last active admin: make another user admin first.');
+  }
+
+  /** The account is closed (deletion pending) or erased: it can no longer be changed. */
+  static accountClosed(): AuthError {
+    return new AuthError('account_closed', 409, 'This account is closed.');
+  }
+
+  /** `field`: where the caller's own id was given (`ids` of a bulk request, the path's `id`). */
+  static cannotDeactivateSelf(field = 'ids'): AuthError {
     return new AuthError('cannot_deactivate_self', 400, 'An administrator cannot deactivate their own account.', {
-      errors: [{ field: 'ids', code: 'contains_self', message: 'Remove your own id.' }],
+      errors: [{ field, code: 'contains_self', message: 'Remove your own id.' }],
     });
+  }
+
+  /** A new invitation for an account that is no longer waiting for one (accepted, or activated by an admin). */
+  static notInvited(): AuthError {
+    return new AuthError('not_invited', 409, 'This account is not waiting for an invitation.');
   }
 }

@@ -143,3 +143,36 @@ export function emailChangeRequestedNotice(
     data: { occurred_at: e.occurred_at, ip: e.ip, new_email_masked: maskEmail(e.new_email) },
   };
 }
+
+/**
+ * The deletion is scheduled; no message when the grace period is zero (nothing left to
+ * cancel, and the erasure removes queued mail to the address anyway).
+ */
+export function deletionScheduledNotice(
+  e: Delivered<'auth.account_deletion_requested'>,
+): SecurityNotice<'account.deletion_scheduled'> | null {
+  if (e.grace_seconds <= 0) return null;
+  return {
+    userId: e.user_id,
+    template: 'account.deletion_scheduled',
+    dedupeKey: `auth.account_deletion_requested:${e.user_id}:${e.occurred_at}`,
+    data: {
+      occurred_at: e.occurred_at,
+      ip: e.ip,
+      due_at: e.due_at,
+      by_admin: e.by_user_id !== null && e.by_user_id !== e.user_id,
+    },
+    to: e.email,
+  };
+}
+
+/** The invitation link, one message per link. */
+export function invitationNotice(e: Delivered<'auth.user_invited'>): SecurityNotice<'account.invitation'> {
+  return {
+    userId: e.user_id,
+    template: 'account.invitation',
+    dedupeKey: `auth.user_invited:${e.user_id}:${e.occurred_at}`,
+    data: { occurred_at: e.occurred_at, ip: null, link: e.token_link, expires_at: e.expires_at, role: e.role },
+    to: e.email,
+  };
+}

@@ -25,6 +25,8 @@ const SAMPLES: { [K in TemplateName]: TemplateDataMap[K] } = {
   },
   'account.email_change_requested': { ...base, new_email_masked: XSS },
   'account.reset_password': { ...base, link: `https://bastion.example/console/#/reset?token=a"><img src=x>`, expires_at: XSS },
+  'account.deletion_scheduled': { ...base, due_at: XSS, by_admin: false },
+  'account.invitation': { ...base, link: `https://bastion.example/console/#/invite?token=a"><i>`, expires_at: XSS, role: XSS },
 };
 
 describe('templates', () => {

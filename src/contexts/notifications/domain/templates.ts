@@ -31,6 +31,10 @@ export interface TemplateDataMap {
   'account.registration_attempt': SecurityNoticeBase;
   'account.confirm_email_change': SecurityNoticeBase & { link: string; expires_at: string; new_email: string };
   'account.email_change_requested': SecurityNoticeBase & { new_email_masked: string };
+  /** The account will be erased at `due_at` unless its owner signs in before then. */
+  'account.deletion_scheduled': SecurityNoticeBase & { due_at: string; by_admin: boolean };
+  /** An admin opened an account for this address; `link` sets its password (dropped once sent). */
+  'account.invitation': SecurityNoticeBase & { link: string; expires_at: string; role: string };
 }
 
 export type TemplateName = keyof TemplateDataMap;
@@ -307,6 +311,32 @@ const TEMPLATES: Templates = {
         ['When', formatTime(d.occurred_at)],
         ['IP address', shown(d.ip)],
       ],
+    }),
+  'account.deletion_scheduled': (d) =>
+    notice({
+      subject: 'your account will be deleted',
+      displayName: d.display_name,
+      paragraphs: [
+        d.by_admin
+          ? `An administrator closed your ${PRODUCT_NAME} account. It is signed out everywhere, and its data will be erased on ${formatTime(d.due_at)}.`
+          : `You asked us to delete your ${PRODUCT_NAME} account. It is signed out everywhere, and its data will be erased on ${formatTime(d.due_at)}.`,
+        `Changed your mind? Sign in with your password before then and the deletion is cancelled.`,
+      ],
+      details: [
+        ['Requested at', formatTime(d.occurred_at)],
+        ['IP address', shown(d.ip)],
+      ],
+      closing: 'If you did not ask for this, sign in now: that cancels it. Then change your password.',
+    }),
+  'account.invitation': (d) =>
+    notice({
+      subject: 'you are invited',
+      displayName: d.display_name,
+      paragraphs: [
+        `An administrator opened a ${PRODUCT_NAME} account for this address (role: ${shown(d.role)}). Choose a password to start using it. The link works once, until ${formatTime(d.expires_at)}.`,
+      ],
+      action: { label: 'Choose my password', url: shown(d.link, '') },
+      closing: 'If you did not expect this, ignore this message: the account stays closed without the link.',
     }),
 };
 

@@ -1,0 +1,59 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+
+/** Whose data: the account's id and its address at the time of the export or erasure. */
+export interface DataSubject {
+  userId: string;
+  email: string;
+}
+
+/** One section of an export: a name (snake_case, unique across holders) and JSON rows. */
+export type ExportSections = Record<string, unknown[]>;
+
+/**
+ * A context that keeps personal data about users. The identity context asks every holder
+ * for its part when a user downloads their data, and tells every holder to erase it when an
+ * account is deleted, so a context that starts keeping personal data joins both by
+ * registering one holder, and identity needs no dependency on it.
+ */
+export interface PersonalDataHolder {
+  /** For logs and the erasure report (`files`, `workspace`, ...). */
+  readonly name: string;
+  /** What it holds about the subject, as named sections of plain JSON. */
+  exportFor(subject: DataSubject): Promise<ExportSections>;
+  /**
+   * Deletes (or pseudonymises) what it holds about the subject, inside the erasure's
+   * transaction; returns how many records it erased. Must be safe to run twice.
+   */
+  erase(subject: DataSubject, manager: EntityManager): Promise<number>;
+}
+
+/** The holders, registered by their contexts when their modules start. */
+@Injectable()
+export class PersonalDataRegistry {
+  private readonly holders = new Map<string, PersonalDataHolder>();
+
+  register(holder: PersonalDataHolder): void {
+    if (this.holders.has(holder.name)) throw new Error(`Personal data holder "${holder.name}" is registered twice`);
+    this.holders.set(holder.name, holder);
+  }
+
+  /** Every holder's sections, merged; a section name given twice is a programming error. */
+  async exportFor(subject: DataSubject): Promise<ExportSections> {
+    const merged: ExportSections = {};
+    for (const holder of this.holders.values()) {
+      for (const [section, rows] of Object.entries(await holder.exportFor(subject))) {
+        if (section in merged) throw new Error(`Export section "${section}" is produced twice (last by ${holder.name})`);
+        merged[section] = rows;
+      }
+    }
+    return merged;
+  }
+
+  /** Runs every holder's erasure in `manager`'s transaction; the counts by holder name. */
+  async erase(subject: DataSubject, manager: EntityManager): Promise<Record<string, number>> {
+    const erased: Record<string, number> = {};
+    for (const holder of this.holders.values()) erased[holder.name] = await holder.erase(subject, manager);
+    return erased;
+  }
+}
