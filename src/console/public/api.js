@@ -1,4 +1,4 @@
-/* global document, fetch, navigator, setTimeout, clearTimeout */
+/* global document, fetch, navigator, setTimeout, clearTimeout, Headers, URLSearchParams */
 /**
  * The console's client of Bastion's REST API (same origin, `/api/v1`).
  *
@@ -13,8 +13,14 @@
  * @typedef {{ type?: string, title?: string, status?: number, detail?: string, code?: string,
  *   request_id?: string, retry_after?: number, errors?: FieldError[] }} Problem
  * @typedef {{ access_token: string, token_type: string, expires_in: number, csrf_token: string }} CookieTokens
+ * @typedef {'invited' | 'active' | 'inactive' | 'deletion_pending' | 'erased'} AccountStatus
  * @typedef {{ id: string, email: string, display_name: string | null, role: 'user' | 'admin', is_active: boolean,
+ *   email_verified: boolean, status: AccountStatus, deletion_due_at: string | null,
  *   created_at: string, updated_at: string, last_login_at: string | null }} User
+ * @typedef {{ items: User[], total: number, page: number, page_size: number, pages: number }} UserPage
+ * @typedef {{ role?: 'user' | 'admin', is_active?: boolean, display_name?: string | null }} UserChange
+ * @typedef {{ format: string, generated_at: string, [section: string]: unknown }} PersonalDataExport
+ * @typedef {{ filename: string, text: string, data: PersonalDataExport }} DataDownload
  * @typedef {{ id: string, created_at: string, last_used_at: string, user_agent: string | null, ip: string | null,
  *   expires_at: string, is_current: boolean }} Session
  * @typedef {{ items: Session[], total: number, page: number, page_size: number, pages: number }} SessionPage
@@ -29,6 +35,11 @@ const BASE = '/api/v1';
 const CSRF_COOKIE = '__Host-bastion_csrf';
 /** Refresh this long before the access token expires. */
 const REFRESH_MARGIN_SECONDS = 30;
+/**
+ * 401 answers about the credentials a request carries in its body (a second factor), not about
+ * the access token: no refresh and retry for those (the retry would only spend the code again).
+ */
+const CREDENTIAL_PROBLEMS = new Set(['mfa_required', 'invalid_mfa_code']);
 
 /** An API failure: the HTTP status (0 when the server could not be reached) and the problem body. */
 export class ApiError extends Error {
@@ -94,6 +105,17 @@ function seconds(value) {
  * @returns {Promise<unknown>}
  */
 async function call(method, path, options = {}) {
+  return (await send(method, path, options)).data;
+}
+
+/**
+ * `call`, with the answer's headers and its body as received (for downloads).
+ * @param {string} method
+ * @param {string} path below /api/v1
+ * @param {{ body?: unknown, auth?: boolean, csrf?: boolean, retried?: boolean }} [options]
+ * @returns {Promise<{ data: unknown, text: string, headers: Headers }>}
+ */
+async function send(method, path, options = {}) {
   const { body, auth = true, csrf = false, retried = false } = options;
   /** @type {Record<string, string>} */
   const headers = { accept: 'application/json, application/problem+json' };
@@ -114,20 +136,27 @@ async function call(method, path, options = {}) {
   } catch {
     throw new ApiError(0, { detail: 'The server cannot be reached.' }, null);
   }
-  // An access token past its lifetime (or a revoked session): one silent refresh, one retry.
-  if (response.status === 401 && auth && accessToken && !retried) {
-    if (await refresh()) return call(method, path, { ...options, retried: true });
-    sessionEnded();
-  }
-  if (response.status === 204) return null;
+  if (response.status === 204) return { data: null, text: '', headers: response.headers };
+  const text = await response.text().catch(() => '');
   /** @type {unknown} */
   let data = null;
-  if (/json/.test(response.headers.get('content-type') ?? '')) data = await response.json().catch(() => null);
+  if (/json/.test(response.headers.get('content-type') ?? '')) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = null;
+    }
+  }
+  const problem = /** @type {Problem} */ (!response.ok && data && typeof data === 'object' ? data : {});
+  // An access token past its lifetime (or a revoked session): one silent refresh, one retry.
+  if (response.status === 401 && auth && accessToken && !retried && !CREDENTIAL_PROBLEMS.has(problem.code ?? '')) {
+    if (await refresh()) return send(method, path, { ...options, retried: true });
+    sessionEnded();
+  }
   if (!response.ok) {
-    const problem = /** @type {Problem} */ (data && typeof data === 'object' ? data : {});
     throw new ApiError(response.status, problem, seconds(problem.retry_after) ?? seconds(response.headers.get('retry-after')));
   }
-  return data;
+  return { data, text, headers: response.headers };
 }
 
 /** @param {CookieTokens} tokens */
@@ -295,4 +324,95 @@ export async function requestEmailChange(newEmail, currentPassword) {
  */
 export async function confirmEmailChange(token) {
   return /** @type {User} */ (await call('POST', '/auth/email/change/confirm', { body: { token }, auth: false }));
+}
+
+/**
+ * Closes the signed-in account (its password, and a second factor when MFA is on). The server
+ * ends every session of the account at once, this one included: the access token is forgotten
+ * and, as `logout` does, the server clears the session cookies.
+ * @param {string} currentPassword
+ * @param {{ totp_code?: string, recovery_code?: string }} second
+ * @returns {Promise<User>} the closed account (`status: deletion_pending`, `deletion_due_at`)
+ */
+export async function deleteAccount(currentPassword, second) {
+  const closed = /** @type {User} */ (
+    await call('DELETE', '/auth/me', { body: { current_password: currentPassword, ...second } })
+  );
+  forget();
+  try {
+    // No bearer (its session is gone): the refresh cookie names the session, already revoked.
+    await call('POST', '/auth/logout?cookie=1', { body: {}, auth: false, csrf: true });
+  } catch {
+    // The cookies only name a revoked session: the next refresh clears them anyway.
+  }
+  return closed;
+}
+
+/** `attachment; filename="bastion-data-2025-01-31.json"` → the name, when it is a plain one. */
+const DOWNLOAD_NAME = /filename="?([A-Za-z0-9._-]{1,100})"?/;
+
+/**
+ * Everything Bastion holds about the signed-in user, as the JSON document the server sends,
+ * with the file name it suggests (`bastion-data-YYYY-MM-DD.json` when it suggests none).
+ * @returns {Promise<DataDownload>}
+ */
+export async function exportMyData() {
+  const { data, text, headers } = await send('GET', '/auth/me/export');
+  const suggested = DOWNLOAD_NAME.exec(headers.get('content-disposition') ?? '')?.[1];
+  const filename =
+    suggested && !suggested.startsWith('.') ? suggested : `bastion-data-${new Date().toISOString().slice(0, 10)}.json`;
+  return { filename, text, data: /** @type {PersonalDataExport} */ (data) };
+}
+
+/**
+ * Sets the password of an invited account with the token of its invitation link, and signs
+ * in (cookie mode, as `login`).
+ * @param {string} token
+ * @param {string} password
+ */
+export async function acceptInvitation(token, password) {
+  const tokens = /** @type {CookieTokens} */ (
+    await call('POST', '/auth/invitations/accept?cookie=1', { body: { token, password }, auth: false })
+  );
+  adopt(tokens);
+}
+
+/**
+ * The newest users first (admins), optionally those whose email or name contains `q`.
+ * @param {string} q
+ * @param {number} pageSize
+ * @returns {Promise<UserPage>}
+ */
+export async function listUsers(q, pageSize) {
+  const query = new URLSearchParams({ page_size: String(pageSize) });
+  if (q) query.set('q', q);
+  return /** @type {UserPage} */ (await call('GET', `/auth/users?${query.toString()}`));
+}
+
+/**
+ * Opens an account for an address and mails it an invitation link (admins).
+ * @param {{ email: string, role: 'user' | 'admin', display_name?: string }} invitation
+ * @returns {Promise<User>} the invited account (`status: invited`)
+ */
+export async function inviteUser(invitation) {
+  return /** @type {User} */ (await call('POST', '/auth/users', { body: invitation }));
+}
+
+/**
+ * Changes a user's role, activation or name (admins).
+ * @param {string} id
+ * @param {UserChange} change
+ * @returns {Promise<User>}
+ */
+export async function updateUser(id, change) {
+  return /** @type {User} */ (await call('PATCH', `/auth/users/${encodeURIComponent(id)}`, { body: change }));
+}
+
+/**
+ * Closes another user's account (admins): signed out and deactivated now, erased after the grace period.
+ * @param {string} id
+ * @returns {Promise<User>} the closed account (`status: deletion_pending`)
+ */
+export async function deleteUser(id) {
+  return /** @type {User} */ (await call('DELETE', `/auth/users/${encodeURIComponent(id)}`));
 }

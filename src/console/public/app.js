@@ -1,9 +1,11 @@
-/* global document, localStorage, window, HTMLElement, HTMLButtonElement, HTMLFormElement, HTMLInputElement,
-   HTMLSelectElement, HTMLImageElement, HTMLOListElement, HTMLUListElement, HTMLTableSectionElement */
+/* global document, localStorage, window, setTimeout, Blob, URL, HTMLElement, HTMLButtonElement, HTMLFormElement,
+   HTMLInputElement, HTMLSelectElement, HTMLImageElement, HTMLOListElement, HTMLUListElement, HTMLTableSectionElement */
 /**
  * Bastion account console: sign in (with a second factor when the account has one), your
- * sessions, two-factor enrolment, and for admins the recent audit events. Plain ES modules,
- * no framework, no inline script or style (the page's CSP forbids both).
+ * sessions, two-factor enrolment, downloading your data and closing your account, accepting
+ * an invitation, and for admins the users (invite, role, activation, closing) and the recent
+ * audit events. Plain ES modules, no framework, no inline script or style (the page's CSP
+ * forbids both).
  */
 import * as api from './api.js';
 import { byId, describeUserAgent, duration, el, focus, show, time } from './dom.js';
@@ -16,6 +18,8 @@ import { byId, describeUserAgent, duration, el, focus, show, time } from './dom.
  */
 
 const AUDIT_LIMIT = 200;
+/** Users shown in the admin list (the newest first; a search narrows it). */
+const USERS_PAGE_SIZE = 100;
 const THEME_KEY = 'bastion.theme';
 
 const $ = {
@@ -27,6 +31,12 @@ const $ = {
   viewForgot: byId('view-forgot', HTMLElement),
   viewReset: byId('view-reset', HTMLElement),
   viewVerify: byId('view-verify', HTMLElement),
+  viewInvite: byId('view-invite', HTMLElement),
+  inviteTitle: byId('invite-title', HTMLElement),
+  inviteError: byId('invite-error', HTMLElement),
+  inviteForm: byId('invite-form', HTMLFormElement),
+  invitePassword: byId('invite-password', HTMLInputElement),
+  invitePasswordAgain: byId('invite-password-again', HTMLInputElement),
   forgotOpen: byId('forgot-open', HTMLButtonElement),
   forgotTitle: byId('forgot-title', HTMLElement),
   forgotError: byId('forgot-error', HTMLElement),
@@ -48,6 +58,7 @@ const $ = {
   emailNew: byId('email-new', HTMLInputElement),
   emailPassword: byId('email-password', HTMLInputElement),
   loginTitle: byId('login-title', HTMLElement),
+  loginNotice: byId('login-notice', HTMLElement),
   loginError: byId('login-error', HTMLElement),
   loginForm: byId('login-form', HTMLFormElement),
   loginEmail: byId('login-email', HTMLInputElement),
@@ -84,6 +95,31 @@ const $ = {
   mfaDisableForm: byId('mfa-disable-form', HTMLFormElement),
   mfaDisablePassword: byId('mfa-disable-password', HTMLInputElement),
   mfaDisableCode: byId('mfa-disable-code', HTMLInputElement),
+  exportError: byId('export-error', HTMLElement),
+  exportDone: byId('export-done', HTMLElement),
+  exportDownload: byId('export-download', HTMLButtonElement),
+  deleteError: byId('delete-error', HTMLElement),
+  deleteForm: byId('delete-form', HTMLFormElement),
+  deletePassword: byId('delete-password', HTMLInputElement),
+  deleteCode: byId('delete-code', HTMLInputElement),
+  deleteConfirm: byId('delete-confirm', HTMLInputElement),
+  adminUsers: byId('admin-users', HTMLElement),
+  usersTitle: byId('users-title', HTMLElement),
+  usersError: byId('users-error', HTMLElement),
+  newUserForm: byId('new-user-form', HTMLFormElement),
+  newUserError: byId('new-user-error', HTMLElement),
+  newUserDone: byId('new-user-done', HTMLElement),
+  newUserEmail: byId('new-user-email', HTMLInputElement),
+  newUserRole: byId('new-user-role', HTMLSelectElement),
+  newUserName: byId('new-user-name', HTMLInputElement),
+  usersSearchForm: byId('users-search-form', HTMLFormElement),
+  usersQuery: byId('users-q', HTMLInputElement),
+  usersCount: byId('users-count', HTMLElement),
+  userDelete: byId('user-delete', HTMLElement),
+  userDeleteText: byId('user-delete-text', HTMLElement),
+  userDeleteConfirm: byId('user-delete-confirm', HTMLButtonElement),
+  userDeleteCancel: byId('user-delete-cancel', HTMLButtonElement),
+  usersRows: byId('users-rows', HTMLTableSectionElement),
   admin: byId('admin', HTMLElement),
   auditError: byId('audit-error', HTMLElement),
   auditType: byId('audit-type', HTMLSelectElement),
@@ -102,6 +138,9 @@ let mfaEnabled = null;
 let pending = null;
 /** @type {AuditEvent[]} */
 let auditEvents = [];
+/** The user an admin asked to delete, until they confirm or cancel. */
+/** @type {User | null} */
+let userToDelete = null;
 
 // ---------------------------------------------------------------- messages
 
@@ -150,7 +189,10 @@ function explain(error) {
     case 'email_not_verified':
       return 'Confirm your email address first: follow the link in the message we sent you.';
     case 'weak_password':
+    case 'breached_password':
       return problem.errors?.map((e) => e.message).join(' ') || 'Choose a stronger password.';
+    case 'mfa_required':
+      return 'Your account uses two-factor authentication: also enter a code from your authenticator app, or a recovery code.';
     default:
       break;
   }
@@ -222,7 +264,7 @@ systemDark.addEventListener('change', renderThemeToggle);
 
 // ---------------------------------------------------------------- views
 
-/** @param {'loading' | 'login' | 'account' | 'forgot' | 'reset' | 'verify'} name */
+/** @param {'loading' | 'login' | 'account' | 'forgot' | 'reset' | 'verify' | 'invite'} name */
 function view(name) {
   show(name === 'loading', $.viewLoading);
   show(name === 'login', $.viewLogin);
@@ -230,6 +272,7 @@ function view(name) {
   show(name === 'forgot', $.viewForgot);
   show(name === 'reset', $.viewReset);
   show(name === 'verify', $.viewVerify);
+  show(name === 'invite', $.viewInvite);
 }
 
 /** Forgets everything shown for the last account (secrets first). */
@@ -237,23 +280,35 @@ function clearAccount() {
   user = null;
   mfaEnabled = null;
   auditEvents = [];
+  userToDelete = null;
+  show(false, $.userDelete);
+  $.usersRows.replaceChildren();
+  $.usersCount.textContent = '';
   $.recoveryCodes.replaceChildren();
   $.mfaSecret.textContent = '';
   $.mfaQr.removeAttribute('src');
   show(false, $.mfaEnrol, $.mfaRecovery);
   $.sessions.replaceChildren();
   $.auditRows.replaceChildren();
-  for (const input of [$.mfaActivateCode, $.mfaDisablePassword, $.mfaDisableCode, $.emailNew, $.emailPassword]) input.value = '';
-  for (const region of [$.accountError, $.sessionsError, $.mfaError, $.auditError, $.emailError]) setError(region, '');
-  $.emailDone.textContent = '';
+  const inputs = [$.mfaActivateCode, $.mfaDisablePassword, $.mfaDisableCode, $.emailNew, $.emailPassword];
+  inputs.push($.deletePassword, $.deleteCode, $.newUserEmail, $.newUserName, $.usersQuery);
+  for (const input of inputs) input.value = '';
+  $.deleteConfirm.checked = false;
+  $.newUserRole.value = 'user';
+  const regions = [$.accountError, $.sessionsError, $.mfaError, $.auditError, $.emailError];
+  regions.push($.exportError, $.deleteError, $.usersError, $.newUserError);
+  for (const region of regions) setError(region, '');
+  for (const done of [$.emailDone, $.exportDone, $.newUserDone]) done.textContent = '';
 }
 
 /**
  * @param {string} [message] why the user is asked to sign in (shown as an alert)
  * @param {boolean} [moveFocus] after a view change; not on the first load, where the reader starts at the top
+ * @param {string} [notice] news that is not an error (an account just closed)
  */
-function showLogin(message = '', moveFocus = true) {
+function showLogin(message = '', moveFocus = true, notice = '') {
   pending = null;
+  $.loginNotice.textContent = notice;
   $.loginPassword.value = '';
   $.mfaCode.value = '';
   show(true, $.loginForm);
@@ -311,7 +366,7 @@ $.mfaCancel.addEventListener('click', () => showLogin());
 
 /**
  * The token of a link for this page (`#/reset?token=…`), then out of the address bar and the history.
- * @param {'reset' | 'verify' | 'confirm-email'} page
+ * @param {'reset' | 'verify' | 'confirm-email' | 'invite'} page
  * @returns {string | null}
  */
 function linkToken(page) {
@@ -381,6 +436,37 @@ async function verifyFromLink(token, confirm) {
 
 $.verifyContinue.addEventListener('click', () => showLogin());
 
+/** @type {string | null} */
+let inviteToken = null;
+
+onSubmit($.inviteForm, async () => {
+  if (!inviteToken) return showLogin();
+  setError($.inviteError, '');
+  if ($.invitePassword.value !== $.invitePasswordAgain.value) {
+    setError($.inviteError, 'The two passwords differ. Type the same password twice.');
+    $.invitePasswordAgain.select();
+    return;
+  }
+  try {
+    await api.acceptInvitation(inviteToken, $.invitePassword.value);
+  } catch (error) {
+    if (error instanceof api.ApiError && error.code === 'invalid_token') {
+      inviteToken = null;
+      setError($.inviteError, 'This invitation link is invalid or has expired; ask your administrator for a new one.');
+      return;
+    }
+    setError($.inviteError, explain(error));
+    $.invitePassword.select();
+    return;
+  }
+  inviteToken = null;
+  $.invitePassword.value = '';
+  $.invitePasswordAgain.value = '';
+  clearAccount(); // whoever was signed in in this browser before
+  mfaEnabled = false;
+  await showAccount(true);
+});
+
 onSubmit($.emailForm, async () => {
   setError($.emailError, '');
   $.emailDone.textContent = '';
@@ -411,11 +497,12 @@ async function showAccount(justSignedIn) {
   $.profileRole.textContent = user.role === 'admin' ? 'Administrator' : 'User';
   $.profileCreated.replaceChildren(time(user.created_at));
   renderMfa();
-  show(user.role === 'admin', $.admin);
+  show(user.role === 'admin', $.admin, $.adminUsers);
   view('account');
   focus($.accountTitle);
   if (justSignedIn) announce('Signed in.');
-  await Promise.all([loadSessions(), user.role === 'admin' ? loadAudit() : Promise.resolve()]);
+  const admin = user.role === 'admin';
+  await Promise.all([loadSessions(), admin ? loadUsers() : Promise.resolve(), admin ? loadAudit() : Promise.resolve()]);
 }
 
 $.logout.addEventListener('click', () => {
@@ -597,6 +684,276 @@ onSubmit($.mfaDisableForm, async () => {
   focus($.mfaTitle);
 });
 
+// ---------------------------------------------------------------- download my data
+
+/**
+ * How many entries a section of the export holds.
+ * @param {import('./api.js').PersonalDataExport} data
+ * @param {string} section
+ */
+function countOf(data, section) {
+  const value = data[section];
+  return Array.isArray(value) ? value.length : 0;
+}
+
+/**
+ * "3 sessions", "1 file".
+ * @param {number} n
+ * @param {string} singular
+ * @param {string} [plural]
+ */
+function counted(n, singular, plural = `${singular}s`) {
+  return `${n} ${n === 1 ? singular : plural}`;
+}
+
+/**
+ * Hands the browser a file to save (an object URL on a `download` link, never markup).
+ * @param {string} filename
+ * @param {string} text
+ */
+function saveFile(filename, text) {
+  const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
+  const link = el('a', { attrs: { href: url, download: filename, hidden: '' } });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  // Later, not at once: the download may still be reading the blob.
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+$.exportDownload.addEventListener('click', () => {
+  void busy($.exportDownload, async () => {
+    setError($.exportError, '');
+    $.exportDone.textContent = '';
+    let download;
+    try {
+      download = await api.exportMyData();
+    } catch (error) {
+      setError($.exportError, explain(error));
+      return;
+    }
+    saveFile(download.filename, download.text);
+    const { data } = download;
+    const parts = [
+      counted(countOf(data, 'files'), 'file'),
+      counted(countOf(data, 'projects'), 'project'),
+      counted(countOf(data, 'sessions'), 'session'),
+      counted(countOf(data, 'api_keys'), 'API key'),
+      counted(countOf(data, 'notifications'), 'message'),
+      counted(countOf(data, 'audit_events'), 'security event'),
+    ];
+    $.exportDone.textContent = `Saved ${download.filename}: ${parts.join(', ')}.`;
+    announce('Your data is downloaded.');
+  });
+});
+
+// ---------------------------------------------------------------- delete my account
+
+/** @param {string | null} iso */
+function dateOf(iso) {
+  return iso ? new Date(iso).toLocaleString() : 'the end of the grace period';
+}
+
+onSubmit($.deleteForm, async () => {
+  setError($.deleteError, '');
+  if (!$.deleteConfirm.checked) {
+    setError($.deleteError, 'Tick the box to confirm that you want to delete your account.');
+    $.deleteConfirm.focus();
+    return;
+  }
+  const code = $.deleteCode.value.replace(/\s+/g, '');
+  const second = !code ? {} : /^\d{6}$/.test(code) ? { totp_code: code } : { recovery_code: code };
+  let closed;
+  try {
+    closed = await api.deleteAccount($.deletePassword.value, second);
+  } catch (error) {
+    setError($.deleteError, explain(error));
+    if (error instanceof api.ApiError && (error.code === 'mfa_required' || error.code === 'invalid_mfa_code')) {
+      $.deleteCode.focus();
+      $.deleteCode.select();
+    } else if (error instanceof api.ApiError && error.code === 'invalid_current_password') {
+      $.deletePassword.select();
+    }
+    return;
+  }
+  // Every session of the account is over (the server ended them): forget this one's account too.
+  clearAccount();
+  showLogin(
+    '',
+    true,
+    `Your account is closed and will be erased on ${dateOf(closed.deletion_due_at)}. ` +
+      'Signing in again before then cancels the deletion.',
+  );
+  announce('Your account is closed and you are signed out.');
+});
+
+// ---------------------------------------------------------------- users (admins)
+
+/** @type {Record<import('./api.js').AccountStatus, string>} */
+const STATUS_TEXT = {
+  invited: 'Invited',
+  active: 'Active',
+  inactive: 'Inactive',
+  deletion_pending: 'Deletion pending',
+  erased: 'Erased',
+};
+
+/** @param {'user' | 'admin'} role */
+function roleText(role) {
+  return role === 'admin' ? 'Administrator' : 'User';
+}
+
+async function loadUsers() {
+  setError($.usersError, '');
+  const q = $.usersQuery.value.trim();
+  let page;
+  try {
+    page = await api.listUsers(q, USERS_PAGE_SIZE);
+  } catch (error) {
+    setError($.usersError, explain(error));
+    return;
+  }
+  $.usersRows.replaceChildren(...page.items.map(userRow));
+  const what = q ? `matching “${q}”` : 'in all';
+  $.usersCount.textContent =
+    page.total > page.items.length
+      ? `The newest ${page.items.length} of ${page.total} users ${what}. Search to narrow the list.`
+      : `${counted(page.total, 'user')} ${what}.`;
+}
+
+/**
+ * A button of a user row. Its visible text is short; its accessible name says whom it acts on.
+ * @param {string} text
+ * @param {string} label
+ * @param {() => Promise<void>} action
+ * @param {string} [className]
+ */
+function rowButton(text, label, action, className = 'secondary') {
+  const button = el('button', { className, text, attrs: { type: 'button', 'aria-label': label } });
+  button.addEventListener('click', () => void busy(button, action));
+  return button;
+}
+
+/** @param {User} row */
+function userRow(row) {
+  const self = user !== null && row.id === user.id;
+  const who = el('td', { className: 'who' }, [el('span', { text: row.email })]);
+  if (self) who.append(el('span', { className: 'badge', text: 'You' }));
+  if (row.display_name) who.append(el('br'), el('span', { className: 'meta', text: row.display_name }));
+  const status = el('td', {}, [STATUS_TEXT[row.status] ?? row.status]);
+  if (row.status === 'deletion_pending' && row.deletion_due_at) {
+    status.append(el('br'), el('span', { className: 'meta' }, ['erased ', time(row.deletion_due_at)]));
+  }
+  const actions = el('div', { className: 'row-actions' });
+  const open = row.status !== 'deletion_pending' && row.status !== 'erased';
+  if (open && !self) {
+    const nextRole = row.role === 'admin' ? 'user' : 'admin';
+    actions.append(
+      rowButton(
+        nextRole === 'admin' ? 'Make admin' : 'Make user',
+        nextRole === 'admin' ? `Make ${row.email} an administrator` : `Make ${row.email} a user (not an administrator)`,
+        () => changeUser(row, { role: nextRole }, `${row.email} is now ${nextRole === 'admin' ? 'an administrator' : 'a user'}.`),
+      ),
+    );
+    if (row.status !== 'invited') {
+      actions.append(
+        row.is_active
+          ? rowButton('Deactivate', `Deactivate ${row.email}`, () =>
+              changeUser(row, { is_active: false }, `${row.email} is deactivated and signed out.`),
+            )
+          : rowButton('Activate', `Activate ${row.email}`, () => changeUser(row, { is_active: true }, `${row.email} is active.`)),
+      );
+    }
+    actions.append(rowButton('Delete…', `Delete ${row.email}`, () => Promise.resolve(askToDelete(row)), 'secondary danger-text'));
+  }
+  return el('tr', { attrs: { 'data-user-id': row.id, 'data-status': row.status, 'data-role': row.role } }, [
+    who,
+    el('td', { text: roleText(row.role) }),
+    status,
+    el('td', {}, [time(row.last_login_at)]),
+    el('td', {}, [actions]),
+  ]);
+}
+
+/**
+ * @param {User} row
+ * @param {import('./api.js').UserChange} change
+ * @param {string} done what to announce after
+ */
+async function changeUser(row, change, done) {
+  setError($.usersError, '');
+  try {
+    await api.updateUser(row.id, change);
+  } catch (error) {
+    setError($.usersError, `${row.email}: ${explain(error)}`);
+    return;
+  }
+  await loadUsers();
+  announce(done);
+  focus($.usersTitle);
+}
+
+/** @param {User} row */
+function askToDelete(row) {
+  setError($.usersError, '');
+  userToDelete = row;
+  $.userDeleteText.textContent =
+    `Delete ${row.email}? The account is deactivated and signed out at once, and erased after the grace period; ` +
+    'signing in does not cancel a deletion by an administrator.';
+  show(true, $.userDelete);
+  $.userDeleteConfirm.focus();
+}
+
+$.userDeleteCancel.addEventListener('click', () => {
+  userToDelete = null;
+  show(false, $.userDelete);
+  focus($.usersTitle);
+});
+
+$.userDeleteConfirm.addEventListener('click', () => {
+  void busy($.userDeleteConfirm, async () => {
+    const row = userToDelete;
+    if (!row) return;
+    setError($.usersError, '');
+    let closed;
+    try {
+      closed = await api.deleteUser(row.id);
+    } catch (error) {
+      setError($.usersError, `${row.email}: ${explain(error)}`);
+      return;
+    }
+    userToDelete = null;
+    show(false, $.userDelete);
+    await loadUsers();
+    announce(`${row.email} is closed and will be erased on ${dateOf(closed.deletion_due_at)}.`);
+    focus($.usersTitle);
+  });
+});
+
+onSubmit($.newUserForm, async () => {
+  setError($.newUserError, '');
+  $.newUserDone.textContent = '';
+  const email = $.newUserEmail.value.trim();
+  const name = $.newUserName.value.trim();
+  const role = $.newUserRole.value === 'admin' ? 'admin' : 'user';
+  let invited;
+  try {
+    invited = await api.inviteUser(name ? { email, role, display_name: name } : { email, role });
+  } catch (error) {
+    setError($.newUserError, explain(error));
+    $.newUserEmail.select();
+    return;
+  }
+  $.newUserEmail.value = '';
+  $.newUserName.value = '';
+  $.newUserRole.value = 'user';
+  $.newUserDone.textContent = `Invitation sent to ${invited.email} (${roleText(invited.role).toLowerCase()}).`;
+  announce('Invitation sent.');
+  await loadUsers();
+});
+
+onSubmit($.usersSearchForm, loadUsers);
+
 // ---------------------------------------------------------------- audit log (admins)
 
 async function loadAudit() {
@@ -642,7 +999,7 @@ $.auditReload.addEventListener('click', () => void busy($.auditReload, loadAudit
 // ---------------------------------------------------------------- start
 
 /**
- * Opens the page a mail link names (`#/verify?token=…`, `#/reset?token=…`); false when the
+ * Opens the page a mail link names (`#/verify?token=…`, `#/reset?token=…`, `#/invite?token=…`); false when the
  * address is not such a link. Also on `hashchange`: a link pasted into an open console.
  */
 function openLink() {
@@ -654,6 +1011,16 @@ function openLink() {
   const changeToken = linkToken('confirm-email');
   if (changeToken) {
     void verifyFromLink(changeToken, api.confirmEmailChange);
+    return true;
+  }
+  const invitation = linkToken('invite');
+  if (invitation) {
+    inviteToken = invitation;
+    setError($.inviteError, '');
+    $.invitePassword.value = '';
+    $.invitePasswordAgain.value = '';
+    view('invite');
+    focus($.inviteTitle);
     return true;
   }
   const token = linkToken('reset');
