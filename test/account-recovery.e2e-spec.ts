@@ -295,6 +295,27 @@ describe('account recovery: email verification and password reset (e2e)', () => 
       expect(events.payloadsOf('auth.email_change_requested').some((e) => e.new_email === taken)).toBe(false);
       expect(smtp.to(taken).every((m) => !/confirm your new email address/.test(m.parsed.subject ?? ''))).toBe(true);
     });
+
+    it('limits change requests per new address, like the other requests that mail a link', async () => {
+      const target = uniqueEmail('move-limited');
+      const answers = [];
+      for (let i = 0; i < 4; i++) {
+        const who = uniqueEmail(`mover-${i}`);
+        await register(t, who);
+        const session = await login(t, who);
+        answers.push(
+          await t.inject({
+            method: 'POST',
+            url: '/api/v1/auth/email/change',
+            headers: bearer(session),
+            payload: { new_email: target.toUpperCase(), current_password: STRONG_PASSWORD },
+            remoteAddress: `10.63.0.${i + 1}`,
+          }),
+        );
+      }
+      expect(answers.map((a) => a.statusCode)).toEqual([202, 202, 202, 429]);
+      expectProblem(answers[3], 429, 'rate_limited');
+    });
   });
 
   it('the hourly cleanup deletes tokens spent or expired over a day ago, and keeps live ones', async () => {

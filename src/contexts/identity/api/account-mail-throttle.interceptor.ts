@@ -22,7 +22,9 @@ export class AccountMailThrottleInterceptor implements NestInterceptor {
   private async guarded(context: ExecutionContext, next: CallHandler): Promise<unknown> {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const reply = context.switchToHttp().getResponse<FastifyReply>();
-    const rawEmail = (request.body as { email?: unknown } | undefined)?.email;
+    // The address the link goes to: `email` (forgot, verification) or `new_email` (email change).
+    const body = request.body as { email?: unknown; new_email?: unknown } | undefined;
+    const rawEmail = body?.email ?? body?.new_email;
     const email = typeof rawEmail === 'string' ? normalizeEmail(rawEmail).slice(0, 320) : '';
     const decision = await this.throttle.attempt(clientInfo(request).ip, email);
     for (const observation of decision.observations) noteRateLimit(request, reply, observation);

@@ -1,9 +1,10 @@
-import { Body, Controller, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Req, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { ProblemResponses, PublicEndpoint } from '../../../platform/openapi/problem-responses';
 import { RateLimitTier } from '../../../platform/rate-limit';
 import { EmailChangeService } from '../email-change.service';
+import { AccountMailThrottleInterceptor } from './account-mail-throttle.interceptor';
 import type { UserView } from '../user-view';
 import { AcceptedDto, EmailChangeDto, TokenDto } from './account-recovery.dto';
 import { UserDto } from './auth.dto';
@@ -25,13 +26,14 @@ export class EmailChangeController {
   @HttpCode(202)
   @UseGuards(JwtAuthGuard)
   @SessionRequired()
+  @UseInterceptors(AccountMailThrottleInterceptor)
   @ApiBearerAuth('bearer')
   @ApiOperation({
     operationId: 'authRequestEmailChange',
     summary: 'Ask to move the account to a new address (a confirmation link goes there; the same answer when it is taken)',
   })
   @ApiAcceptedResponse({ type: AcceptedDto })
-  @ProblemResponses(401, 403)
+  @ProblemResponses(401, 403, 429)
   async request(
     @CurrentUser() user: AuthenticatedUser,
     @Body() body: EmailChangeDto,
