@@ -96,11 +96,7 @@ describe('account closure and data export (e2e)', () => {
         ADMIN_PASSWORD,
         FILES_DIR: dir,
         PUBLIC_BASE_URL: 'https://bastion.example',
-        EMAIL_PROVIDER: 'smtp',
-        SMTP_HOST: '127.0.0.1',
-        SMTP_PORT: String(smtp.port),
-        SMTP_SECURE: 'none',
-        EMAIL_FROM: 'Bastion <no-reply@bastion.example>',
+        ...smtp.env(),
       },
     });
     events = captureEvents(t);

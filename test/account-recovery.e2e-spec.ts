@@ -28,15 +28,9 @@ describe('account recovery: email verification and password reset (e2e)', () => 
   let t: TestApp;
   let events: EventCapture;
 
-  /** The token of the last link mailed to `email` whose subject matches. */
-  async function linkToken(email: string, subject: RegExp, count = 1): Promise<string> {
-    await eventually(() => smtp.to(email).filter((m) => subject.test(m.parsed.subject ?? '')).length >= count);
-    const mails = smtp.to(email).filter((m) => subject.test(m.parsed.subject ?? ''));
-    const text = mails[mails.length - 1].parsed.text ?? '';
-    const match = new RegExp(`${PUBLIC_BASE_URL}/console/#/(verify|reset)\\?token=([A-Za-z0-9_-]{43})`).exec(text);
-    if (!match) throw new Error(`no link in: ${text}`);
-    return match[2];
-  }
+  /** The token of the last verify or reset link mailed to `email` whose subject matches. */
+  const linkToken = (email: string, subject: RegExp, count = 1): Promise<string> =>
+    smtp.linkToken(email, subject, '(?:verify|reset)', count);
 
   const post = (url: string, payload: Record<string, unknown>) => t.inject({ method: 'POST', url: `/api/v1${url}`, payload });
 
@@ -45,11 +39,7 @@ describe('account recovery: email verification and password reset (e2e)', () => 
     t = await createTestApp({
       env: {
         PUBLIC_BASE_URL,
-        EMAIL_PROVIDER: 'smtp',
-        SMTP_HOST: '127.0.0.1',
-        SMTP_PORT: String(smtp.port),
-        SMTP_SECURE: 'none',
-        EMAIL_FROM: 'Bastion <no-reply@bastion.example>',
+        ...smtp.env(),
       },
     });
     events = captureEvents(t);

@@ -16,7 +16,6 @@ import {
   uniqueEmail,
 } from './support/auth';
 import { captureEvents, type EventCapture } from './support/events';
-import { eventually } from './support/eventually';
 import { FakeSmtpServer } from './support/fake-smtp-server';
 import { expectProblem } from './support/problem';
 
@@ -84,15 +83,8 @@ describe('admin-managed accounts (e2e)', () => {
   let api: ReturnType<typeof users>;
 
   /** The token of the last invitation mailed to `email` (waiting for the `count`-th). */
-  async function invitationToken(email: string, count = 1): Promise<string> {
-    const invitations = () => smtp.to(email).filter((m) => /you are invited/.test(m.parsed.subject ?? ''));
-    await eventually(() => invitations().length >= count);
-    const mails = invitations();
-    const text = mails[mails.length - 1].parsed.text ?? '';
-    const match = new RegExp(`${PUBLIC_BASE_URL}/console/#/invite\\?token=([A-Za-z0-9_-]{43})`).exec(text);
-    if (!match) throw new Error(`no invitation link in: ${text}`);
-    return match[1];
-  }
+  const invitationToken = (email: string, count = 1): Promise<string> =>
+    smtp.linkToken(email, /you are invited/, 'invite', count);
 
   /** Invites `email` with `role`, accepts the mailed link, and returns the new user, signed in. */
   async function invitedPerson(role: 'user' | 'admin', prefix = 'invited'): Promise<Person> {
@@ -111,11 +103,7 @@ describe('admin-managed accounts (e2e)', () => {
         ADMIN_EMAIL,
         ADMIN_PASSWORD,
         PUBLIC_BASE_URL,
-        EMAIL_PROVIDER: 'smtp',
-        SMTP_HOST: '127.0.0.1',
-        SMTP_PORT: String(smtp.port),
-        SMTP_SECURE: 'none',
-        EMAIL_FROM: 'Bastion <no-reply@bastion.example>',
+        ...smtp.env(),
       },
     });
     events = captureEvents(t);

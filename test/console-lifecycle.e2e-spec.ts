@@ -4,7 +4,6 @@ import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { createTestApp, type TestApp } from './support/app';
 import { bearer, login, person, register, STRONG_PASSWORD, uniqueEmail } from './support/auth';
 import { type BrowserDiagnostics, instrumentedContext, launchChromium, screenshot } from './support/browser';
-import { eventually } from './support/eventually';
 import { FakeSmtpServer } from './support/fake-smtp-server';
 
 const ADMIN_EMAIL = 'lifecycle.admin@example.com';
@@ -64,12 +63,7 @@ describe('account console: data, closing, invitations and users (e2e, Chromium)'
 
   /** The console address (on this server) of the last invitation link mailed to `email`. */
   async function invitationLink(email: string): Promise<string> {
-    const invitations = () => smtp.to(email).filter((m) => /you are invited/.test(m.parsed.subject ?? ''));
-    await eventually(() => invitations().length > 0);
-    const mail = invitations().at(-1)!.parsed.text ?? '';
-    const match = new RegExp(`${PUBLIC_BASE_URL}(/console/#/invite\\?token=[A-Za-z0-9_-]{43})`).exec(mail);
-    if (!match) throw new Error(`no invitation link in: ${mail}`);
-    return `${base}${match[1]}`;
+    return `${base}/console/#/invite?token=${await smtp.linkToken(email, /you are invited/, 'invite')}`;
   }
 
   beforeAll(async () => {
@@ -79,11 +73,7 @@ describe('account console: data, closing, invitations and users (e2e, Chromium)'
         ADMIN_EMAIL,
         ADMIN_PASSWORD,
         PUBLIC_BASE_URL,
-        EMAIL_PROVIDER: 'smtp',
-        SMTP_HOST: '127.0.0.1',
-        SMTP_PORT: String(smtp.port),
-        SMTP_SECURE: 'none',
-        EMAIL_FROM: 'Bastion <no-reply@bastion.example>',
+        ...smtp.env(),
       },
     });
     await t.app.listen(0, '127.0.0.1');

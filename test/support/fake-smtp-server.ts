@@ -1,6 +1,7 @@
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import { type ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import { eventually } from './eventually';
 
 /** One message as the server received it. */
 export interface ReceivedMail {
@@ -142,6 +143,31 @@ export class FakeSmtpServer {
   /** Messages whose envelope includes `address`. */
   to(address: string): ReceivedMail[] {
     return this.received.filter((m) => m.envelope.to.includes(address));
+  }
+
+  /** The settings that send an app's mail here. */
+  env(): Record<string, string> {
+    return {
+      EMAIL_PROVIDER: 'smtp',
+      SMTP_HOST: '127.0.0.1',
+      SMTP_PORT: String(this.port),
+      SMTP_SECURE: 'none',
+      EMAIL_FROM: 'Bastion <no-reply@bastion.example>',
+    };
+  }
+
+  /**
+   * Waits for the `count`-th mail to `address` whose subject matches, and returns the one-time
+   * token of the console link (`#/<page>?token=…`) in the last such mail.
+   */
+  async linkToken(address: string, subject: RegExp, page: string, count = 1): Promise<string> {
+    const matching = () => this.to(address).filter((m) => subject.test(m.parsed.subject ?? ''));
+    await eventually(() => matching().length >= count);
+    const mails = matching();
+    const text = mails[mails.length - 1].parsed.text ?? '';
+    const match = new RegExp(`/console/#/${page}\\?token=([A-Za-z0-9_-]{43})`).exec(text);
+    if (!match) throw new Error(`no ${page} link in: ${text}`);
+    return match[1];
   }
 }
 

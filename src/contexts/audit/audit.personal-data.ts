@@ -1,11 +1,6 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import {
-  type DataSubject,
-  type ExportSections,
-  type PersonalDataHolder,
-  PersonalDataRegistry,
-} from '../../platform/personal-data';
+import { type DataSubject, type ExportSections, type PersonalDataHolder, HoldsPersonalData } from '../../platform/personal-data';
 import { AuditEventEntity } from './infra/audit-event.entity';
 import { toAuditEventView } from './audit.service';
 
@@ -19,17 +14,11 @@ import { toAuditEventView } from './audit.service';
  * the rows carry points at nobody.
  */
 @Injectable()
-export class AuditPersonalData implements PersonalDataHolder, OnModuleInit {
+@HoldsPersonalData()
+export class AuditPersonalData implements PersonalDataHolder {
   readonly name = 'audit';
 
-  constructor(
-    private readonly registry: PersonalDataRegistry,
-    private readonly dataSource: DataSource,
-  ) {}
-
-  onModuleInit(): void {
-    this.registry.register(this);
-  }
+  constructor(private readonly dataSource: DataSource) {}
 
   async exportFor(subject: DataSubject): Promise<ExportSections> {
     const rows = await this.dataSource

@@ -1,12 +1,7 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { EntityManager, Repository } from 'typeorm';
-import {
-  type DataSubject,
-  type ExportSections,
-  type PersonalDataHolder,
-  PersonalDataRegistry,
-} from '../../platform/personal-data';
+import { type DataSubject, type ExportSections, type PersonalDataHolder, HoldsPersonalData } from '../../platform/personal-data';
 import { FileStorage } from './domain/ports';
 import { toFileView } from './files.service';
 import { FileEntity } from './infra/file.entity';
@@ -16,18 +11,14 @@ import { FileEntity } from './infra/file.entity';
  * files API) and in their erasure (rows and blobs).
  */
 @Injectable()
-export class FilesPersonalData implements PersonalDataHolder, OnModuleInit {
+@HoldsPersonalData()
+export class FilesPersonalData implements PersonalDataHolder {
   readonly name = 'files';
 
   constructor(
-    private readonly registry: PersonalDataRegistry,
     @InjectRepository(FileEntity) private readonly files: Repository<FileEntity>,
     private readonly storage: FileStorage,
   ) {}
-
-  onModuleInit(): void {
-    this.registry.register(this);
-  }
 
   async exportFor(subject: DataSubject): Promise<ExportSections> {
     const rows = await this.files.find({ where: { ownerId: subject.userId }, order: { createdAt: 'ASC', id: 'ASC' } });

@@ -1,11 +1,6 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import {
-  type DataSubject,
-  type ExportSections,
-  type PersonalDataHolder,
-  PersonalDataRegistry,
-} from '../../platform/personal-data';
+import { type DataSubject, type ExportSections, type PersonalDataHolder, HoldsPersonalData } from '../../platform/personal-data';
 
 /**
  * Stored responses kept for replay (24 h by default) can quote a user: their id in a created
@@ -14,14 +9,9 @@ import {
  * are copies of answers the caller already received, and they expire.
  */
 @Injectable()
-export class IdempotencyPersonalData implements PersonalDataHolder, OnModuleInit {
+@HoldsPersonalData()
+export class IdempotencyPersonalData implements PersonalDataHolder {
   readonly name = 'idempotency';
-
-  constructor(private readonly registry: PersonalDataRegistry) {}
-
-  onModuleInit(): void {
-    this.registry.register(this);
-  }
 
   exportFor(_subject: DataSubject): Promise<ExportSections> {
     return Promise.resolve({});

@@ -1,28 +1,17 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import {
-  type DataSubject,
-  type ExportSections,
-  type PersonalDataHolder,
-  PersonalDataRegistry,
-} from '../../platform/personal-data';
+import { type DataSubject, type ExportSections, type PersonalDataHolder, HoldsPersonalData } from '../../platform/personal-data';
 
 /**
  * The messages sent to a user: listed in their export (what, when, how it went; never the
  * links), and deleted with the account, whether linked to it or only addressed to it.
  */
 @Injectable()
-export class NotificationsPersonalData implements PersonalDataHolder, OnModuleInit {
+@HoldsPersonalData()
+export class NotificationsPersonalData implements PersonalDataHolder {
   readonly name = 'notifications';
 
-  constructor(
-    private readonly registry: PersonalDataRegistry,
-    private readonly dataSource: DataSource,
-  ) {}
-
-  onModuleInit(): void {
-    this.registry.register(this);
-  }
+  constructor(private readonly dataSource: DataSource) {}
 
   async exportFor(subject: DataSubject): Promise<ExportSections> {
     const rows = await this.dataSource.query<Record<string, unknown>[]>(

@@ -1,11 +1,6 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import {
-  type DataSubject,
-  type ExportSections,
-  type PersonalDataHolder,
-  PersonalDataRegistry,
-} from '../../platform/personal-data';
+import { type DataSubject, type ExportSections, type PersonalDataHolder, HoldsPersonalData } from '../../platform/personal-data';
 import { toCommunityPostView } from './community-posts.service';
 import { CommunityPostEntity } from './infra/community-post.entity';
 import { ProjectEntity } from './infra/project.entity';
@@ -15,17 +10,11 @@ import { toSupportTicketView } from './support-tickets.service';
 
 /** A user's projects, support tickets and community posts: exported in full, deleted on erasure. */
 @Injectable()
-export class WorkspacePersonalData implements PersonalDataHolder, OnModuleInit {
+@HoldsPersonalData()
+export class WorkspacePersonalData implements PersonalDataHolder {
   readonly name = 'workspace';
 
-  constructor(
-    private readonly registry: PersonalDataRegistry,
-    private readonly dataSource: DataSource,
-  ) {}
-
-  onModuleInit(): void {
-    this.registry.register(this);
-  }
+  constructor(private readonly dataSource: DataSource) {}
 
   async exportFor(subject: DataSubject): Promise<ExportSections> {
     const order = { createdAt: 'ASC', id: 'ASC' } as const;

@@ -1,2 +1,8 @@
-export { type DataSubject, type ExportSections, type PersonalDataHolder, PersonalDataRegistry } from './personal-data';
+export {
+  type DataSubject,
+  type ExportSections,
+  HoldsPersonalData,
+  type PersonalDataHolder,
+  PersonalDataRegistry,
+} from './personal-data';
 export { PersonalDataModule } from './personal-data.module';

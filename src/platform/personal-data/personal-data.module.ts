@@ -1,7 +1,8 @@
 import { Global, Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { PersonalDataRegistry } from './personal-data';
 
-/** One registry for the whole application: contexts register holders, identity uses them. */
+/** One registry for the whole application: contexts provide holders, identity uses them. */
 @Global()
-@Module({ providers: [PersonalDataRegistry], exports: [PersonalDataRegistry] })
+@Module({ imports: [DiscoveryModule], providers: [PersonalDataRegistry], exports: [PersonalDataRegistry] })
 export class PersonalDataModule {}

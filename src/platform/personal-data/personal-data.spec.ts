@@ -1,8 +1,15 @@
+import type { DiscoveryService } from '@nestjs/core';
 import type { EntityManager } from 'typeorm';
 import { type PersonalDataHolder, PersonalDataRegistry } from './personal-data';
 
 const SUBJECT = { userId: 'u-1', email: 'jane@example.com' };
 const MANAGER = {} as EntityManager;
+
+/** A registry whose discovery finds these instances (as Nest finds the providers marked `@HoldsPersonalData()`). */
+function registryOf(...found: unknown[]): PersonalDataRegistry {
+  const discovery = { getProviders: () => found.map((instance) => ({ instance })) } as unknown as DiscoveryService;
+  return new PersonalDataRegistry(discovery);
+}
 
 function holder(name: string, sections: Record<string, unknown[]>, erased = 0, calls: string[] = []): PersonalDataHolder {
   return {
@@ -19,8 +26,14 @@ function holder(name: string, sections: Record<string, unknown[]>, erased = 0, c
 }
 
 describe('PersonalDataRegistry', () => {
+  it('registers every holder discovery finds when the modules start', async () => {
+    const registry = registryOf(holder('files', { files: [] }), holder('workspace', { projects: [] }));
+    registry.onModuleInit();
+    expect(await registry.exportFor(SUBJECT)).toEqual({ files: [], projects: [] });
+  });
+
   it("merges every holder's sections into one export", async () => {
-    const registry = new PersonalDataRegistry();
+    const registry = registryOf();
     registry.register(holder('files', { files: [{ id: 'f' }] }));
     registry.register(holder('workspace', { projects: [{ id: 'p' }], community_posts: [] }));
     expect(await registry.exportFor(SUBJECT)).toEqual({ files: [{ id: 'f' }], projects: [{ id: 'p' }], community_posts: [] });
@@ -28,7 +41,7 @@ describe('PersonalDataRegistry', () => {
 
   it('runs every erasure in the given transaction and reports counts by holder', async () => {
     const calls: string[] = [];
-    const registry = new PersonalDataRegistry();
+    const registry = registryOf();
     registry.register(holder('files', {}, 2, calls));
     registry.register(holder('notifications', {}, 5, calls));
     expect(await registry.erase(SUBJECT, MANAGER)).toEqual({ files: 2, notifications: 5 });
@@ -36,7 +49,7 @@ describe('PersonalDataRegistry', () => {
   });
 
   it('refuses a holder registered twice, and a section two holders produce', async () => {
-    const registry = new PersonalDataRegistry();
+    const registry = registryOf();
     registry.register(holder('files', { files: [] }));
     expect(() => registry.register(holder('files', {}))).toThrow(/registered twice/);
     registry.register(holder('other', { files: [] }));

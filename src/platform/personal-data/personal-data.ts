@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { DiscoveryService } from '@nestjs/core';
 import type { EntityManager } from 'typeorm';
 
 /** Whose data: the account's id and its address at the time of the export or erasure. */
@@ -14,7 +15,7 @@ export type ExportSections = Record<string, unknown[]>;
  * A context that keeps personal data about users. The identity context asks every holder
  * for its part when a user downloads their data, and tells every holder to erase it when an
  * account is deleted, so a context that starts keeping personal data joins both by
- * registering one holder, and identity needs no dependency on it.
+ * providing one holder class marked `@HoldsPersonalData()`, and identity needs no dependency on it.
  */
 export interface PersonalDataHolder {
   /** For logs and the erasure report (`files`, `workspace`, ...). */
@@ -28,10 +29,21 @@ export interface PersonalDataHolder {
   erase(subject: DataSubject, manager: EntityManager): Promise<number>;
 }
 
-/** The holders, registered by their contexts when their modules start. */
+/** Marks a provider as a personal-data holder: the registry finds it when the application starts. */
+export const HoldsPersonalData = DiscoveryService.createDecorator<void>();
+
+/** The holders: every provider marked `@HoldsPersonalData()`, found once the modules are built. */
 @Injectable()
-export class PersonalDataRegistry {
+export class PersonalDataRegistry implements OnModuleInit {
   private readonly holders = new Map<string, PersonalDataHolder>();
+
+  constructor(private readonly discovery: DiscoveryService) {}
+
+  onModuleInit(): void {
+    for (const wrapper of this.discovery.getProviders({ metadataKey: HoldsPersonalData.KEY })) {
+      if (wrapper.instance) this.register(wrapper.instance as PersonalDataHolder);
+    }
+  }
 
   register(holder: PersonalDataHolder): void {
     if (this.holders.has(holder.name)) throw new Error(`Personal data holder "${holder.name}" is registered twice`);
