@@ -15,6 +15,7 @@ import { Audit1795422882699 } from './1795422882699-Audit';
 import { AuditOutbox1796256000000 } from './1796256000000-AuditOutbox';
 import { AccountLifecycle1796342400000 } from './1796342400000-AccountLifecycle';
 import { AccountClosure1796428800000 } from './1796428800000-AccountClosure';
+import { Tenancy1796515200000 } from './1796515200000-Tenancy';
 
 export const migrations = [
   JobRuns1763884800000,
@@ -30,4 +31,5 @@ export const migrations = [
   AuditOutbox1796256000000,
   AccountLifecycle1796342400000,
   AccountClosure1796428800000,
+  Tenancy1796515200000,
 ];

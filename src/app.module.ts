@@ -8,6 +8,7 @@ import { FilesModule } from './contexts/files';
 import { IdempotencyModule } from './contexts/idempotency';
 import { NotificationsModule } from './contexts/notifications';
 import { StatusModule } from './contexts/status';
+import { TenancyModule } from './contexts/tenancy';
 import { WorkspaceModule } from './contexts/workspace';
 import { ClockModule } from './platform/clock';
 import { ConsoleModule } from './platform/console/console.module';
@@ -35,6 +36,7 @@ const CONTEXTS: NonNullable<ModuleMetadata['imports']> = [
   WorkspaceModule,
   FilesModule,
   NotificationsModule,
+  TenancyModule,
 ];
 
 /** Composes the platform and the contexts. `extra` lets tests mount harness-only modules. */

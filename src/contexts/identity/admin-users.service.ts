@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Brackets, DataSource, In, type Repository } from 'typeorm';
+import { escapeLike } from '../../platform/database/like';
 import { EventBus } from '../../platform/events';
 import { type Page, pageWindow, toPage } from '../../platform/http/pagination';
 import { type FieldError, ValidationFailedError } from '../../platform/http/problem';
@@ -28,8 +29,6 @@ export interface BulkResult {
   unchanged: number;
   not_found: string[];
 }
-
-const escapeLike = (value: string): string => value.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /** What an admin may change on a user (`PATCH /auth/users/{id}`); `display_name: null` clears it. */
 export interface UserPatch {

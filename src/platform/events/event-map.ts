@@ -248,6 +248,37 @@ export interface DomainEventMap {
     error_code: string | null;
   };
 
+  // tenancy (`by_user_id`: who acted; for a personal tenant's lazy creation, its owner)
+  'tenancy.tenant_created': { tenant_id: string; slug: string; personal: boolean; by_user_id: string };
+  /** `fields`: `name` and/or `settings.<name>` of each setting whose value changed. */
+  'tenancy.tenant_updated': { tenant_id: string; by_user_id: string; fields: string[] };
+  'tenancy.tenant_deleted': { tenant_id: string; slug: string; by_user_id: string };
+  'tenancy.member_added': { tenant_id: string; user_id: string; role: 'owner' | 'admin' | 'member'; by_user_id: string };
+  'tenancy.member_role_changed': {
+    tenant_id: string;
+    user_id: string;
+    from: 'owner' | 'admin' | 'member';
+    to: 'owner' | 'admin' | 'member';
+    by_user_id: string;
+  };
+  /** `left`: the member removed themself. */
+  'tenancy.member_removed': {
+    tenant_id: string;
+    user_id: string;
+    role: 'owner' | 'admin' | 'member';
+    by_user_id: string;
+    left: boolean;
+  };
+  'tenancy.tenant_suspended': { tenant_id: string; by_user_id: string };
+  'tenancy.tenant_reactivated': { tenant_id: string; by_user_id: string };
+  /** `fields`: the quotas whose values changed; `quotas`: all of them after the change (`null`: unlimited). */
+  'tenancy.quotas_changed': {
+    tenant_id: string;
+    by_user_id: string;
+    fields: string[];
+    quotas: Record<string, number | null>;
+  };
+
   // platform
   /** A once-across-instances job ran its body for a slot on this instance. */
   'jobs.run_completed': { job: string; slot: string; instance_id: string; outcome: 'succeeded' | 'failed'; duration_ms: number };

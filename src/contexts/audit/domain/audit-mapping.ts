@@ -64,6 +64,8 @@ const USER_OR_EMAIL = [
   { type: 'email', id: 'email' },
 ] as const;
 
+const TENANT = [{ type: 'tenant', id: 'tenant_id' }] as const;
+
 export const AUDIT_MAPPING: AuditMappingTable = {
   // auth
   'auth.user_registered': { subject: [{ type: 'user', id: 'user_id' }], actor: 'user_id', outcome: 'success' },
@@ -174,6 +176,17 @@ export const AUDIT_MAPPING: AuditMappingTable = {
     actor: null,
     outcome: 'failure',
   },
+
+  // tenancy: every fact is about the tenant; member events name the member in `metadata.user_id`
+  'tenancy.tenant_created': { subject: TENANT, actor: 'by_user_id', outcome: 'success' },
+  'tenancy.tenant_updated': { subject: TENANT, actor: 'by_user_id', outcome: 'success' },
+  'tenancy.tenant_deleted': { subject: TENANT, actor: 'by_user_id', outcome: 'success' },
+  'tenancy.member_added': { subject: TENANT, actor: 'by_user_id', outcome: 'success' },
+  'tenancy.member_role_changed': { subject: TENANT, actor: 'by_user_id', outcome: 'success' },
+  'tenancy.member_removed': { subject: TENANT, actor: 'by_user_id', outcome: 'success' },
+  'tenancy.tenant_suspended': { subject: TENANT, actor: 'by_user_id', outcome: 'success' },
+  'tenancy.tenant_reactivated': { subject: TENANT, actor: 'by_user_id', outcome: 'success' },
+  'tenancy.quotas_changed': { subject: TENANT, actor: 'by_user_id', outcome: 'success' },
 
   // platform
   'jobs.run_completed': {

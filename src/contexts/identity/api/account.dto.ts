@@ -70,6 +70,16 @@ export class ExportNotificationDto {
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) failed_at: string | null;
 }
 
+export class ExportTenantMembershipDto {
+  @ApiProperty({ format: 'uuid' }) tenant_id: string;
+  @ApiProperty() slug: string;
+  @ApiProperty() name: string;
+  @ApiProperty({ enum: ['active', 'suspended'] }) status: string;
+  @ApiProperty({ description: 'The user’s personal tenant' }) personal: boolean;
+  @ApiProperty({ enum: ['owner', 'admin', 'member'] }) role: string;
+  @ApiProperty({ format: 'date-time' }) joined_at: string;
+}
+
 export class PersonalDataExportDto {
   @ApiProperty({ enum: ['bastion.personal-data-export.v1'] }) format: string;
   @ApiProperty({ format: 'date-time' }) generated_at: string;
@@ -89,4 +99,6 @@ export class PersonalDataExportDto {
   notifications: ExportNotificationDto[];
   @arrayOf('AuditEventDto', 'Audit events where the user is the actor or the subject account')
   audit_events: unknown[];
+  @ApiProperty({ type: [ExportTenantMembershipDto], description: 'The organisations the user belongs to, with their role' })
+  tenant_memberships: ExportTenantMembershipDto[];
 }

@@ -7,7 +7,8 @@ import { ProblemResponses } from '../../../platform/openapi/problem-responses';
 import { type AuthenticatedUser, CurrentUser, JwtAuthGuard } from '../../identity';
 import { Idempotent } from '../../idempotency';
 import { type CommunityPostView, CommunityPostsService } from '../community-posts.service';
-import { actorOf, withEtag } from './representation';
+import { withEtag } from '../../../platform/http/representation';
+import { actorOf } from './representation';
 import { CommunityPostDto, CommunityPostListQueryDto, CreateCommunityPostDto } from './workspace.dto';
 
 @ApiTags('community')

@@ -15,7 +15,8 @@ import { ProblemResponses } from '../../../platform/openapi/problem-responses';
 import { type AuthenticatedUser, CurrentUser, JwtAuthGuard } from '../../identity';
 import { Idempotent } from '../../idempotency';
 import { type ProjectView, ProjectsService } from '../projects.service';
-import { actorOf, IF_MATCH, ifMatchOf, withEtag } from './representation';
+import { IF_MATCH, ifMatchOf, withEtag } from '../../../platform/http/representation';
+import { actorOf } from './representation';
 import { CreateProjectDto, ProjectDto, ProjectListQueryDto, UpdateProjectDto } from './workspace.dto';
 
 @ApiTags('projects')

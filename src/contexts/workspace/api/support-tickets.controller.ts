@@ -7,7 +7,8 @@ import { ProblemResponses } from '../../../platform/openapi/problem-responses';
 import { type AuthenticatedUser, CurrentUser, JwtAuthGuard } from '../../identity';
 import { Idempotent } from '../../idempotency';
 import { type SupportTicketView, SupportTicketsService } from '../support-tickets.service';
-import { actorOf, IF_MATCH, ifMatchOf, withEtag } from './representation';
+import { IF_MATCH, ifMatchOf, withEtag } from '../../../platform/http/representation';
+import { actorOf } from './representation';
 import { CreateSupportTicketDto, SupportTicketDto, SupportTicketListQueryDto, UpdateSupportTicketDto } from './workspace.dto';
 
 @ApiTags('support')

@@ -1,12 +1,8 @@
 import type { EntityManager, EntityTarget, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import { escapeLike } from '../../../platform/database/like';
 import { ifMatchSatisfied, strongEtag } from '../../../platform/http/etag';
 import { type Actor, isAdmin } from '../../../platform/ownership';
 import { WorkspaceError, type WorkspaceResource } from '../domain/workspace.errors';
-
-/** Escapes `\`, `%` and `_` so user text matches literally inside a LIKE pattern (escape char `\`). */
-export function escapeLike(value: string): string {
-  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
 
 export interface ListCriteria {
   /** Column holding the owner, and the owners to restrict to (`null`: no restriction). */

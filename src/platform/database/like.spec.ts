@@ -1,4 +1,4 @@
-import { escapeLike } from './list-query';
+import { escapeLike } from './like';
 
 describe('escapeLike', () => {
   it.each([

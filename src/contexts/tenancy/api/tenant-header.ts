@@ -1,0 +1,24 @@
+import { ApiHeader } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { TENANT_HEADER } from '../domain/tenancy.errors';
+
+/**
+ * Documents the optional `X-Tenant-Id` header of a tenant-owned route (pair it with
+ * `TenantResolver.resolve(user.id, tenantHeaderOf(request))`).
+ */
+export function ApiTenantHeader(): MethodDecorator & ClassDecorator {
+  return ApiHeader({
+    name: TENANT_HEADER,
+    required: false,
+    schema: { type: 'string', format: 'uuid' },
+    description:
+      'The tenant to act in. Absent: your personal tenant. Not a UUID: 400 validation_failed; a tenant you are not a ' +
+      'member of: 404 tenant_not_found; a suspended tenant: 403 tenant_suspended.',
+  });
+}
+
+/** The `X-Tenant-Id` header as sent (a repeated header is joined, so it fails the UUID check); undefined when absent. */
+export function tenantHeaderOf(request: FastifyRequest): string | undefined {
+  const header = request.headers[TENANT_HEADER.toLowerCase()];
+  return Array.isArray(header) ? header.join(',') : header;
+}

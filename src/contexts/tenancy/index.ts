@@ -1,0 +1,13 @@
+/**
+ * Public API of the tenancy context (tenants, memberships, roles): what other contexts and
+ * `app.module.ts` use; tests: `testing.ts`. Tenant-owned routes import `TenancyModule`, inject
+ * `TenantResolver` and document the header with `ApiTenantHeader()`.
+ */
+export { TenancyModule } from './tenancy.module';
+export { TenantResolver, type ResolvedTenant } from './tenant.resolver';
+export { ApiTenantHeader, tenantHeaderOf } from './api/tenant-header';
+export { TENANT_HEADER } from './domain/tenancy.errors';
+export type { TenantRole } from './domain/roles';
+export type { TenantSettings } from './domain/settings';
+export type { TenantQuotas } from './domain/quotas';
+export type { TenantStatus } from './domain/tenant';

@@ -1,0 +1,35 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { type DataSubject, type ExportSections, type PersonalDataHolder, HoldsPersonalData } from '../../platform/personal-data';
+import { TenancyStore } from './infra/tenancy.store';
+import { toTenantView } from './tenant-view';
+
+/**
+ * Which tenants a user belongs to, and their personal tenant (named after their display name):
+ * exported as `tenant_memberships`; on erasure the personal tenant goes (with what it holds)
+ * and so do the user's memberships elsewhere.
+ */
+@Injectable()
+@HoldsPersonalData()
+export class TenancyPersonalData implements PersonalDataHolder {
+  readonly name = 'tenancy';
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly store: TenancyStore,
+  ) {}
+
+  async exportFor(subject: DataSubject): Promise<ExportSections> {
+    const rows = await this.store.membershipsOf(this.dataSource.manager, subject.userId);
+    return {
+      tenant_memberships: rows.map((row) => {
+        const { id, slug, name, status, personal, role } = toTenantView(row);
+        return { tenant_id: id, slug, name, status, personal, role, joined_at: row.joined_at.toISOString() };
+      }),
+    };
+  }
+
+  erase(subject: DataSubject, manager: EntityManager): Promise<number> {
+    return this.store.eraseUser(manager, subject.userId);
+  }
+}
