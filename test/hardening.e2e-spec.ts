@@ -13,6 +13,8 @@ const PRODUCTION = {
   METRICS_TOKEN,
   MFA_ENCRYPTION_KEYS: `prod1:${Buffer.alloc(32, 3).toString('base64')}`,
   DB_MIGRATE_ON_START: 'true',
+  // The harness logs in as a superuser: queries run as the runtime role, as production requires.
+  DB_RUNTIME_ROLE: 'bastion_runtime',
   SHUTDOWN_GRACE_MS: '0',
 };
 

@@ -51,6 +51,29 @@ describe('process lifecycle (e2e, the real entry point in its own process)', () 
     expect(output).not.toContain('listening on');
   });
 
+  it('refuses to start in production when its queries would run as a role that bypasses row-level security', async () => {
+    const production = {
+      APP_ENV: 'production',
+      DATABASE_URL: db.url, // the test cluster's superuser
+      DB_MIGRATE_ON_START: 'true',
+      JWT_SECRET: 'p9G$vR2!kL7#qW4@zX8%mN3^bT6&yH1*cJ5(fD0)sA9-eU2+iO7=lP4~gK8?rM1;',
+      MFA_ENCRYPTION_KEYS: `prod1:${Buffer.alloc(32, 3).toString('base64')}`,
+      METRICS_TOKEN: 'scrape-token-0123456789abcdef',
+    };
+    const bypassing = startService(production);
+    running.push(bypassing);
+    expect(await bypassing.exited).toBe(1);
+    // (The fatal line is JSON: the role's quotes come escaped.)
+    expect(bypassing.output()).toMatch(/refuses to start: the database role \\?"\w+\\?" is a superuser/);
+    expect(bypassing.output()).not.toContain('listening on');
+
+    // The same login with a runtime role: the queries run as a role row-level security applies to.
+    const confined = startService({ ...production, DB_RUNTIME_ROLE: 'bastion_runtime' });
+    running.push(confined);
+    await waitForListening(confined);
+    await stopService(confined, 'SIGTERM');
+  });
+
   it('a start that fails after the embedded PostgreSQL is up (port taken) exits 1 with one fatal line and stops the cluster', async () => {
     const parent = mkdtempSync(join(tmpdir(), 'bastion-failed-start-'));
     chmodSync(parent, 0o755);

@@ -212,6 +212,8 @@ describe('status page (e2e)', () => {
       try {
         // A realistic history (20 000 events over 8 services), planned with fresh statistics, then thrown away.
         await runner.startTransaction();
+        // ANALYZE needs the table's owner: the login, not the runtime role (undone with the transaction).
+        await runner.query(`SELECT set_config('role', session_user, true)`);
         await runner.query(
           `INSERT INTO status_events (service, status, message, created_at)
            SELECT 'plan-' || (i % 8), 'operational', 'm', now() - make_interval(secs => i) FROM generate_series(1, 20000) i`,

@@ -83,7 +83,10 @@ export class IdempotencyProbe implements OnModuleInit {
   constructor(private readonly dataSource: DataSource) {}
 
   async onModuleInit(): Promise<void> {
-    await this.dataSource.query(`
+    // Created as the database login: the app's queries run as a role that may not create tables.
+    await this.dataSource.transaction(async (m) => {
+      await m.query(`SELECT set_config('role', session_user, true)`);
+      await m.query(`
       CREATE TABLE IF NOT EXISTS idempotency_probe_items (
         id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
         name text NOT NULL,
@@ -92,6 +95,7 @@ export class IdempotencyProbe implements OnModuleInit {
         revision int NOT NULL DEFAULT 1,
         created_at timestamptz NOT NULL DEFAULT now()
       )`);
+    });
   }
 
   /** The next create of an item with this name waits inside the handler until `release()`. */

@@ -119,6 +119,27 @@ describe('parseEnvironment', () => {
     });
   });
 
+  describe('dbRuntimeRole', () => {
+    it('is bastion_runtime for a privileged login outside production, unset in production (the login is bastion_app there)', () => {
+      expect(parseEnvironment({}).dbRuntimeRole).toEqual({ name: 'bastion_runtime', onlyForPrivilegedLogin: true });
+      expect(parseEnvironment({ APP_ENV: 'production', DATABASE_URL: PROD_DB, METRICS_TOKEN }).dbRuntimeRole).toBeNull();
+    });
+
+    it('can be named (then always used), or turned off with none', () => {
+      expect(parseEnvironment({ DB_RUNTIME_ROLE: 'App_Queries' }).dbRuntimeRole).toEqual({
+        name: 'app_queries',
+        onlyForPrivilegedLogin: false,
+      });
+      expect(parseEnvironment({ DB_RUNTIME_ROLE: 'none' }).dbRuntimeRole).toBeNull();
+    });
+
+    it('refuses a name that is not a plain role name', () => {
+      expect(() => parseEnvironment({ DB_RUNTIME_ROLE: 'x; DROP ROLE postgres' })).toThrow(
+        /DB_RUNTIME_ROLE: must be a role name/,
+      );
+    });
+  });
+
   describe('invalid values', () => {
     it.each([
       ['PORT', 'abc', /must be an integer/],

@@ -31,6 +31,14 @@ export interface Environment {
   gitSha: string;
   databaseUrl?: string;
   dbMigrateOnStart: boolean;
+  /**
+   * The role the pooled connections run their queries as (`SET ROLE` at connect), neither owner
+   * nor superuser, so row-level security applies: DB_RUNTIME_ROLE. Unset outside production:
+   * `bastion_runtime`, used only when the login itself could bypass row-level security (the
+   * embedded cluster's superuser). Unset in production: none (`DATABASE_URL` logs in as the
+   * least-privilege `bastion_app`). A name: always that role. `none`: never.
+   */
+  dbRuntimeRole: { name: string; onlyForPrivilegedLogin: boolean } | null;
   dbPoolSize: number;
   /** Longest wait for a pooled connection (acquire or connect) before the request gets 503. */
   dbConnectTimeoutMs: number;
@@ -114,6 +122,7 @@ export function readEnvironment(raw: RawEnv): { env: Environment; problems: EnvP
     gitSha: r.string('GIT_SHA') ?? 'unknown',
     databaseUrl,
     dbMigrateOnStart: r.bool('DB_MIGRATE_ON_START', !production),
+    dbRuntimeRole: readRuntimeRole(r, production),
     dbPoolSize: r.int('DB_POOL_SIZE', 10, 1, 200),
     dbConnectTimeoutMs: r.int('DB_CONNECT_TIMEOUT_MS', 5000, 100, 120_000),
     dbStatementTimeoutMs: r.int('DB_STATEMENT_TIMEOUT_MS', 10_000, 0, 3_600_000),
@@ -196,4 +205,17 @@ function parseRateLimit(r: EnvReader): RateLimitSettings {
     token: r.rate('RATE_LIMIT_TOKEN', { limit: 30, windowSeconds: 60 }),
     refresh: r.rate('RATE_LIMIT_REFRESH', { limit: 60, windowSeconds: 60 }),
   };
+}
+
+const ROLE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+function readRuntimeRole(r: EnvReader, production: boolean): Environment['dbRuntimeRole'] {
+  const value = r.string('DB_RUNTIME_ROLE')?.toLowerCase();
+  if (value === undefined) return production ? null : { name: 'bastion_runtime', onlyForPrivilegedLogin: true };
+  if (value === 'none') return null;
+  if (!ROLE_NAME.test(value)) {
+    r.problem('DB_RUNTIME_ROLE', `must be a role name (lower-case letters, digits, _) or none, got "${value}"`);
+    return null;
+  }
+  return { name: value, onlyForPrivilegedLogin: false };
 }

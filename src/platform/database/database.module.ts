@@ -5,6 +5,7 @@ import { platformConfig, type PlatformConfig } from '../config';
 import { DatabaseRuntime } from './database.runtime';
 import { dataSourceOptions, poolTimeouts } from './data-source-options';
 import { PoolMetrics } from './pool.metrics';
+import { runtimeRoleOptions } from './runtime-role';
 
 @Global()
 @Module({
@@ -28,9 +29,13 @@ class DatabaseRuntimeModule {}
         const options = dataSourceOptions(runtime.url, config.dbPoolSize);
         return {
           ...options,
-          extra: { ...options.extra, ...poolTimeouts(config.dbConnectTimeoutMs, config.dbStatementTimeoutMs) },
+          extra: {
+            ...options.extra,
+            ...poolTimeouts(config.dbConnectTimeoutMs, config.dbStatementTimeoutMs),
+            ...(runtime.runtimeRole ? runtimeRoleOptions(runtime.runtimeRole) : {}),
+          },
           autoLoadEntities: true,
-          migrationsRun: config.dbMigrateOnStart,
+          migrationsRun: runtime.migrateWithPool,
           retryAttempts: config.appEnv === 'test' ? 0 : 5,
           retryDelay: 2000,
         };
