@@ -19,6 +19,7 @@ describe('checkConfiguration (every context at once, before boot)', () => {
         IDEMPOTENCY_TTL_HOURS: 'forever',
         AUDIT_RETENTION_DAYS: '-1',
         SESSION_CLEANUP_INTERVAL: 'soon',
+        TENANT_INVITATION_TTL: 'a while',
         ADMIN_PASSWORD: 'short',
       }),
     ).toEqual(
@@ -29,6 +30,7 @@ describe('checkConfiguration (every context at once, before boot)', () => {
         'IDEMPOTENCY_TTL_HOURS',
         'AUDIT_RETENTION_DAYS',
         'SESSION_CLEANUP_INTERVAL',
+        'TENANT_INVITATION_TTL',
         'ADMIN_PASSWORD',
       ]),
     );

@@ -3,6 +3,7 @@ import { parseFilesConfig } from './contexts/files';
 import { parseIdempotencyConfig } from './contexts/idempotency';
 import { parseIdentityConfig } from './contexts/identity';
 import { parseNotificationsConfig } from './contexts/notifications';
+import { parseTenancyConfig } from './contexts/tenancy';
 import { collectProblems, type Environment, InvalidEnvironmentError, inspectEnvironment } from './platform/config';
 
 type RawEnv = Record<string, string | undefined>;
@@ -14,6 +15,7 @@ const CONTEXT_CONFIGS: ReadonlyArray<(raw: RawEnv) => unknown> = [
   parseIdempotencyConfig,
   parseIdentityConfig,
   parseNotificationsConfig,
+  parseTenancyConfig,
 ];
 
 /**

@@ -37,7 +37,7 @@ describe('account closure and data export (e2e)', () => {
   let dir: string;
   let events: EventCapture;
 
-  const call = (who: Person, method: 'GET' | 'POST' | 'DELETE', url: string, payload?: unknown, headers = {}) =>
+  const call = (who: Person, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: unknown, headers = {}) =>
     t.inject({ method, url: `/api/v1${url}`, headers: { ...bearer(who.tokens), ...headers }, payload: payload as never });
   const closeAccount = (who: Person, payload: Record<string, string> = { current_password: STRONG_PASSWORD }) =>
     call(who, 'DELETE', '/auth/me', payload);
@@ -175,6 +175,39 @@ describe('account closure and data export (e2e)', () => {
       const admin = await loginPerson(t, ADMIN_EMAIL, ADMIN_PASSWORD);
       expectProblem(await closeAccount(admin, { current_password: ADMIN_PASSWORD }), 409, 'last_admin');
       expect((await call(admin, 'GET', '/auth/me')).json().status).toBe('active');
+    });
+  });
+
+  describe('organisations', () => {
+    it("refuses to close the account of an organisation's last owner while others belong to it (409 last_owner)", async () => {
+      const owner = await person(t, 'org-owner');
+      const created = await call(owner, 'POST', '/tenants', { name: 'Acme', slug: `acme-${Date.now().toString(36)}` });
+      expect(created.statusCode).toBe(201);
+      const tenantId: string = created.json().id;
+      const member = await person(t, 'org-member');
+      // Invitations are a tenancy feature of their own; the membership is inserted directly.
+      await t.db.query(`INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, 'member')`, [tenantId, member.id]);
+
+      const refused = expectProblem(await closeAccount(owner), 409, 'last_owner');
+      expect(refused.detail).toContain(created.json().slug);
+      expect((await call(owner, 'GET', '/auth/me')).json().status).toBe('active');
+
+      expect((await call(owner, 'PATCH', `/tenants/${tenantId}/members/${member.id}`, { role: 'owner' })).statusCode).toBe(200);
+      expect((await closeAccount(owner)).statusCode).toBe(202);
+    });
+
+    it('erasure takes the personal tenant and an organisation nobody else belongs to', async () => {
+      const loner = await person(t, 'org-loner');
+      const created = await call(loner, 'POST', '/tenants', { name: 'Solo', slug: `solo-${Date.now().toString(36)}` });
+      expect(created.statusCode).toBe(201);
+      expect((await closeAccount(loner)).statusCode).toBe(202);
+      moveClock(7 * DAY_MS + 60_000);
+      await t.app.get(AccountClosureService).eraseDue();
+      const left = await t.db.query('SELECT id FROM tenants WHERE id = $1 OR personal_owner_id = $2', [
+        created.json().id,
+        loner.id,
+      ]);
+      expect(left).toEqual([]);
     });
   });
 

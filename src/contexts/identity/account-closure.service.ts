@@ -131,6 +131,9 @@ export class AccountClosureService implements BeforeApplicationShutdown {
     const now = this.clock.now();
     const grace = this.config.accountDeletionGrace;
     const dueAt = new Date(now.getTime() + grace * 1000);
+    // Another context may object (the last owner of an organisation with other members).
+    const refusal = await this.holders.closureRefusal({ userId: user.id, email: user.email });
+    if (refusal) throw refusal;
     const closed = await runInTransaction(this.dataSource, async (m) => {
       if (user.role === 'admin' && user.isActive) await assertAdminsRemain(m, [user.id]);
       const [rows] = await m.query<[unknown[], number]>(

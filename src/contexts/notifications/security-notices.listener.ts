@@ -3,6 +3,7 @@ import { type DomainEvent, OnDomainEvent } from '../../platform/events';
 import { DomainError } from '../../platform/http/problem';
 import { AuthService } from '../identity';
 import {
+  type AddressNotice,
   accountLockedNotice,
   confirmEmailChangeNotice,
   deletionScheduledNotice,
@@ -15,6 +16,7 @@ import {
   resetPasswordNotice,
   type SecurityNotice,
   suspiciousLoginNotice,
+  tenantInvitationNotice,
   verifyEmailNotice,
 } from './domain/security-notices';
 import { NotificationsService } from './notifications.service';
@@ -22,7 +24,8 @@ import { NotificationsService } from './notifications.service';
 /**
  * Turns security events into emails to the account's owner: account locked, suspicious
  * sign-in, password changed or reset, MFA on/off, refresh-token reuse, and the one-time links
- * (verify the address, reset the password). Each event enqueues at most
+ * (verify the address, reset the password); and tenant invitations, to the invited address
+ * (which may have no account). Each event enqueues at most
  * one message (its dedupe key), so a replayed event sends nothing new. The address comes
  * from the auth context's public API at the time of the event.
  *
@@ -92,6 +95,22 @@ export class SecurityNoticesListener {
     await this.notify(invitationNotice(event), 'auth.user_invited');
   }
 
+  @OnDomainEvent('tenancy.invitation_sent')
+  async tenantInvitationSent(event: DomainEvent<'tenancy.invitation_sent'>): Promise<void> {
+    // Without the inviter's name (no display name, the account gone, a failed lookup) the message says "Someone":
+    // the link matters more than the name.
+    const inviterName = await this.auth.me(event.by_user_id).then(
+      (inviter) => inviter.display_name,
+      (error: unknown) => {
+        if (!(error instanceof DomainError)) {
+          this.logger.warn({ err: error, event: 'inviter_lookup_failed', user_id: event.by_user_id }, 'Inviter lookup failed');
+        }
+        return null;
+      },
+    );
+    await this.notifyAddress(tenantInvitationNotice(event, inviterName), 'tenancy.invitation_sent');
+  }
+
   @OnDomainEvent('auth.mfa_enabled')
   async mfaEnabled(event: DomainEvent<'auth.mfa_enabled'>): Promise<void> {
     await this.notify(mfaChangedNotice('auth.mfa_enabled', event), 'auth.mfa_enabled');
@@ -105,6 +124,28 @@ export class SecurityNoticesListener {
   @OnDomainEvent('sessions.refresh_reuse_detected')
   async refreshReuse(event: DomainEvent<'sessions.refresh_reuse_detected'>): Promise<void> {
     await this.notify(refreshReuseNotice(event), 'sessions.refresh_reuse_detected');
+  }
+
+  /**
+   * Sends to an address, not to an account: no user is looked up (the address may have none)
+   * and the message belongs to no account (`userId: null`; erasure still finds it by address).
+   */
+  private async notifyAddress(notice: AddressNotice, cause: string): Promise<void> {
+    try {
+      await this.notifications.send({
+        channel: 'email',
+        to: notice.to,
+        template: notice.template,
+        data: notice.data,
+        userId: null,
+        dedupeKey: notice.dedupeKey,
+      });
+    } catch (error) {
+      this.logger.error(
+        { err: error, event: 'address_notice_not_queued', cause, template: notice.template },
+        `Notice ${notice.template} could not be queued`,
+      );
+    }
   }
 
   private async notify(notice: SecurityNotice, cause: string): Promise<void> {

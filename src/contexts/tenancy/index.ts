@@ -4,6 +4,7 @@
  * `TenantResolver` and document the header with `ApiTenantHeader()`.
  */
 export { TenancyModule } from './tenancy.module';
+export { parseTenancyConfig } from './tenancy.config';
 export { TenantResolver, type ResolvedTenant } from './tenant.resolver';
 export { ApiTenantHeader, tenantHeaderOf } from './api/tenant-header';
 export { TENANT_HEADER } from './domain/tenancy.errors';

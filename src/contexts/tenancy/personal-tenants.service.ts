@@ -8,7 +8,7 @@ import { TenancyStore } from './infra/tenancy.store';
 
 /**
  * Every user has a personal tenant, made on first use (not at registration, so identity
- * need not know about tenancy): `INSERT … ON CONFLICT (personal_owner_id) DO NOTHING`, then
+ * need not know about tenancy): `INSERT … ON CONFLICT DO NOTHING`, then
  * read, so parallel first requests end up with the one tenant.
  */
 @Injectable()

@@ -1,13 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { type DataSubject, type ExportSections, type PersonalDataHolder, HoldsPersonalData } from '../../platform/personal-data';
+import { TenancyError } from './domain/tenancy.errors';
 import { TenancyStore } from './infra/tenancy.store';
 import { toTenantView } from './tenant-view';
 
 /**
  * Which tenants a user belongs to, and their personal tenant (named after their display name):
  * exported as `tenant_memberships`; on erasure the personal tenant goes (with what it holds)
- * and so do the user's memberships elsewhere.
+ * and so do the user's memberships elsewhere and the tenant invitations sent to their address.
  */
 @Injectable()
 @HoldsPersonalData()
@@ -29,7 +30,13 @@ export class TenancyPersonalData implements PersonalDataHolder {
     };
   }
 
+  /** The last owner of an organisation that has other members must hand it over (or delete it) first. */
+  async refuseClosure(subject: DataSubject): Promise<TenancyError | null> {
+    const owned = await this.store.soleOwnerships(this.dataSource.manager, subject.userId);
+    return owned.length > 0 ? TenancyError.lastOwnerClosing(owned.map((t) => t.slug)) : null;
+  }
+
   erase(subject: DataSubject, manager: EntityManager): Promise<number> {
-    return this.store.eraseUser(manager, subject.userId);
+    return this.store.eraseUser(manager, subject.userId, subject.email);
   }
 }

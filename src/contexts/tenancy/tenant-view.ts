@@ -1,8 +1,9 @@
+import { type InvitationRole, type InvitationStatus, invitationStatus } from './domain/invitations';
 import { quotasOf, type TenantQuotas } from './domain/quotas';
 import type { TenantRole } from './domain/roles';
 import { settingsOf, type TenantSettings } from './domain/settings';
 import type { TenantStatus } from './domain/tenant';
-import type { AdminTenantRow, MemberRow, MemberTenantRow, TenantRow } from './infra/tenancy.store';
+import type { AdminTenantRow, InvitationRow, MemberRow, MemberTenantRow, TenantRow } from './infra/tenancy.store';
 
 /** A tenant as its members see it (`role`: the caller's). */
 export interface TenantView {
@@ -29,6 +30,27 @@ export interface MemberView {
   display_name: string | null;
   role: TenantRole;
   joined_at: string;
+}
+
+/** An invitation as the tenant's owners and admins see it (never its token). */
+export interface InvitationView {
+  id: string;
+  email: string;
+  role: InvitationRole;
+  /** Who sent it; null once that account is gone. */
+  invited_by: string | null;
+  created_at: string;
+  expires_at: string;
+  status: InvitationStatus;
+}
+
+/** What accepting an invitation answers: the new membership, and the tenant as its new member sees it. */
+export interface AcceptedInvitationView {
+  tenant_id: string;
+  user_id: string;
+  role: TenantRole;
+  joined_at: string;
+  tenant: TenantView;
 }
 
 function common(row: TenantRow): Omit<TenantView, 'role'> {
@@ -61,5 +83,18 @@ export function toMemberView(row: MemberRow): MemberView {
     display_name: row.display_name,
     role: row.role,
     joined_at: row.joined_at.toISOString(),
+  };
+}
+
+/** `now`: the time the status is read at (pending or expired). */
+export function toInvitationView(row: InvitationRow, now: Date): InvitationView {
+  return {
+    id: row.id,
+    email: row.email,
+    role: row.role,
+    invited_by: row.invited_by,
+    created_at: row.created_at.toISOString(),
+    expires_at: row.expires_at.toISOString(),
+    status: invitationStatus(row, now),
   };
 }

@@ -278,6 +278,45 @@ export interface DomainEventMap {
     fields: string[];
     quotas: Record<string, number | null>;
   };
+  /**
+   * An owner or admin invited `email` to join with `role`. `token_link` carries the one-time
+   * token: mailed to `email`, redacted from the audit row (a secret-named key).
+   */
+  'tenancy.invitation_sent': {
+    tenant_id: string;
+    tenant_name: string;
+    invitation_id: string;
+    email: string;
+    role: 'admin' | 'member';
+    by_user_id: string;
+    token_link: string;
+    expires_at: string;
+  };
+  /** A pending invitation was revoked: by an owner or admin, or `replaced` by a new one to the same address. */
+  'tenancy.invitation_revoked': {
+    tenant_id: string;
+    invitation_id: string;
+    email: string;
+    by_user_id: string;
+    replaced: boolean;
+  };
+  /** `user_id` (also `by_user_id`) spent the invitation and joined; `tenancy.member_added` follows. */
+  'tenancy.invitation_accepted': {
+    tenant_id: string;
+    invitation_id: string;
+    user_id: string;
+    role: 'admin' | 'member';
+    invited_by: string | null;
+    by_user_id: string;
+  };
+  /** A change was refused because it would take the tenant past `quota` (`usage` of `limit`). */
+  'tenancy.quota_exceeded': {
+    tenant_id: string;
+    quota: string;
+    limit: number;
+    usage: number;
+    by_user_id: string;
+  };
 
   // platform
   /** A once-across-instances job ran its body for a slot on this instance. */

@@ -1,5 +1,6 @@
 import type { DiscoveryService } from '@nestjs/core';
 import type { EntityManager } from 'typeorm';
+import { DomainError } from '../http/problem';
 import { type PersonalDataHolder, PersonalDataRegistry } from './personal-data';
 
 const SUBJECT = { userId: 'u-1', email: 'jane@example.com' };
@@ -46,6 +47,15 @@ describe('PersonalDataRegistry', () => {
     registry.register(holder('notifications', {}, 5, calls));
     expect(await registry.erase(SUBJECT, MANAGER)).toEqual({ files: 2, notifications: 5 });
     expect(calls).toEqual(['erase:files:jane@example.com:true', 'erase:notifications:jane@example.com:true']);
+  });
+
+  it('asks every holder whether the account may close, and answers the first objection', async () => {
+    const registry = registryOf();
+    registry.register(holder('files', {}));
+    expect(await registry.closureRefusal(SUBJECT)).toBeNull();
+    const objection = new DomainError('last_owner', 409, 'Make another member owner first.');
+    registry.register({ ...holder('tenancy', {}), refuseClosure: () => Promise.resolve(objection) });
+    expect(await registry.closureRefusal(SUBJECT)).toBe(objection);
   });
 
   it('refuses a holder registered twice, and a section two holders produce', async () => {

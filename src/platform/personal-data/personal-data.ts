@@ -1,6 +1,7 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import type { EntityManager } from 'typeorm';
+import type { DomainError } from '../http/problem';
 
 /** Whose data: the account's id and its address at the time of the export or erasure. */
 export interface DataSubject {
@@ -27,6 +28,11 @@ export interface PersonalDataHolder {
    * transaction; returns how many records it erased. Must be safe to run twice.
    */
   erase(subject: DataSubject, manager: EntityManager): Promise<number>;
+  /**
+   * Why the account may not be closed now (its erasure would leave something of others
+   * broken, e.g. an organisation without an owner), as the problem to answer; null: no objection.
+   */
+  refuseClosure?(subject: DataSubject): Promise<DomainError | null>;
 }
 
 /** Marks a provider as a personal-data holder: the registry finds it when the application starts. */
@@ -60,6 +66,15 @@ export class PersonalDataRegistry implements OnModuleInit {
       }
     }
     return merged;
+  }
+
+  /** The first objection of any holder to closing the account, or null. */
+  async closureRefusal(subject: DataSubject): Promise<DomainError | null> {
+    for (const holder of this.holders.values()) {
+      const refusal = (await holder.refuseClosure?.(subject)) ?? null;
+      if (refusal) return refusal;
+    }
+    return null;
   }
 
   /** Runs every holder's erasure in `manager`'s transaction; the counts by holder name. */

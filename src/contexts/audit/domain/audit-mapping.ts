@@ -187,6 +187,10 @@ export const AUDIT_MAPPING: AuditMappingTable = {
   'tenancy.tenant_suspended': { subject: TENANT, actor: 'by_user_id', outcome: 'success' },
   'tenancy.tenant_reactivated': { subject: TENANT, actor: 'by_user_id', outcome: 'success' },
   'tenancy.quotas_changed': { subject: TENANT, actor: 'by_user_id', outcome: 'success' },
+  'tenancy.invitation_sent': { subject: TENANT, actor: 'by_user_id', outcome: 'success' },
+  'tenancy.invitation_revoked': { subject: TENANT, actor: 'by_user_id', outcome: 'success' },
+  'tenancy.invitation_accepted': { subject: TENANT, actor: 'by_user_id', outcome: 'success' },
+  'tenancy.quota_exceeded': { subject: TENANT, actor: 'by_user_id', outcome: 'denied' },
 
   // platform
   'jobs.run_completed': {

@@ -8,6 +8,7 @@ import {
   registrationAttemptNotice,
   resetPasswordNotice,
   suspiciousLoginNotice,
+  tenantInvitationNotice,
   verifyEmailNotice,
 } from './security-notices';
 
@@ -149,6 +150,43 @@ describe('security notices', () => {
         dedupeKey: `auth.registration_attempted:${user}:${at}`,
         data: { occurred_at: at, ip: null },
       });
+    });
+  });
+
+  describe('tenant invitations', () => {
+    const invitation = '1c7d2f3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f';
+    const event = {
+      tenant_id: '7a1e0f2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b',
+      tenant_name: 'Acme',
+      invitation_id: invitation,
+      email: 'grace@example.com',
+      role: 'admin' as const,
+      by_user_id: user,
+      token_link: 'https://bastion.example/console/#/join?token=abc',
+      expires_at: '2026-11-30T10:00:00.000Z',
+      occurred_at: at,
+    };
+
+    it('go to the invited address (no account looked up), one message per invitation', () => {
+      expect(tenantInvitationNotice(event, 'Ada')).toEqual({
+        to: 'grace@example.com',
+        template: 'tenancy.invitation',
+        dedupeKey: `tenancy.invitation_sent:${invitation}`,
+        data: {
+          display_name: null,
+          occurred_at: at,
+          ip: null,
+          link: event.token_link,
+          expires_at: event.expires_at,
+          tenant_name: 'Acme',
+          role: 'admin',
+          inviter_name: 'Ada',
+        },
+      });
+      expect(tenantInvitationNotice({ ...event, occurred_at: '2026-11-23T10:00:05.000Z' }, null).dedupeKey).toBe(
+        `tenancy.invitation_sent:${invitation}`,
+      );
+      expect(tenantInvitationNotice(event, null).data.inviter_name).toBeNull();
     });
   });
 });

@@ -21,6 +21,18 @@ export interface SecurityNotice<K extends TemplateName = TemplateName> {
 }
 
 /**
+ * A message to an address rather than to an account: the address may have no account, so
+ * nobody is looked up and the template's data is complete (`display_name` included, null).
+ */
+export interface AddressNotice<K extends TemplateName = TemplateName> {
+  to: string;
+  template: K;
+  /** As for `SecurityNotice`: unique per event, stable when the event is delivered again. */
+  dedupeKey: string;
+  data: TemplateDataMap[K];
+}
+
+/**
  * One notice per lockout. `locked_until` identifies the lockout (a new one always ends
  * later), so the key holds even if the event is re-published with another `occurred_at`.
  * An unknown email (`user_id` null) has no account to tell: no notice.
@@ -174,5 +186,31 @@ export function invitationNotice(e: Delivered<'auth.user_invited'>): SecurityNot
     dedupeKey: `auth.user_invited:${e.user_id}:${e.occurred_at}`,
     data: { occurred_at: e.occurred_at, ip: null, link: e.token_link, expires_at: e.expires_at, role: e.role },
     to: e.email,
+  };
+}
+
+/**
+ * A tenant invitation's link, to the invited address (which may have no account yet: the
+ * message greets nobody by name), one message per invitation. `inviterName`: the inviter's
+ * display name, looked up when the event is handled (null: none, or the account is gone).
+ */
+export function tenantInvitationNotice(
+  e: Delivered<'tenancy.invitation_sent'>,
+  inviterName: string | null,
+): AddressNotice<'tenancy.invitation'> {
+  return {
+    to: e.email,
+    template: 'tenancy.invitation',
+    dedupeKey: `tenancy.invitation_sent:${e.invitation_id}`,
+    data: {
+      display_name: null,
+      occurred_at: e.occurred_at,
+      ip: null,
+      link: e.token_link,
+      expires_at: e.expires_at,
+      tenant_name: e.tenant_name,
+      role: e.role,
+      inviter_name: inviterName,
+    },
   };
 }

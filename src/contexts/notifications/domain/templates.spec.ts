@@ -27,6 +27,14 @@ const SAMPLES: { [K in TemplateName]: TemplateDataMap[K] } = {
   'account.reset_password': { ...base, link: `https://bastion.example/console/#/reset?token=a"><img src=x>`, expires_at: XSS },
   'account.deletion_scheduled': { ...base, due_at: XSS, by_admin: false },
   'account.invitation': { ...base, link: `https://bastion.example/console/#/invite?token=a"><i>`, expires_at: XSS, role: XSS },
+  'tenancy.invitation': {
+    ...base,
+    link: `https://bastion.example/console/#/join?token=a"><img src=x>`,
+    expires_at: XSS,
+    tenant_name: `Acme ${XSS}`,
+    role: XSS,
+    inviter_name: `Ada ${XSS}`,
+  },
 };
 
 describe('templates', () => {
@@ -56,6 +64,31 @@ describe('templates', () => {
     expect(message.text).toContain(link);
     expect(message.text).toContain('2026-11-23 09:00 UTC');
     expect(message.html).toContain(`href="${link}"`);
+  });
+
+  it('tenancy.invitation names the inviter, the tenant, the role and the deadline, and says to register first', () => {
+    const link = 'https://bastion.example/console/#/join?token=AbC_123-xyz';
+    const data = {
+      display_name: null,
+      occurred_at: '2026-11-23T08:30:00.000Z',
+      ip: null,
+      link,
+      expires_at: '2026-11-30T08:30:00.000Z',
+      tenant_name: 'Acme & Co',
+      role: 'admin',
+      inviter_name: 'Ada Lovelace',
+    };
+    const message = renderTemplate('tenancy.invitation', data);
+    expect(message.subject).toBe('Bastion: you are invited to join Acme & Co');
+    expect(message.text).toContain('Ada Lovelace invited you to join Acme & Co on Bastion as admin.');
+    expect(message.text).toContain('until 2026-11-30 08:30 UTC');
+    expect(message.text).toContain('register with this address first');
+    expect(message.text).toContain(link);
+    expect(message.html).toContain('Acme &amp; Co');
+    expect(message.html).toContain(`href="${link}"`);
+    const anonymous = renderTemplate('tenancy.invitation', { ...data, inviter_name: null });
+    expect(anonymous.text).toContain('Someone invited you to join Acme & Co');
+    expect(anonymous.text.startsWith('Hi,\n')).toBe(true);
   });
 
   it('keeps the text part as written (plain text needs no escaping)', () => {

@@ -35,6 +35,18 @@ export interface TemplateDataMap {
   'account.deletion_scheduled': SecurityNoticeBase & { due_at: string; by_admin: boolean };
   /** An admin opened an account for this address; `link` sets its password (dropped once sent). */
   'account.invitation': SecurityNoticeBase & { link: string; expires_at: string; role: string };
+  /**
+   * A tenant's owner or admin invited this address to join the tenant (the address may have no
+   * account yet, so `display_name` is null); `link` works once, for the account of this address
+   * (dropped once sent). `inviter_name`: the inviter's display name, if they have one.
+   */
+  'tenancy.invitation': SecurityNoticeBase & {
+    link: string;
+    expires_at: string;
+    tenant_name: string;
+    role: string;
+    inviter_name: string | null;
+  };
 }
 
 export type TemplateName = keyof TemplateDataMap;
@@ -337,6 +349,17 @@ const TEMPLATES: Templates = {
       ],
       action: { label: 'Choose my password', url: shown(d.link, '') },
       closing: 'If you did not expect this, ignore this message: the account stays closed without the link.',
+    }),
+  'tenancy.invitation': (d) =>
+    notice({
+      subject: `you are invited to join ${shown(d.tenant_name, 'a team')}`,
+      displayName: d.display_name,
+      paragraphs: [
+        `${shown(d.inviter_name, 'Someone')} invited you to join ${shown(d.tenant_name, 'a team')} on ${PRODUCT_NAME} as ${shown(d.role, 'member')}. The link works once, until ${formatTime(d.expires_at)}, for the ${PRODUCT_NAME} account of this email address.`,
+        `If you have no ${PRODUCT_NAME} account yet, register with this address first, then open the link.`,
+      ],
+      action: { label: 'Join the team', url: shown(d.link, '') },
+      closing: 'If you did not expect this, ignore this message: nobody joins without the link.',
     }),
 };
 

@@ -1,10 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsObject, IsOptional, IsString, Length, MaxLength, ValidateBy } from 'class-validator';
+import { IsEmail, IsIn, IsObject, IsOptional, IsString, Length, MaxLength, ValidateBy } from 'class-validator';
 import { NotBlank, PatchField, Trim } from '../../../platform/http/fields';
 import { PaginationQueryDto } from '../../../platform/http/pagination';
+import { INVITATION_STATUSES, type InvitationRole, type InvitationStatus, normaliseInvitationEmail } from '../domain/invitations';
 import { QUOTA_FIELDS } from '../domain/quotas';
-import { TENANT_ROLES, type TenantRole } from '../domain/roles';
+import { INVITABLE_ROLES, TENANT_ROLES, type TenantRole } from '../domain/roles';
 import { MAX_ALLOWED_EMAIL_DOMAINS, SESSION_MAX_AGE_MAX, SESSION_MAX_AGE_MIN } from '../domain/settings';
 import { normaliseSlug, PERSONAL_SLUG_PREFIX, SLUG_MAX, SLUG_MIN, slugErrors } from '../domain/slug';
 import { TENANT_NAME_MAX, TENANT_STATUSES, type TenantStatus } from '../domain/tenant';
@@ -158,6 +159,60 @@ export class UpdateMemberDto {
   })
   @IsIn(TENANT_ROLES)
   role: TenantRole;
+}
+
+// -------------------------------------------------------------------------- invitations
+
+const EMAIL_MAX = 254;
+
+export class CreateTenantInvitationDto {
+  @ApiProperty({
+    example: 'grace@example.com',
+    maxLength: EMAIL_MAX,
+    description:
+      'Where the invitation link is mailed (trimmed, lower-cased). Outside the tenant’s allowed_email_domains: ' +
+      '400 email_domain_not_allowed; a member’s address: 409 already_member. A pending invitation to the same ' +
+      'address is replaced.',
+  })
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? normaliseInvitationEmail(value) : value))
+  @IsString()
+  @MaxLength(EMAIL_MAX)
+  @IsEmail({ require_tld: true, allow_ip_domain: false, allow_display_name: false, allow_utf8_local_part: false })
+  email: string;
+
+  @ApiProperty({ enum: INVITABLE_ROLES, description: 'The role the invitee gets (owners are never invited)' })
+  @IsIn(INVITABLE_ROLES)
+  role: InvitationRole;
+}
+
+export class TenantInvitationDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ example: 'grace@example.com' }) email: string;
+  @ApiProperty({ enum: INVITABLE_ROLES }) role: InvitationRole;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String, description: 'Who sent it; null once that account is gone' })
+  invited_by: string | null;
+  @ApiProperty({ format: 'date-time' }) created_at: string;
+  @ApiProperty({ format: 'date-time', description: 'The link works until then (TENANT_INVITATION_TTL)' }) expires_at: string;
+  @ApiProperty({
+    enum: INVITATION_STATUSES,
+    description: 'pending (usable), accepted, revoked (by an owner or admin, or replaced by a newer one), expired',
+  })
+  status: InvitationStatus;
+}
+
+export class AcceptTenantInvitationDto {
+  @ApiProperty({ description: 'The token of the invitation link (`#/join?token=…`)', minLength: 1, maxLength: 200 })
+  @IsString()
+  @Length(1, 200)
+  token: string;
+}
+
+export class AcceptedTenantInvitationDto {
+  @ApiProperty({ format: 'uuid' }) tenant_id: string;
+  @ApiProperty({ format: 'uuid' }) user_id: string;
+  @ApiProperty({ enum: TENANT_ROLES, description: 'The role the invitation gave' }) role: TenantRole;
+  @ApiProperty({ format: 'date-time' }) joined_at: string;
+  @ApiProperty({ type: TenantDto, description: 'The tenant joined, as its new member sees it' }) tenant: TenantDto;
 }
 
 // ------------------------------------------------------------------------ platform admins

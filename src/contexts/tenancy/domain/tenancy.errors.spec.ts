@@ -11,6 +11,13 @@ describe('TenancyError', () => {
     [TenancyError.forbidden(), 403, 'forbidden'],
     [TenancyError.personalTenant(), 409, 'personal_tenant'],
     [TenancyError.preconditionFailed(), 412, 'precondition_failed'],
+    [TenancyError.invitationNotFound(), 404, 'invitation_not_found'],
+    [TenancyError.alreadyMember(), 409, 'already_member'],
+    [TenancyError.alreadyMemberOfTenant(), 409, 'already_member'],
+    [TenancyError.invitationAccepted(), 409, 'invitation_accepted'],
+    [TenancyError.invitationEmailMismatch(), 403, 'invitation_email_mismatch'],
+    [TenancyError.invalidToken(), 400, 'invalid_token'],
+    [TenancyError.quotaExceeded({ quota: 'max_members', limit: 3, usage: 3 }), 403, 'quota_exceeded'],
   ])('%p is a %p %p', (error, status, code) => {
     expect(error).toBeInstanceOf(DomainError);
     expect(error).toBeInstanceOf(TenancyError);
@@ -20,6 +27,12 @@ describe('TenancyError', () => {
 
   it('slug_taken names the slug field', () => {
     expect(TenancyError.slugTaken().options.errors).toEqual([expect.objectContaining({ field: 'slug', code: 'slug_taken' })]);
+  });
+
+  it('invalid_token names the token field, like identity’s one-time links', () => {
+    expect(TenancyError.invalidToken().options.errors).toEqual([
+      expect.objectContaining({ field: 'token', code: 'invalid_token' }),
+    ]);
   });
 
   it('a bad X-Tenant-Id is the platform’s one validation error, naming the header', () => {

@@ -28,6 +28,15 @@ export class TenancyError extends DomainError {
   }
 
   /** The change would leave the tenant without an owner. */
+  /** Closing an account that is the last owner of organisations with other members. */
+  static lastOwnerClosing(slugs: string[]): TenancyError {
+    return new TenancyError(
+      'last_owner',
+      409,
+      `You are the last owner of ${slugs.join(', ')}: make another member owner, or delete the organisation, first.`,
+    );
+  }
+
   static lastOwner(): TenancyError {
     return new TenancyError(
       'last_owner',
@@ -54,6 +63,63 @@ export class TenancyError extends DomainError {
       'precondition_failed',
       412,
       'The tenant has changed since the representation named in If-Match was read; fetch it again and retry.',
+    );
+  }
+
+  static invitationNotFound(): TenancyError {
+    return new TenancyError('invitation_not_found', 404, 'No such invitation in this tenant.');
+  }
+
+  /** The address invited already belongs to a member of the tenant. */
+  static alreadyMember(): TenancyError {
+    return new TenancyError('already_member', 409, 'This address already belongs to a member of the tenant.', {
+      errors: [{ field: 'email', code: 'already_member', message: 'A member of the tenant has this address.' }],
+    });
+  }
+
+  /** Accepting while already a member of the invitation's tenant (the invitation stays as it is). */
+  static alreadyMemberOfTenant(): TenancyError {
+    return new TenancyError('already_member', 409, 'You are already a member of this tenant.');
+  }
+
+  /** Revoking an invitation that was accepted: remove the member instead. */
+  static invitationAccepted(): TenancyError {
+    return new TenancyError(
+      'invitation_accepted',
+      409,
+      'This invitation has been accepted; to undo it, remove the member instead.',
+    );
+  }
+
+  /**
+   * The invitation was sent to another address than the caller's account. The token is not
+   * spent: its addressee can still use it.
+   */
+  static invitationEmailMismatch(): TenancyError {
+    return new TenancyError(
+      'invitation_email_mismatch',
+      403,
+      'This invitation was sent to another e-mail address: sign in with the account of that address to accept it.',
+    );
+  }
+
+  /**
+   * An invitation token that is unknown, spent, revoked or expired: the same answer for each,
+   * with the code identity's one-time links use.
+   */
+  static invalidToken(): TenancyError {
+    return new TenancyError('invalid_token', 400, 'This invitation link is invalid or has expired; ask for a new one.', {
+      errors: [{ field: 'token', code: 'invalid_token', message: 'The token is unknown, already used, revoked or expired.' }],
+    });
+  }
+
+  /** The change would take the tenant past one of its quotas; the problem carries `quota`, `limit` and `usage`. */
+  static quotaExceeded(breach: { quota: string; limit: number; usage: number }): TenancyError {
+    return new TenancyError(
+      'quota_exceeded',
+      403,
+      `The tenant has reached its ${breach.quota} quota (${breach.usage} of ${breach.limit}).`,
+      { extensions: { quota: breach.quota, limit: breach.limit, usage: breach.usage } },
     );
   }
 

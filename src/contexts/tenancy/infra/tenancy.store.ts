@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { escapeLike } from '../../../platform/database/like';
+import type { InvitationRole } from '../domain/invitations';
 import type { TenantRole } from '../domain/roles';
 import type { TenantStatus } from '../domain/tenant';
 
@@ -36,12 +37,28 @@ export interface MemberRow {
   joined_at: Date;
 }
 
+/** A tenant invitation as the store reads it (never its token hash). */
+export interface InvitationRow {
+  id: string;
+  tenant_id: string;
+  email: string;
+  role: InvitationRole;
+  invited_by: string | null;
+  created_at: Date;
+  expires_at: Date;
+  accepted_at: Date | null;
+  revoked_at: Date | null;
+}
+
 export interface Window {
   skip: number;
   take: number;
 }
 
 const TENANT_COLUMNS = `t.id, t.slug, t.name, t.status, t.personal_owner_id, t.settings, t.quotas, t.created_at, t.updated_at`;
+const INVITATION_COLUMNS = `i.id, i.tenant_id, i.email, i.role, i.invited_by, i.created_at, i.expires_at, i.accepted_at, i.revoked_at`;
+/** Neither accepted nor revoked, and not expired at `$now` (the parameter named). */
+const PENDING = (now: string): string => `i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > ${now}`;
 
 /**
  * Every query of the tenancy context. Callers pass the EntityManager to run on: the
@@ -63,12 +80,18 @@ export class TenancyStore {
    * Creates `userId`'s personal tenant and their owner membership unless it exists: true if
    * this call created it. Named after the account's display name (else "Personal"); a
    * parallel call waits on the unique index and then does nothing.
+   *
+   * `ON CONFLICT DO NOTHING` without a target: every unique index is an arbiter. With only
+   * `(personal_owner_id)` named, a parallel call could pass that check first and then meet
+   * the other call's uncommitted row in `ux_tenants_slug` (the same `u-…` slug), which is an
+   * error, not a conflict it handles. The slug derives from the user id and no one may choose
+   * a `u-` slug, so either conflict means this user's personal tenant exists.
    */
   async insertPersonal(m: EntityManager, userId: string, slug: string): Promise<string | null> {
     const rows: { id: string }[] = await m.query(
       `INSERT INTO tenants (slug, name, personal_owner_id)
        SELECT $2, coalesce(nullif(btrim(u.display_name), ''), 'Personal'), u.id FROM users u WHERE u.id = $1
-       ON CONFLICT (personal_owner_id) DO NOTHING
+       ON CONFLICT DO NOTHING
        RETURNING id`,
       [userId, slug],
     );
@@ -151,8 +174,27 @@ export class TenancyStore {
 
   // ------------------------------------------------------------------------------ memberships
 
-  async insertMembership(m: EntityManager, tenantId: string, userId: string, role: TenantRole): Promise<void> {
-    await m.query(`INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, $3)`, [tenantId, userId, role]);
+  /** Adds a member; resolves with when they joined. */
+  async insertMembership(m: EntityManager, tenantId: string, userId: string, role: TenantRole): Promise<Date> {
+    const rows: { created_at: Date }[] = await m.query(
+      `INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, $3) RETURNING created_at`,
+      [tenantId, userId, role],
+    );
+    return rows[0].created_at;
+  }
+
+  async countMembers(m: EntityManager, tenantId: string): Promise<number> {
+    const rows: { total: string }[] = await m.query(`SELECT count(*) AS total FROM memberships WHERE tenant_id = $1`, [tenantId]);
+    return Number(rows[0].total);
+  }
+
+  /** Whether a member of the tenant has this (normalised) address; compared case-insensitively. */
+  async hasMemberWithEmail(m: EntityManager, tenantId: string, email: string): Promise<boolean> {
+    const rows: unknown[] = await m.query(
+      `SELECT 1 FROM memberships mb JOIN users u ON u.id = mb.user_id WHERE mb.tenant_id = $1 AND lower(u.email) = $2`,
+      [tenantId, email],
+    );
+    return rows.length > 0;
   }
 
   /** A member's role, the row locked for the rest of the transaction; null when not a member. */
@@ -211,6 +253,108 @@ export class TenancyStore {
     return { rows, total: Number(count[0].total) };
   }
 
+  // ------------------------------------------------------------------------------ invitations
+
+  async insertInvitation(
+    m: EntityManager,
+    invitation: {
+      tenantId: string;
+      email: string;
+      role: InvitationRole;
+      tokenHash: string;
+      invitedBy: string;
+      expiresAt: Date;
+    },
+  ): Promise<InvitationRow> {
+    const rows: InvitationRow[] = await m.query(
+      `INSERT INTO tenant_invitations AS i (tenant_id, email, role, token_hash, invited_by, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6)
+       RETURNING ${INVITATION_COLUMNS}`,
+      [invitation.tenantId, invitation.email, invitation.role, invitation.tokenHash, invitation.invitedBy, invitation.expiresAt],
+    );
+    return rows[0];
+  }
+
+  /**
+   * The tenant's pending invitations at `now` (for the `max_members` quota), not counting
+   * those to `exceptEmail` (about to be replaced).
+   */
+  async countPendingInvitations(m: EntityManager, tenantId: string, now: Date, exceptEmail?: string): Promise<number> {
+    const rows: { total: string }[] = await m.query(
+      `SELECT count(*) AS total FROM tenant_invitations i
+       WHERE i.tenant_id = $1 AND ${PENDING('$2')} AND ($3::text IS NULL OR i.email <> $3)`,
+      [tenantId, now, exceptEmail ?? null],
+    );
+    return Number(rows[0].total);
+  }
+
+  /** Revokes the tenant's pending invitations to `email` (at `now`); the ids revoked. */
+  async revokePendingTo(m: EntityManager, tenantId: string, email: string, now: Date): Promise<string[]> {
+    // An UPDATE answers [rows, affected count] through TypeORM's query().
+    const [rows] = await m.query<[{ id: string }[], number]>(
+      `UPDATE tenant_invitations i SET revoked_at = $3
+       WHERE i.tenant_id = $1 AND i.email = $2 AND ${PENDING('$3')}
+       RETURNING i.id`,
+      [tenantId, email, now],
+    );
+    return rows.map((row) => row.id);
+  }
+
+  /** Revokes one invitation if it is still pending at `now`: false when it was not (or is unknown). */
+  async revokeInvitation(m: EntityManager, tenantId: string, invitationId: string, now: Date): Promise<boolean> {
+    const [, affected] = await m.query<[unknown[], number]>(
+      `UPDATE tenant_invitations i SET revoked_at = $3
+       WHERE i.tenant_id = $1 AND i.id = $2 AND ${PENDING('$3')}`,
+      [tenantId, invitationId, now],
+    );
+    return affected > 0;
+  }
+
+  async invitation(m: EntityManager, tenantId: string, invitationId: string): Promise<InvitationRow | null> {
+    const rows: InvitationRow[] = await m.query(
+      `SELECT ${INVITATION_COLUMNS} FROM tenant_invitations i WHERE i.tenant_id = $1 AND i.id = $2`,
+      [tenantId, invitationId],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** The invitation whose token hashes to `tokenHash`, whatever its state; null when none. */
+  async invitationByTokenHash(m: EntityManager, tokenHash: string): Promise<InvitationRow | null> {
+    const rows: InvitationRow[] = await m.query(
+      `SELECT ${INVITATION_COLUMNS} FROM tenant_invitations i WHERE i.token_hash = $1`,
+      [tokenHash],
+    );
+    return rows[0] ?? null;
+  }
+
+  /**
+   * Spends an invitation: one conditional UPDATE, so of two parallel uses exactly one finds it
+   * still pending at `now` and marks it accepted. False when it was not pending.
+   */
+  async spendInvitation(m: EntityManager, invitationId: string, now: Date): Promise<boolean> {
+    const [, affected] = await m.query<[unknown[], number]>(
+      `UPDATE tenant_invitations i SET accepted_at = $2
+       WHERE i.id = $1 AND ${PENDING('$2')}`,
+      [invitationId, now],
+    );
+    return affected > 0;
+  }
+
+  /** The tenant's invitations, whatever their state, newest first. */
+  async invitations(m: EntityManager, tenantId: string, window: Window): Promise<{ rows: InvitationRow[]; total: number }> {
+    const [rows, count] = await Promise.all([
+      m.query<InvitationRow[]>(
+        `SELECT ${INVITATION_COLUMNS} FROM tenant_invitations i
+         WHERE i.tenant_id = $1
+         ORDER BY i.created_at DESC, i.id DESC
+         LIMIT $2 OFFSET $3`,
+        [tenantId, window.take, window.skip],
+      ),
+      m.query<{ total: string }[]>(`SELECT count(*) AS total FROM tenant_invitations WHERE tenant_id = $1`, [tenantId]),
+    ]);
+    return { rows, total: Number(count[0].total) };
+  }
+
   /** The tenants `userId` belongs to, with their role (for their data export). */
   async membershipsOf(m: EntityManager, userId: string): Promise<(MemberTenantRow & { joined_at: Date })[]> {
     return m.query(
@@ -222,12 +366,39 @@ export class TenancyStore {
     );
   }
 
-  /** Erasure: the user's personal tenant (with its memberships), then every other membership of theirs. */
-  async eraseUser(m: EntityManager, userId: string): Promise<number> {
+  /**
+   * Erasure: the user's personal tenant (with its memberships), then every other membership of
+   * theirs, then the invitations addressed to their address (whatever their state). Invitations
+   * they sent stay (their id in `invited_by` is the pseudonym the audit trail keeps too).
+   */
+  /** Shared tenants the user alone owns while others are members (what their account's closing would orphan). */
+  soleOwnerships(m: EntityManager, userId: string): Promise<{ id: string; slug: string }[]> {
+    return m.query<{ id: string; slug: string }[]>(
+      `SELECT t.id, t.slug
+         FROM memberships mine JOIN tenants t ON t.id = mine.tenant_id
+        WHERE mine.user_id = $1 AND mine.role = 'owner' AND t.personal_owner_id IS NULL
+          AND NOT EXISTS (SELECT 1 FROM memberships o WHERE o.tenant_id = t.id AND o.role = 'owner' AND o.user_id <> $1)
+          AND EXISTS (SELECT 1 FROM memberships x WHERE x.tenant_id = t.id AND x.user_id <> $1)
+        ORDER BY t.slug`,
+      [userId],
+    );
+  }
+
+  async eraseUser(m: EntityManager, userId: string, email: string): Promise<number> {
     // A DELETE answers [rows, affected count] through TypeORM's query().
-    const [, tenants] = await m.query<[unknown[], number]>(`DELETE FROM tenants WHERE personal_owner_id = $1`, [userId]);
+    // The personal tenant, and shared tenants nobody else belongs to (closing refuses to orphan the others).
+    const [, tenants] = await m.query<[unknown[], number]>(
+      `DELETE FROM tenants t
+        WHERE t.personal_owner_id = $1
+           OR (EXISTS (SELECT 1 FROM memberships mine WHERE mine.tenant_id = t.id AND mine.user_id = $1)
+               AND NOT EXISTS (SELECT 1 FROM memberships o WHERE o.tenant_id = t.id AND o.user_id <> $1))`,
+      [userId],
+    );
     const [, memberships] = await m.query<[unknown[], number]>(`DELETE FROM memberships WHERE user_id = $1`, [userId]);
-    return tenants + memberships;
+    const [, invitations] = await m.query<[unknown[], number]>(`DELETE FROM tenant_invitations WHERE email = $1`, [
+      email.trim().toLowerCase(),
+    ]);
+    return tenants + memberships + invitations;
   }
 
   // ------------------------------------------------------------------------- platform admins

@@ -2,9 +2,9 @@ import { Check, Column, CreateDateColumn, Entity, ForeignKey, Index, PrimaryGene
 import { TenantEntity } from './tenant.entity';
 
 /**
- * An invitation to join a tenant, its token stored only as a hash. The table exists from this
- * round on; the invitation flow that fills it comes next. In exact agreement with
- * `migrations/*-Tenancy.ts`.
+ * An invitation to join a tenant, its token stored only as a hash (SHA-256, see
+ * `domain/invitations.ts`). Its status is derived: accepted, revoked, expired or pending.
+ * In exact agreement with `migrations/*-Tenancy.ts`.
  */
 @Entity({ name: 'tenant_invitations' })
 @Index('ux_tenant_invitations_token_hash', ['tokenHash'], { unique: true })
