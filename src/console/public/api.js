@@ -29,6 +29,21 @@
  *   actor_ip: string | null, user_agent: string | null, subject_type: string | null, subject_id: string | null,
  *   outcome: string, request_id: string | null, metadata: Record<string, unknown> }} AuditEvent
  * @typedef {{ email: string, password: string, totp_code?: string, recovery_code?: string }} Credentials
+ * @typedef {'owner' | 'admin' | 'member'} TenantRole
+ * @typedef {'active' | 'suspended'} TenantStatus
+ * @typedef {{ max_members: number | null, max_projects: number | null, max_storage_bytes: number | null,
+ *   max_requests_per_minute: number | null }} TenantQuotas
+ * @typedef {{ id: string, slug: string, name: string, status: TenantStatus, personal: boolean, role: TenantRole,
+ *   settings: Record<string, unknown>, quotas: TenantQuotas, created_at: string, updated_at: string }} Tenant
+ * @typedef {{ items: Tenant[], total: number, page: number, page_size: number, pages: number }} TenantPage
+ * @typedef {{ tenant: Tenant, etag: string | null }} TenantVersion a tenant with the strong ETag it was read with
+ * @typedef {{ user_id: string, email: string, display_name: string | null, role: TenantRole, joined_at: string }} Member
+ * @typedef {{ items: Member[], total: number, page: number, page_size: number, pages: number }} MemberPage
+ * @typedef {{ id: string, slug: string, name: string, status: TenantStatus, personal: boolean,
+ *   settings: Record<string, unknown>, quotas: TenantQuotas, member_count: number, created_at: string,
+ *   updated_at: string }} AdminTenant
+ * @typedef {{ items: AdminTenant[], total: number, page: number, page_size: number, pages: number }} AdminTenantPage
+ * @typedef {{ status?: TenantStatus, quotas?: Partial<TenantQuotas> }} AdminTenantChange
  */
 
 const BASE = '/api/v1';
@@ -98,10 +113,15 @@ function seconds(value) {
 }
 
 /**
+ * @typedef {{ body?: unknown, auth?: boolean, csrf?: boolean, retried?: boolean, ifMatch?: string | null }} RequestOptions
+ *   `ifMatch`: a strong ETag for `If-Match` (a weak or missing one sends none)
+ */
+
+/**
  * One API call. JSON in and out; problem+json bodies become an `ApiError`.
  * @param {string} method
  * @param {string} path below /api/v1
- * @param {{ body?: unknown, auth?: boolean, csrf?: boolean, retried?: boolean }} [options]
+ * @param {RequestOptions} [options]
  * @returns {Promise<unknown>}
  */
 async function call(method, path, options = {}) {
@@ -112,14 +132,16 @@ async function call(method, path, options = {}) {
  * `call`, with the answer's headers and its body as received (for downloads).
  * @param {string} method
  * @param {string} path below /api/v1
- * @param {{ body?: unknown, auth?: boolean, csrf?: boolean, retried?: boolean }} [options]
+ * @param {RequestOptions} [options]
  * @returns {Promise<{ data: unknown, text: string, headers: Headers }>}
  */
 async function send(method, path, options = {}) {
-  const { body, auth = true, csrf = false, retried = false } = options;
+  const { body, auth = true, csrf = false, retried = false, ifMatch = null } = options;
   /** @type {Record<string, string>} */
   const headers = { accept: 'application/json, application/problem+json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
+  // A proxy that compresses may weaken the tag; a weak tag never matches `If-Match`.
+  if (ifMatch && !ifMatch.startsWith('W/')) headers['if-match'] = ifMatch;
   if (auth && accessToken) headers.authorization = `Bearer ${accessToken}`;
   const csrfValue = csrf ? csrfToken() : undefined;
   if (csrfValue) headers['x-csrf-token'] = csrfValue;
@@ -415,4 +437,119 @@ export async function updateUser(id, change) {
  */
 export async function deleteUser(id) {
   return /** @type {User} */ (await call('DELETE', `/auth/users/${encodeURIComponent(id)}`));
+}
+
+// ---------------------------------------------------------------- tenancy (organisations)
+
+/**
+ * @param {string} path below /api/v1
+ * @param {RequestOptions} [options]
+ * @param {string} [method]
+ * @returns {Promise<TenantVersion>}
+ */
+async function tenantVersion(path, options = {}, method = 'GET') {
+  const { data, headers } = await send(method, path, options);
+  return { tenant: /** @type {Tenant} */ (data), etag: headers.get('etag') };
+}
+
+/**
+ * The caller's organisations with their role in each, the personal one first, then by name.
+ * @param {number} pageSize
+ * @returns {Promise<TenantPage>}
+ */
+export async function listTenants(pageSize) {
+  return /** @type {TenantPage} */ (await call('GET', `/tenants?page_size=${pageSize}`));
+}
+
+/**
+ * Creates an organisation; the caller becomes its owner.
+ * @param {{ name: string, slug: string }} tenant
+ * @returns {Promise<Tenant>}
+ */
+export async function createTenant(tenant) {
+  return /** @type {Tenant} */ (await call('POST', '/tenants', { body: tenant }));
+}
+
+/**
+ * One of the caller's organisations, with the ETag to send back when changing it.
+ * @param {string} id
+ * @returns {Promise<TenantVersion>}
+ */
+export async function getTenant(id) {
+  return tenantVersion(`/tenants/${encodeURIComponent(id)}`);
+}
+
+/**
+ * Renames an organisation (owners and admins); 412 when it changed since `etag` was read.
+ * @param {string} id
+ * @param {string} name
+ * @param {string | null} etag
+ * @returns {Promise<TenantVersion>}
+ */
+export async function renameTenant(id, name, etag) {
+  return tenantVersion(`/tenants/${encodeURIComponent(id)}`, { body: { name }, ifMatch: etag }, 'PATCH');
+}
+
+/**
+ * Deletes an organisation and its memberships (owners; never the personal one).
+ * @param {string} id
+ * @param {string | null} etag
+ */
+export async function deleteTenant(id, etag) {
+  await call('DELETE', `/tenants/${encodeURIComponent(id)}`, { ifMatch: etag });
+}
+
+/**
+ * An organisation's members, in the order they joined.
+ * @param {string} id
+ * @param {number} pageSize
+ * @returns {Promise<MemberPage>}
+ */
+export async function listMembers(id, pageSize) {
+  return /** @type {MemberPage} */ (await call('GET', `/tenants/${encodeURIComponent(id)}/members?page_size=${pageSize}`));
+}
+
+/**
+ * Gives a member another role (owners: any; admins: between admin and member).
+ * @param {string} id
+ * @param {string} userId
+ * @param {TenantRole} role
+ * @returns {Promise<Member>}
+ */
+export async function changeMemberRole(id, userId, role) {
+  const path = `/tenants/${encodeURIComponent(id)}/members/${encodeURIComponent(userId)}`;
+  return /** @type {Member} */ (await call('PATCH', path, { body: { role } }));
+}
+
+/**
+ * Removes a member, or leaves the organisation (the caller's own id).
+ * @param {string} id
+ * @param {string} userId
+ */
+export async function removeMember(id, userId) {
+  await call('DELETE', `/tenants/${encodeURIComponent(id)}/members/${encodeURIComponent(userId)}`);
+}
+
+/**
+ * Every organisation of the platform, the newest first (platform admins).
+ * @param {string} q a substring of the name or the slug; empty: any
+ * @param {TenantStatus | ''} status empty: any
+ * @param {number} pageSize
+ * @returns {Promise<AdminTenantPage>}
+ */
+export async function listAdminTenants(q, status, pageSize) {
+  const query = new URLSearchParams({ page_size: String(pageSize) });
+  if (q) query.set('q', q);
+  if (status) query.set('status', status);
+  return /** @type {AdminTenantPage} */ (await call('GET', `/admin/tenants?${query.toString()}`));
+}
+
+/**
+ * Suspends or reactivates an organisation, or sets its quotas (platform admins).
+ * @param {string} id
+ * @param {AdminTenantChange} change
+ * @returns {Promise<AdminTenant>}
+ */
+export async function updateAdminTenant(id, change) {
+  return /** @type {AdminTenant} */ (await call('PATCH', `/admin/tenants/${encodeURIComponent(id)}`, { body: change }));
 }

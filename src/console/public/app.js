@@ -4,11 +4,14 @@
  * Bastion account console: sign in (with a second factor when the account has one), your
  * sessions, two-factor enrolment, downloading your data and closing your account, accepting
  * an invitation, and for admins the users (invite, role, activation, closing) and the recent
- * audit events. Plain ES modules, no framework, no inline script or style (the page's CSP
- * forbids both).
+ * audit events. Organisations (and the admins' tenants card) are in `tenancy.js`; what the
+ * cards share is in `ui.js`. Plain ES modules, no framework, no inline script or style (the
+ * page's CSP forbids both).
  */
 import * as api from './api.js';
-import { byId, describeUserAgent, duration, el, focus, show, time } from './dom.js';
+import { byId, describeUserAgent, el, focus, show, time } from './dom.js';
+import * as tenancy from './tenancy.js';
+import { announce, busy, counted, explain, onSubmit, rowButton, setError } from './ui.js';
 
 /**
  * @typedef {import('./api.js').User} User
@@ -23,7 +26,6 @@ const USERS_PAGE_SIZE = 100;
 const THEME_KEY = 'bastion.theme';
 
 const $ = {
-  status: byId('status', HTMLElement),
   themeToggle: byId('theme-toggle', HTMLButtonElement),
   viewLoading: byId('view-loading', HTMLElement),
   viewLogin: byId('view-login', HTMLElement),
@@ -142,100 +144,6 @@ let auditEvents = [];
 /** @type {User | null} */
 let userToDelete = null;
 
-// ---------------------------------------------------------------- messages
-
-/** @param {string} text for the polite live region */
-function announce(text) {
-  $.status.textContent = text;
-}
-
-/**
- * @param {HTMLElement} region a role="alert" element
- * @param {string} text empty to clear
- */
-function setError(region, text) {
-  region.textContent = text;
-}
-
-/** @param {number | null} seconds */
-function retryTime(seconds) {
-  if (seconds === null) return 'a little while';
-  const at = new Date(Date.now() + seconds * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-  return `${duration(seconds)} (at ${at})`;
-}
-
-/**
- * What to tell the user about a failed call.
- * @param {unknown} error
- */
-function explain(error) {
-  if (!(error instanceof api.ApiError)) return 'Something went wrong. Reload the page and try again.';
-  const { problem, retryAfter, status } = error;
-  switch (error.code) {
-    case 'invalid_credentials':
-      return 'The email or password is incorrect.';
-    case 'invalid_mfa_code':
-      return 'That code is not valid or was already used. Wait for the next code in your app, or use a recovery code.';
-    case 'too_many_attempts':
-      return `Too many failed sign-in attempts: signing in is paused for this account. Try again in ${retryTime(retryAfter)}.`;
-    case 'rate_limited':
-      return `Too many requests. Try again in ${retryTime(retryAfter)}.`;
-    case 'validation_failed':
-      return problem.errors?.map((e) => e.message).join(' ') || (problem.detail ?? 'The request is invalid.');
-    case 'invalid_current_password':
-      return 'The password is incorrect.';
-    case 'invalid_token':
-      return 'This link is invalid, already used or expired. Ask for a new one.';
-    case 'email_not_verified':
-      return 'Confirm your email address first: follow the link in the message we sent you.';
-    case 'weak_password':
-    case 'breached_password':
-      return problem.errors?.map((e) => e.message).join(' ') || 'Choose a stronger password.';
-    case 'mfa_required':
-      return 'Your account uses two-factor authentication: also enter a code from your authenticator app, or a recovery code.';
-    default:
-      break;
-  }
-  if (status === 0) return 'Bastion cannot be reached. Check your connection and try again.';
-  if (status >= 500) return `The server could not do that. Try again later (reference ${problem.request_id ?? 'unknown'}).`;
-  return problem.detail ?? `The request failed (HTTP ${status}).`;
-}
-
-/**
- * Disables a button while its action runs.
- * @param {HTMLButtonElement | null} button
- * @param {() => Promise<void>} action
- */
-async function busy(button, action) {
-  if (button) button.disabled = true;
-  try {
-    await action();
-  } finally {
-    if (button) button.disabled = false;
-  }
-}
-
-/**
- * The submit button of a form.
- * @param {HTMLFormElement} form
- */
-function submitter(form) {
-  const button = form.querySelector('button[type="submit"]');
-  return button instanceof HTMLButtonElement ? button : null;
-}
-
-/**
- * Wires a form to an async handler (no page navigation; the button is disabled meanwhile).
- * @param {HTMLFormElement} form
- * @param {() => Promise<void>} handler
- */
-function onSubmit(form, handler) {
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
-    void busy(submitter(form), handler);
-  });
-}
-
 // ---------------------------------------------------------------- theme
 
 const systemDark = window.matchMedia('(prefers-color-scheme: dark)');
@@ -278,6 +186,7 @@ function view(name) {
 /** Forgets everything shown for the last account (secrets first). */
 function clearAccount() {
   user = null;
+  tenancy.clearTenancy();
   mfaEnabled = null;
   auditEvents = [];
   userToDelete = null;
@@ -502,7 +411,12 @@ async function showAccount(justSignedIn) {
   focus($.accountTitle);
   if (justSignedIn) announce('Signed in.');
   const admin = user.role === 'admin';
-  await Promise.all([loadSessions(), admin ? loadUsers() : Promise.resolve(), admin ? loadAudit() : Promise.resolve()]);
+  await Promise.all([
+    loadSessions(),
+    tenancy.showTenancy(user),
+    admin ? loadUsers() : Promise.resolve(),
+    admin ? loadAudit() : Promise.resolve(),
+  ]);
 }
 
 $.logout.addEventListener('click', () => {
@@ -697,16 +611,6 @@ function countOf(data, section) {
 }
 
 /**
- * "3 sessions", "1 file".
- * @param {number} n
- * @param {string} singular
- * @param {string} [plural]
- */
-function counted(n, singular, plural = `${singular}s`) {
-  return `${n} ${n === 1 ? singular : plural}`;
-}
-
-/**
  * Hands the browser a file to save (an object URL on a `download` link, never markup).
  * @param {string} filename
  * @param {string} text
@@ -819,19 +723,6 @@ async function loadUsers() {
     page.total > page.items.length
       ? `The newest ${page.items.length} of ${page.total} users ${what}. Search to narrow the list.`
       : `${counted(page.total, 'user')} ${what}.`;
-}
-
-/**
- * A button of a user row. Its visible text is short; its accessible name says whom it acts on.
- * @param {string} text
- * @param {string} label
- * @param {() => Promise<void>} action
- * @param {string} [className]
- */
-function rowButton(text, label, action, className = 'secondary') {
-  const button = el('button', { className, text, attrs: { type: 'button', 'aria-label': label } });
-  button.addEventListener('click', () => void busy(button, action));
-  return button;
 }
 
 /** @param {User} row */
@@ -1032,7 +923,10 @@ function openLink() {
   return true;
 }
 
-window.addEventListener('hashchange', openLink);
+window.addEventListener('hashchange', () => {
+  // Not a mail link: Back or Forward to or from an organisation (`#/organisations/<id>`).
+  if (!openLink() && user) void tenancy.followAddress();
+});
 
 async function start() {
   renderThemeToggle();

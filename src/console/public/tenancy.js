@@ -1,0 +1,776 @@
+/* global window, HTMLElement, HTMLButtonElement, HTMLFormElement, HTMLInputElement, HTMLSelectElement,
+   HTMLTableSectionElement */
+/**
+ * Organisations (tenants) in the console: the signed-in user's organisations, a new one, and
+ * one organisation's members (roles, removal, leaving), its name and its deletion; for platform
+ * admins, every tenant (suspension and quotas). `#/organisations/<id>` opens an organisation.
+ *
+ * The buttons and selectors offer only what the API allows the caller's role; when the API
+ * refuses anyway (the last owner, a suspension, a change made elsewhere), its problem is shown
+ * in the card and the organisation is read again.
+ */
+import * as api from './api.js';
+import { byId, el, focus, show, time } from './dom.js';
+import { announce, busy, counted, explain, onSubmit, rowButton, setError } from './ui.js';
+
+/**
+ * @typedef {import('./api.js').User} User
+ * @typedef {import('./api.js').Tenant} Tenant
+ * @typedef {import('./api.js').TenantRole} TenantRole
+ * @typedef {import('./api.js').TenantStatus} TenantStatus
+ * @typedef {import('./api.js').TenantQuotas} TenantQuotas
+ * @typedef {import('./api.js').TenantVersion} TenantVersion
+ * @typedef {import('./api.js').Member} Member
+ * @typedef {import('./api.js').AdminTenant} AdminTenant
+ */
+
+/** Organisations, members and tenants shown at most (the API's largest page). */
+const PAGE_SIZE = 100;
+/** The address of one organisation's page. */
+const ROUTE = /^#\/organisations\/([0-9a-fA-F-]{36})$/;
+const SLUG_MAX = 63;
+
+/** @type {Record<TenantRole, string>} */
+const ROLE_TEXT = { owner: 'Owner', admin: 'Admin', member: 'Member' };
+/** @type {Record<TenantRole, string>} */
+const ROLE_PHRASE = { owner: 'an owner', admin: 'an admin', member: 'a member' };
+/** @type {Record<TenantStatus, string>} */
+const STATUS_TEXT = { active: 'Active', suspended: 'Suspended' };
+
+const $ = {
+  orgsTitle: byId('orgs-title', HTMLElement),
+  orgsError: byId('orgs-error', HTMLElement),
+  orgsRows: byId('orgs-rows', HTMLTableSectionElement),
+  orgsCount: byId('orgs-count', HTMLElement),
+  org: byId('org', HTMLElement),
+  orgTitle: byId('org-title', HTMLElement),
+  orgClose: byId('org-close', HTMLButtonElement),
+  orgSummary: byId('org-summary', HTMLElement),
+  orgNotice: byId('org-notice', HTMLElement),
+  orgError: byId('org-error', HTMLElement),
+  orgRenameForm: byId('org-rename-form', HTMLFormElement),
+  orgRenameName: byId('org-rename-name', HTMLInputElement),
+  orgMembers: byId('org-members', HTMLElement),
+  orgMembersTitle: byId('org-members-title', HTMLElement),
+  orgMembersRows: byId('org-members-rows', HTMLTableSectionElement),
+  orgMembersCount: byId('org-members-count', HTMLElement),
+  orgConfirm: byId('org-confirm', HTMLElement),
+  orgConfirmText: byId('org-confirm-text', HTMLElement),
+  orgConfirmYes: byId('org-confirm-yes', HTMLButtonElement),
+  orgConfirmCancel: byId('org-confirm-cancel', HTMLButtonElement),
+  orgDelete: byId('org-delete', HTMLButtonElement),
+  newOrgForm: byId('new-org-form', HTMLFormElement),
+  newOrgError: byId('new-org-error', HTMLElement),
+  newOrgDone: byId('new-org-done', HTMLElement),
+  newOrgName: byId('new-org-name', HTMLInputElement),
+  newOrgSlug: byId('new-org-slug', HTMLInputElement),
+  adminTenants: byId('admin-tenants', HTMLElement),
+  tenantsTitle: byId('tenants-title', HTMLElement),
+  tenantsError: byId('tenants-error', HTMLElement),
+  tenantsSearchForm: byId('tenants-search-form', HTMLFormElement),
+  tenantsQuery: byId('tenants-q', HTMLInputElement),
+  tenantsStatus: byId('tenants-status', HTMLSelectElement),
+  tenantsCount: byId('tenants-count', HTMLElement),
+  tenantsRows: byId('tenants-rows', HTMLTableSectionElement),
+  quotasForm: byId('tenant-quotas', HTMLFormElement),
+  quotasTitle: byId('tenant-quotas-title', HTMLElement),
+  quotasCancel: byId('tenant-quotas-cancel', HTMLButtonElement),
+};
+
+/** The quota fields and their inputs, in the order of the form. */
+/** @type {[keyof TenantQuotas, HTMLInputElement][]} */
+const QUOTA_INPUTS = [
+  ['max_members', byId('quota-max-members', HTMLInputElement)],
+  ['max_projects', byId('quota-max-projects', HTMLInputElement)],
+  ['max_storage_bytes', byId('quota-max-storage-bytes', HTMLInputElement)],
+  ['max_requests_per_minute', byId('quota-max-requests-per-minute', HTMLInputElement)],
+];
+
+/** @type {User | null} */
+let me = null;
+/** The organisation open below the list, as last read (with its ETag for `If-Match`). */
+/** @type {TenantVersion | null} */
+let shown = null;
+/** Counts the openings, so that a slow answer for an organisation no longer open is dropped. */
+let opening = 0;
+/** What the confirmation panel does when confirmed (true when done; false leaves the panel open). */
+/** @type {(() => Promise<boolean>) | null} */
+let confirmed = null;
+/** The slug last suggested from the name: while the slug field still holds it, typing the name replaces it. */
+let suggestedSlug = '';
+/** The tenant whose quotas a platform admin is editing. */
+/** @type {AdminTenant | null} */
+let quotasOf = null;
+
+// ---------------------------------------------------------------- messages
+
+/**
+ * What to tell the user about a failed tenancy call, in the console's words.
+ * @param {unknown} error
+ */
+function explainTenancy(error) {
+  if (error instanceof api.ApiError) {
+    switch (error.code) {
+      case 'slug_taken':
+        return 'Another organisation already uses this slug; choose another.';
+      case 'last_owner':
+        return 'An organisation must keep at least one owner: make another member an owner first, or delete the organisation.';
+      case 'tenant_suspended':
+        return 'This organisation is suspended: it can be read, but nothing in it can be changed.';
+      case 'tenant_not_found':
+        return 'This organisation does not exist, or you are not a member of it.';
+      case 'member_not_found':
+        return 'This person is no longer a member of the organisation.';
+      case 'personal_tenant':
+        return 'Your personal organisation cannot be deleted; it goes with your account.';
+      case 'precondition_failed':
+        return 'The organisation was changed elsewhere in the meantime. It is shown as it is now: try again.';
+      default:
+        break;
+    }
+  }
+  return explain(error);
+}
+
+/** @param {unknown} error */
+function codeOf(error) {
+  return error instanceof api.ApiError ? error.code : '';
+}
+
+// ---------------------------------------------------------------- your organisations
+
+async function loadTenants() {
+  setError($.orgsError, '');
+  let page;
+  try {
+    page = await api.listTenants(PAGE_SIZE);
+  } catch (error) {
+    setError($.orgsError, explainTenancy(error));
+    return;
+  }
+  $.orgsRows.replaceChildren(...page.items.map(tenantRow));
+  $.orgsCount.textContent =
+    page.total > page.items.length
+      ? `The first ${page.items.length} of your ${page.total} organisations.`
+      : `You belong to ${counted(page.total, 'organisation')}.`;
+}
+
+/** @param {Tenant} tenant */
+function tenantRow(tenant) {
+  const name = el('td', { className: 'who' }, [el('span', { text: tenant.name })]);
+  if (tenant.personal) name.append(el('span', { className: 'badge', text: 'Personal' }));
+  const actions = el('div', { className: 'row-actions' }, [
+    rowButton('Members', `Members of ${tenant.name}`, () => navigate(tenant.id)),
+  ]);
+  const attrs = {
+    'data-tenant-id': tenant.id,
+    'data-role': tenant.role,
+    'data-status': tenant.status,
+    'data-personal': String(tenant.personal),
+  };
+  return el('tr', { attrs }, [
+    name,
+    el('td', { className: 'mono', text: tenant.slug }),
+    el('td', { text: ROLE_TEXT[tenant.role] ?? tenant.role }),
+    el('td', { className: tenant.status === 'suspended' ? 'warn' : '', text: STATUS_TEXT[tenant.status] ?? tenant.status }),
+    el('td', {}, [actions]),
+  ]);
+}
+
+/**
+ * "Acme Rocket Works" → "acme-rocket-works": lower-case letters and digits, dashes between words,
+ * accents dropped, at most 63 characters. The API has the last word (reserved or taken slugs).
+ * @param {string} name
+ */
+function suggestSlug(name) {
+  return name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+/, '')
+    .slice(0, SLUG_MAX)
+    .replace(/-+$/, '');
+}
+
+$.newOrgName.addEventListener('input', () => {
+  // A slug typed by hand stays; an emptied slug field takes suggestions again.
+  if ($.newOrgSlug.value !== suggestedSlug && $.newOrgSlug.value !== '') return;
+  suggestedSlug = suggestSlug($.newOrgName.value);
+  $.newOrgSlug.value = suggestedSlug;
+});
+
+onSubmit($.newOrgForm, async () => {
+  setError($.newOrgError, '');
+  $.newOrgDone.textContent = '';
+  const name = $.newOrgName.value.trim();
+  const slug = $.newOrgSlug.value.trim().toLowerCase();
+  let created;
+  try {
+    created = await api.createTenant({ name, slug });
+  } catch (error) {
+    setError($.newOrgError, explainTenancy(error));
+    const field = error instanceof api.ApiError ? error.problem.errors?.[0]?.field : undefined;
+    (field === 'name' ? $.newOrgName : $.newOrgSlug).select();
+    return;
+  }
+  $.newOrgName.value = '';
+  $.newOrgSlug.value = '';
+  suggestedSlug = '';
+  $.newOrgDone.textContent = `${created.name} is created, with you as its owner.`;
+  announce('Organisation created.');
+  await loadTenants();
+});
+
+// ---------------------------------------------------------------- one organisation
+
+/** The organisation the address names (`#/organisations/<id>`), if any. */
+function routedTenantId() {
+  return ROUTE.exec(window.location.hash)?.[1]?.toLowerCase() ?? null;
+}
+
+/**
+ * Opens an organisation below the list and puts its address in the history (Back closes it).
+ * @param {string} id
+ */
+async function navigate(id) {
+  const target = `#/organisations/${id}`;
+  if (window.location.hash !== target) window.history.pushState(null, '', target);
+  await openTenant(id);
+}
+
+/**
+ * The address without an organisation's: a new history entry when `push`, else in place.
+ * @param {boolean} push
+ */
+function leaveAddress(push) {
+  if (!routedTenantId()) return;
+  const plain = `${window.location.pathname}${window.location.search}`;
+  if (push) window.history.pushState(null, '', plain);
+  else window.history.replaceState(null, '', plain);
+}
+
+/**
+ * Shows what the address names: an organisation, or none. Called once the account is shown, and
+ * on `hashchange` (Back and Forward, a pasted address).
+ */
+export async function followAddress() {
+  if (!me) return;
+  const id = routedTenantId();
+  if (id) {
+    if (shown?.tenant.id !== id) await openTenant(id);
+    return;
+  }
+  if (shown) closePanel('keep');
+}
+
+/** @param {string} id */
+async function openTenant(id) {
+  const ticket = ++opening;
+  setError($.orgError, '');
+  hideConfirm();
+  let version;
+  try {
+    version = await api.getTenant(id);
+  } catch (error) {
+    if (ticket !== opening) return;
+    closePanel();
+    setError($.orgsError, explainTenancy(error));
+    focus($.orgsTitle);
+    return;
+  }
+  if (ticket !== opening) return;
+  shown = version;
+  $.orgRenameName.value = version.tenant.name;
+  $.orgMembersRows.replaceChildren();
+  $.orgMembersCount.textContent = '';
+  renderPanel();
+  show(true, $.org);
+  focus($.orgTitle);
+  await loadMembers();
+}
+
+/**
+ * @param {'push' | 'replace' | 'keep'} [address] what becomes of the organisation's address: a new history entry
+ *   without it (Close: Back opens it again), replaced in place (it is gone or you left it), or kept (Back got there)
+ */
+function closePanel(address = 'replace') {
+  opening += 1;
+  shown = null;
+  hideConfirm();
+  show(false, $.org);
+  setError($.orgError, '');
+  $.orgMembersRows.replaceChildren();
+  $.orgMembersCount.textContent = '';
+  if (address !== 'keep') leaveAddress(address === 'push');
+}
+
+$.orgClose.addEventListener('click', () => {
+  closePanel('push');
+  focus($.orgsTitle);
+});
+
+function renderPanel() {
+  if (!shown) return;
+  const { tenant } = shown;
+  const active = tenant.status === 'active';
+  $.orgTitle.textContent = tenant.name;
+  $.orgSummary.textContent = `Slug ${tenant.slug} · your role: ${ROLE_TEXT[tenant.role]} · ${STATUS_TEXT[tenant.status]}`;
+  $.orgNotice.textContent = !active
+    ? 'This organisation is suspended by the platform’s administrators: you can see it, but nothing in it can be changed, and its members are not shown.'
+    : tenant.personal
+      ? 'Your personal organisation: it cannot be deleted and goes with your account.'
+      : '';
+  show(active && (tenant.role === 'owner' || tenant.role === 'admin'), $.orgRenameForm);
+  show(active, $.orgMembers);
+  if (!active) {
+    $.orgMembersRows.replaceChildren();
+    $.orgMembersCount.textContent = '';
+  }
+  show(active && tenant.role === 'owner' && !tenant.personal, $.orgDelete);
+}
+
+async function loadMembers() {
+  if (!shown || shown.tenant.status !== 'active') return;
+  const { id } = shown.tenant;
+  const ticket = opening;
+  let page;
+  try {
+    page = await api.listMembers(id, PAGE_SIZE);
+  } catch (error) {
+    // Shown, not read again: reading again loads the members again.
+    if (ticket === opening) setError($.orgError, explainTenancy(error));
+    return;
+  }
+  if (ticket !== opening) return;
+  $.orgMembersRows.replaceChildren(...page.items.map(memberRow));
+  $.orgMembersCount.textContent =
+    page.total > page.items.length
+      ? `The first ${page.items.length} of ${page.total} members, in the order they joined.`
+      : `${counted(page.total, 'member')}, in the order they joined.`;
+}
+
+/**
+ * Reads the open organisation again (its status, your role, its name and ETag), its members and
+ * the list, keeping the error on show.
+ */
+async function refresh() {
+  if (!shown) return;
+  const { id } = shown.tenant;
+  const ticket = opening;
+  let version;
+  try {
+    version = await api.getTenant(id);
+  } catch (error) {
+    if (ticket !== opening) return;
+    const message = explainTenancy(error);
+    if (codeOf(error) !== 'tenant_not_found') {
+      setError($.orgError, message);
+      return;
+    }
+    // Deleted, or you are no longer a member: the panel closes, and the list says why.
+    closePanel();
+    await loadTenants();
+    setError($.orgsError, message);
+    focus($.orgsTitle);
+    return;
+  }
+  if (ticket !== opening) return;
+  shown = version;
+  renderPanel();
+  await Promise.all([loadMembers(), loadTenants()]);
+}
+
+/**
+ * Shows a refusal in the panel, and reads the organisation again when the refusal means the page
+ * is out of date (suspended, your role changed, a member gone, changed elsewhere, no longer yours).
+ * @param {unknown} error
+ * @param {string} [subject] whom the failed action was about
+ */
+async function refused(error, subject = '') {
+  const message = explainTenancy(error);
+  setError($.orgError, subject ? `${subject}: ${message}` : message);
+  const stale = ['tenant_suspended', 'tenant_not_found', 'forbidden', 'member_not_found', 'precondition_failed'];
+  if (stale.includes(codeOf(error))) await refresh();
+}
+
+/**
+ * The roles a member with role `actor` may give a member whose role is `target`: owners any;
+ * admins move members between admin and member, and never touch an owner; members none.
+ * @param {TenantRole} actor
+ * @param {TenantRole} target
+ * @returns {TenantRole[]}
+ */
+function grantableRoles(actor, target) {
+  if (actor === 'owner') return ['owner', 'admin', 'member'];
+  if (actor === 'admin' && target !== 'owner') return ['admin', 'member'];
+  return [];
+}
+
+/**
+ * Whether a member with role `actor` may remove a member whose role is `target` (leaving aside).
+ * @param {TenantRole} actor
+ * @param {TenantRole} target
+ */
+function mayRemove(actor, target) {
+  return actor === 'owner' || (actor === 'admin' && target !== 'owner');
+}
+
+/** @param {Member} member */
+function memberRow(member) {
+  if (!shown) return el('tr');
+  const { tenant } = shown;
+  const self = me !== null && member.user_id === me.id;
+  const who = el('td', { className: 'who' }, [el('span', { text: member.email })]);
+  if (self) who.append(el('span', { className: 'badge', text: 'You' }));
+  if (member.display_name) who.append(el('br'), el('span', { className: 'meta', text: member.display_name }));
+  // Alone in the personal organisation: its owner can change nothing about themself.
+  const roles = tenant.personal && self ? [] : grantableRoles(tenant.role, member.role);
+  const role = el('td', {}, roles.length > 0 ? [roleEditor(member, roles)] : [ROLE_TEXT[member.role] ?? member.role]);
+  const actions = el('div', { className: 'row-actions' });
+  if (self && !tenant.personal) {
+    actions.append(rowButton('Leave', `Leave ${tenant.name}`, () => Promise.resolve(askToLeave()), 'secondary danger-text'));
+  } else if (!self && mayRemove(tenant.role, member.role)) {
+    actions.append(
+      rowButton('Remove', `Remove ${member.email}`, () => Promise.resolve(askToRemove(member)), 'secondary danger-text'),
+    );
+  }
+  return el('tr', { attrs: { 'data-user-id': member.user_id, 'data-role': member.role } }, [
+    who,
+    role,
+    el('td', {}, [time(member.joined_at)]),
+    el('td', {}, [actions]),
+  ]);
+}
+
+/**
+ * A role selector and its button, for a member whose role the caller may change.
+ * @param {Member} member
+ * @param {TenantRole[]} roles
+ */
+function roleEditor(member, roles) {
+  const id = `org-role-${member.user_id}`;
+  const select = el(
+    'select',
+    { attrs: { id } },
+    roles.map((role) => el('option', { text: ROLE_TEXT[role], attrs: { value: role } })),
+  );
+  select.value = member.role;
+  const button = rowButton('Change', `Change the role of ${member.email}`, async () => {
+    const role = roles.find((r) => r === select.value);
+    if (!role || role === member.role) {
+      announce(`${member.email} is ${ROLE_PHRASE[member.role]} already.`);
+      return;
+    }
+    await changeRole(member, role, select);
+  });
+  return el('div', { className: 'role-edit' }, [
+    el('label', { className: 'visually-hidden', text: `Role of ${member.email}`, attrs: { for: id } }),
+    select,
+    button,
+  ]);
+}
+
+/**
+ * @param {Member} member
+ * @param {TenantRole} role
+ * @param {HTMLSelectElement} select put back to the member's role when refused
+ */
+async function changeRole(member, role, select) {
+  if (!shown) return;
+  const { tenant } = shown;
+  setError($.orgError, '');
+  hideConfirm();
+  try {
+    await api.changeMemberRole(tenant.id, member.user_id, role);
+  } catch (error) {
+    select.value = member.role;
+    await refused(error, member.email);
+    return;
+  }
+  await refresh(); // your own role may be the one that changed
+  announce(`${member.email} is now ${ROLE_PHRASE[role]} of ${tenant.name}.`);
+  focus($.orgMembersTitle);
+}
+
+/**
+ * Asks inside the page before an action that cannot be undone from here.
+ * @param {string} text the question
+ * @param {string} yes the confirming button's text
+ * @param {() => Promise<boolean>} action true when done (the panel closes)
+ */
+function askToConfirm(text, yes, action) {
+  setError($.orgError, '');
+  confirmed = action;
+  $.orgConfirmText.textContent = text;
+  $.orgConfirmYes.textContent = yes;
+  show(true, $.orgConfirm);
+  $.orgConfirmYes.focus();
+}
+
+function hideConfirm() {
+  confirmed = null;
+  show(false, $.orgConfirm);
+}
+
+$.orgConfirmYes.addEventListener('click', () => {
+  void busy($.orgConfirmYes, async () => {
+    const action = confirmed;
+    if (action && (await action())) hideConfirm();
+  });
+});
+
+$.orgConfirmCancel.addEventListener('click', () => {
+  hideConfirm();
+  focus($.orgMembers.hidden ? $.orgTitle : $.orgMembersTitle);
+});
+
+/** @param {Member} member */
+function askToRemove(member) {
+  if (!shown) return;
+  const { tenant } = shown;
+  askToConfirm(`Remove ${member.email} from ${tenant.name}? They lose access to it at once.`, 'Remove the member', async () => {
+    try {
+      await api.removeMember(tenant.id, member.user_id);
+    } catch (error) {
+      await refused(error, member.email);
+      return false;
+    }
+    hideConfirm();
+    await refresh();
+    announce(`${member.email} is no longer a member of ${tenant.name}.`);
+    focus($.orgMembersTitle);
+    return true;
+  });
+}
+
+function askToLeave() {
+  if (!shown || !me) return;
+  const { tenant } = shown;
+  const self = me;
+  askToConfirm(
+    `Leave ${tenant.name}? You lose access to it at once; only its owners or admins can bring you back.`,
+    'Leave the organisation',
+    async () => {
+      try {
+        await api.removeMember(tenant.id, self.id);
+      } catch (error) {
+        await refused(error);
+        return false;
+      }
+      closePanel();
+      await loadTenants();
+      announce(`You left ${tenant.name}.`);
+      focus($.orgsTitle);
+      return true;
+    },
+  );
+}
+
+$.orgDelete.addEventListener('click', () => {
+  if (!shown) return;
+  const { tenant } = shown;
+  askToConfirm(
+    `Delete ${tenant.name}? It is deleted for good with all its memberships: nobody can use it any more.`,
+    'Delete the organisation',
+    async () => {
+      try {
+        // The ETag read last: if the organisation changed since it was shown, 412 and it is shown again.
+        await api.deleteTenant(tenant.id, shown?.etag ?? null);
+      } catch (error) {
+        await refused(error);
+        return false;
+      }
+      closePanel();
+      await loadTenants();
+      announce(`${tenant.name} is deleted.`);
+      focus($.orgsTitle);
+      return true;
+    },
+  );
+});
+
+onSubmit($.orgRenameForm, async () => {
+  if (!shown) return;
+  const { tenant, etag } = shown;
+  setError($.orgError, '');
+  hideConfirm();
+  const name = $.orgRenameName.value.trim();
+  try {
+    shown = await api.renameTenant(tenant.id, name, etag);
+  } catch (error) {
+    await refused(error);
+    return;
+  }
+  renderPanel();
+  await loadTenants();
+  announce(`The organisation is now called ${shown?.tenant.name ?? name}.`);
+});
+
+// ---------------------------------------------------------------- tenants (platform admins)
+
+/** @param {TenantQuotas} quotas */
+function quotaSummary(quotas) {
+  /** @type {string[]} */
+  const parts = [];
+  if (quotas.max_members !== null) parts.push(counted(quotas.max_members, 'member'));
+  if (quotas.max_projects !== null) parts.push(counted(quotas.max_projects, 'project'));
+  if (quotas.max_storage_bytes !== null) parts.push(`${counted(quotas.max_storage_bytes, 'byte')} of storage`);
+  if (quotas.max_requests_per_minute !== null) parts.push(`${counted(quotas.max_requests_per_minute, 'request')} a minute`);
+  return parts.length > 0 ? parts.join(', ') : 'Unlimited';
+}
+
+/** @returns {TenantStatus | ''} */
+function statusFilter() {
+  const value = $.tenantsStatus.value;
+  return value === 'active' || value === 'suspended' ? value : '';
+}
+
+async function loadAdminTenants() {
+  setError($.tenantsError, '');
+  const q = $.tenantsQuery.value.trim();
+  const status = statusFilter();
+  let page;
+  try {
+    page = await api.listAdminTenants(q, status, PAGE_SIZE);
+  } catch (error) {
+    setError($.tenantsError, explainTenancy(error));
+    return;
+  }
+  $.tenantsRows.replaceChildren(...page.items.map(adminTenantRow));
+  const what = `${status ? `${status} ` : ''}${page.total === 1 ? 'tenant' : 'tenants'}`;
+  const where = q ? `matching “${q}”` : 'in all';
+  $.tenantsCount.textContent =
+    page.total > page.items.length
+      ? `The newest ${page.items.length} of ${page.total} ${what} ${where}. Search to narrow the list.`
+      : `${page.total} ${what} ${where}.`;
+}
+
+/** @param {AdminTenant} tenant */
+function adminTenantRow(tenant) {
+  const name = `${tenant.name} (${tenant.slug})`;
+  const who = el('td', { className: 'who' }, [el('span', { text: tenant.name })]);
+  if (tenant.personal) who.append(el('span', { className: 'badge', text: 'Personal' }));
+  who.append(el('br'), el('span', { className: 'meta mono', text: tenant.slug }));
+  who.append(el('br'), el('span', { className: 'meta' }, ['created ', time(tenant.created_at)]));
+  const actions = el('div', { className: 'row-actions' }, [
+    tenant.status === 'active'
+      ? rowButton('Suspend', `Suspend ${name}`, () => setStatus(tenant, 'suspended'), 'secondary danger-text')
+      : rowButton('Reactivate', `Reactivate ${name}`, () => setStatus(tenant, 'active')),
+    rowButton('Quotas…', `Edit the quotas of ${name}`, () => Promise.resolve(editQuotas(tenant))),
+  ]);
+  return el('tr', { attrs: { 'data-tenant-id': tenant.id, 'data-status': tenant.status } }, [
+    who,
+    el('td', { className: tenant.status === 'suspended' ? 'warn' : '', text: STATUS_TEXT[tenant.status] ?? tenant.status }),
+    el('td', { text: String(tenant.member_count) }),
+    el('td', { className: 'quotas', text: quotaSummary(tenant.quotas) }),
+    el('td', {}, [actions]),
+  ]);
+}
+
+/**
+ * @param {AdminTenant} tenant
+ * @param {TenantStatus} status
+ */
+async function setStatus(tenant, status) {
+  setError($.tenantsError, '');
+  try {
+    await api.updateAdminTenant(tenant.id, { status });
+  } catch (error) {
+    setError($.tenantsError, `${tenant.name}: ${explainTenancy(error)}`);
+    return;
+  }
+  // The admin may be a member of it too: their own list shows the status as well.
+  await Promise.all([loadAdminTenants(), loadTenants()]);
+  announce(status === 'suspended' ? `${tenant.name} is suspended.` : `${tenant.name} is active again.`);
+  focus($.tenantsTitle);
+}
+
+/** @param {AdminTenant} tenant */
+function editQuotas(tenant) {
+  setError($.tenantsError, '');
+  quotasOf = tenant;
+  $.quotasTitle.textContent = `Quotas of ${tenant.name}`;
+  for (const [field, input] of QUOTA_INPUTS) {
+    const value = tenant.quotas[field];
+    input.value = value === null ? '' : String(value);
+  }
+  show(true, $.quotasForm);
+  QUOTA_INPUTS[0][1].focus();
+}
+
+function closeQuotas() {
+  quotasOf = null;
+  show(false, $.quotasForm);
+  for (const [, input] of QUOTA_INPUTS) input.value = '';
+}
+
+$.quotasCancel.addEventListener('click', () => {
+  closeQuotas();
+  focus($.tenantsTitle);
+});
+
+onSubmit($.quotasForm, async () => {
+  const tenant = quotasOf;
+  if (!tenant) return;
+  setError($.tenantsError, '');
+  /** @type {Partial<TenantQuotas>} */
+  const change = {};
+  for (const [field, input] of QUOTA_INPUTS) {
+    const text = input.value.trim();
+    const value = text === '' ? null : Number(text);
+    if (value !== tenant.quotas[field]) change[field] = value;
+  }
+  if (Object.keys(change).length === 0) {
+    closeQuotas();
+    announce(`The quotas of ${tenant.name} are unchanged.`);
+    focus($.tenantsTitle);
+    return;
+  }
+  try {
+    await api.updateAdminTenant(tenant.id, { quotas: change });
+  } catch (error) {
+    setError($.tenantsError, `${tenant.name}: ${explainTenancy(error)}`);
+    return;
+  }
+  closeQuotas();
+  await loadAdminTenants();
+  announce(`The quotas of ${tenant.name} are saved.`);
+  focus($.tenantsTitle);
+});
+
+onSubmit($.tenantsSearchForm, loadAdminTenants);
+$.tenantsStatus.addEventListener('change', () => void loadAdminTenants());
+
+// ---------------------------------------------------------------- account
+
+/**
+ * Shows the signed-in user's organisations (and, for platform admins, every tenant), then the
+ * organisation the address names.
+ * @param {User} user
+ */
+export async function showTenancy(user) {
+  me = user;
+  const admin = user.role === 'admin';
+  show(admin, $.adminTenants);
+  await Promise.all([loadTenants().then(followAddress), admin ? loadAdminTenants() : Promise.resolve()]);
+}
+
+/** Forgets everything shown for the last account (and an organisation's address). */
+export function clearTenancy() {
+  me = null;
+  closePanel();
+  closeQuotas();
+  $.orgsRows.replaceChildren();
+  $.orgsCount.textContent = '';
+  $.tenantsRows.replaceChildren();
+  $.tenantsCount.textContent = '';
+  $.newOrgName.value = '';
+  $.newOrgSlug.value = '';
+  $.tenantsQuery.value = '';
+  $.tenantsStatus.value = '';
+  $.orgRenameName.value = '';
+  suggestedSlug = '';
+  for (const region of [$.orgsError, $.orgError, $.newOrgError, $.tenantsError]) setError(region, '');
+  $.newOrgDone.textContent = '';
+}
