@@ -1,10 +1,13 @@
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { createTestApp, type TestApp } from './support/app';
-import { bearer, type Person, person, STRONG_PASSWORD } from './support/auth';
+import { bearer, type Person, person, STRONG_PASSWORD, uniqueEmail } from './support/auth';
 import { type BrowserDiagnostics, instrumentedContext, launchChromium, screenshot } from './support/browser';
+import { FakeSmtpServer } from './support/fake-smtp-server';
 
 const ADMIN_EMAIL = 'tenancy.admin@example.com';
 const ADMIN_PASSWORD = 'tenancy-admin-passphrase-Tr0ub4dor';
+/** The links in mails name this host; the tests open their tokens on the test server. */
+const PUBLIC_BASE_URL = 'https://bastion.example';
 
 // ------------------------------------------------------------------ browser helpers (as in console.e2e-spec.ts)
 
@@ -57,9 +60,11 @@ const activeElementId = (page: Page): Promise<string> => page.evaluate<string>('
 
 /**
  * The console's organisation pages, in Chromium: creating an organisation, its members and
- * their roles, leaving, renaming and deleting, and the platform admins' tenants card.
+ * their roles, leaving, renaming and deleting, invitations and the `#/join` page, and the
+ * platform admins' tenants card.
  */
 describe('account console: organisations and tenants (e2e, Chromium)', () => {
+  let smtp: FakeSmtpServer;
   let t: TestApp;
   let base: string;
   let browser: Browser;
@@ -80,8 +85,8 @@ describe('account console: organisations and tenants (e2e, Chromium)', () => {
   }
 
   /**
-   * Makes `who` a member of a tenant straight in the database: tenant invitations (the only way
-   * in through the API) are being built in another round, and the console has no page for them yet.
+   * Makes `who` a member of a tenant straight in the database (a shortcut: the way in through the
+   * API and the console, an invitation, is tested on its own below).
    */
   async function addMember(tenantId: string, who: Person, role: 'owner' | 'admin' | 'member'): Promise<void> {
     await t.db.query('INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, $3)', [tenantId, who.id, role]);
@@ -96,7 +101,8 @@ describe('account console: organisations and tenants (e2e, Chromium)', () => {
   }
 
   beforeAll(async () => {
-    t = await createTestApp({ env: { ADMIN_EMAIL, ADMIN_PASSWORD } });
+    smtp = await FakeSmtpServer.start();
+    t = await createTestApp({ env: { ADMIN_EMAIL, ADMIN_PASSWORD, PUBLIC_BASE_URL, ...smtp.env() } });
     await t.app.listen(0, '127.0.0.1');
     base = `http://127.0.0.1:${(t.app.getHttpServer().address() as { port: number }).port}`;
     browser = await launchChromium();
@@ -104,6 +110,7 @@ describe('account console: organisations and tenants (e2e, Chromium)', () => {
   afterAll(async () => {
     await browser?.close();
     await t?.close();
+    await smtp?.stop();
   });
 
   beforeEach(async () => {
@@ -326,6 +333,93 @@ describe('account console: organisations and tenants (e2e, Chromium)', () => {
     expect(new URL(page.url()).hash).toBe('');
     expect(await roleInDb(tenantId, member.id)).toBeNull();
     expect(await roleInDb(tenantId, owner.id)).toBe('owner');
+    expectClean(diagnostics);
+  });
+
+  it('an owner invites from the panel; the invitee signs in from the mailed #/join link and joins once; a pending invitation is revoked', async () => {
+    const owner = await person(t, 'org-inviter');
+    const invitee = await person(t, 'org-invitee');
+    const later = uniqueEmail('org-not-yet');
+    const tenantId = await createTenant(owner, 'Nebula Forge', 'nebula-forge');
+
+    await page.goto(`${base}/console/#/organisations/${tenantId}`);
+    await signIn(page, owner.email, STRONG_PASSWORD);
+    await memberRow(page, owner.id).waitFor();
+    const invitations = page.locator('#org-invitations');
+    await page.locator('#org-invitations-count').filter({ hasText: 'No pending invitation.' }).waitFor();
+    await invitations.getByLabel('Email').fill(invitee.email);
+    expect(await invitations.getByLabel('Role').inputValue()).toBe('member');
+    await invitations.getByRole('button', { name: 'Invite', exact: true }).click();
+    await page
+      .locator('#org-invite-done')
+      .filter({ hasText: `Invitation sent to ${invitee.email} (member).` })
+      .waitFor();
+    expect(await invitations.getByLabel('Email').inputValue()).toBe('');
+    await invitations.getByLabel('Email').fill(later);
+    await invitations.getByLabel('Role').selectOption('admin');
+    await invitations.getByRole('button', { name: 'Invite', exact: true }).click();
+    await page.locator('#org-invitations-count').filter({ hasText: '2 pending invitations, the newest first.' }).waitFor();
+    const [email, role, expires, status, actions] = await cells(page.locator('#org-invitations-rows tr', { hasText: later }));
+    expect([email, role, status, actions]).toEqual([later, 'Admin', 'Pending', 'Revoke']);
+    expect(expires).toMatch(/\d/);
+    await screenshot(page, 'organisation-invitations');
+
+    const token = await smtp.linkToken(invitee.email, /you are invited to join Nebula Forge/, 'join');
+
+    // The invitee opens the link signed out, in another browser: the token leaves the address bar at once.
+    const guest = await instrumentedContext(browser, { viewport: { width: 1100, height: 900 } });
+    try {
+      const tab = await guest.context.newPage();
+      await tab.goto(`${base}/console/#/join?token=${token}`);
+      await tab.locator('#login-notice').filter({ hasText: 'Sign in (or register with the invited address) to join' }).waitFor();
+      expect(new URL(tab.url()).hash).toBe('');
+      await signIn(tab, invitee.email, STRONG_PASSWORD);
+      await tab.locator('#view-join').waitFor();
+      expect(await text(tab, '#join-title')).toBe('Join organisation');
+      expect(await activeElementId(tab)).toBe('join-title');
+      await screenshot(tab, 'join-organisation');
+      await tab.getByRole('button', { name: 'Join the organisation' }).click();
+      await tab.locator('#org-title').filter({ hasText: 'Nebula Forge' }).waitFor();
+      await announced(tab, 'You joined Nebula Forge.');
+      expect(await text(tab, '#org-summary')).toBe('Slug nebula-forge · your role: Member · Active');
+      expect(new URL(tab.url()).hash).toBe(`#/organisations/${tenantId}`);
+      expect(await orgRow(tab, tenantId).getAttribute('data-role')).toBe('member');
+      await memberRow(tab, invitee.id).waitFor();
+      expect(await tab.locator('#org-invitations').isHidden()).toBe(true); // members do not see them
+      expect(await roleInDb(tenantId, invitee.id)).toBe('member');
+
+      // The link works once: pasted again into the open console, it is refused.
+      await tab.evaluate(`window.location.hash = '#/join?token=${token}'`);
+      await tab.locator('#view-join').waitFor();
+      expect(new URL(tab.url()).hash).toBe('');
+      await tab.getByRole('button', { name: 'Join the organisation' }).click();
+      await tab
+        .locator('#join-error')
+        .filter({ hasText: 'This invitation link is invalid or has expired; ask for a new one.' })
+        .waitFor();
+      expect(await tab.getByRole('button', { name: 'Join the organisation' }).isHidden()).toBe(true);
+      expectClean(guest.diagnostics, ['400 /api/v1/tenants/invitations/accept']);
+    } finally {
+      await guest.context.close();
+    }
+
+    // The owner revokes the other invitation, after confirming inside the page.
+    await invitations.getByRole('button', { name: `Revoke the invitation of ${later}` }).click();
+    const confirmation = page.locator('#org-confirm');
+    await confirmation.waitFor();
+    expect(await text(page, '#org-confirm-text')).toBe(
+      `Revoke the invitation of ${later} to Nebula Forge? Its link stops working at once.`,
+    );
+    await confirmation.getByRole('button', { name: 'Revoke the invitation' }).click();
+    await announced(page, `The invitation of ${later} is revoked.`);
+    // The accepted one is no longer pending either.
+    await page.locator('#org-invitations-count').filter({ hasText: 'No pending invitation.' }).waitFor();
+    expect(await page.locator('#org-invitations-rows tr').count()).toBe(0);
+    const [revoked] = await t.db.query<{ revoked: boolean }>(
+      'SELECT revoked_at IS NOT NULL AS revoked FROM tenant_invitations WHERE tenant_id = $1 AND email = $2',
+      [tenantId, later],
+    );
+    expect(revoked.revoked).toBe(true);
     expectClean(diagnostics);
   });
 

@@ -11,7 +11,8 @@
 /**
  * @typedef {{ field: string, code: string, message: string }} FieldError
  * @typedef {{ type?: string, title?: string, status?: number, detail?: string, code?: string,
- *   request_id?: string, retry_after?: number, errors?: FieldError[] }} Problem
+ *   request_id?: string, retry_after?: number, errors?: FieldError[], quota?: string, limit?: number,
+ *   usage?: number }} Problem
  * @typedef {{ access_token: string, token_type: string, expires_in: number, csrf_token: string }} CookieTokens
  * @typedef {'invited' | 'active' | 'inactive' | 'deletion_pending' | 'erased'} AccountStatus
  * @typedef {{ id: string, email: string, display_name: string | null, role: 'user' | 'admin', is_active: boolean,
@@ -44,6 +45,12 @@
  *   updated_at: string }} AdminTenant
  * @typedef {{ items: AdminTenant[], total: number, page: number, page_size: number, pages: number }} AdminTenantPage
  * @typedef {{ status?: TenantStatus, quotas?: Partial<TenantQuotas> }} AdminTenantChange
+ * @typedef {'admin' | 'member'} InvitationRole
+ * @typedef {'pending' | 'accepted' | 'revoked' | 'expired'} InvitationStatus
+ * @typedef {{ id: string, email: string, role: InvitationRole, invited_by: string | null, created_at: string,
+ *   expires_at: string, status: InvitationStatus }} TenantInvitation
+ * @typedef {{ items: TenantInvitation[], total: number, page: number, page_size: number, pages: number }} TenantInvitationPage
+ * @typedef {{ tenant_id: string, user_id: string, role: TenantRole, joined_at: string, tenant: Tenant }} Joined
  */
 
 const BASE = '/api/v1';
@@ -552,4 +559,45 @@ export async function listAdminTenants(q, status, pageSize) {
  */
 export async function updateAdminTenant(id, change) {
   return /** @type {AdminTenant} */ (await call('PATCH', `/admin/tenants/${encodeURIComponent(id)}`, { body: change }));
+}
+
+/**
+ * Invites an address into an organisation (owners and admins); the address gets a one-time `#/join` link.
+ * @param {string} id
+ * @param {{ email: string, role: InvitationRole }} invitation
+ * @returns {Promise<TenantInvitation>}
+ */
+export async function inviteToTenant(id, invitation) {
+  return /** @type {TenantInvitation} */ (
+    await call('POST', `/tenants/${encodeURIComponent(id)}/invitations`, { body: invitation })
+  );
+}
+
+/**
+ * An organisation's invitations, whatever their status, the newest first (owners and admins).
+ * @param {string} id
+ * @param {number} pageSize
+ * @returns {Promise<TenantInvitationPage>}
+ */
+export async function listTenantInvitations(id, pageSize) {
+  const path = `/tenants/${encodeURIComponent(id)}/invitations?page_size=${pageSize}`;
+  return /** @type {TenantInvitationPage} */ (await call('GET', path));
+}
+
+/**
+ * Revokes a pending invitation: its link stops working.
+ * @param {string} id
+ * @param {string} invitationId
+ */
+export async function revokeTenantInvitation(id, invitationId) {
+  await call('DELETE', `/tenants/${encodeURIComponent(id)}/invitations/${encodeURIComponent(invitationId)}`);
+}
+
+/**
+ * Joins the organisation an invitation link names (the signed-in account must have the invited address).
+ * @param {string} token
+ * @returns {Promise<Joined>}
+ */
+export async function joinTenant(token) {
+  return /** @type {Joined} */ (await call('POST', '/tenants/invitations/accept', { body: { token } }));
 }

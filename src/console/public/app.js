@@ -3,8 +3,8 @@
 /**
  * Bastion account console: sign in (with a second factor when the account has one), your
  * sessions, two-factor enrolment, downloading your data and closing your account, accepting
- * an invitation, and for admins the users (invite, role, activation, closing) and the recent
- * audit events. Organisations (and the admins' tenants card) are in `tenancy.js`; what the
+ * an invitation, joining an organisation from its invitation link (`#/join`), and for admins
+ * the users (invite, role, activation, closing) and the recent audit events. Organisations (and the admins' tenants card) are in `tenancy.js`; what the
  * cards share is in `ui.js`. Plain ES modules, no framework, no inline script or style (the
  * page's CSP forbids both).
  */
@@ -34,6 +34,14 @@ const $ = {
   viewReset: byId('view-reset', HTMLElement),
   viewVerify: byId('view-verify', HTMLElement),
   viewInvite: byId('view-invite', HTMLElement),
+  viewJoin: byId('view-join', HTMLElement),
+  joinTitle: byId('join-title', HTMLElement),
+  joinHelp: byId('join-help', HTMLElement),
+  joinError: byId('join-error', HTMLElement),
+  joinAccept: byId('join-accept', HTMLButtonElement),
+  joinSignOut: byId('join-signout', HTMLButtonElement),
+  joinOrgs: byId('join-orgs', HTMLButtonElement),
+  joinCancel: byId('join-cancel', HTMLButtonElement),
   inviteTitle: byId('invite-title', HTMLElement),
   inviteError: byId('invite-error', HTMLElement),
   inviteForm: byId('invite-form', HTMLFormElement),
@@ -144,6 +152,16 @@ let auditEvents = [];
 /** @type {User | null} */
 let userToDelete = null;
 
+const JOIN_SIGN_IN = 'Sign in (or register with the invited address) to join the organisation that invited you.';
+
+/**
+ * The token of an organisation's invitation link, in memory only, from the link until the join
+ * is done, the link turns out dead, or the user says "Not now"; it survives signing in and out
+ * (signing in with the invited address is the point).
+ * @type {string | null}
+ */
+let joinToken = null;
+
 // ---------------------------------------------------------------- theme
 
 const systemDark = window.matchMedia('(prefers-color-scheme: dark)');
@@ -172,7 +190,7 @@ systemDark.addEventListener('change', renderThemeToggle);
 
 // ---------------------------------------------------------------- views
 
-/** @param {'loading' | 'login' | 'account' | 'forgot' | 'reset' | 'verify' | 'invite'} name */
+/** @param {'loading' | 'login' | 'account' | 'forgot' | 'reset' | 'verify' | 'invite' | 'join'} name */
 function view(name) {
   show(name === 'loading', $.viewLoading);
   show(name === 'login', $.viewLogin);
@@ -181,6 +199,7 @@ function view(name) {
   show(name === 'reset', $.viewReset);
   show(name === 'verify', $.viewVerify);
   show(name === 'invite', $.viewInvite);
+  show(name === 'join', $.viewJoin);
 }
 
 /** Forgets everything shown for the last account (secrets first). */
@@ -217,7 +236,7 @@ function clearAccount() {
  */
 function showLogin(message = '', moveFocus = true, notice = '') {
   pending = null;
-  $.loginNotice.textContent = notice;
+  $.loginNotice.textContent = notice || (joinToken ? JOIN_SIGN_IN : '');
   $.loginPassword.value = '';
   $.mfaCode.value = '';
   show(true, $.loginForm);
@@ -275,7 +294,7 @@ $.mfaCancel.addEventListener('click', () => showLogin());
 
 /**
  * The token of a link for this page (`#/reset?token=…`), then out of the address bar and the history.
- * @param {'reset' | 'verify' | 'confirm-email' | 'invite'} page
+ * @param {'reset' | 'verify' | 'confirm-email' | 'invite' | 'join'} page
  * @returns {string | null}
  */
 function linkToken(page) {
@@ -376,6 +395,71 @@ onSubmit($.inviteForm, async () => {
   await showAccount(true);
 });
 
+// ---------------------------------------------------------------- joining an organisation (`#/join?token=…`)
+
+/** The join step, for the signed-in user. */
+function showJoin() {
+  if (!user) return;
+  setError($.joinError, '');
+  $.joinHelp.textContent = `You are signed in as ${user.email}. Join the organisation this invitation is for?`;
+  show(true, $.joinAccept);
+  show(false, $.joinSignOut, $.joinOrgs);
+  view('join');
+  focus($.joinTitle);
+}
+
+/** Leaves the join page for the account (the link is forgotten). */
+function leaveJoin() {
+  joinToken = null;
+  view('account');
+  focus($.accountTitle);
+}
+
+$.joinAccept.addEventListener('click', () => {
+  void busy($.joinAccept, async () => {
+    const token = joinToken;
+    if (!token || !user) return showLogin();
+    setError($.joinError, '');
+    let joined;
+    try {
+      joined = await api.joinTenant(token);
+    } catch (error) {
+      const code = error instanceof api.ApiError ? error.code : '';
+      if (code === 'invalid_token') {
+        joinToken = null;
+        show(false, $.joinAccept);
+        setError($.joinError, 'This invitation link is invalid or has expired; ask for a new one.');
+      } else if (code === 'invitation_email_mismatch') {
+        show(true, $.joinSignOut);
+        setError($.joinError, 'This invitation was sent to another address: sign in with that address.');
+      } else if (code === 'already_member') {
+        joinToken = null;
+        show(false, $.joinAccept);
+        show(true, $.joinOrgs);
+        setError($.joinError, 'You are already a member of this organisation.');
+      } else if (code === 'quota_exceeded') {
+        setError(
+          $.joinError,
+          'This organisation has no room for another member: ask its owners to make room (or a platform administrator to raise its limit), then try again.',
+        );
+      } else if (code === 'tenant_suspended') {
+        setError($.joinError, 'This organisation is suspended: nobody can join it for now. Try again once it is active.');
+      } else {
+        setError($.joinError, explain(error));
+      }
+      return;
+    }
+    joinToken = null;
+    view('account');
+    await tenancy.showJoined(joined.tenant_id);
+    announce(`You joined ${joined.tenant.name}.`);
+  });
+});
+
+$.joinSignOut.addEventListener('click', () => void busy($.joinSignOut, signOut));
+$.joinOrgs.addEventListener('click', leaveJoin);
+$.joinCancel.addEventListener('click', leaveJoin);
+
 onSubmit($.emailForm, async () => {
   setError($.emailError, '');
   $.emailDone.textContent = '';
@@ -407,8 +491,12 @@ async function showAccount(justSignedIn) {
   $.profileCreated.replaceChildren(time(user.created_at));
   renderMfa();
   show(user.role === 'admin', $.admin, $.adminUsers);
-  view('account');
-  focus($.accountTitle);
+  if (joinToken) {
+    showJoin();
+  } else {
+    view('account');
+    focus($.accountTitle);
+  }
   if (justSignedIn) announce('Signed in.');
   const admin = user.role === 'admin';
   await Promise.all([
@@ -419,19 +507,19 @@ async function showAccount(justSignedIn) {
   ]);
 }
 
-$.logout.addEventListener('click', () => {
-  void busy($.logout, async () => {
-    let failure = '';
-    try {
-      await api.logout();
-    } catch (error) {
-      failure = `Signed out here, but the server did not confirm: ${explain(error)}`;
-    }
-    clearAccount();
-    showLogin(failure);
-    if (!failure) announce('You are signed out.');
-  });
-});
+async function signOut() {
+  let failure = '';
+  try {
+    await api.logout();
+  } catch (error) {
+    failure = `Signed out here, but the server did not confirm: ${explain(error)}`;
+  }
+  clearAccount();
+  showLogin(failure);
+  if (!failure) announce('You are signed out.');
+}
+
+$.logout.addEventListener('click', () => void busy($.logout, signOut));
 
 // ---------------------------------------------------------------- sessions
 
@@ -890,8 +978,8 @@ $.auditReload.addEventListener('click', () => void busy($.auditReload, loadAudit
 // ---------------------------------------------------------------- start
 
 /**
- * Opens the page a mail link names (`#/verify?token=…`, `#/reset?token=…`, `#/invite?token=…`); false when the
- * address is not such a link. Also on `hashchange`: a link pasted into an open console.
+ * Opens the page a mail link names (`#/verify?token=…`, `#/reset?token=…`, `#/invite?token=…`, `#/join?token=…`);
+ * false when the address is not such a link. Also on `hashchange`: a link pasted into an open console.
  */
 function openLink() {
   const verifyToken = linkToken('verify');
@@ -914,6 +1002,13 @@ function openLink() {
     focus($.inviteTitle);
     return true;
   }
+  const join = linkToken('join');
+  if (join) {
+    joinToken = join;
+    if (user) showJoin();
+    else showLogin();
+    return true;
+  }
   const token = linkToken('reset');
   if (!token) return false;
   resetToken = token;
@@ -930,7 +1025,10 @@ window.addEventListener('hashchange', () => {
 
 async function start() {
   renderThemeToggle();
-  if (openLink()) return;
+  // A join link needs the session (if any) first: it is kept, and the join step follows the sign-in.
+  const join = linkToken('join');
+  if (join) joinToken = join;
+  else if (openLink()) return;
   if (api.hasCookieSession()) {
     try {
       if (await api.refresh()) {

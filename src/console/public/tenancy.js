@@ -2,7 +2,8 @@
    HTMLTableSectionElement */
 /**
  * Organisations (tenants) in the console: the signed-in user's organisations, a new one, and
- * one organisation's members (roles, removal, leaving), its name and its deletion; for platform
+ * one organisation's members (roles, removal, leaving), its invitations (owners and admins), its name
+ * and its deletion; for platform
  * admins, every tenant (suspension and quotas). `#/organisations/<id>` opens an organisation.
  *
  * The buttons and selectors offer only what the API allows the caller's role; when the API
@@ -22,6 +23,8 @@ import { announce, busy, counted, explain, onSubmit, rowButton, setError } from 
  * @typedef {import('./api.js').TenantVersion} TenantVersion
  * @typedef {import('./api.js').Member} Member
  * @typedef {import('./api.js').AdminTenant} AdminTenant
+ * @typedef {import('./api.js').TenantInvitation} TenantInvitation
+ * @typedef {import('./api.js').InvitationStatus} InvitationStatus
  */
 
 /** Organisations, members and tenants shown at most (the API's largest page). */
@@ -36,6 +39,8 @@ const ROLE_TEXT = { owner: 'Owner', admin: 'Admin', member: 'Member' };
 const ROLE_PHRASE = { owner: 'an owner', admin: 'an admin', member: 'a member' };
 /** @type {Record<TenantStatus, string>} */
 const STATUS_TEXT = { active: 'Active', suspended: 'Suspended' };
+/** @type {Record<InvitationStatus, string>} */
+const INVITATION_STATUS_TEXT = { pending: 'Pending', accepted: 'Accepted', revoked: 'Revoked', expired: 'Expired' };
 
 const $ = {
   orgsTitle: byId('orgs-title', HTMLElement),
@@ -54,6 +59,15 @@ const $ = {
   orgMembersTitle: byId('org-members-title', HTMLElement),
   orgMembersRows: byId('org-members-rows', HTMLTableSectionElement),
   orgMembersCount: byId('org-members-count', HTMLElement),
+  orgInvitations: byId('org-invitations', HTMLElement),
+  orgInvitationsTitle: byId('org-invitations-title', HTMLElement),
+  orgInviteForm: byId('org-invite-form', HTMLFormElement),
+  orgInviteError: byId('org-invite-error', HTMLElement),
+  orgInviteDone: byId('org-invite-done', HTMLElement),
+  orgInviteEmail: byId('org-invite-email', HTMLInputElement),
+  orgInviteRole: byId('org-invite-role', HTMLSelectElement),
+  orgInvitationsRows: byId('org-invitations-rows', HTMLTableSectionElement),
+  orgInvitationsCount: byId('org-invitations-count', HTMLElement),
   orgConfirm: byId('org-confirm', HTMLElement),
   orgConfirmText: byId('org-confirm-text', HTMLElement),
   orgConfirmYes: byId('org-confirm-yes', HTMLButtonElement),
@@ -125,6 +139,22 @@ function explainTenancy(error) {
         return 'Your personal organisation cannot be deleted; it goes with your account.';
       case 'precondition_failed':
         return 'The organisation was changed elsewhere in the meantime. It is shown as it is now: try again.';
+      case 'quota_exceeded': {
+        const { limit, usage } = error.problem;
+        const room = typeof limit === 'number' ? ` (${usage ?? limit} of ${counted(limit, 'place')} taken)` : '';
+        return `This organisation has no room for another member${room}. Its members and pending invitations count; a platform administrator can raise the limit.`;
+      }
+      case 'already_member':
+        return 'This address already belongs to a member of the organisation.';
+      case 'invitation_not_found':
+        return 'This invitation no longer exists.';
+      case 'invitation_accepted':
+        return 'This invitation has been accepted: to undo it, remove the member instead.';
+      case 'validation_failed':
+        if (error.problem.errors?.some((e) => e.code === 'email_domain_not_allowed')) {
+          return 'This organisation only accepts addresses of its allowed domains; this address is not one of them.';
+        }
+        break;
       default:
         break;
     }
@@ -284,10 +314,11 @@ async function openTenant(id) {
   $.orgRenameName.value = version.tenant.name;
   $.orgMembersRows.replaceChildren();
   $.orgMembersCount.textContent = '';
+  clearInvitations();
   renderPanel();
   show(true, $.org);
   focus($.orgTitle);
-  await loadMembers();
+  await Promise.all([loadMembers(), loadInvitations()]);
 }
 
 /**
@@ -302,6 +333,7 @@ function closePanel(address = 'replace') {
   setError($.orgError, '');
   $.orgMembersRows.replaceChildren();
   $.orgMembersCount.textContent = '';
+  clearInvitations();
   if (address !== 'keep') leaveAddress(address === 'push');
 }
 
@@ -323,10 +355,12 @@ function renderPanel() {
       : '';
   show(active && (tenant.role === 'owner' || tenant.role === 'admin'), $.orgRenameForm);
   show(active, $.orgMembers);
+  show(active && manages(tenant), $.orgInvitations);
   if (!active) {
     $.orgMembersRows.replaceChildren();
     $.orgMembersCount.textContent = '';
   }
+  if (!active || !manages(tenant)) clearInvitations();
   show(active && tenant.role === 'owner' && !tenant.personal, $.orgDelete);
 }
 
@@ -378,7 +412,7 @@ async function refresh() {
   if (ticket !== opening) return;
   shown = version;
   renderPanel();
-  await Promise.all([loadMembers(), loadTenants()]);
+  await Promise.all([loadMembers(), loadInvitations(), loadTenants()]);
 }
 
 /**
@@ -491,6 +525,112 @@ async function changeRole(member, role, select) {
   await refresh(); // your own role may be the one that changed
   announce(`${member.email} is now ${ROLE_PHRASE[role]} of ${tenant.name}.`);
   focus($.orgMembersTitle);
+}
+
+// ---------------------------------------------------------------- invitations (owners and admins)
+
+/**
+ * Whether the caller may invite into the organisation and see its invitations.
+ * @param {Tenant} tenant
+ */
+function manages(tenant) {
+  return tenant.role === 'owner' || tenant.role === 'admin';
+}
+
+function clearInvitations() {
+  $.orgInvitationsRows.replaceChildren();
+  $.orgInvitationsCount.textContent = '';
+  $.orgInviteEmail.value = '';
+  $.orgInviteRole.value = 'member';
+  setError($.orgInviteError, '');
+  $.orgInviteDone.textContent = '';
+}
+
+/** The open organisation's invitations: the pending ones (the others are history: the API keeps them all). */
+async function loadInvitations() {
+  if (!shown || shown.tenant.status !== 'active' || !manages(shown.tenant)) return;
+  const { id } = shown.tenant;
+  const ticket = opening;
+  let page;
+  try {
+    page = await api.listTenantInvitations(id, PAGE_SIZE);
+  } catch (error) {
+    if (ticket === opening) setError($.orgError, explainTenancy(error));
+    return;
+  }
+  if (ticket !== opening) return;
+  const pending = page.items.filter((invitation) => invitation.status === 'pending');
+  $.orgInvitationsRows.replaceChildren(...pending.map(invitationRow));
+  $.orgInvitationsCount.textContent =
+    pending.length === 0 ? 'No pending invitation.' : `${counted(pending.length, 'pending invitation')}, the newest first.`;
+}
+
+/** @param {TenantInvitation} invitation */
+function invitationRow(invitation) {
+  const actions = el('div', { className: 'row-actions' }, [
+    rowButton(
+      'Revoke',
+      `Revoke the invitation of ${invitation.email}`,
+      () => Promise.resolve(askToRevoke(invitation)),
+      'secondary danger-text',
+    ),
+  ]);
+  return el('tr', { attrs: { 'data-invitation-id': invitation.id, 'data-status': invitation.status } }, [
+    el('td', { className: 'who' }, [el('span', { text: invitation.email })]),
+    el('td', { text: ROLE_TEXT[invitation.role] ?? invitation.role }),
+    el('td', {}, [time(invitation.expires_at)]),
+    el('td', { text: INVITATION_STATUS_TEXT[invitation.status] ?? invitation.status }),
+    el('td', {}, [actions]),
+  ]);
+}
+
+onSubmit($.orgInviteForm, async () => {
+  if (!shown) return;
+  const { tenant } = shown;
+  setError($.orgInviteError, '');
+  $.orgInviteDone.textContent = '';
+  hideConfirm();
+  const email = $.orgInviteEmail.value.trim();
+  const role = $.orgInviteRole.value === 'admin' ? 'admin' : 'member';
+  let invited;
+  try {
+    invited = await api.inviteToTenant(tenant.id, { email, role });
+  } catch (error) {
+    setError($.orgInviteError, explainTenancy(error));
+    const stale = ['tenant_suspended', 'tenant_not_found', 'forbidden'];
+    if (stale.includes(codeOf(error))) await refresh();
+    else $.orgInviteEmail.select();
+    return;
+  }
+  $.orgInviteEmail.value = '';
+  $.orgInviteRole.value = 'member';
+  $.orgInviteDone.textContent = `Invitation sent to ${invited.email} (${ROLE_TEXT[invited.role].toLowerCase()}).`;
+  announce('Invitation sent.');
+  await loadInvitations();
+});
+
+/** @param {TenantInvitation} invitation */
+function askToRevoke(invitation) {
+  if (!shown) return;
+  const { tenant } = shown;
+  askToConfirm(
+    `Revoke the invitation of ${invitation.email} to ${tenant.name}? Its link stops working at once.`,
+    'Revoke the invitation',
+    async () => {
+      try {
+        await api.revokeTenantInvitation(tenant.id, invitation.id);
+      } catch (error) {
+        await refused(error, invitation.email);
+        if (codeOf(error) === 'invitation_accepted' || codeOf(error) === 'invitation_not_found') await refresh();
+        return false;
+      }
+      hideConfirm();
+      await loadInvitations();
+      announce(`The invitation of ${invitation.email} is revoked.`);
+      focus($.orgInvitationsTitle);
+      return true;
+    },
+  );
 }
 
 /**
@@ -606,6 +746,16 @@ onSubmit($.orgRenameForm, async () => {
   await loadTenants();
   announce(`The organisation is now called ${shown?.tenant.name ?? name}.`);
 });
+
+/**
+ * After joining an organisation (the `#/join` page): the list read again, and the organisation open.
+ * @param {string} id
+ */
+export async function showJoined(id) {
+  const target = `#/organisations/${id}`;
+  if (window.location.hash !== target) window.history.replaceState(null, '', target);
+  await Promise.all([loadTenants(), openTenant(id)]);
+}
 
 // ---------------------------------------------------------------- tenants (platform admins)
 
