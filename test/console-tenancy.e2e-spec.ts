@@ -2,6 +2,7 @@ import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { createTestApp, type TestApp } from './support/app';
 import { bearer, type Person, person, STRONG_PASSWORD, uniqueEmail } from './support/auth';
 import { type BrowserDiagnostics, instrumentedContext, launchChromium, screenshot } from './support/browser';
+import { expectClean, signIn, text } from './support/console-page';
 import { FakeSmtpServer } from './support/fake-smtp-server';
 
 const ADMIN_EMAIL = 'tenancy.admin@example.com';
@@ -9,38 +10,7 @@ const ADMIN_PASSWORD = 'tenancy-admin-passphrase-Tr0ub4dor';
 /** The links in mails name this host; the tests open their tokens on the test server. */
 const PUBLIC_BASE_URL = 'https://bastion.example';
 
-// ------------------------------------------------------------------ browser helpers (as in console.e2e-spec.ts)
-
-/** The browser's own log line for a fetch that got an HTTP error status (not written by the page). */
-const HTTP_STATUS_LINE = /^Failed to load resource: the server responded with a status of (\d{3}) .*\((https?:\/\/[^)]+):\d+\)$/;
-
-/** Expects no console error, page error or CSP violation, and exactly these provoked HTTP error answers. */
-function expectClean(diagnostics: BrowserDiagnostics, expectedHttpStatuses: string[] = []): void {
-  const httpStatuses: string[] = [];
-  const otherErrors: string[] = [];
-  for (const line of diagnostics.consoleErrors) {
-    const match = HTTP_STATUS_LINE.exec(line);
-    if (match) httpStatuses.push(`${match[1]} ${new URL(match[2]).pathname}${new URL(match[2]).search}`);
-    else otherErrors.push(line);
-  }
-  expect(otherErrors).toEqual([]);
-  expect(diagnostics.pageErrors).toEqual([]);
-  expect(diagnostics.cspViolations).toEqual([]);
-  expect(httpStatuses).toEqual(expectedHttpStatuses);
-}
-
-async function text(page: Page, selector: string): Promise<string> {
-  return ((await page.locator(selector).textContent()) ?? '').trim();
-}
-
-const loginView = (page: Page): Locator => page.locator('#view-login');
-
-async function signIn(page: Page, email: string, password: string): Promise<void> {
-  await loginView(page).waitFor();
-  await loginView(page).getByLabel('Email').fill(email);
-  await loginView(page).getByLabel('Password', { exact: true }).fill(password);
-  await loginView(page).getByRole('button', { name: 'Sign in', exact: true }).click();
-}
+// ------------------------------------------------------------------ browser helpers (the shared ones: support/console-page.ts)
 
 /** A row of the signed-in user's organisations. */
 const orgRow = (page: Page, id: string): Locator => page.locator(`#orgs-rows tr[data-tenant-id="${id}"]`);
