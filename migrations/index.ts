@@ -16,6 +16,7 @@ import { AuditOutbox1796256000000 } from './1796256000000-AuditOutbox';
 import { AccountLifecycle1796342400000 } from './1796342400000-AccountLifecycle';
 import { AccountClosure1796428800000 } from './1796428800000-AccountClosure';
 import { Tenancy1796515200000 } from './1796515200000-Tenancy';
+import { TenantOwnedData1796601600000 } from './1796601600000-TenantOwnedData';
 
 export const migrations = [
   JobRuns1763884800000,
@@ -32,4 +33,5 @@ export const migrations = [
   AccountLifecycle1796342400000,
   AccountClosure1796428800000,
   Tenancy1796515200000,
+  TenantOwnedData1796601600000,
 ];

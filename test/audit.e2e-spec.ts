@@ -668,7 +668,12 @@ describe('audit trail (e2e)', () => {
         // Published together, so the drain takes them as one batch (group commit).
         await Promise.all([
           ...Array.from({ length: 9 }, (_, i) =>
-            bus.publish('workspace.post_created', { post_id: `00000000-0000-4000-9000-00000000000${i}`, author_id: adminId }),
+            bus.publish('workspace.post_created', {
+              post_id: `00000000-0000-4000-9000-00000000000${i}`,
+              tenant_id: adminId,
+              author_id: adminId,
+              by_user_id: adminId,
+            }),
           ),
           bus.publish('status.event_posted', { event_id: adminId, service: 'batch', status: 'operational', by_user_id: null }),
         ]);

@@ -34,6 +34,7 @@ type Payload = Record<string, unknown>;
 /** A file's metadata as the API returns it. */
 interface FileJson {
   id: string;
+  tenant_id: string;
   filename: string;
   content_type: string;
   size: number;
@@ -149,18 +150,53 @@ describe('files: safe uploads and authorised download (e2e)', () => {
   const call = (app: TestApp, who: Person | null, method: 'GET' | 'DELETE', url: string, headers: Record<string, string> = {}) =>
     app.inject({ method, url: `/api/v1${url}`, headers: { ...(who ? bearer(who.tokens) : {}), ...headers } });
 
-  const post = (app: TestApp, who: Person | null, parts: Part[]) => {
+  const post = (app: TestApp, who: Person | null, parts: Part[], headers: Record<string, string> = {}) => {
     const form = multipart(parts);
     return app.inject({
       method: 'POST',
       url: '/api/v1/files',
-      headers: { ...(who ? bearer(who.tokens) : {}), ...form.headers },
+      headers: { ...(who ? bearer(who.tokens) : {}), ...form.headers, ...headers },
       payload: form.payload,
     });
   };
 
   const upload = (who: Person, filename: string, type: string | undefined, body: Buffer | string, app: TestApp = t) =>
     post(app, who, [{ name: 'file', filename, type, body }]);
+
+  /** The `X-Tenant-Id` header that makes a request act in `tenantId`. */
+  const inTenant = (tenantId: string): Record<string, string> => ({ 'x-tenant-id': tenantId });
+
+  /** An upload into the tenant `tenantId` (X-Tenant-Id). */
+  const uploadIn = (tenantId: string, who: Person, filename: string, type: string, body: Buffer | string) =>
+    post(t, who, [{ name: 'file', filename, type, body }], inTenant(tenantId));
+
+  /** The user's personal tenant (where requests without X-Tenant-Id act), made on their first such request. */
+  async function personalTenantOf(who: Person): Promise<string> {
+    const found = await t.db.query<{ id: string }>('SELECT id FROM tenants WHERE personal_owner_id = $1', [who.id]);
+    if (found.length !== 1) throw new Error(`expected one personal tenant for ${who.email}, found ${found.length}`);
+    return found[0].id;
+  }
+
+  let slugs = 0;
+  /**
+   * A new shared tenant owned by `owner` (POST /tenants), with these other members; the
+   * memberships are written straight in SQL (invitations are another suite's subject).
+   */
+  async function sharedTenant(owner: Person, members: [Person, 'owner' | 'admin' | 'member'][] = []): Promise<string> {
+    slugs += 1;
+    const res = await t.inject({
+      method: 'POST',
+      url: '/api/v1/tenants',
+      headers: bearer(owner.tokens),
+      payload: { name: `Files team ${slugs}`, slug: `files-team-${slugs}-${Date.now()}` },
+    });
+    if (res.statusCode !== 201) throw new Error(`expected 201, got ${res.statusCode}: ${res.body}`);
+    const tenantId = res.json<{ id: string }>().id;
+    for (const [who, role] of members) {
+      await t.db.query('INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, $3)', [tenantId, who.id, role]);
+    }
+    return tenantId;
+  }
 
   async function created(response: Promise<LightMyRequestResponse>): Promise<FileJson> {
     const res = await response;
@@ -286,8 +322,10 @@ describe('files: safe uploads and authorised download (e2e)', () => {
       async (_label, filename, declared, body, stored, served) => {
         const res = await upload(alice, filename, declared, body);
         const file = await created(Promise.resolve(res));
+        const tenantId = await personalTenantOf(alice);
         expect(file).toEqual({
           id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+          tenant_id: tenantId,
           filename,
           content_type: stored,
           size: body.length,
@@ -318,6 +356,7 @@ describe('files: safe uploads and authorised download (e2e)', () => {
 
         expect(lastEvent('files.uploaded')).toEqual({
           file_id: file.id,
+          tenant_id: tenantId,
           owner_id: alice.id,
           filename,
           content_type: stored,
@@ -735,24 +774,52 @@ describe('files: safe uploads and authorised download (e2e)', () => {
       ['GET', ''],
       ['GET', '/content'],
       ['DELETE', ''],
-    ] as const)('another user’s file is 404 file_not_found for %s {id}%s, like an unknown id', async (method, suffix) => {
-      expectProblem(await call(t, bob, method, `/files/${alicesFile.id}${suffix}`), 404, 'file_not_found');
-      expectProblem(await call(t, bob, method, `/files/${UNKNOWN_ID}${suffix}`), 404, 'file_not_found');
-      expect((await call(t, alice, 'GET', `/files/${alicesFile.id}`)).statusCode).toBe(200);
-    });
+    ] as const)(
+      'another user’s file is 404 file_not_found for %s {id}%s, like an unknown id, platform admins included',
+      async (method, suffix) => {
+        for (const other of [bob, admin]) {
+          expectProblem(await call(t, other, method, `/files/${alicesFile.id}${suffix}`), 404, 'file_not_found');
+          expectProblem(await call(t, other, method, `/files/${UNKNOWN_ID}${suffix}`), 404, 'file_not_found');
+        }
+        expect((await call(t, alice, 'GET', `/files/${alicesFile.id}`)).statusCode).toBe(200);
+      },
+    );
 
     it('rejects a malformed id: 400 validation_failed', async () => {
       const body = expectProblem(await call(t, alice, 'GET', '/files/not-a-uuid'), 400, 'validation_failed');
       expect(body.errors).toEqual([expect.objectContaining({ field: 'id' })]);
     });
 
-    it('lets an admin read anyone’s file and its content', async () => {
-      expect((await call(t, admin, 'GET', `/files/${bobsFile.id}`)).json()).toEqual(bobsFile);
-      const content = await call(t, admin, 'GET', `/files/${bobsFile.id}/content`);
-      expect(content.rawPayload.equals(PNG)).toBe(true);
+    it('gives a platform admin no access to another user’s file: 404 for it and its content (own personal tenant)', async () => {
+      expectProblem(await call(t, admin, 'GET', `/files/${bobsFile.id}`), 404, 'file_not_found');
+      expectProblem(await call(t, admin, 'GET', `/files/${bobsFile.id}/content`), 404, 'file_not_found');
+      expect((await call(t, bob, 'GET', `/files/${bobsFile.id}`)).json()).toEqual(bobsFile);
     });
 
-    it('lists only the caller’s own files, newest first, paginated', async () => {
+    it('lets every member of a shared tenant read another member’s file and its content', async () => {
+      const [owner, member, other] = [
+        await person(t, 'read-owner'),
+        await person(t, 'read-member'),
+        await person(t, 'read-other'),
+      ];
+      const team = await sharedTenant(owner, [
+        [member, 'member'],
+        [other, 'member'],
+      ]);
+      const theirs = await created(uploadIn(team, other, 'team.pdf', 'application/pdf', PDF));
+      expect(theirs).toMatchObject({ tenant_id: team, owner_id: other.id });
+      expect(lastEvent('files.uploaded')).toMatchObject({ file_id: theirs.id, tenant_id: team, owner_id: other.id });
+      for (const who of [member, owner]) {
+        expect((await call(t, who, 'GET', `/files/${theirs.id}`, inTenant(team))).json()).toEqual(theirs);
+        const content = await call(t, who, 'GET', `/files/${theirs.id}/content`, inTenant(team));
+        expect(content.statusCode).toBe(200);
+        expect(content.rawPayload.equals(PDF)).toBe(true);
+        // Without the header they act in their personal tenant, where the file is unknown.
+        expectProblem(await call(t, who, 'GET', `/files/${theirs.id}/content`), 404, 'file_not_found');
+      }
+    });
+
+    it('lists only the caller’s own tenant’s files, newest first, paginated', async () => {
       const page = (await call(t, bob, 'GET', '/files?page=1&page_size=100')).json();
       expect(page.items.map((f: { id: string }) => f.id)).toEqual([bobsFile.id]);
       expect(page).toMatchObject({ total: 1, page: 1, page_size: 100, pages: 1 });
@@ -770,12 +837,26 @@ describe('files: safe uploads and authorised download (e2e)', () => {
       expect(res).toMatchObject({ items: [], total: 0 });
     });
 
-    it('lists everyone’s files for an admin, filterable by owner_id', async () => {
+    it('lists only a platform admin’s own tenant’s files too; owner_id does not widen it', async () => {
       const all = (await call(t, admin, 'GET', '/files?page_size=100')).json();
-      const owners = new Set(all.items.map((f: { owner_id: string }) => f.owner_id));
-      expect(owners).toEqual(new Set([alice.id, bob.id]));
+      expect(all).toMatchObject({ items: [], total: 0 });
       const bobs = (await call(t, admin, 'GET', `/files?owner_id=${bob.id}`)).json();
-      expect(bobs.items.map((f: { id: string }) => f.id)).toEqual([bobsFile.id]);
+      expect(bobs).toMatchObject({ items: [], total: 0 });
+    });
+
+    it('lists every member’s files inside a shared tenant, and filters them by owner_id', async () => {
+      const [owner, member] = [await person(t, 'list-owner'), await person(t, 'list-member')];
+      const team = await sharedTenant(owner, [[member, 'member']]);
+      const ownersFile = await created(uploadIn(team, owner, 'owner.txt', 'text/plain', 'from the owner'));
+      const membersFile = await created(uploadIn(team, member, 'member.png', 'image/png', PNG));
+      await created(upload(member, 'personal.txt', 'text/plain', 'not in the team'));
+      for (const who of [owner, member]) {
+        const all = (await call(t, who, 'GET', '/files', inTenant(team))).json();
+        expect(all.items.map((f: FileJson) => f.id)).toEqual([membersFile.id, ownersFile.id]);
+        expect(all.items.every((f: FileJson) => f.tenant_id === team)).toBe(true);
+      }
+      const byOwner = (await call(t, member, 'GET', `/files?owner_id=${owner.id}`, inTenant(team))).json();
+      expect(byOwner.items.map((f: FileJson) => f.id)).toEqual([ownersFile.id]);
     });
 
     it.each(['page=0', 'page_size=101', 'page=x', `owner_id=nope`])('rejects the list query %p: 400', async (query) => {
@@ -795,13 +876,64 @@ describe('files: safe uploads and authorised download (e2e)', () => {
       expect(await t.db.query('SELECT 1 FROM files WHERE id = $1', [file.id])).toHaveLength(0);
       expectProblem(await call(t, alice, 'GET', `/files/${file.id}`), 404, 'file_not_found');
       expectProblem(await call(t, alice, 'DELETE', `/files/${file.id}`), 404, 'file_not_found');
-      expect(lastEvent('files.deleted')).toMatchObject({ file_id: file.id, owner_id: alice.id, by_user_id: alice.id });
+      expect(lastEvent('files.deleted')).toEqual({
+        file_id: file.id,
+        tenant_id: file.tenant_id,
+        owner_id: alice.id,
+        by_user_id: alice.id,
+        occurred_at: expect.any(String),
+      });
     });
 
-    it('lets an admin delete anyone’s file', async () => {
-      const file = await created(upload(bob, 'moderated.txt', 'text/plain', 'spam'));
-      expect((await call(t, admin, 'DELETE', `/files/${file.id}`)).statusCode).toBe(204);
-      expect(lastEvent('files.deleted')).toMatchObject({ file_id: file.id, owner_id: bob.id, by_user_id: admin.id });
+    it('does not let a platform admin delete another user’s file: 404, and the file stays', async () => {
+      const file = await created(upload(bob, 'kept.txt', 'text/plain', 'mine'));
+      expectProblem(await call(t, admin, 'DELETE', `/files/${file.id}`), 404, 'file_not_found');
+      expect(existsSync(join(dir, file.id.slice(0, 2), file.id))).toBe(true);
+      expect((await call(t, bob, 'GET', `/files/${file.id}`)).statusCode).toBe(200);
+    });
+
+    it('in a shared tenant: a member gets 403 forbidden deleting another’s file; the tenant’s admin and owner delete any', async () => {
+      const [owner, tenantAdmin, member, other] = [
+        await person(t, 'del-owner'),
+        await person(t, 'del-admin'),
+        await person(t, 'del-member'),
+        await person(t, 'del-other'),
+      ];
+      const team = await sharedTenant(owner, [
+        [tenantAdmin, 'admin'],
+        [member, 'member'],
+        [other, 'member'],
+      ]);
+      const first = await created(uploadIn(team, other, 'first.txt', 'text/plain', 'spam'));
+      const second = await created(uploadIn(team, other, 'second.txt', 'text/plain', 'more spam'));
+
+      expectProblem(await call(t, member, 'DELETE', `/files/${first.id}`, inTenant(team)), 403, 'forbidden');
+      expect(existsSync(join(dir, first.id.slice(0, 2), first.id))).toBe(true);
+      const content = await call(t, member, 'GET', `/files/${first.id}/content`, inTenant(team));
+      expect(content.rawPayload.toString()).toBe('spam');
+
+      // A member deletes their own.
+      const own = await created(uploadIn(team, member, 'own.txt', 'text/plain', 'mine'));
+      expect((await call(t, member, 'DELETE', `/files/${own.id}`, inTenant(team))).statusCode).toBe(204);
+
+      expect((await call(t, tenantAdmin, 'DELETE', `/files/${first.id}`, inTenant(team))).statusCode).toBe(204);
+      expect(lastEvent('files.deleted')).toMatchObject({
+        file_id: first.id,
+        tenant_id: team,
+        owner_id: other.id,
+        by_user_id: tenantAdmin.id,
+      });
+      expect((await call(t, owner, 'DELETE', `/files/${second.id}`, inTenant(team))).statusCode).toBe(204);
+      expect(lastEvent('files.deleted')).toMatchObject({
+        file_id: second.id,
+        tenant_id: team,
+        owner_id: other.id,
+        by_user_id: owner.id,
+      });
+      for (const file of [first, second]) {
+        expect(existsSync(join(dir, file.id.slice(0, 2), file.id))).toBe(false);
+        expectProblem(await call(t, other, 'GET', `/files/${file.id}`, inTenant(team)), 404, 'file_not_found');
+      }
     });
 
     it('answers 500 file_content_missing (and logs) when the blob vanished from storage', async () => {

@@ -59,17 +59,36 @@ describe('statement budgets of the hot paths (e2e)', () => {
     expect(sent.filter((s) => /^(START TRANSACTION|BEGIN|COMMIT)/.test(s))).toEqual([]);
   });
 
-  it('authenticated item GET: 1, the row (the session check is cached)', async () => {
+  // Tenant-owned routes run in a transaction scoped to the tenant (docs/tenancy.md, "Isolation, twice"):
+  // BEGIN, one statement that checks the membership and sets app.tenant_id, the work, COMMIT.
+  const TENANT_SCOPE = /^SELECT t\.id, .*/;
+
+  it('authenticated item GET: 4, the row in the tenant’s transaction (begin, scope, row, commit; the session check is cached)', async () => {
     await getProject();
-    expect(await statementsOf(getProject, 200)).toHaveLength(1);
+    const sent = await statementsOf(getProject, 200);
+    expect(sent).toHaveLength(4);
+    expect(sent[0]).toBe('START TRANSACTION');
+    expect(sent[1]).toMatch(TENANT_SCOPE);
+    expect(sent[3]).toBe('COMMIT');
   });
 
-  it('POST without a key: 3 (the insert, and the audit append in 2)', async () => {
-    expect(await statementsOf(() => postProject(), 201)).toHaveLength(3);
+  it('a list that fits one page: 4 (begin, scope, page, commit; TypeORM counts only when the page is full)', async () => {
+    const sent = await statementsOf(
+      () => t.inject({ method: 'GET', url: '/api/v1/projects?page_size=20', headers: bearer(tokens) }),
+      200,
+    );
+    expect(sent).toHaveLength(4);
+    expect(sent[1]).toMatch(TENANT_SCOPE);
   });
 
-  it('POST with a new Idempotency-Key: 5 (claim, insert, audit 2, stored response); its replay: 1', async () => {
-    expect(await statementsOf(() => postProject({ 'idempotency-key': 'budget-1' }), 201)).toHaveLength(5);
+  it('POST without a key: 7 (begin, scope, insert, audit outbox, commit, then the audit append in 2)', async () => {
+    const sent = await statementsOf(() => postProject(), 201);
+    expect(sent).toHaveLength(7);
+    expect(sent.slice(0, 2)).toEqual(['START TRANSACTION', expect.stringMatching(TENANT_SCOPE)]);
+  });
+
+  it('POST with a new Idempotency-Key: 9 (claim, the 7 of a POST, stored response); its replay: 1', async () => {
+    expect(await statementsOf(() => postProject({ 'idempotency-key': 'budget-1' }), 201)).toHaveLength(9);
     expect(await statementsOf(() => postProject({ 'idempotency-key': 'budget-1' }), 201)).toHaveLength(1);
   });
 

@@ -2,6 +2,7 @@ import { Controller, Get, Inject, Module, Req, UseGuards } from '@nestjs/common'
 import type { FastifyRequest, LightMyRequestResponse } from 'fastify';
 import { DataSource } from 'typeorm';
 import { Tenancy1796515200000 } from '../migrations/1796515200000-Tenancy';
+import { TenantOwnedData1796601600000 } from '../migrations/1796601600000-TenantOwnedData';
 import { type AuthenticatedUser, CurrentUser, IdentityModule, JwtAuthGuard } from '../src/contexts/identity';
 import { type ResolvedTenant, TenancyModule, tenantHeaderOf } from '../src/contexts/tenancy';
 import { TenancyPersonalData, TenantResolver } from '../src/contexts/tenancy/testing';
@@ -888,6 +889,7 @@ describe('tenancy: tenants, members, roles, platform admin, tenant resolution (e
       const migration = new Tenancy1796515200000();
       try {
         await dataSource.runMigrations({ transaction: 'each' });
+        await new TenantOwnedData1796601600000().down(runner);
         await migration.down(runner);
         expect(
           await db.query(
@@ -916,6 +918,88 @@ describe('tenancy: tenants, members, roles, platform admin, tenant resolution (e
         expect(rows).toEqual(expect.arrayContaining(expected));
         expect(rows).toHaveLength(3);
         expect(rows.every((row) => (row.slug as string).length === 34)).toBe(true);
+      } finally {
+        await runner.release();
+        await dataSource.destroy();
+        await db.drop();
+      }
+    });
+
+    it('moves every project, ticket, post and file into its owner’s personal tenant behind row-level security, and reverts cleanly', async () => {
+      const db = await createTestDatabase('tenant_data_migration');
+      const dataSource = new DataSource(dataSourceOptions(db.url, 2));
+      await dataSource.initialize();
+      const runner = dataSource.createQueryRunner();
+      const migration = new TenantOwnedData1796601600000();
+      const tables = ['projects', 'support_tickets', 'community_posts', 'files'];
+      const rlsOf = () =>
+        db.query<Json>(
+          `SELECT relname, relrowsecurity AS enabled, relforcerowsecurity AS forced,
+                  (SELECT count(*)::int FROM pg_policy p WHERE p.polrelid = c.oid) AS policies
+           FROM pg_class c WHERE relname = ANY($1) AND relkind = 'r' ORDER BY relname`,
+          [tables],
+        );
+      try {
+        await dataSource.runMigrations({ transaction: 'each' });
+        await migration.down(runner);
+        expect((await rlsOf()).every((t) => !t.enabled && !t.forced && t.policies === 0)).toBe(true);
+        expect(await db.query(`SELECT to_regclass('ix_projects_created') IS NOT NULL AS back`)).toEqual([{ back: true }]);
+        // One account from before the Tenancy migration (with a personal tenant), one made since (without one).
+        const [veteran, newcomer] = await db.query<{ id: string }>(
+          `INSERT INTO users (email, password_hash, display_name) VALUES ('veteran@example.com', 'x', 'Vet'), ('new@example.com', 'x', NULL)
+           RETURNING id`,
+        );
+        await db.query(
+          `INSERT INTO tenants (slug, name, personal_owner_id) VALUES ('u-' || replace($1::text, '-', ''), 'Vet', $1::uuid)`,
+          [veteran.id],
+        );
+        await db.query(
+          `INSERT INTO memberships (tenant_id, user_id, role) SELECT id, $1, 'owner' FROM tenants WHERE personal_owner_id = $1`,
+          [veteran.id],
+        );
+        for (const owner of [veteran.id, newcomer.id]) {
+          await db.query(`INSERT INTO projects (owner_id, name) VALUES ($1, 'p')`, [owner]);
+          await db.query(`INSERT INTO support_tickets (owner_id, subject, body) VALUES ($1, 's', 'b')`, [owner]);
+          await db.query(`INSERT INTO community_posts (author_id, title, body) VALUES ($1, 't', 'b')`, [owner]);
+          await db.query(
+            `INSERT INTO files (id, owner_id, filename, content_type, size, sha256, scan_status)
+             VALUES (gen_random_uuid(), $1, 'f.txt', 'text/plain', 1, repeat('a', 64), 'clean')`,
+            [owner],
+          );
+        }
+
+        await migration.up(runner);
+        const personal = await db.query<{ id: string; personal_owner_id: string }>(
+          'SELECT id, personal_owner_id FROM tenants WHERE personal_owner_id IS NOT NULL',
+        );
+        expect(personal.map((t) => t.personal_owner_id).sort()).toEqual([veteran.id, newcomer.id].sort());
+        expect(
+          await db.query(
+            `SELECT role FROM memberships WHERE user_id = $1 AND tenant_id = (SELECT id FROM tenants WHERE personal_owner_id = $1)`,
+            [newcomer.id],
+          ),
+        ).toEqual([{ role: 'owner' }]);
+        const tenantOf = new Map(personal.map((t) => [t.personal_owner_id, t.id]));
+        for (const table of tables) {
+          const owner = table === 'community_posts' ? 'author_id' : 'owner_id';
+          const rows = await db.query<{ owner: string; tenant_id: string }>(`SELECT ${owner} AS owner, tenant_id FROM ${table}`);
+          expect(rows).toHaveLength(2);
+          for (const row of rows) expect(row.tenant_id).toBe(tenantOf.get(row.owner));
+        }
+        expect((await rlsOf()).map((t) => [t.relname, t.enabled, t.forced, t.policies])).toEqual(
+          [...tables].sort().map((name) => [name, true, true, 1]),
+        );
+
+        await migration.down(runner);
+        expect(
+          await db.query(
+            `SELECT count(*)::int AS n FROM information_schema.columns WHERE column_name = 'tenant_id' AND table_name = ANY($1)`,
+            [tables],
+          ),
+        ).toEqual([{ n: 0 }]);
+        expect(await db.query('SELECT count(*)::int AS n FROM projects')).toEqual([{ n: 2 }]);
+        await migration.up(runner);
+        expect(await db.query('SELECT count(*)::int AS n FROM projects WHERE tenant_id IS NOT NULL')).toEqual([{ n: 2 }]);
       } finally {
         await runner.release();
         await dataSource.destroy();

@@ -49,6 +49,33 @@ describe('workspace: projects, support tickets, community posts (e2e)', () => {
 
   const eventsNamed = (name: string): Payload[] => published.payloadsOf(name);
 
+  /** The `X-Tenant-Id` header that makes a request act in `tenantId`. */
+  const inTenant = (tenantId: string): Record<string, string> => ({ 'x-tenant-id': tenantId });
+
+  /** The user's personal tenant (where requests without X-Tenant-Id act), made on their first such request. */
+  async function personalTenantOf(who: Person): Promise<string> {
+    const rows = await t.db.query<{ id: string }>('SELECT id FROM tenants WHERE personal_owner_id = $1', [who.id]);
+    if (rows.length !== 1) throw new Error(`expected one personal tenant for ${who.email}, found ${rows.length}`);
+    return rows[0].id;
+  }
+
+  let slugs = 0;
+  /**
+   * A new shared tenant owned by `owner` (POST /tenants), with these other members; the
+   * memberships are written straight in SQL (invitations are another suite's subject).
+   */
+  async function sharedTenant(owner: Person, members: [Person, 'owner' | 'admin' | 'member'][] = []): Promise<string> {
+    slugs += 1;
+    const tenant = await ok(
+      call(owner, 'POST', '/tenants', { name: `Workspace team ${slugs}`, slug: `ws-team-${slugs}-${Date.now()}` }),
+      201,
+    );
+    for (const [who, role] of members) {
+      await t.db.query('INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, $3)', [tenant.id, who.id, role]);
+    }
+    return tenant.id as string;
+  }
+
   beforeAll(async () => {
     t = await createTestApp({ env: { ADMIN_EMAIL, ADMIN_PASSWORD } });
     published = captureEvents(t);
@@ -80,11 +107,13 @@ describe('workspace: projects, support tickets, community posts (e2e)', () => {
 
   // ------------------------------------------------------------------------------- projects
   describe('projects', () => {
-    it('creates a project owned by the caller: 201 with ETag and Location, published event', async () => {
+    it('creates a project owned by the caller in their personal tenant: 201 with ETag and Location, published event', async () => {
       const res = await call(alice, 'POST', '/projects', { name: '  Apollo  ', description: 'To the moon' });
       const body = await ok(res, 201);
+      const tenantId = await personalTenantOf(alice);
       expect(body).toEqual({
         id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        tenant_id: tenantId,
         name: 'Apollo',
         description: 'To the moon',
         status: 'active',
@@ -97,7 +126,7 @@ describe('workspace: projects, support tickets, community posts (e2e)', () => {
       expect(await ok(read)).toEqual(body);
       expect(res.headers.etag).toBe(read.headers.etag);
       expect(eventsNamed('workspace.project_created')).toContainEqual(
-        expect.objectContaining({ project_id: body.id, owner_id: alice.id, by_user_id: alice.id }),
+        expect.objectContaining({ project_id: body.id, tenant_id: tenantId, owner_id: alice.id, by_user_id: alice.id }),
       );
     });
 
@@ -135,15 +164,16 @@ describe('workspace: projects, support tickets, community posts (e2e)', () => {
         expect(again.body).toBe('');
       });
 
-      it('is 404 (not 403) for another user, so ids do not leak', async () => {
+      it('is 404 (not 403) for another user (their own personal tenant), so ids do not leak', async () => {
         const res = await call(bob, 'GET', `/projects/${project.id}`);
         const body = expectProblem(res, 404, 'project_not_found');
         const unknown = expectProblem(await call(bob, 'GET', `/projects/${UNKNOWN_ID}`), 404, 'project_not_found');
         expect(body.detail).toBe(unknown.detail);
       });
 
-      it('is readable by an admin', async () => {
-        expect(await ok(await call(admin, 'GET', `/projects/${project.id}`))).toEqual(project);
+      it('is 404 for a platform admin too: without X-Tenant-Id they act in their own personal tenant', async () => {
+        expectProblem(await call(admin, 'GET', `/projects/${project.id}`), 404, 'project_not_found');
+        expect(await ok(await call(alice, 'GET', `/projects/${project.id}`))).toEqual(project);
       });
 
       it('rejects an id that is not a UUID with a 400 naming id', async () => {
@@ -217,7 +247,7 @@ describe('workspace: projects, support tickets, community posts (e2e)', () => {
         expect((await ok(await call(dave, 'GET', '/projects?q=0_p'))).total).toBe(0);
       });
 
-      it('shows a user only their own; owner_id cannot widen it', async () => {
+      it('shows a user only their own tenant’s; owner_id cannot widen it', async () => {
         const daves = await ok(await call(dave, 'GET', '/projects'));
         expect(daves.total).toBe(2);
         const peek = await ok(await call(dave, 'GET', `/projects?owner_id=${carol.id}`));
@@ -225,13 +255,31 @@ describe('workspace: projects, support tickets, community posts (e2e)', () => {
         expect((await ok(await call(dave, 'GET', `/projects?owner_id=${dave.id}`))).total).toBe(2);
       });
 
-      it('shows an admin everyone’s, and filters them by owner_id', async () => {
+      it('shows a platform admin only their own tenant’s too; owner_id cannot widen it', async () => {
+        const mine = await ok(await call(admin, 'POST', '/projects', { name: 'Admin’s own project' }), 201);
         const all = await ok(await call(admin, 'GET', '/projects?page_size=100'));
-        const owners = new Set(all.items.map((p: Item) => p.owner_id));
-        expect(owners.has(carol.id) && owners.has(dave.id) && owners.has(alice.id)).toBe(true);
+        expect(all.items.map((p: Item) => p.id)).toEqual([mine.id]);
+        expect(all.items[0]).toMatchObject({ owner_id: admin.id, tenant_id: await personalTenantOf(admin) });
         const carols = await ok(await call(admin, 'GET', `/projects?owner_id=${carol.id}&page_size=100`));
-        expect(carols.total).toBe(25);
-        expect(carols.items.every((p: Item) => p.owner_id === carol.id)).toBe(true);
+        expect(carols).toMatchObject({ items: [], total: 0 });
+        await ok(await call(admin, 'DELETE', `/projects/${mine.id}`), 204);
+      });
+
+      it('inside a shared tenant lists every member’s projects, and owner_id is a plain filter', async () => {
+        const [owner, member] = [await person(t, 'list-owner'), await person(t, 'list-member')];
+        const team = await sharedTenant(owner, [[member, 'member']]);
+        const ownersProject = await ok(await call(owner, 'POST', '/projects', { name: 'Owner’s' }, inTenant(team)), 201);
+        const membersProject = await ok(await call(member, 'POST', '/projects', { name: 'Member’s' }, inTenant(team)), 201);
+        await ok(await call(member, 'POST', '/projects', { name: 'Member’s personal' }), 201);
+        for (const who of [owner, member]) {
+          const all = await ok(await call(who, 'GET', '/projects', undefined, inTenant(team)));
+          expect(all.items.map((p: Item) => p.id)).toEqual([membersProject.id, ownersProject.id]);
+          expect(all.items.every((p: Item) => p.tenant_id === team)).toBe(true);
+        }
+        const byOwner = await ok(await call(member, 'GET', `/projects?owner_id=${owner.id}`, undefined, inTenant(team)));
+        expect(byOwner.items.map((p: Item) => p.id)).toEqual([ownersProject.id]);
+        const byMember = await ok(await call(owner, 'GET', `/projects?owner_id=${member.id}`, undefined, inTenant(team)));
+        expect(byMember.items.map((p: Item) => p.id)).toEqual([membersProject.id]);
       });
 
       it('sends a strong ETag and Cache-Control: private, no-cache; 304 while unchanged, a new ETag after a change', async () => {
@@ -286,6 +334,7 @@ describe('workspace: projects, support tickets, community posts (e2e)', () => {
         expect(read.headers.etag).toBe(res.headers.etag);
         expect(eventsNamed('workspace.project_updated')).toContainEqual({
           project_id: project.id,
+          tenant_id: project.tenant_id,
           owner_id: alice.id,
           by_user_id: alice.id,
           fields: ['description', 'status'],
@@ -359,18 +408,81 @@ describe('workspace: projects, support tickets, community posts (e2e)', () => {
         ]);
       });
 
-      it('another user can neither change nor delete it (404); an admin can, and the owner stays', async () => {
-        expectProblem(await call(bob, 'PATCH', `/projects/${project.id}`, { name: 'Mine now' }), 404, 'project_not_found');
-        expectProblem(await call(bob, 'DELETE', `/projects/${project.id}`), 404, 'project_not_found');
+      it('another user and a platform admin can neither change nor delete it (404: not in their tenant); it stays', async () => {
+        for (const other of [bob, admin]) {
+          expectProblem(await call(other, 'PATCH', `/projects/${project.id}`, { name: 'Mine now' }), 404, 'project_not_found');
+          expectProblem(
+            await call(other, 'PATCH', `/projects/${project.id}`, { name: 'Mine now' }, { 'if-match': etag }),
+            404,
+            'project_not_found',
+          );
+          expectProblem(await call(other, 'DELETE', `/projects/${project.id}`), 404, 'project_not_found');
+        }
+        const after = await call(alice, 'GET', `/projects/${project.id}`);
+        expect(await ok(after)).toEqual(project);
+        expect(after.headers.etag).toBe(etag);
+      });
+
+      it('in a shared tenant: a member reads another’s project but gets 403 forbidden changing or deleting it; the tenant’s admin and owner change and delete any', async () => {
+        const [owner, tenantAdmin, member, other] = [
+          await person(t, 'proj-owner'),
+          await person(t, 'proj-admin'),
+          await person(t, 'proj-member'),
+          await person(t, 'proj-other'),
+        ];
+        const team = await sharedTenant(owner, [
+          [tenantAdmin, 'admin'],
+          [member, 'member'],
+          [other, 'member'],
+        ]);
+        const created = await call(other, 'POST', '/projects', { name: 'Other’s', description: 'theirs' }, inTenant(team));
+        const theirs = await ok(created, 201);
+        expect(theirs).toMatchObject({ tenant_id: team, owner_id: other.id });
+        const theirEtag = String(created.headers.etag);
+
+        expect(await ok(await call(member, 'GET', `/projects/${theirs.id}`, undefined, inTenant(team)))).toEqual(theirs);
+        expectProblem(
+          await call(member, 'PATCH', `/projects/${theirs.id}`, { name: 'Mine now' }, inTenant(team)),
+          403,
+          'forbidden',
+        );
+        expectProblem(await call(member, 'DELETE', `/projects/${theirs.id}`, undefined, inTenant(team)), 403, 'forbidden');
+        const unchanged = await call(other, 'GET', `/projects/${theirs.id}`, undefined, inTenant(team));
+        expect(await ok(unchanged)).toEqual(theirs);
+        expect(unchanged.headers.etag).toBe(theirEtag);
+        // Without the header, the member acts in their personal tenant, where the project is unknown.
+        expectProblem(await call(member, 'GET', `/projects/${theirs.id}`), 404, 'project_not_found');
+
+        // A member changes their own.
+        const own = await ok(await call(member, 'POST', '/projects', { name: 'Member’s' }, inTenant(team)), 201);
+        expect(
+          await ok(await call(member, 'PATCH', `/projects/${own.id}`, { description: 'edited' }, inTenant(team))),
+        ).toMatchObject({ description: 'edited', owner_id: member.id, tenant_id: team });
+
+        // The tenant's admin changes someone else's; the owner deletes it.
         const byAdmin = await ok(
-          await call(admin, 'PATCH', `/projects/${project.id}`, { name: 'Renamed by admin' }, { 'if-match': etag }),
+          await call(
+            tenantAdmin,
+            'PATCH',
+            `/projects/${theirs.id}`,
+            { name: 'Renamed by admin' },
+            {
+              ...inTenant(team),
+              'if-match': theirEtag,
+            },
+          ),
         );
-        expect(byAdmin).toMatchObject({ name: 'Renamed by admin', owner_id: alice.id });
+        expect(byAdmin).toMatchObject({ name: 'Renamed by admin', owner_id: other.id, tenant_id: team });
         expect(eventsNamed('workspace.project_updated')).toContainEqual(
-          expect.objectContaining({ project_id: project.id, owner_id: alice.id, by_user_id: admin.id }),
+          expect.objectContaining({ project_id: theirs.id, tenant_id: team, owner_id: other.id, by_user_id: tenantAdmin.id }),
         );
-        expect(await ok(await call(admin, 'DELETE', `/projects/${project.id}`), 204)).toEqual({});
-        expectProblem(await call(alice, 'GET', `/projects/${project.id}`), 404, 'project_not_found');
+        expect(await ok(await call(tenantAdmin, 'DELETE', `/projects/${own.id}`, undefined, inTenant(team)), 204)).toEqual({});
+        expect(await ok(await call(owner, 'DELETE', `/projects/${theirs.id}`, undefined, inTenant(team)), 204)).toEqual({});
+        expect(eventsNamed('workspace.project_deleted')).toContainEqual(
+          expect.objectContaining({ project_id: theirs.id, tenant_id: team, owner_id: other.id, by_user_id: owner.id }),
+        );
+        expectProblem(await call(other, 'GET', `/projects/${theirs.id}`, undefined, inTenant(team)), 404, 'project_not_found');
+        expectProblem(await call(member, 'GET', `/projects/${own.id}`, undefined, inTenant(team)), 404, 'project_not_found');
       });
 
       it('DELETE honours If-Match: 412 when stale, 204 when current, then 404', async () => {
@@ -387,7 +499,12 @@ describe('workspace: projects, support tickets, community posts (e2e)', () => {
         expectProblem(await call(alice, 'GET', `/projects/${project.id}`), 404, 'project_not_found');
         expectProblem(await call(alice, 'DELETE', `/projects/${project.id}`), 404, 'project_not_found');
         expect(eventsNamed('workspace.project_deleted')).toContainEqual(
-          expect.objectContaining({ project_id: project.id, owner_id: alice.id, by_user_id: alice.id }),
+          expect.objectContaining({
+            project_id: project.id,
+            tenant_id: project.tenant_id,
+            owner_id: alice.id,
+            by_user_id: alice.id,
+          }),
         );
       });
 
@@ -403,15 +520,27 @@ describe('workspace: projects, support tickets, community posts (e2e)', () => {
 
   // ------------------------------------------------------------------------ support tickets
   describe('support tickets', () => {
-    const open = async (who: Person, payload: Payload = {}): Promise<{ body: Item; etag: string }> => {
-      const res = await call(who, 'POST', '/support/tickets', { subject: 'Cannot log in', body: 'Since Monday.', ...payload });
+    const open = async (
+      who: Person,
+      payload: Payload = {},
+      headers: Record<string, string> = {},
+    ): Promise<{ body: Item; etag: string }> => {
+      const res = await call(
+        who,
+        'POST',
+        '/support/tickets',
+        { subject: 'Cannot log in', body: 'Since Monday.', ...payload },
+        headers,
+      );
       return { body: await ok(res, 201), etag: String(res.headers.etag) };
     };
 
-    it('opens a ticket: status open, priority normal by default, owned by the caller', async () => {
+    it('opens a ticket in the caller’s personal tenant: status open, priority normal by default, owned by the caller', async () => {
       const { body } = await open(alice);
+      const tenantId = await personalTenantOf(alice);
       expect(body).toEqual({
         id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        tenant_id: tenantId,
         subject: 'Cannot log in',
         body: 'Since Monday.',
         status: 'open',
@@ -421,7 +550,13 @@ describe('workspace: projects, support tickets, community posts (e2e)', () => {
         updated_at: body.created_at,
       });
       expect(eventsNamed('workspace.ticket_created')).toContainEqual(
-        expect.objectContaining({ ticket_id: body.id, owner_id: alice.id, priority: 'normal', by_user_id: alice.id }),
+        expect.objectContaining({
+          ticket_id: body.id,
+          tenant_id: tenantId,
+          owner_id: alice.id,
+          priority: 'normal',
+          by_user_id: alice.id,
+        }),
       );
       expect((await open(alice, { priority: 'urgent' })).body.priority).toBe('urgent');
     });
@@ -450,7 +585,14 @@ describe('workspace: projects, support tickets, community posts (e2e)', () => {
         const res = await call(bob, 'PATCH', `/support/tickets/${ticket.id}`, { status: to });
         expect((await ok(res)).status).toBe(to);
         expect(eventsNamed('workspace.ticket_status_changed')).toContainEqual(
-          expect.objectContaining({ ticket_id: ticket.id, owner_id: bob.id, by_user_id: bob.id, from, to }),
+          expect.objectContaining({
+            ticket_id: ticket.id,
+            tenant_id: ticket.tenant_id,
+            owner_id: bob.id,
+            by_user_id: bob.id,
+            from,
+            to,
+          }),
         );
       }
       expectProblem(await call(bob, 'PATCH', `/support/tickets/${ticket.id}`, { status: 'open' }), 409, 'ticket_closed');
@@ -485,7 +627,7 @@ describe('workspace: projects, support tickets, community posts (e2e)', () => {
       expect(after.statusCode).toBe(200);
       expect(after.headers.etag).toBe(res.headers.etag);
       expect(eventsNamed('workspace.ticket_updated')).toContainEqual(
-        expect.objectContaining({ ticket_id: ticket.id, fields: ['subject', 'priority'] }),
+        expect.objectContaining({ ticket_id: ticket.id, tenant_id: ticket.tenant_id, fields: ['subject', 'priority'] }),
       );
     });
 
@@ -510,21 +652,77 @@ describe('workspace: projects, support tickets, community posts (e2e)', () => {
       expectValidation(await call(alice, 'PATCH', `/support/tickets/${ticket.id}`, payload), ...fields);
     });
 
-    it('another user gets 404 for read and write; an admin reads and works on it', async () => {
+    it('another user and a platform admin get 404 for read and write (not in their tenant); the ticket stays', async () => {
       const { body: ticket } = await open(alice);
-      expectProblem(await call(bob, 'GET', `/support/tickets/${ticket.id}`), 404, 'ticket_not_found');
-      expectProblem(await call(bob, 'PATCH', `/support/tickets/${ticket.id}`, { status: 'closed' }), 404, 'ticket_not_found');
-      expect(await ok(await call(admin, 'GET', `/support/tickets/${ticket.id}`))).toEqual(ticket);
-      const handled = await ok(await call(admin, 'PATCH', `/support/tickets/${ticket.id}`, { status: 'in_progress' }));
-      expect(handled).toMatchObject({ status: 'in_progress', owner_id: alice.id });
+      for (const other of [bob, admin]) {
+        expectProblem(await call(other, 'GET', `/support/tickets/${ticket.id}`), 404, 'ticket_not_found');
+        expectProblem(
+          await call(other, 'PATCH', `/support/tickets/${ticket.id}`, { status: 'in_progress' }),
+          404,
+          'ticket_not_found',
+        );
+      }
+      expect(await ok(await call(alice, 'GET', `/support/tickets/${ticket.id}`))).toEqual(ticket);
+    });
+
+    it('in a shared tenant: a member reads another’s ticket but gets 403 forbidden working on it; the tenant’s admin and owner work on any', async () => {
+      const [owner, tenantAdmin, member, other] = [
+        await person(t, 'desk-owner'),
+        await person(t, 'desk-admin'),
+        await person(t, 'desk-member'),
+        await person(t, 'desk-other'),
+      ];
+      const team = await sharedTenant(owner, [
+        [tenantAdmin, 'admin'],
+        [member, 'member'],
+        [other, 'member'],
+      ]);
+      const { body: ticket, etag } = await open(other, {}, inTenant(team));
+      expect(ticket).toMatchObject({ tenant_id: team, owner_id: other.id, status: 'open' });
+      expect(eventsNamed('workspace.ticket_created')).toContainEqual(
+        expect.objectContaining({ ticket_id: ticket.id, tenant_id: team, owner_id: other.id, by_user_id: other.id }),
+      );
+
+      expect(await ok(await call(member, 'GET', `/support/tickets/${ticket.id}`, undefined, inTenant(team)))).toEqual(ticket);
+      expectProblem(
+        await call(member, 'PATCH', `/support/tickets/${ticket.id}`, { status: 'closed' }, inTenant(team)),
+        403,
+        'forbidden',
+      );
+      const unchanged = await call(other, 'GET', `/support/tickets/${ticket.id}`, undefined, inTenant(team));
+      expect(await ok(unchanged)).toEqual(ticket);
+      expect(unchanged.headers.etag).toBe(etag);
+      expectProblem(await call(member, 'GET', `/support/tickets/${ticket.id}`), 404, 'ticket_not_found');
+
+      const handled = await ok(
+        await call(
+          tenantAdmin,
+          'PATCH',
+          `/support/tickets/${ticket.id}`,
+          { status: 'in_progress' },
+          {
+            ...inTenant(team),
+            'if-match': etag,
+          },
+        ),
+      );
+      expect(handled).toMatchObject({ status: 'in_progress', owner_id: other.id, tenant_id: team });
       expect(eventsNamed('workspace.ticket_status_changed')).toContainEqual(
         expect.objectContaining({
           ticket_id: ticket.id,
-          owner_id: alice.id,
-          by_user_id: admin.id,
+          tenant_id: team,
+          owner_id: other.id,
+          by_user_id: tenantAdmin.id,
           from: 'open',
           to: 'in_progress',
         }),
+      );
+      const resolved = await ok(
+        await call(owner, 'PATCH', `/support/tickets/${ticket.id}`, { status: 'resolved' }, inTenant(team)),
+      );
+      expect(resolved).toMatchObject({ status: 'resolved', owner_id: other.id });
+      expect(eventsNamed('workspace.ticket_updated')).toContainEqual(
+        expect.objectContaining({ ticket_id: ticket.id, tenant_id: team, by_user_id: owner.id, fields: ['status'] }),
       );
     });
 
@@ -571,14 +769,31 @@ describe('workspace: projects, support tickets, community posts (e2e)', () => {
         expect(combined.items.map((x: Item) => x.subject)).toEqual(['Billing issue 3']);
       });
 
-      it('a user sees only their own; an admin sees all and filters by owner_id', async () => {
+      it('a user, platform admins included, sees only their own tenant’s; owner_id cannot widen it', async () => {
         const franks = await ok(await call(frank, 'GET', '/support/tickets'));
         expect(franks.items.map((x: Item) => x.owner_id)).toEqual([frank.id]);
         expect((await ok(await call(frank, 'GET', `/support/tickets?owner_id=${erin.id}`))).total).toBe(0);
         const billing = await ok(await call(admin, 'GET', '/support/tickets?q=billing&page_size=100'));
-        expect(new Set(billing.items.map((x: Item) => x.owner_id))).toEqual(new Set([erin.id, frank.id]));
+        expect(billing).toMatchObject({ items: [], total: 0 });
         const erins = await ok(await call(admin, 'GET', `/support/tickets?owner_id=${erin.id}&status=in_progress`));
-        expect(erins.total).toBe(4);
+        expect(erins.total).toBe(0);
+      });
+
+      it('inside a shared tenant lists every member’s tickets, and owner_id is a plain filter', async () => {
+        const team = await sharedTenant(erin, [[frank, 'member']]);
+        const { body: erins } = await open(erin, { subject: 'Team billing', priority: 'high' }, inTenant(team));
+        const { body: franks } = await open(frank, { subject: 'Team login' }, inTenant(team));
+        const all = await ok(await call(frank, 'GET', '/support/tickets', undefined, inTenant(team)));
+        expect(all.items.map((x: Item) => x.id)).toEqual([franks.id, erins.id]);
+        expect(all.items.every((x: Item) => x.tenant_id === team)).toBe(true);
+        const byErin = await ok(await call(frank, 'GET', `/support/tickets?owner_id=${erin.id}`, undefined, inTenant(team)));
+        expect(byErin.items.map((x: Item) => x.id)).toEqual([erins.id]);
+        const combined = await ok(
+          await call(erin, 'GET', `/support/tickets?owner_id=${frank.id}&priority=high`, undefined, inTenant(team)),
+        );
+        expect(combined.total).toBe(0);
+        // Outside the tenant nothing changed: erin's own list still holds only her 12 personal tickets.
+        expect((await ok(await call(erin, 'GET', '/support/tickets'))).total).toBe(12);
       });
 
       it('list ETag: 304 while unchanged, new ETag after a ticket changes', async () => {
@@ -606,17 +821,30 @@ describe('workspace: projects, support tickets, community posts (e2e)', () => {
   describe('community posts', () => {
     let gina: Person;
     let hank: Person;
+    /** A shared tenant owned by gina, with hank and bob as members. */
+    let community: string;
 
     beforeAll(async () => {
       gina = await person(t, 'gina');
       hank = await person(t, 'hank');
+      community = await sharedTenant(gina, [
+        [hank, 'member'],
+        [bob, 'member'],
+      ]);
     });
 
-    it('publishes a post readable by any authenticated user, with ETag and 304', async () => {
-      const res = await call(gina, 'POST', '/community/posts', { title: ' Hello world ', body: 'First post!' });
+    it('publishes a post readable by the tenant’s members, with ETag and 304', async () => {
+      const res = await call(
+        gina,
+        'POST',
+        '/community/posts',
+        { title: ' Hello world ', body: 'First post!' },
+        inTenant(community),
+      );
       const post = await ok(res, 201);
       expect(post).toEqual({
         id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        tenant_id: community,
         title: 'Hello world',
         body: 'First post!',
         author_id: gina.id,
@@ -624,20 +852,54 @@ describe('workspace: projects, support tickets, community posts (e2e)', () => {
         updated_at: post.created_at,
       });
       expect(res.headers.location).toBe(`/api/v1/community/posts/${post.id}`);
-      const read = await call(hank, 'GET', `/community/posts/${post.id}`);
+      const read = await call(hank, 'GET', `/community/posts/${post.id}`, undefined, inTenant(community));
       expect(await ok(read)).toEqual(post);
       expect(read.headers.etag).toBe(res.headers.etag);
       const cached = await call(hank, 'GET', `/community/posts/${post.id}`, undefined, {
+        ...inTenant(community),
         'if-none-match': String(read.headers.etag),
       });
       expect(cached.statusCode).toBe(304);
-      expect(eventsNamed('workspace.post_created')).toContainEqual(
-        expect.objectContaining({ post_id: post.id, author_id: gina.id }),
+      expect(eventsNamed('workspace.post_created')).toContainEqual({
+        post_id: post.id,
+        tenant_id: community,
+        author_id: gina.id,
+        by_user_id: gina.id,
+        occurred_at: expect.any(String),
+      });
+    });
+
+    it('is not readable outside its tenant: 404 post_not_found elsewhere, 404 tenant_not_found for a non-member', async () => {
+      const post = await ok(
+        await call(gina, 'POST', '/community/posts', { title: 'Members only', body: '...' }, inTenant(community)),
+        201,
       );
+      // Without the header even a member acts in their personal tenant, where the post is unknown.
+      expectProblem(await call(hank, 'GET', `/community/posts/${post.id}`), 404, 'post_not_found');
+      for (const stranger of [alice, admin]) {
+        expectProblem(await call(stranger, 'GET', `/community/posts/${post.id}`), 404, 'post_not_found');
+        expectProblem(
+          await call(stranger, 'GET', `/community/posts/${post.id}`, undefined, inTenant(community)),
+          404,
+          'tenant_not_found',
+        );
+        const theirs = await ok(await call(stranger, 'GET', '/community/posts?page_size=100'));
+        expect(theirs.items.map((p: Item) => p.id)).not.toContain(post.id);
+      }
+      // A post in a personal tenant is its author's alone.
+      const own = await ok(await call(hank, 'POST', '/community/posts', { title: 'Diary', body: 'private' }), 201);
+      expect(own.tenant_id).toBe(await personalTenantOf(hank));
+      expectProblem(await call(gina, 'GET', `/community/posts/${own.id}`), 404, 'post_not_found');
+      expectProblem(await call(gina, 'GET', `/community/posts/${own.id}`, undefined, inTenant(community)), 404, 'post_not_found');
     });
 
     it('is 404 post_not_found for an unknown id', async () => {
       expectProblem(await call(hank, 'GET', `/community/posts/${UNKNOWN_ID}`), 404, 'post_not_found');
+      expectProblem(
+        await call(hank, 'GET', `/community/posts/${UNKNOWN_ID}`, undefined, inTenant(community)),
+        404,
+        'post_not_found',
+      );
     });
 
     it.each([
@@ -651,31 +913,48 @@ describe('workspace: projects, support tickets, community posts (e2e)', () => {
       expectValidation(await call(gina, 'POST', '/community/posts', payload), ...fields);
     });
 
-    it('lists every author’s posts newest first, paginated, filtered by q and author_id', async () => {
-      await t.app.get(DataSource).query('DELETE FROM community_posts');
+    it('lists every author’s posts of the tenant newest first, paginated, filtered by q and author_id', async () => {
+      const forum = await sharedTenant(gina, [
+        [hank, 'member'],
+        [bob, 'member'],
+      ]);
       for (let i = 1; i <= 7; i += 1) {
         await ok(
-          await call(i % 2 ? gina : hank, 'POST', '/community/posts', {
-            title: `${i % 3 ? 'Tip' : 'Question'} #${i}`,
-            body: '...',
-          }),
+          await call(
+            i % 2 ? gina : hank,
+            'POST',
+            '/community/posts',
+            { title: `${i % 3 ? 'Tip' : 'Question'} #${i}`, body: '...' },
+            inTenant(forum),
+          ),
           201,
         );
       }
-      const first = await ok(await call(bob, 'GET', '/community/posts?page_size=3'));
+      // Another tenant's posts (gina's personal one) are not in this tenant's list.
+      await ok(await call(gina, 'POST', '/community/posts', { title: 'Tip #8 (personal)', body: '...' }), 201);
+      const first = await ok(await call(bob, 'GET', '/community/posts?page_size=3', undefined, inTenant(forum)));
       expect(first).toMatchObject({ total: 7, page: 1, page_size: 3, pages: 3 });
       expect(first.items.map((p: Item) => p.title)).toEqual(['Tip #7', 'Question #6', 'Tip #5']);
-      const last = await ok(await call(bob, 'GET', '/community/posts?page=3&page_size=3'));
+      expect(first.items.every((p: Item) => p.tenant_id === forum)).toBe(true);
+      const last = await ok(await call(bob, 'GET', '/community/posts?page=3&page_size=3', undefined, inTenant(forum)));
       expect(last.items.map((p: Item) => p.title)).toEqual(['Tip #1']);
-      const questions = await ok(await call(bob, 'GET', '/community/posts?q=QUEST'));
+      const questions = await ok(await call(bob, 'GET', '/community/posts?q=QUEST', undefined, inTenant(forum)));
       expect(questions.items.map((p: Item) => p.title)).toEqual(['Question #6', 'Question #3']);
-      const hanks = await ok(await call(bob, 'GET', `/community/posts?author_id=${hank.id}`));
+      const hanks = await ok(await call(bob, 'GET', `/community/posts?author_id=${hank.id}`, undefined, inTenant(forum)));
       expect(hanks.items.map((p: Item) => p.title)).toEqual(['Question #6', 'Tip #4', 'Tip #2']);
-      const list = await call(bob, 'GET', '/community/posts');
+      const list = await call(bob, 'GET', '/community/posts', undefined, inTenant(forum));
       expect(list.headers['cache-control']).toBe('private, no-cache');
       expect(
-        (await call(bob, 'GET', '/community/posts', undefined, { 'if-none-match': String(list.headers.etag) })).statusCode,
+        (
+          await call(bob, 'GET', '/community/posts', undefined, {
+            ...inTenant(forum),
+            'if-none-match': String(list.headers.etag),
+          })
+        ).statusCode,
       ).toBe(304);
+      // bob's personal tenant holds none of them.
+      expect((await ok(await call(bob, 'GET', '/community/posts'))).items.map((p: Item) => p.tenant_id)).not.toContain(forum);
+      expect((await ok(await call(bob, 'GET', '/community/posts'))).total).toBe(0);
     });
   });
 

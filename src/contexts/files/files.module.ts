@@ -3,6 +3,7 @@ import { ConfigModule } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { platformConfig, type PlatformConfig } from '../../platform/config';
 import { IdentityModule } from '../identity';
+import { TenancyModule } from '../tenancy';
 import { FilesController } from './api/files.controller';
 import { MultipartSetup } from './api/multipart';
 import { FileStorage, MalwareScanner } from './domain/ports';
@@ -25,7 +26,7 @@ export function createMalwareScanner(config: FilesConfig): MalwareScanner {
  * (`MalwareScanner`), blob storage (`FileStorage`, local disk by default) and authorised download.
  */
 @Module({
-  imports: [ConfigModule.forFeature(filesConfig), TypeOrmModule.forFeature([FileEntity]), IdentityModule],
+  imports: [ConfigModule.forFeature(filesConfig), TypeOrmModule.forFeature([FileEntity]), IdentityModule, TenancyModule],
   controllers: [FilesController],
   providers: [
     {

@@ -1,14 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import type { EntityManager, Repository } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { runAcrossTenants } from '../../platform/database/tenant-scope';
 import { type DataSubject, type ExportSections, type PersonalDataHolder, HoldsPersonalData } from '../../platform/personal-data';
 import { FileStorage } from './domain/ports';
 import { toFileView } from './files.service';
 import { FileEntity } from './infra/file.entity';
 
 /**
- * A user's uploads in their data export (metadata; the bytes stay downloadable through the
- * files API) and in their erasure (rows and blobs).
+ * A user's uploads, in every tenant, in their data export (metadata; the bytes stay downloadable
+ * through the files API) and in their erasure (rows and blobs); a deleted tenant's files too.
  */
 @Injectable()
 @HoldsPersonalData()
@@ -16,12 +16,14 @@ export class FilesPersonalData implements PersonalDataHolder {
   readonly name = 'files';
 
   constructor(
-    @InjectRepository(FileEntity) private readonly files: Repository<FileEntity>,
+    private readonly dataSource: DataSource,
     private readonly storage: FileStorage,
   ) {}
 
   async exportFor(subject: DataSubject): Promise<ExportSections> {
-    const rows = await this.files.find({ where: { ownerId: subject.userId }, order: { createdAt: 'ASC', id: 'ASC' } });
+    const rows = await runAcrossTenants(this.dataSource, (m) =>
+      m.find(FileEntity, { where: { ownerId: subject.userId }, order: { createdAt: 'ASC', id: 'ASC' } }),
+    );
     return { files: rows.map(toFileView) };
   }
 
@@ -33,6 +35,15 @@ export class FilesPersonalData implements PersonalDataHolder {
   async erase(subject: DataSubject, manager: EntityManager): Promise<number> {
     const [rows] = await manager.query<[{ id: string }[], number]>('DELETE FROM files WHERE owner_id = $1 RETURNING id', [
       subject.userId,
+    ]);
+    for (const { id } of rows) await this.storage.delete(id);
+    return rows.length;
+  }
+
+  /** A deleted tenant's files, rows then blobs, like `erase`. */
+  async eraseTenant(tenantId: string, manager: EntityManager): Promise<number> {
+    const [rows] = await manager.query<[{ id: string }[], number]>('DELETE FROM files WHERE tenant_id = $1 RETURNING id', [
+      tenantId,
     ]);
     for (const { id } of rows) await this.storage.delete(id);
     return rows.length;

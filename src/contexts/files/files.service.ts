@@ -2,12 +2,13 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { type Repository } from 'typeorm';
 import { Clock } from '../../platform/clock';
 import { EventBus } from '../../platform/events';
 import { type Page, pageOf } from '../../platform/http/pagination';
-import { type Actor, canAccess, listOwnerScope } from '../../platform/ownership';
+import type { EntityManager } from 'typeorm';
+import { inTenant, scopedQuery } from '../../platform/database/tenant-scope';
+import { canChange } from '../../platform/ownership';
+import { type TenantCaller, TenantResolver, TenantScopes } from '../tenancy';
 import { normaliseMediaType } from './domain/content-type';
 import { sanitizeFilename } from './domain/filename';
 import { FilesError } from './domain/files.errors';
@@ -20,6 +21,7 @@ import { detectSignature } from './infra/signature.detector';
 
 export interface FileView {
   id: string;
+  tenant_id: string;
   filename: string;
   content_type: string;
   size: number;
@@ -55,6 +57,7 @@ export interface UploadRequest {
 export function toFileView(file: FileEntity): FileView {
   return {
     id: file.id,
+    tenant_id: file.tenantId,
     filename: file.filename,
     content_type: file.contentType,
     size: file.size,
@@ -86,8 +89,8 @@ const STAGED_MAX_AGE_MS = 60 * 60 * 1000;
 
 /**
  * Uploads (allowlisted by content, size-limited while streaming, malware-scanned, stored
- * atomically under their id), listing, download and deletion of files. Users reach their
- * own files; admins everyone's.
+ * atomically under their id), listing, download and deletion of a tenant's files. Every member
+ * reads the tenant's files; members delete their own, the tenant's admins and owners any.
  */
 @Injectable()
 export class FilesService implements OnApplicationBootstrap {
@@ -95,7 +98,8 @@ export class FilesService implements OnApplicationBootstrap {
   private readonly allowed: ReadonlySet<string>;
 
   constructor(
-    @InjectRepository(FileEntity) private readonly files: Repository<FileEntity>,
+    private readonly tenants: TenantScopes,
+    private readonly resolver: TenantResolver,
     private readonly storage: FileStorage,
     private readonly scanner: MalwareScanner,
     private readonly bus: EventBus,
@@ -119,7 +123,10 @@ export class FilesService implements OnApplicationBootstrap {
    * Receives the one file of a multipart form and stores it, or refuses it with a FilesError
    * (and a `files.upload_rejected` event); a refused upload leaves nothing behind.
    */
-  async upload(actor: Actor, request: UploadRequest): Promise<FileView> {
+  async upload(caller: TenantCaller, request: UploadRequest): Promise<FileView> {
+    // The tenant is checked before a byte is read (a stranger's upload ends at once), and again
+    // when the metadata is written (a membership may end while the bytes arrive).
+    await this.resolver.resolve(caller.userId, caller.header);
     const attempt: Attempt = { filename: null, declaredType: null, receivedBytes: 0 };
     let received: Received | undefined;
     try {
@@ -137,42 +144,29 @@ export class FilesService implements OnApplicationBootstrap {
         received = await this.receive(part, attempt);
       }
       if (!received) throw FilesError.fileMissing();
-      const view = await this.store(actor, received);
-      await this.bus.publish('files.uploaded', {
-        file_id: view.id,
-        owner_id: view.owner_id,
-        filename: view.filename,
-        content_type: view.content_type,
-        size: view.size,
-        sha256: view.sha256,
-        scan_status: view.scan_status,
-        ip: request.ip,
-      });
-      return view;
+      return await this.store(caller, received, request.ip);
     } catch (error) {
       if (received) await this.discard(received.staged);
-      if (error instanceof FilesError && error.rejection) await this.rejected(actor, error, attempt, request.ip);
+      if (error instanceof FilesError && error.rejection) await this.rejected(caller.userId, error, attempt, request.ip);
       throw error;
     }
   }
 
-  async list(actor: Actor, filter: { owner_id?: string }, page: { page: number; page_size: number }): Promise<Page<FileView>> {
-    const qb = this.files.createQueryBuilder('f');
-    const scope = listOwnerScope(actor, filter.owner_id);
-    if (scope) {
-      if (scope.ownerIds.length === 0) qb.andWhere('1 = 0');
-      else qb.andWhere('f.owner_id IN (:...ownerIds)', { ownerIds: scope.ownerIds });
-    }
-    return pageOf(qb.orderBy('f.created_at', 'DESC').addOrderBy('f.id', 'DESC'), page, toFileView);
+  list(caller: TenantCaller, filter: { owner_id?: string }, page: { page: number; page_size: number }): Promise<Page<FileView>> {
+    return this.tenants.run(caller, ({ manager }) => {
+      const qb = scopedQuery(manager, FileEntity, 'f');
+      if (filter.owner_id !== undefined) qb.andWhere('f.owner_id = :owner', { owner: filter.owner_id });
+      return pageOf(qb.orderBy('f.created_at', 'DESC').addOrderBy('f.id', 'DESC'), page, toFileView);
+    });
   }
 
-  async get(actor: Actor, id: string): Promise<FileView> {
-    return toFileView(await this.findAccessible(actor, id));
+  get(caller: TenantCaller, id: string): Promise<FileView> {
+    return this.tenants.run(caller, async ({ manager }) => toFileView(await this.findInTenant(manager, id)));
   }
 
-  /** The file's metadata and a stream of its bytes. */
-  async content(actor: Actor, id: string): Promise<{ file: FileView; stream: Readable; size: number }> {
-    const file = await this.findAccessible(actor, id);
+  /** The file's metadata and a stream of its bytes (opened once the tenant's transaction is over). */
+  async content(caller: TenantCaller, id: string): Promise<{ file: FileView; stream: Readable; size: number }> {
+    const file = await this.tenants.run(caller, async ({ manager }) => this.findInTenant(manager, id));
     const stored = await this.storage.open(file.id);
     if (!stored) {
       this.logger.error({ file_id: file.id }, 'A file’s metadata exists but its content is missing from storage');
@@ -181,29 +175,38 @@ export class FilesService implements OnApplicationBootstrap {
     return { file: toFileView(file), stream: stored.stream, size: stored.size };
   }
 
-  /** Deletes the metadata, then the bytes (a blob that cannot be removed is logged, not fatal). */
-  async remove(actor: Actor, id: string): Promise<void> {
-    const file = await this.findAccessible(actor, id);
-    const { affected } = await this.files.delete({ id: file.id });
-    if (!affected) throw FilesError.notFound();
+  /**
+   * Deletes the metadata (its owner, or the tenant's admins and owners), then once that has
+   * committed the bytes (a blob that cannot be removed is logged, not fatal).
+   */
+  async remove(caller: TenantCaller, id: string): Promise<void> {
+    const file = await this.tenants.run(caller, async ({ manager, actor }) => {
+      const found = await this.findInTenant(manager, id, true);
+      if (!canChange(actor, found.ownerId)) throw FilesError.notYours();
+      await manager.delete(FileEntity, { id: found.id });
+      await this.bus.publish('files.deleted', {
+        file_id: found.id,
+        tenant_id: found.tenantId,
+        owner_id: found.ownerId,
+        by_user_id: actor.id,
+      });
+      return found;
+    });
     try {
       await this.storage.delete(file.id);
     } catch (error) {
       this.logger.error({ err: error, file_id: file.id }, 'Could not remove a deleted file’s content from storage');
     }
-    await this.bus.publish('files.deleted', { file_id: file.id, owner_id: file.ownerId, by_user_id: actor.id });
   }
 
-  private async findAccessible(actor: Actor, id: string): Promise<FileEntity> {
-    const file = await this.files.findOneBy({ id });
-    if (!file || !canAccess(actor, file.ownerId)) throw FilesError.notFound();
+  /** One file of the scope's tenant (locked for a change when `lock`), else 404. */
+  private async findInTenant(m: EntityManager, id: string, lock = false): Promise<FileEntity> {
+    const qb = scopedQuery(m, FileEntity, 'f').andWhere('f.id = :id', { id });
+    const file = await (lock ? qb.setLock('pessimistic_write') : qb).getOne();
+    if (!file) throw FilesError.notFound();
     return file;
   }
 
-  /**
-   * Streams one file part into staging while counting, hashing and sniffing it; stops at the
-   * first byte past the size limit, or as soon as the first bytes show a refused type.
-   */
   private async receive(part: Extract<FormPart, { kind: 'file' }>, attempt: Attempt): Promise<Received> {
     const filename = sanitizeFilename(part.filename);
     const declaredType = normaliseMediaType(part.declaredType);
@@ -242,8 +245,8 @@ export class FilesService implements OnApplicationBootstrap {
     }
   }
 
-  /** Scans the staged bytes, then commits them and records the metadata. */
-  private async store(actor: Actor, received: Received): Promise<FileView> {
+  /** Scans the staged bytes, then commits them and records the metadata in the caller's tenant. */
+  private async store(caller: TenantCaller, received: Received, ip: string | null): Promise<FileView> {
     const { id, staged } = received;
     const verdict = await this.scan(received);
     const outcome = scanOutcome(verdict, { scanned: this.scanner.scans, failOpen: this.config.scanFailOpen });
@@ -258,18 +261,35 @@ export class FilesService implements OnApplicationBootstrap {
     }
     await staged.commit();
     try {
-      const file = this.files.create({
-        id,
-        ownerId: actor.id,
-        filename: received.filename,
-        contentType: received.contentType,
-        size: received.size,
-        sha256: received.sha256,
-        scanStatus: outcome.status,
+      return await this.tenants.run(caller, async ({ manager, actor }) => {
+        const file = manager.create(
+          FileEntity,
+          inTenant({
+            id,
+            ownerId: actor.id,
+            filename: received.filename,
+            contentType: received.contentType,
+            size: received.size,
+            sha256: received.sha256,
+            scanStatus: outcome.status,
+          }),
+        );
+        // insert, not save: the id is new, so no SELECT first; created_at comes back from RETURNING.
+        await manager.insert(FileEntity, file);
+        const view = toFileView(file);
+        await this.bus.publish('files.uploaded', {
+          file_id: view.id,
+          tenant_id: view.tenant_id,
+          owner_id: view.owner_id,
+          filename: view.filename,
+          content_type: view.content_type,
+          size: view.size,
+          sha256: view.sha256,
+          scan_status: view.scan_status,
+          ip,
+        });
+        return view;
       });
-      // insert, not save: the id is new, so no SELECT first; created_at comes back from RETURNING.
-      await this.files.insert(file);
-      return toFileView(file);
     } catch (error) {
       await this.storage.delete(id).catch((cleanup: unknown) => {
         this.logger.error({ err: cleanup, file_id: id }, 'Could not remove the content of an upload whose metadata failed');
@@ -312,11 +332,11 @@ export class FilesService implements OnApplicationBootstrap {
     }
   }
 
-  private async rejected(actor: Actor, error: FilesError, attempt: Attempt, ip: string | null): Promise<void> {
+  private async rejected(userId: string, error: FilesError, attempt: Attempt, ip: string | null): Promise<void> {
     const extensions = error.options.extensions ?? {};
     const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
     await this.bus.publish('files.upload_rejected', {
-      user_id: actor.id,
+      user_id: userId,
       reason: error.rejection!,
       filename: attempt.filename,
       declared_type: attempt.declaredType,

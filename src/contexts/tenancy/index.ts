@@ -1,12 +1,13 @@
 /**
  * Public API of the tenancy context (tenants, memberships, roles): what other contexts and
- * `app.module.ts` use; tests: `testing.ts`. Tenant-owned routes import `TenancyModule`, inject
- * `TenantResolver` and document the header with `ApiTenantHeader()`.
+ * `app.module.ts` use; tests: `testing.ts`. Tenant-owned routes import `TenancyModule`, run
+ * their work in `TenantScopes.run(caller, …)` (caller: `@CurrentTenantCaller()`) and document the
+ * header with `ApiTenantHeader()`.
  */
 export { TenancyModule } from './tenancy.module';
 export { parseTenancyConfig } from './tenancy.config';
-export { TenantResolver, type ResolvedTenant } from './tenant.resolver';
-export { ApiTenantHeader, tenantHeaderOf } from './api/tenant-header';
+export { TenantResolver, TenantScopes, type ResolvedTenant, type TenantCaller, type TenantScope } from './tenant.resolver';
+export { ApiTenantHeader, CurrentTenantCaller, tenantHeaderOf } from './api/tenant-header';
 export { TENANT_HEADER } from './domain/tenancy.errors';
 export type { TenantRole } from './domain/roles';
 export type { TenantSettings } from './domain/settings';

@@ -16,7 +16,7 @@ import { MembersService } from './members.service';
 import { PersonalTenants } from './personal-tenants.service';
 import { tenancyConfig } from './tenancy.config';
 import { TenancyPersonalData } from './tenancy.personal-data';
-import { TenantResolver } from './tenant.resolver';
+import { TenantResolver, TenantScopes } from './tenant.resolver';
 import { TenantsService } from './tenants.service';
 
 /**
@@ -39,8 +39,9 @@ import { TenantsService } from './tenants.service';
     InvitationsService,
     AdminTenantsService,
     TenantResolver,
+    TenantScopes,
     TenancyPersonalData,
   ],
-  exports: [TenantResolver],
+  exports: [TenantResolver, TenantScopes],
 })
 export class TenancyModule {}

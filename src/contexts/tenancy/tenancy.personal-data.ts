@@ -1,6 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { type DataSubject, type ExportSections, type PersonalDataHolder, HoldsPersonalData } from '../../platform/personal-data';
+import {
+  type DataSubject,
+  type ExportSections,
+  type PersonalDataHolder,
+  HoldsPersonalData,
+  PersonalDataRegistry,
+} from '../../platform/personal-data';
 import { TenancyError } from './domain/tenancy.errors';
 import { TenancyStore } from './infra/tenancy.store';
 import { toTenantView } from './tenant-view';
@@ -18,6 +24,7 @@ export class TenancyPersonalData implements PersonalDataHolder {
   constructor(
     private readonly dataSource: DataSource,
     private readonly store: TenancyStore,
+    private readonly registry: PersonalDataRegistry,
   ) {}
 
   async exportFor(subject: DataSubject): Promise<ExportSections> {
@@ -36,7 +43,11 @@ export class TenancyPersonalData implements PersonalDataHolder {
     return owned.length > 0 ? TenancyError.lastOwnerClosing(owned.map((t) => t.slug)) : null;
   }
 
-  erase(subject: DataSubject, manager: EntityManager): Promise<number> {
+  /** The tenants that go are erased through every holder first (their files' bytes, for one). */
+  async erase(subject: DataSubject, manager: EntityManager): Promise<number> {
+    for (const tenantId of await this.store.tenantsErasedWith(manager, subject.userId)) {
+      await this.registry.eraseTenant(tenantId, manager);
+    }
     return this.store.eraseUser(manager, subject.userId, subject.email);
   }
 }

@@ -1,11 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { Clock } from '../../platform/clock';
+import { runInTransaction } from '../../platform/database/transaction-context';
+import { withinTenant } from '../../platform/database/tenant-scope';
 import type { TenantQuotas } from './domain/quotas';
 import type { TenantRole } from './domain/roles';
-import type { TenantSettings } from './domain/settings';
+import { accessRefusal, type TenantSettings } from './domain/settings';
 import { assertActive, type TenantStatus } from './domain/tenant';
 import { TenancyError } from './domain/tenancy.errors';
-import { TenancyStore } from './infra/tenancy.store';
+import { type MemberTenantRow, TenancyStore } from './infra/tenancy.store';
 import { PersonalTenants } from './personal-tenants.service';
 import { toTenantView } from './tenant-view';
 
@@ -32,6 +35,7 @@ export class TenantResolver {
     private readonly dataSource: DataSource,
     private readonly store: TenancyStore,
     private readonly personal: PersonalTenants,
+    private readonly clock: Clock,
   ) {}
 
   /**
@@ -40,24 +44,92 @@ export class TenantResolver {
    * @throws TenancyError 404 tenant_not_found when the caller is not a member; 403 tenant_suspended
    */
   async resolve(userId: string, header: string | undefined): Promise<ResolvedTenant> {
-    let tenantId: string;
-    if (header === undefined) {
-      tenantId = await this.personal.ensure(userId);
-    } else {
-      tenantId = header.trim();
-      if (!UUID.test(tenantId)) throw TenancyError.invalidTenantHeader();
-    }
-    const row = await this.store.tenantForMember(this.dataSource.manager, tenantId.toLowerCase(), userId);
-    if (!row) throw TenancyError.tenantNotFound();
-    assertActive(row.status);
-    const view = toTenantView(row);
-    return {
-      tenantId: view.id,
-      role: view.role,
-      status: view.status,
-      settings: view.settings,
-      quotas: view.quotas,
-      personal: view.personal,
-    };
+    const tenantId = header === undefined ? await this.personal.ensure(userId) : tenantIdOf(header);
+    const row = await this.store.tenantForMember(this.dataSource.manager, tenantId, userId);
+    return resolved(row);
   }
+
+  /**
+   * `resolve` inside `m`'s transaction, which it also scopes to the tenant for row-level
+   * security (`app.tenant_id`), and the tenant's settings applied to the caller
+   * (`accessRefusal`): one statement when the tenant exists.
+   */
+  async enter(m: EntityManager, caller: TenantCaller): Promise<ResolvedTenant> {
+    const { userId, header, sessionId } = caller;
+    let row = await this.store.enterTenant(m, header === undefined ? null : tenantIdOf(header), userId, sessionId);
+    if (!row && header === undefined) {
+      await this.personal.ensure(userId);
+      row = await this.store.enterTenant(m, null, userId, sessionId);
+    }
+    if (!row) throw TenancyError.tenantNotFound();
+    const tenant = resolved(row);
+    const refusal = accessRefusal(
+      tenant.settings,
+      { hasMfa: row.has_mfa, sessionStartedAt: row.session_started_at },
+      this.clock.now(),
+    );
+    if (refusal) throw refusal;
+    return tenant;
+  }
+}
+
+/** The caller as a tenant-owned route sees them: who, and the `X-Tenant-Id` they sent. */
+export interface TenantCaller {
+  userId: string;
+  /** The `X-Tenant-Id` header as sent; undefined when absent (the personal tenant). */
+  header: string | undefined;
+  /** The session of a bearer token (the tenant's `session_max_age` applies to it); null for an API key. */
+  sessionId: string | null;
+}
+
+/** Inside a tenant scope: the transaction (scoped for row-level security), the tenant, the caller. */
+export interface TenantScope {
+  manager: EntityManager;
+  tenant: ResolvedTenant;
+  actor: { id: string; tenantRole: TenantRole };
+}
+
+/**
+ * The one way tenant-owned data is reached: `run` resolves the caller's tenant and runs `fn` in
+ * a transaction where PostgreSQL admits that tenant's rows only, with the tenant as the scope
+ * of `scopedQuery`/`inTenant` (platform/database/tenant-scope.ts).
+ */
+@Injectable()
+export class TenantScopes {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly resolver: TenantResolver,
+  ) {}
+
+  /**
+   * @throws ValidationFailedError 400 (a header that is not a UUID); TenancyError 404
+   *   tenant_not_found, 403 tenant_suspended, and the tenant's settings: 403 tenant_mfa_required,
+   *   401 tenant_session_too_old — before `fn` runs
+   */
+  run<T>(caller: TenantCaller, fn: (scope: TenantScope) => Promise<T>): Promise<T> {
+    return runInTransaction(this.dataSource, async (manager) => {
+      const tenant = await this.resolver.enter(manager, caller);
+      return withinTenant(tenant.tenantId, () => fn({ manager, tenant, actor: { id: caller.userId, tenantRole: tenant.role } }));
+    });
+  }
+}
+
+function tenantIdOf(header: string): string {
+  const tenantId = header.trim();
+  if (!UUID.test(tenantId)) throw TenancyError.invalidTenantHeader();
+  return tenantId.toLowerCase();
+}
+
+function resolved(row: MemberTenantRow | null): ResolvedTenant {
+  if (!row) throw TenancyError.tenantNotFound();
+  assertActive(row.status);
+  const view = toTenantView(row);
+  return {
+    tenantId: view.id,
+    role: view.role,
+    status: view.status,
+    settings: view.settings,
+    quotas: view.quotas,
+    personal: view.personal,
+  };
 }

@@ -3,6 +3,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { runInTransaction } from '../../platform/database/transaction-context';
 import { isUniqueViolation } from '../../platform/database/sql-errors';
 import { EventBus } from '../../platform/events';
+import { PersonalDataRegistry } from '../../platform/personal-data';
 import { ifMatchSatisfied, strongEtag } from '../../platform/http/etag';
 import { type Page, pageWindow, toPage } from '../../platform/http/pagination';
 import { ValidationFailedError } from '../../platform/http/problem';
@@ -22,6 +23,7 @@ export class TenantsService {
     private readonly store: TenancyStore,
     private readonly personal: PersonalTenants,
     private readonly events: EventBus,
+    private readonly registry: PersonalDataRegistry,
   ) {}
 
   /** The caller's tenants with their role, personal tenant first (made now if it does not exist yet), then by name. */
@@ -85,7 +87,8 @@ export class TenantsService {
   }
 
   /**
-   * Deletes a shared tenant and its memberships (owners only).
+   * Deletes a shared tenant, its memberships and its data, through every personal-data holder's
+   * `eraseTenant` (owners only).
    * @throws TenancyError 404 tenant_not_found, 403 tenant_suspended, 403 forbidden, 409 personal_tenant, 412
    */
   async remove(userId: string, tenantId: string, ifMatch?: string): Promise<void> {
@@ -95,6 +98,7 @@ export class TenantsService {
       assertCan(row.role, 'delete');
       if (row.personal_owner_id !== null) throw TenancyError.personalTenant();
       if (!ifMatchSatisfied(ifMatch, strongEtag(toTenantView(row)))) throw TenancyError.preconditionFailed();
+      await this.registry.eraseTenant(tenantId, m);
       await this.store.deleteTenant(m, tenantId);
       await this.events.publish('tenancy.tenant_deleted', { tenant_id: tenantId, slug: row.slug, by_user_id: userId });
     });

@@ -1,16 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { type Repository } from 'typeorm';
+import { inTenant } from '../../platform/database/tenant-scope';
 import { EventBus } from '../../platform/events';
 import { type Page, pageOf } from '../../platform/http/pagination';
-import { ONE_STATEMENT } from '../../platform/database/one-statement';
-import type { Actor } from '../../platform/ownership';
+import { type TenantCaller, TenantScopes } from '../tenancy';
 import { WorkspaceError } from './domain/workspace.errors';
 import { CommunityPostEntity } from './infra/community-post.entity';
-import { applyListCriteria } from './infra/list-query';
+import { findInTenant, listQuery } from './infra/list-query';
 
 export interface CommunityPostView {
   id: string;
+  tenant_id: string;
   title: string;
   body: string;
   author_id: string;
@@ -26,6 +25,7 @@ export interface CommunityPostListFilter {
 export function toCommunityPostView(p: CommunityPostEntity): CommunityPostView {
   return {
     id: p.id,
+    tenant_id: p.tenantId,
     title: p.title,
     body: p.body,
     author_id: p.authorId,
@@ -34,34 +34,51 @@ export function toCommunityPostView(p: CommunityPostEntity): CommunityPostView {
   };
 }
 
-/** Community posts: written by any user, readable by every authenticated user. */
+/** A tenant's community posts: written and read by its members. */
 @Injectable()
 export class CommunityPostsService {
   constructor(
-    @InjectRepository(CommunityPostEntity) private readonly posts: Repository<CommunityPostEntity>,
+    private readonly tenants: TenantScopes,
     private readonly events: EventBus,
   ) {}
 
-  async list(filter: CommunityPostListFilter, page: { page: number; page_size: number }): Promise<Page<CommunityPostView>> {
-    const qb = applyListCriteria(this.posts.createQueryBuilder('c'), 'c', {
-      text: { column: 'title', value: filter.q },
-      equals: { author_id: filter.author_id },
-    });
-    return pageOf(qb, page, toCommunityPostView);
-  }
-
-  async get(id: string): Promise<CommunityPostView> {
-    const post = await this.posts.findOneBy({ id });
-    if (!post) throw WorkspaceError.notFound('post');
-    return toCommunityPostView(post);
-  }
-
-  async create(actor: Actor, input: { title: string; body: string }): Promise<CommunityPostView> {
-    const saved = await this.posts.save(
-      this.posts.create({ title: input.title, body: input.body, authorId: actor.id }),
-      ONE_STATEMENT,
+  list(
+    caller: TenantCaller,
+    filter: CommunityPostListFilter,
+    page: { page: number; page_size: number },
+  ): Promise<Page<CommunityPostView>> {
+    return this.tenants.run(caller, ({ manager }) =>
+      pageOf(
+        listQuery(manager, CommunityPostEntity, 'c', {
+          text: { column: 'title', value: filter.q },
+          equals: { author_id: filter.author_id },
+        }),
+        page,
+        toCommunityPostView,
+      ),
     );
-    await this.events.publish('workspace.post_created', { post_id: saved.id, author_id: saved.authorId });
-    return toCommunityPostView(saved);
+  }
+
+  get(caller: TenantCaller, id: string): Promise<CommunityPostView> {
+    return this.tenants.run(caller, async ({ manager }) => {
+      const post = await findInTenant(manager, CommunityPostEntity, id);
+      if (!post) throw WorkspaceError.notFound('post');
+      return toCommunityPostView(post);
+    });
+  }
+
+  create(caller: TenantCaller, input: { title: string; body: string }): Promise<CommunityPostView> {
+    return this.tenants.run(caller, async ({ manager, actor }) => {
+      const saved = await manager.save(
+        manager.create(CommunityPostEntity, inTenant({ title: input.title, body: input.body, authorId: actor.id })),
+      );
+      await this.events.publish('workspace.post_created', {
+        post_id: saved.id,
+        tenant_id: saved.tenantId,
+        author_id: saved.authorId,
+        by_user_id: actor.id,
+      });
+      return toCommunityPostView(saved);
+    });
   }
 }

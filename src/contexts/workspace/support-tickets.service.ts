@@ -1,18 +1,17 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, type Repository } from 'typeorm';
 import { EventBus } from '../../platform/events';
 import { type Page, pageOf } from '../../platform/http/pagination';
-import { ONE_STATEMENT } from '../../platform/database/one-statement';
-import { runInTransaction } from '../../platform/database/transaction-context';
-import { type Actor, canAccess, listOwnerScope } from '../../platform/ownership';
+import { inTenant } from '../../platform/database/tenant-scope';
+import type { Actor } from '../../platform/ownership';
+import { type TenantCaller, TenantScopes } from '../tenancy';
 import { planTicketPatch, type TicketFields, type TicketPriority, type TicketStatus } from './domain/ticket';
 import { WorkspaceError } from './domain/workspace.errors';
-import { applyListCriteria, lockForChange, type OwnedResource } from './infra/list-query';
+import { findInTenant, listQuery, lockForChange, type OwnedResource } from './infra/list-query';
 import { SupportTicketEntity } from './infra/support-ticket.entity';
 
 export interface SupportTicketView {
   id: string;
+  tenant_id: string;
   subject: string;
   body: string;
   status: TicketStatus;
@@ -32,6 +31,7 @@ export interface SupportTicketListFilter {
 export function toSupportTicketView(t: SupportTicketEntity): SupportTicketView {
   return {
     id: t.id,
+    tenant_id: t.tenantId,
     subject: t.subject,
     body: t.body,
     status: t.status,
@@ -45,56 +45,70 @@ export function toSupportTicketView(t: SupportTicketEntity): SupportTicketView {
 const TICKETS: OwnedResource<SupportTicketEntity, SupportTicketView> = {
   entity: SupportTicketEntity,
   resource: 'ticket',
+  ownerOf: (t) => t.ownerId,
   toView: toSupportTicketView,
 };
 
-/** Support tickets: each user's own; admins (support staff) see and work on all. */
+/**
+ * A tenant's support tickets (its own help desk): every member reads them, members work on
+ * their own, the tenant's admins and owners on all.
+ */
 @Injectable()
 export class SupportTicketsService {
   constructor(
-    private readonly dataSource: DataSource,
-    @InjectRepository(SupportTicketEntity) private readonly tickets: Repository<SupportTicketEntity>,
+    private readonly tenants: TenantScopes,
     private readonly events: EventBus,
   ) {}
 
-  async list(
-    actor: Actor,
+  list(
+    caller: TenantCaller,
     filter: SupportTicketListFilter,
     page: { page: number; page_size: number },
   ): Promise<Page<SupportTicketView>> {
-    const qb = applyListCriteria(this.tickets.createQueryBuilder('t'), 't', {
-      owner: { column: 'owner_id', scope: listOwnerScope(actor, filter.owner_id) },
-      text: { column: 'subject', value: filter.q },
-      equals: { status: filter.status, priority: filter.priority },
-    });
-    return pageOf(qb, page, toSupportTicketView);
+    return this.tenants.run(caller, ({ manager }) =>
+      pageOf(
+        listQuery(manager, SupportTicketEntity, 't', {
+          text: { column: 'subject', value: filter.q },
+          equals: { status: filter.status, priority: filter.priority, owner_id: filter.owner_id },
+        }),
+        page,
+        toSupportTicketView,
+      ),
+    );
   }
 
-  async get(actor: Actor, id: string): Promise<SupportTicketView> {
-    const ticket = await this.tickets.findOneBy({ id });
-    if (!ticket || !canAccess(actor, ticket.ownerId)) throw WorkspaceError.notFound('ticket');
-    return toSupportTicketView(ticket);
+  get(caller: TenantCaller, id: string): Promise<SupportTicketView> {
+    return this.tenants.run(caller, async ({ manager }) => {
+      const ticket = await findInTenant(manager, SupportTicketEntity, id);
+      if (!ticket) throw WorkspaceError.notFound('ticket');
+      return toSupportTicketView(ticket);
+    });
   }
 
   /** Opens a ticket; every ticket starts `open`. */
-  async create(actor: Actor, input: { subject: string; body: string; priority?: TicketPriority }): Promise<SupportTicketView> {
-    const saved = await this.tickets.save(
-      this.tickets.create({
-        subject: input.subject,
-        body: input.body,
-        priority: input.priority ?? 'normal',
-        status: 'open',
-        ownerId: actor.id,
-      }),
-      ONE_STATEMENT,
-    );
-    await this.events.publish('workspace.ticket_created', {
-      ticket_id: saved.id,
-      owner_id: saved.ownerId,
-      priority: saved.priority,
-      by_user_id: actor.id,
+  create(caller: TenantCaller, input: { subject: string; body: string; priority?: TicketPriority }): Promise<SupportTicketView> {
+    return this.tenants.run(caller, async ({ manager, actor }) => {
+      const saved = await manager.save(
+        manager.create(
+          SupportTicketEntity,
+          inTenant({
+            subject: input.subject,
+            body: input.body,
+            priority: input.priority ?? 'normal',
+            status: 'open' as const,
+            ownerId: actor.id,
+          }),
+        ),
+      );
+      await this.events.publish('workspace.ticket_created', {
+        ticket_id: saved.id,
+        tenant_id: saved.tenantId,
+        owner_id: saved.ownerId,
+        priority: saved.priority,
+        by_user_id: actor.id,
+      });
+      return toSupportTicketView(saved);
     });
-    return toSupportTicketView(saved);
   }
 
   /**
@@ -102,15 +116,15 @@ export class SupportTicketsService {
    * ticket's current representation still has that strong ETag (else 412); the row is
    * locked from the check to the write.
    */
-  async update(actor: Actor, id: string, patch: Partial<TicketFields>, ifMatch?: string): Promise<SupportTicketView> {
+  update(caller: TenantCaller, id: string, patch: Partial<TicketFields>, ifMatch?: string): Promise<SupportTicketView> {
     // The change and its audit records commit together (the events are published inside the transaction).
-    return runInTransaction(this.dataSource, async (m) => {
+    return this.tenants.run(caller, async ({ manager: m, actor }) => {
       const { row, before } = await lockForChange(m, TICKETS, id, actor, ifMatch);
       const plan = planTicketPatch(row, patch);
       const fields = Object.keys(plan.changes);
       if (fields.length === 0) return before;
       await m.update(SupportTicketEntity, { id }, { ...plan.changes, updatedAt: () => 'clock_timestamp()' });
-      const view = toSupportTicketView(await m.findOneByOrFail(SupportTicketEntity, { id }));
+      const view = toSupportTicketView((await findInTenant(m, SupportTicketEntity, id)) as SupportTicketEntity);
       await this.announceUpdate(actor, id, view, fields, plan.statusChange);
       return view;
     });
@@ -125,6 +139,7 @@ export class SupportTicketsService {
   ): Promise<void> {
     await this.events.publish('workspace.ticket_updated', {
       ticket_id: id,
+      tenant_id: view.tenant_id,
       owner_id: view.owner_id,
       by_user_id: actor.id,
       fields,
@@ -132,6 +147,7 @@ export class SupportTicketsService {
     if (statusChange) {
       await this.events.publish('workspace.ticket_status_changed', {
         ticket_id: id,
+        tenant_id: view.tenant_id,
         owner_id: view.owner_id,
         by_user_id: actor.id,
         from: statusChange.from,

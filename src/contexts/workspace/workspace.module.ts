@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { IdentityModule } from '../identity';
+import { TenancyModule } from '../tenancy';
 import { CommunityPostsController } from './api/community-posts.controller';
 import { ProjectsController } from './api/projects.controller';
 import { SupportTicketsController } from './api/support-tickets.controller';
@@ -12,9 +13,9 @@ import { ProjectsService } from './projects.service';
 import { SupportTicketsService } from './support-tickets.service';
 import { WorkspacePersonalData } from './workspace.personal-data';
 
-/** Projects, support tickets and community posts: the product's own REST API. */
+/** Projects, support tickets and community posts, owned by tenants: the product's own REST API. */
 @Module({
-  imports: [TypeOrmModule.forFeature([ProjectEntity, SupportTicketEntity, CommunityPostEntity]), IdentityModule],
+  imports: [TypeOrmModule.forFeature([ProjectEntity, SupportTicketEntity, CommunityPostEntity]), IdentityModule, TenancyModule],
   controllers: [ProjectsController, SupportTicketsController, CommunityPostsController],
   providers: [ProjectsService, SupportTicketsService, CommunityPostsService, WorkspacePersonalData],
 })

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { runAcrossTenants } from '../../platform/database/tenant-scope';
 import { type DataSubject, type ExportSections, type PersonalDataHolder, HoldsPersonalData } from '../../platform/personal-data';
 import { toCommunityPostView } from './community-posts.service';
 import { CommunityPostEntity } from './infra/community-post.entity';
@@ -8,7 +9,10 @@ import { SupportTicketEntity } from './infra/support-ticket.entity';
 import { toProjectView } from './projects.service';
 import { toSupportTicketView } from './support-tickets.service';
 
-/** A user's projects, support tickets and community posts: exported in full, deleted on erasure. */
+/**
+ * A user's projects, support tickets and community posts, in every tenant: exported in full,
+ * deleted on erasure. A deleted tenant's rows go by its foreign keys.
+ */
 @Injectable()
 @HoldsPersonalData()
 export class WorkspacePersonalData implements PersonalDataHolder {
@@ -18,11 +22,16 @@ export class WorkspacePersonalData implements PersonalDataHolder {
 
   async exportFor(subject: DataSubject): Promise<ExportSections> {
     const order = { createdAt: 'ASC', id: 'ASC' } as const;
-    const [projects, tickets, posts] = await Promise.all([
-      this.dataSource.getRepository(ProjectEntity).find({ where: { ownerId: subject.userId }, order }),
-      this.dataSource.getRepository(SupportTicketEntity).find({ where: { ownerId: subject.userId }, order }),
-      this.dataSource.getRepository(CommunityPostEntity).find({ where: { authorId: subject.userId }, order }),
-    ]);
+    // In every tenant: the export is about the user, wherever they wrote.
+    const [projects, tickets, posts] = await runAcrossTenants(
+      this.dataSource,
+      async (m) =>
+        [
+          await m.find(ProjectEntity, { where: { ownerId: subject.userId }, order }),
+          await m.find(SupportTicketEntity, { where: { ownerId: subject.userId }, order }),
+          await m.find(CommunityPostEntity, { where: { authorId: subject.userId }, order }),
+        ] as const,
+    );
     return {
       projects: projects.map(toProjectView),
       support_tickets: tickets.map(toSupportTicketView),

@@ -172,31 +172,34 @@ export interface DomainEventMap {
     by_user_id: string | null;
   };
 
-  // workspace
-  'workspace.project_created': { project_id: string; owner_id: string; by_user_id: string };
+  // workspace (every item belongs to a tenant: `tenant_id`)
+  'workspace.project_created': { project_id: string; tenant_id: string; owner_id: string; by_user_id: string };
   /** `fields`: the names of the fields whose values changed. */
-  'workspace.project_updated': { project_id: string; owner_id: string; by_user_id: string; fields: string[] };
-  'workspace.project_deleted': { project_id: string; owner_id: string; by_user_id: string };
+  'workspace.project_updated': { project_id: string; tenant_id: string; owner_id: string; by_user_id: string; fields: string[] };
+  'workspace.project_deleted': { project_id: string; tenant_id: string; owner_id: string; by_user_id: string };
   'workspace.ticket_created': {
     ticket_id: string;
+    tenant_id: string;
     owner_id: string;
     priority: 'low' | 'normal' | 'high' | 'urgent';
     by_user_id: string;
   };
-  'workspace.ticket_updated': { ticket_id: string; owner_id: string; by_user_id: string; fields: string[] };
+  'workspace.ticket_updated': { ticket_id: string; tenant_id: string; owner_id: string; by_user_id: string; fields: string[] };
   'workspace.ticket_status_changed': {
     ticket_id: string;
+    tenant_id: string;
     owner_id: string;
     by_user_id: string;
     from: 'open' | 'in_progress' | 'resolved' | 'closed';
     to: 'open' | 'in_progress' | 'resolved' | 'closed';
   };
-  'workspace.post_created': { post_id: string; author_id: string };
+  'workspace.post_created': { post_id: string; tenant_id: string; author_id: string; by_user_id: string };
 
   // files
   /** `content_type` is the type detected from the bytes; `filename` the sanitised client name. */
   'files.uploaded': {
     file_id: string;
+    tenant_id: string;
     owner_id: string;
     filename: string;
     content_type: string;
@@ -226,7 +229,7 @@ export interface DomainEventMap {
     signature: string | null;
     ip: string | null;
   };
-  'files.deleted': { file_id: string; owner_id: string; by_user_id: string };
+  'files.deleted': { file_id: string; tenant_id: string; owner_id: string; by_user_id: string };
 
   // notifications
   /** A provider accepted the message; `attempts` it took. Ids only: the recipient stays in the notifications table. */

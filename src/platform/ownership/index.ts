@@ -1,1 +1,1 @@
-export { type Actor, canAccess, isAdmin, listOwnerScope } from './ownership';
+export { type Actor, type TenantRole, canChange } from './ownership';

@@ -1,27 +1,19 @@
 /**
- * The ownership rule every context with owned resources applies (files, projects, tickets):
- * a user reaches their own, an admin everyone's. Framework-free; unknown and forbidden ids
- * answer alike (404) in the contexts, so ids do not leak.
+ * The ownership rule every context with tenant-owned resources applies (projects, tickets,
+ * files): inside a tenant, every member reads every item (the tenant scope and row-level
+ * security decide which items those are), members change their own, the tenant's admins and
+ * owners change all. Platform admins are not special here: they are members like anyone else,
+ * or not members at all. Framework-free; unknown and unreachable ids answer alike (404).
  */
+export type TenantRole = 'owner' | 'admin' | 'member';
+
+/** Who acts, and their role in the tenant they act in. */
 export interface Actor {
   id: string;
-  role: 'user' | 'admin';
+  tenantRole: TenantRole;
 }
 
-export const isAdmin = (actor: Actor): boolean => actor.role === 'admin';
-
-/** Whether the actor may see (and so change or delete) a resource owned by `ownerId`. */
-export function canAccess(actor: Actor, ownerId: string): boolean {
-  return isAdmin(actor) || actor.id === ownerId;
-}
-
-/**
- * The owner restriction a list query must apply: the actor's own id for a user (whatever
- * `owner_id` filter they sent: asking for someone else's gives an empty list, not an error),
- * the requested owner (or none) for an admin. `null` means no restriction.
- */
-export function listOwnerScope(actor: Actor, requestedOwnerId?: string): { ownerIds: string[] } | null {
-  if (isAdmin(actor)) return requestedOwnerId === undefined ? null : { ownerIds: [requestedOwnerId] };
-  if (requestedOwnerId !== undefined && requestedOwnerId !== actor.id) return { ownerIds: [] };
-  return { ownerIds: [actor.id] };
+/** Whether the actor may change (or delete) an item of their tenant owned by `ownerId`. */
+export function canChange(actor: Actor, ownerId: string): boolean {
+  return actor.tenantRole !== 'member' || actor.id === ownerId;
 }

@@ -1,6 +1,7 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import type { EntityManager } from 'typeorm';
+import { openAllTenants } from '../database/tenant-scope';
 import type { DomainError } from '../http/problem';
 
 /** Whose data: the account's id and its address at the time of the export or erasure. */
@@ -28,6 +29,13 @@ export interface PersonalDataHolder {
    * transaction; returns how many records it erased. Must be safe to run twice.
    */
   erase(subject: DataSubject, manager: EntityManager): Promise<number>;
+  /**
+   * Deletes what it holds of a tenant that is being deleted (an organisation deleted by its
+   * owner, or one that goes with an erased account), inside that transaction, before the tenant
+   * row goes (its foreign keys cascade to the rows; this is for what a cascade cannot reach, such
+   * as stored files' bytes). Returns how many records it erased.
+   */
+  eraseTenant?(tenantId: string, manager: EntityManager): Promise<number>;
   /**
    * Why the account may not be closed now (its erasure would leave something of others
    * broken, e.g. an organisation without an owner), as the problem to answer; null: no objection.
@@ -77,10 +85,22 @@ export class PersonalDataRegistry implements OnModuleInit {
     return null;
   }
 
-  /** Runs every holder's erasure in `manager`'s transaction; the counts by holder name. */
+  /**
+   * Runs every holder's erasure in `manager`'s transaction, which may reach the rows of every
+   * tenant (a user's data is in many); the counts by holder name.
+   */
   async erase(subject: DataSubject, manager: EntityManager): Promise<Record<string, number>> {
+    await openAllTenants(manager);
     const erased: Record<string, number> = {};
     for (const holder of this.holders.values()) erased[holder.name] = await holder.erase(subject, manager);
+    return erased;
+  }
+
+  /** Runs every holder's `eraseTenant` in `manager`'s transaction, before the tenant is deleted. */
+  async eraseTenant(tenantId: string, manager: EntityManager): Promise<number> {
+    await openAllTenants(manager);
+    let erased = 0;
+    for (const holder of this.holders.values()) erased += (await holder.eraseTenant?.(tenantId, manager)) ?? 0;
     return erased;
   }
 }

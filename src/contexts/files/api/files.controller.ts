@@ -15,21 +15,20 @@ import { ifNoneMatchSatisfied } from '../../../platform/http/etag';
 import { ApiPageResponse, type Page } from '../../../platform/http/pagination';
 import { UuidParam } from '../../../platform/http/uuid-param';
 import { ProblemResponses } from '../../../platform/openapi/problem-responses';
-import type { Actor } from '../../../platform/ownership';
-import { type AuthenticatedUser, CurrentUser, JwtAuthGuard } from '../../identity';
+import { JwtAuthGuard } from '../../identity';
+import { ApiTenantHeader, CurrentTenantCaller, type TenantCaller } from '../../tenancy';
 import { attachmentDisposition } from '../domain/filename';
 import { filesConfig, type FilesConfig } from '../files.config';
 import { type FileView, FilesService } from '../files.service';
 import { FileDto, FileListQueryDto, UploadFileDto } from './files.dto';
 import { AcceptsMultipart, formParts } from './multipart';
 
-const actorOf = (user: AuthenticatedUser): Actor => ({ id: user.id, role: user.role });
-
 /** A download's ETag: the content's own hash, so it changes exactly when the bytes do. */
 const contentEtag = (file: FileView): string => `"sha256-${file.sha256}"`;
 
 @ApiTags('files')
 @ApiBearerAuth('bearer')
+@ApiTenantHeader()
 @Controller('files')
 @UseGuards(JwtAuthGuard)
 export class FilesController {
@@ -52,13 +51,13 @@ export class FilesController {
   @ApiConsumes('multipart/form-data')
   @ApiBody({ type: UploadFileDto })
   @ApiCreatedResponse({ type: FileDto, description: 'Stored; `Location` names it' })
-  @ProblemResponses(401, 413, 415, 422, 503)
+  @ProblemResponses(401, 403, 404, 413, 415, 422, 503)
   async upload(
-    @CurrentUser() user: AuthenticatedUser,
+    @CurrentTenantCaller() caller: TenantCaller,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<FileView> {
-    const view = await this.files.upload(actorOf(user), {
+    const view = await this.files.upload(caller, {
       parts: formParts(request, this.config.maxBytes),
       ip: request.ip ?? null,
     });
@@ -67,19 +66,19 @@ export class FilesController {
   }
 
   @Get()
-  @ApiOperation({ operationId: 'filesList', summary: 'Your files (admins: everyone’s), newest first' })
+  @ApiOperation({ operationId: 'filesList', summary: 'The tenant’s files, newest first' })
   @ApiPageResponse(FileDto)
-  @ProblemResponses(401)
-  list(@CurrentUser() user: AuthenticatedUser, @Query() query: FileListQueryDto): Promise<Page<FileView>> {
-    return this.files.list(actorOf(user), { owner_id: query.owner_id }, query);
+  @ProblemResponses(401, 403, 404)
+  list(@CurrentTenantCaller() caller: TenantCaller, @Query() query: FileListQueryDto): Promise<Page<FileView>> {
+    return this.files.list(caller, { owner_id: query.owner_id }, query);
   }
 
   @Get(':id')
   @ApiOperation({ operationId: 'filesGet', summary: 'One file’s metadata (strong ETag; If-None-Match gives 304)' })
   @ApiOkResponse({ type: FileDto })
-  @ProblemResponses(401, 404)
-  get(@CurrentUser() user: AuthenticatedUser, @UuidParam() id: string): Promise<FileView> {
-    return this.files.get(actorOf(user), id);
+  @ProblemResponses(401, 403, 404)
+  get(@CurrentTenantCaller() caller: TenantCaller, @UuidParam() id: string): Promise<FileView> {
+    return this.files.get(caller, id);
   }
 
   @Get(':id/content')
@@ -89,14 +88,14 @@ export class FilesController {
   })
   @ApiProduces('application/octet-stream')
   @ApiOkResponse({ description: 'The bytes', schema: { type: 'string', format: 'binary' } })
-  @ProblemResponses(401, 404)
+  @ProblemResponses(401, 403, 404)
   async download(
-    @CurrentUser() user: AuthenticatedUser,
+    @CurrentTenantCaller() caller: TenantCaller,
     @UuidParam() id: string,
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const { file, stream, size } = await this.files.content(actorOf(user), id);
+    const { file, stream, size } = await this.files.content(caller, id);
     const etag = contentEtag(file);
     void reply.headers({
       etag,
@@ -117,10 +116,13 @@ export class FilesController {
 
   @Delete(':id')
   @HttpCode(204)
-  @ApiOperation({ operationId: 'filesDelete', summary: 'Delete a file, metadata and content (yours; admins: any)' })
+  @ApiOperation({
+    operationId: 'filesDelete',
+    summary: 'Delete a file, metadata and content (yours; the tenant’s admins and owners: any)',
+  })
   @ApiNoContentResponse({ description: 'Deleted' })
-  @ProblemResponses(401, 404)
-  async remove(@CurrentUser() user: AuthenticatedUser, @UuidParam() id: string): Promise<void> {
-    await this.files.remove(actorOf(user), id);
+  @ProblemResponses(401, 403, 404)
+  async remove(@CurrentTenantCaller() caller: TenantCaller, @UuidParam() id: string): Promise<void> {
+    await this.files.remove(caller, id);
   }
 }

@@ -5,6 +5,7 @@ import { SCAN_STATUSES, type ScanStatus } from '../domain/scan';
 
 export class FileDto {
   @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ format: 'uuid', description: 'The tenant it belongs to' }) tenant_id: string;
 
   @ApiProperty({
     example: 'report.pdf',
@@ -41,7 +42,7 @@ export class UploadFileDto {
 export class FileListQueryDto extends PaginationQueryDto {
   @ApiPropertyOptional({
     format: 'uuid',
-    description: 'Admins: only this user’s files. Users always see only their own (another id gives an empty list).',
+    description: 'Only the files this member uploaded',
   })
   @IsOptional()
   @IsUUID()

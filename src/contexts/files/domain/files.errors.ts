@@ -101,7 +101,12 @@ export class FilesError extends DomainError {
     });
   }
 
-  /** Unknown id, or a file the caller may not see: the same answer, so ids do not leak. */
+  /** A member deleting someone else's file: they can read it, so saying 404 would be a lie. */
+  static notYours(): FilesError {
+    return new FilesError('forbidden', 403, "Only its owner and the tenant's admins and owners may delete this file.");
+  }
+
+  /** Unknown id, or a file of another tenant: the same answer, so ids do not leak. */
   static notFound(): FilesError {
     return new FilesError('file_not_found', 404, 'No such file.');
   }

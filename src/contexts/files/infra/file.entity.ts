@@ -9,8 +9,9 @@ const bigintAsNumber = { to: (value: number): number => value, from: (value: str
  * agreement with `migrations/*-Files.ts` (index directions there are DESC).
  */
 @Entity({ name: 'files' })
+@Index('ix_files_tenant_created', ['tenantId', 'createdAt', 'id'])
+@Index('ix_files_tenant_owner_created', ['tenantId', 'ownerId', 'createdAt', 'id'])
 @Index('ix_files_owner_created', ['ownerId', 'createdAt', 'id'])
-@Index('ix_files_created', ['createdAt', 'id'])
 @Check('ck_files_scan_status', `"scan_status" IN ('clean', 'not_scanned', 'scan_failed')`)
 @Check('ck_files_size', `"size" > 0`)
 @Check('ck_files_sha256', `"sha256" ~ '^[0-9a-f]{64}$'`)
@@ -18,6 +19,11 @@ export class FileEntity {
   /** Chosen by the service before the bytes are stored, so blob and row share it. */
   @PrimaryColumn('uuid')
   id: string;
+
+  /** The tenant it belongs to (row-level security: docs/tenancy.md, "Isolation"). */
+  @Column('uuid')
+  @ForeignKey('tenants', { name: 'fk_files_tenant', onDelete: 'CASCADE' })
+  tenantId: string;
 
   @Column('uuid')
   @ForeignKey('users', { name: 'fk_files_owner', onDelete: 'CASCADE' })

@@ -1,6 +1,8 @@
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import { ApiHeader } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { TENANT_HEADER } from '../domain/tenancy.errors';
+import type { TenantCaller } from '../tenant.resolver';
 
 /**
  * Documents the optional `X-Tenant-Id` header of a tenant-owned route (pair it with
@@ -22,3 +24,13 @@ export function tenantHeaderOf(request: FastifyRequest): string | undefined {
   const header = request.headers[TENANT_HEADER.toLowerCase()];
   return Array.isArray(header) ? header.join(',') : header;
 }
+
+/**
+ * The caller of a tenant-owned route (`TenantScopes.run(caller, …)`): the signed-in user and the
+ * `X-Tenant-Id` they sent. Use behind `JwtAuthGuard`.
+ */
+export const CurrentTenantCaller = createParamDecorator((_data: unknown, ctx: ExecutionContext): TenantCaller => {
+  const request = ctx.switchToHttp().getRequest<FastifyRequest & { user?: { id: string; sessionId: string | null } }>();
+  if (!request.user) throw new Error('@CurrentTenantCaller() used on a route without JwtAuthGuard');
+  return { userId: request.user.id, header: tenantHeaderOf(request), sessionId: request.user.sessionId };
+});

@@ -1,5 +1,6 @@
 import { DomainError } from '../../../platform/http/problem';
 import {
+  accessRefusal,
   changedSettings,
   DEFAULT_SETTINGS,
   isEmailDomain,
@@ -7,6 +8,7 @@ import {
   mergeSettings,
   parseSettingsPatch,
   settingsOf,
+  type TenantSettings,
 } from './settings';
 
 function fieldErrors(fn: () => unknown): { field: string; code: string }[] {
@@ -103,5 +105,39 @@ describe('tenant settings', () => {
     expect(next).toEqual({ ...DEFAULT_SETTINGS, mfa_required: true });
     expect(changedSettings(DEFAULT_SETTINGS, next)).toEqual(['mfa_required']);
     expect(changedSettings(next, mergeSettings(next, { allowed_email_domains: ['a.io'] }))).toEqual(['allowed_email_domains']);
+  });
+});
+
+describe('accessRefusal', () => {
+  const now = new Date('2026-12-04T12:00:00Z');
+  const signedIn = (secondsAgo: number) => new Date(now.getTime() - secondsAgo * 1000);
+  const settings = (patch: Partial<TenantSettings>): TenantSettings => ({ ...DEFAULT_SETTINGS, ...patch });
+
+  it('admits anyone under the default settings', () => {
+    expect(accessRefusal(settings({}), { hasMfa: false, sessionStartedAt: signedIn(10 ** 7) }, now)).toBeNull();
+  });
+
+  it('refuses an account without MFA when the tenant requires it (403 tenant_mfa_required)', () => {
+    expect(accessRefusal(settings({ mfa_required: true }), { hasMfa: false, sessionStartedAt: null }, now)).toMatchObject({
+      code: 'tenant_mfa_required',
+      status: 403,
+    });
+    expect(accessRefusal(settings({ mfa_required: true }), { hasMfa: true, sessionStartedAt: null }, now)).toBeNull();
+  });
+
+  it('refuses a session older than session_max_age (401 tenant_session_too_old), to the second', () => {
+    const policy = settings({ session_max_age: 3600 });
+    expect(accessRefusal(policy, { hasMfa: false, sessionStartedAt: signedIn(3600) }, now)).toBeNull();
+    expect(accessRefusal(policy, { hasMfa: false, sessionStartedAt: signedIn(3601) }, now)).toMatchObject({
+      code: 'tenant_session_too_old',
+      status: 401,
+    });
+    // An API key is not a session.
+    expect(accessRefusal(policy, { hasMfa: false, sessionStartedAt: null }, now)).toBeNull();
+  });
+
+  it('names MFA first when both apply', () => {
+    const both = settings({ mfa_required: true, session_max_age: 300 });
+    expect(accessRefusal(both, { hasMfa: false, sessionStartedAt: signedIn(301) }, now)?.code).toBe('tenant_mfa_required');
   });
 });

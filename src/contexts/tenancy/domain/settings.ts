@@ -1,7 +1,8 @@
 import { type FieldError, ValidationFailedError } from '../../../platform/http/problem';
+import { TenancyError } from './tenancy.errors';
 
 /**
- * A tenant's own policies (set by its owners; enforced by later rounds):
+ * A tenant's own policies (set by its owners; enforced on the tenant's data routes by `accessRefusal`):
  * - `mfa_required`: members must have MFA enabled to act in the tenant;
  * - `allowed_email_domains`: only addresses in these domains may join (empty: any);
  * - `session_max_age`: seconds a session may act in the tenant (`null`: the platform's limit).
@@ -134,4 +135,26 @@ export function mergeSettings(current: TenantSettings, patch: Partial<TenantSett
 /** The names of the settings whose values differ. */
 export function changedSettings(before: TenantSettings, after: TenantSettings): string[] {
   return SETTINGS_FIELDS.filter((key) => JSON.stringify(before[key]) !== JSON.stringify(after[key]));
+}
+
+/** What the tenant's settings look at about a caller acting in it. */
+export interface AccessFacts {
+  /** Whether the caller's account has MFA turned on. */
+  hasMfa: boolean;
+  /** When the caller's session began (signing in); null for an API key, which is not a session. */
+  sessionStartedAt: Date | null;
+}
+
+/**
+ * The tenant's settings applied to a caller: null when they may act in the tenant, else the
+ * problem to answer. `mfa_required` before `session_max_age` (signing in again would not help
+ * an account without MFA).
+ */
+export function accessRefusal(settings: TenantSettings, facts: AccessFacts, now: Date): TenancyError | null {
+  if (settings.mfa_required && !facts.hasMfa) return TenancyError.mfaRequired();
+  const maxAge = settings.session_max_age;
+  if (maxAge !== null && facts.sessionStartedAt !== null && now.getTime() - facts.sessionStartedAt.getTime() > maxAge * 1000) {
+    return TenancyError.sessionTooOld(maxAge);
+  }
+  return null;
 }

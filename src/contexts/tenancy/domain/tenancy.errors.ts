@@ -21,6 +21,25 @@ export class TenancyError extends DomainError {
     );
   }
 
+  /** `mfa_required`: the caller's account has no MFA, and this tenant requires it. */
+  static mfaRequired(): TenancyError {
+    return new TenancyError(
+      'tenant_mfa_required',
+      403,
+      'This organisation requires two-factor authentication: turn on MFA for your account, then try again.',
+    );
+  }
+
+  /** `session_max_age`: the caller signed in longer ago than this tenant allows. */
+  static sessionTooOld(maxAgeSeconds: number): TenancyError {
+    return new TenancyError(
+      'tenant_session_too_old',
+      401,
+      `This organisation accepts sessions for ${maxAgeSeconds} seconds after sign-in: sign in again.`,
+      { extensions: { session_max_age: maxAgeSeconds } },
+    );
+  }
+
   static slugTaken(): TenancyError {
     return new TenancyError('slug_taken', 409, 'Another tenant already uses this slug; choose another.', {
       errors: [{ field: 'slug', code: 'slug_taken', message: 'This slug is taken.' }],

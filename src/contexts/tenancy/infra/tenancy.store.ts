@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { escapeLike } from '../../../platform/database/like';
+import { setTenantSql } from '../../../platform/database/tenant-scope';
 import type { InvitationRole } from '../domain/invitations';
 import type { TenantRole } from '../domain/roles';
 import type { TenantStatus } from '../domain/tenant';
@@ -21,6 +22,12 @@ export interface TenantRow {
 /** A tenant and the role of the member it was read for. */
 export interface MemberTenantRow extends TenantRow {
   role: TenantRole;
+}
+
+/** A tenant as `enterTenant` reads it: the member's view, and the facts its settings look at. */
+export interface EnteredTenantRow extends MemberTenantRow {
+  has_mfa: boolean;
+  session_started_at: Date | null;
 }
 
 /** A tenant as platform admins see it. */
@@ -56,6 +63,10 @@ export interface Window {
 }
 
 const TENANT_COLUMNS = `t.id, t.slug, t.name, t.status, t.personal_owner_id, t.settings, t.quotas, t.created_at, t.updated_at`;
+/** `$1`'s personal tenant, and the shared tenants `$1` belongs to alone. */
+const ERASED_WITH = `t.personal_owner_id = $1
+   OR (EXISTS (SELECT 1 FROM memberships mine WHERE mine.tenant_id = t.id AND mine.user_id = $1)
+       AND NOT EXISTS (SELECT 1 FROM memberships o WHERE o.tenant_id = t.id AND o.user_id <> $1))`;
 const INVITATION_COLUMNS = `i.id, i.tenant_id, i.email, i.role, i.invited_by, i.created_at, i.expires_at, i.accepted_at, i.revoked_at`;
 /** Neither accepted nor revoked, and not expired at `$now` (the parameter named). */
 const PENDING = (now: string): string => `i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > ${now}`;
@@ -129,6 +140,32 @@ export class TenancyStore {
        FROM tenants t JOIN memberships mb ON mb.tenant_id = t.id AND mb.user_id = $2
        WHERE t.id = $1`,
       [tenantId, userId],
+    );
+    return rows[0] ?? null;
+  }
+
+  /**
+   * `tenantForMember` that also makes the tenant the transaction's `app.tenant_id` (row-level
+   * security) when the caller is a member, and reads what the tenant's settings look at (the
+   * account's MFA, when the session began): the membership check, the facts and the scope in one
+   * round trip. `tenantId: null` reads the caller's personal tenant.
+   */
+  async enterTenant(
+    m: EntityManager,
+    tenantId: string | null,
+    userId: string,
+    sessionId: string | null,
+  ): Promise<EnteredTenantRow | null> {
+    const params: unknown[] = [userId, sessionId];
+    if (tenantId !== null) params.push(tenantId);
+    const rows: EnteredTenantRow[] = await m.query(
+      `SELECT ${TENANT_COLUMNS}, mb.role,
+              EXISTS (SELECT 1 FROM user_mfa f WHERE f.user_id = $1 AND f.enabled_at IS NOT NULL) AS has_mfa,
+              (SELECT s.created_at FROM user_sessions s WHERE s.id = $2::uuid) AS session_started_at,
+              ${setTenantSql('t.id')} AS scope
+       FROM tenants t JOIN memberships mb ON mb.tenant_id = t.id AND mb.user_id = $1
+       WHERE ${tenantId === null ? 't.personal_owner_id = $1' : 't.id = $3'}`,
+      params,
     );
     return rows[0] ?? null;
   }
@@ -384,16 +421,16 @@ export class TenancyStore {
     );
   }
 
+  /** The tenants that go with an erased user: their personal tenant, and shared ones nobody else belongs to. */
+  async tenantsErasedWith(m: EntityManager, userId: string): Promise<string[]> {
+    const rows = await m.query<{ id: string }[]>(`SELECT t.id FROM tenants t WHERE ${ERASED_WITH}`, [userId]);
+    return rows.map((row) => row.id);
+  }
+
   async eraseUser(m: EntityManager, userId: string, email: string): Promise<number> {
     // A DELETE answers [rows, affected count] through TypeORM's query().
-    // The personal tenant, and shared tenants nobody else belongs to (closing refuses to orphan the others).
-    const [, tenants] = await m.query<[unknown[], number]>(
-      `DELETE FROM tenants t
-        WHERE t.personal_owner_id = $1
-           OR (EXISTS (SELECT 1 FROM memberships mine WHERE mine.tenant_id = t.id AND mine.user_id = $1)
-               AND NOT EXISTS (SELECT 1 FROM memberships o WHERE o.tenant_id = t.id AND o.user_id <> $1))`,
-      [userId],
-    );
+    // Closing refuses to orphan the other members of a shared tenant, so none is left without an owner.
+    const [, tenants] = await m.query<[unknown[], number]>(`DELETE FROM tenants t WHERE ${ERASED_WITH}`, [userId]);
     const [, memberships] = await m.query<[unknown[], number]>(`DELETE FROM memberships WHERE user_id = $1`, [userId]);
     const [, invitations] = await m.query<[unknown[], number]>(`DELETE FROM tenant_invitations WHERE email = $1`, [
       email.trim().toLowerCase(),

@@ -70,7 +70,7 @@ export class ProjectListQueryDto extends SearchQueryDto {
   @IsIn(PROJECT_STATUSES)
   status?: ProjectStatus;
 
-  @ApiPropertyOptional({ format: 'uuid', description: 'Admins: only this user’s projects. Users only ever see their own.' })
+  @ApiPropertyOptional({ format: 'uuid', description: 'Only the projects this member owns' })
   @IsOptional()
   @IsUUID()
   owner_id?: string;
@@ -78,6 +78,7 @@ export class ProjectListQueryDto extends SearchQueryDto {
 
 export class ProjectDto {
   @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ format: 'uuid', description: 'The tenant it belongs to' }) tenant_id: string;
   @ApiProperty() name: string;
   @ApiProperty() description: string;
   @ApiProperty({ enum: PROJECT_STATUSES }) status: ProjectStatus;
@@ -148,7 +149,7 @@ export class SupportTicketListQueryDto extends SearchQueryDto {
   @IsIn(TICKET_PRIORITIES)
   priority?: TicketPriority;
 
-  @ApiPropertyOptional({ format: 'uuid', description: 'Admins: only this user’s tickets. Users only ever see their own.' })
+  @ApiPropertyOptional({ format: 'uuid', description: 'Only the tickets this member opened' })
   @IsOptional()
   @IsUUID()
   owner_id?: string;
@@ -156,6 +157,7 @@ export class SupportTicketListQueryDto extends SearchQueryDto {
 
 export class SupportTicketDto {
   @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ format: 'uuid', description: 'The tenant it belongs to' }) tenant_id: string;
   @ApiProperty() subject: string;
   @ApiProperty() body: string;
   @ApiProperty({ enum: TICKET_STATUSES }) status: TicketStatus;
@@ -190,6 +192,7 @@ export class CommunityPostListQueryDto extends SearchQueryDto {
 
 export class CommunityPostDto {
   @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ format: 'uuid', description: 'The tenant it belongs to' }) tenant_id: string;
   @ApiProperty() title: string;
   @ApiProperty() body: string;
   @ApiProperty({ format: 'uuid' }) author_id: string;

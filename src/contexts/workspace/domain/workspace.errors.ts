@@ -11,6 +11,15 @@ export class WorkspaceError extends DomainError {
     return new WorkspaceError(`${resource}_not_found`, 404, `No such ${NOUN[resource]}.`);
   }
 
+  /** A member changing someone else's item: they can read it, so saying 404 would be a lie. */
+  static notYours(resource: WorkspaceResource): WorkspaceError {
+    return new WorkspaceError(
+      'forbidden',
+      403,
+      `Only its owner and the tenant's admins and owners may change this ${NOUN[resource]}.`,
+    );
+  }
+
   static preconditionFailed(): WorkspaceError {
     return new WorkspaceError(
       'precondition_failed',
