@@ -22,6 +22,7 @@ import { createValidationPipe } from './platform/http/validation';
 import { JobsModule } from './platform/jobs';
 import { ObservabilityModule } from './platform/observability';
 import { PersonalDataModule } from './platform/personal-data';
+import { TenantUsageModule } from './platform/tenant-usage';
 import { loggerParams } from './platform/observability/logging';
 import { RateLimitModule } from './platform/rate-limit';
 import { RedisModule } from './platform/redis/redis.module';
@@ -55,6 +56,7 @@ export class AppModule {
         EventsModule,
         JobsModule,
         PersonalDataModule,
+        TenantUsageModule,
         HealthModule,
         SecurityModule,
         ConsoleModule,

@@ -15,6 +15,7 @@ import { FilesMetrics } from './infra/files.metrics';
 import { FilesPersonalData } from './files.personal-data';
 import { LocalDiskFileStorage } from './infra/local-disk.storage';
 import { LoggingMalwareScanner } from './infra/logging.scanner';
+import { FilesTenantUsage } from './files.tenant-usage';
 
 /** The scanner FILES_SCANNER names. */
 export function createMalwareScanner(config: FilesConfig): MalwareScanner {
@@ -39,6 +40,7 @@ export function createMalwareScanner(config: FilesConfig): MalwareScanner {
     FilesMetrics,
     MultipartSetup,
     FilesPersonalData,
+    FilesTenantUsage,
   ],
   exports: [FilesService, FileStorage, MalwareScanner],
 })

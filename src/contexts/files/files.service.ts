@@ -16,6 +16,7 @@ import { FileStorage, MalwareScanner, type StagedBlob } from './domain/ports';
 import { type ScanStatus, type ScanVerdict, scanOutcome } from './domain/scan';
 import { UploadInspection, type UploadRejection } from './domain/upload-inspection';
 import { filesConfig, type FilesConfig } from './files.config';
+import { bytesOfTenant } from './files.tenant-usage';
 import { FileEntity } from './infra/file.entity';
 import { detectSignature } from './infra/signature.detector';
 
@@ -245,7 +246,10 @@ export class FilesService implements OnApplicationBootstrap {
     }
   }
 
-  /** Scans the staged bytes, then commits them and records the metadata in the caller's tenant. */
+  /**
+   * Scans the staged bytes, then commits them and records the metadata in the caller's tenant,
+   * within its `max_storage_bytes` (403 quota_exceeded, atomically; the bytes are then removed).
+   */
   private async store(caller: TenantCaller, received: Received, ip: string | null): Promise<FileView> {
     const { id, staged } = received;
     const verdict = await this.scan(received);
@@ -261,7 +265,8 @@ export class FilesService implements OnApplicationBootstrap {
     }
     await staged.commit();
     try {
-      return await this.tenants.run(caller, async ({ manager, actor }) => {
+      return await this.tenants.run(caller, async ({ manager, actor, withinQuota }) => {
+        await withinQuota('max_storage_bytes', received.size, () => bytesOfTenant(manager));
         const file = manager.create(
           FileEntity,
           inTenant({

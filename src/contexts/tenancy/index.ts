@@ -6,7 +6,8 @@
  */
 export { TenancyModule } from './tenancy.module';
 export { parseTenancyConfig } from './tenancy.config';
-export { TenantResolver, TenantScopes, type ResolvedTenant, type TenantCaller, type TenantScope } from './tenant.resolver';
+export { TenantResolver, type ResolvedTenant, type TenantCaller } from './tenant.resolver';
+export { TenantScopes, type TenantScope } from './tenant-scopes';
 export { ApiTenantHeader, CurrentTenantCaller, tenantHeaderOf } from './api/tenant-header';
 export { TENANT_HEADER } from './domain/tenancy.errors';
 export type { TenantRole } from './domain/roles';

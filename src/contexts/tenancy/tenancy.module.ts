@@ -15,8 +15,12 @@ import { InvitationsService } from './invitations.service';
 import { MembersService } from './members.service';
 import { PersonalTenants } from './personal-tenants.service';
 import { tenancyConfig } from './tenancy.config';
+import { RateLimitStorageModule } from '../../platform/rate-limit';
 import { TenancyPersonalData } from './tenancy.personal-data';
-import { TenantResolver, TenantScopes } from './tenant.resolver';
+import { TenantRequests } from './infra/tenant-requests';
+import { TenantResolver } from './tenant.resolver';
+import { TenantScopes } from './tenant-scopes';
+import { TenantUsage } from './tenant-usage.service';
 import { TenantsService } from './tenants.service';
 
 /**
@@ -29,6 +33,7 @@ import { TenantsService } from './tenants.service';
     ConfigModule.forFeature(tenancyConfig),
     TypeOrmModule.forFeature([TenantEntity, MembershipEntity, TenantInvitationEntity]),
     IdentityModule,
+    RateLimitStorageModule,
   ],
   controllers: [TenantsController, MembersController, InvitationsController, AdminTenantsController],
   providers: [
@@ -40,6 +45,8 @@ import { TenantsService } from './tenants.service';
     AdminTenantsService,
     TenantResolver,
     TenantScopes,
+    TenantRequests,
+    TenantUsage,
     TenancyPersonalData,
   ],
   exports: [TenantResolver, TenantScopes],

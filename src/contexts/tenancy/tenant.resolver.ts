@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { Clock } from '../../platform/clock';
-import { runInTransaction } from '../../platform/database/transaction-context';
-import { withinTenant } from '../../platform/database/tenant-scope';
+import type { RateLimitObservation } from '../../platform/rate-limit';
 import type { TenantQuotas } from './domain/quotas';
 import type { TenantRole } from './domain/roles';
 import { accessRefusal, type TenantSettings } from './domain/settings';
@@ -80,38 +79,8 @@ export interface TenantCaller {
   header: string | undefined;
   /** The session of a bearer token (the tenant's `session_max_age` applies to it); null for an API key. */
   sessionId: string | null;
-}
-
-/** Inside a tenant scope: the transaction (scoped for row-level security), the tenant, the caller. */
-export interface TenantScope {
-  manager: EntityManager;
-  tenant: ResolvedTenant;
-  actor: { id: string; tenantRole: TenantRole };
-}
-
-/**
- * The one way tenant-owned data is reached: `run` resolves the caller's tenant and runs `fn` in
- * a transaction where PostgreSQL admits that tenant's rows only, with the tenant as the scope
- * of `scopedQuery`/`inTenant` (platform/database/tenant-scope.ts).
- */
-@Injectable()
-export class TenantScopes {
-  constructor(
-    private readonly dataSource: DataSource,
-    private readonly resolver: TenantResolver,
-  ) {}
-
-  /**
-   * @throws ValidationFailedError 400 (a header that is not a UUID); TenancyError 404
-   *   tenant_not_found, 403 tenant_suspended, and the tenant's settings: 403 tenant_mfa_required,
-   *   401 tenant_session_too_old — before `fn` runs
-   */
-  run<T>(caller: TenantCaller, fn: (scope: TenantScope) => Promise<T>): Promise<T> {
-    return runInTransaction(this.dataSource, async (manager) => {
-      const tenant = await this.resolver.enter(manager, caller);
-      return withinTenant(tenant.tenantId, () => fn({ manager, tenant, actor: { id: caller.userId, tenantRole: tenant.role } }));
-    });
-  }
+  /** Told the standing of the tenant's request-rate quota, for the rate-limit headers of the answer. */
+  observeRateLimit?: (observation: RateLimitObservation) => void;
 }
 
 function tenantIdOf(header: string): string {

@@ -7,6 +7,7 @@ import { planProjectPatch, type ProjectFields, type ProjectStatus } from './doma
 import { WorkspaceError } from './domain/workspace.errors';
 import { findInTenant, listQuery, lockForChange, type OwnedResource } from './infra/list-query';
 import { ProjectEntity } from './infra/project.entity';
+import { projectsOfTenant } from './workspace.tenant-usage';
 
 export interface ProjectView {
   id: string;
@@ -74,8 +75,10 @@ export class ProjectsService {
     });
   }
 
+  /** Creates a project owned by the caller, within the tenant's `max_projects` (403 quota_exceeded, atomically). */
   create(caller: TenantCaller, input: { name: string; description?: string; status?: ProjectStatus }): Promise<ProjectView> {
-    return this.tenants.run(caller, async ({ manager, actor }) => {
+    return this.tenants.run(caller, async ({ manager, actor, withinQuota }) => {
+      await withinQuota('max_projects', 1, () => projectsOfTenant(manager));
       const saved = await manager.save(
         manager.create(
           ProjectEntity,

@@ -12,11 +12,12 @@ import { SupportTicketEntity } from './infra/support-ticket.entity';
 import { ProjectsService } from './projects.service';
 import { SupportTicketsService } from './support-tickets.service';
 import { WorkspacePersonalData } from './workspace.personal-data';
+import { WorkspaceTenantUsage } from './workspace.tenant-usage';
 
 /** Projects, support tickets and community posts, owned by tenants: the product's own REST API. */
 @Module({
   imports: [TypeOrmModule.forFeature([ProjectEntity, SupportTicketEntity, CommunityPostEntity]), IdentityModule, TenancyModule],
   controllers: [ProjectsController, SupportTicketsController, CommunityPostsController],
-  providers: [ProjectsService, SupportTicketsService, CommunityPostsService, WorkspacePersonalData],
+  providers: [ProjectsService, SupportTicketsService, CommunityPostsService, WorkspacePersonalData, WorkspaceTenantUsage],
 })
 export class WorkspaceModule {}

@@ -41,6 +41,21 @@ export class FlexibleThrottlerStorage implements ThrottlerStorage {
     }
   }
 
+  /**
+   * How many hits `key` has in its current window, without counting one (0 when none, or
+   * when the store cannot be read). The same `name`, `limit`, `ttl` and `blockDuration` as the
+   * increments it reads.
+   */
+  async peek(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): Promise<number> {
+    const limiter = this.limiterFor(throttlerName, limit, ttl, blockDuration);
+    try {
+      return (await limiter.get(key))?.consumedPoints ?? 0;
+    } catch (error) {
+      this.logger.warn({ err: error, limiter: throttlerName }, 'Could not read a rate-limit counter');
+      return 0;
+    }
+  }
+
   private limiterFor(name: string, limit: number, ttlMs: number, blockMs: number): RateLimiterAbstract {
     const id = `${name}:${limit}:${ttlMs}:${blockMs}`;
     let limiter = this.limiters.get(id);

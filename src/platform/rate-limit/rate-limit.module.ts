@@ -5,8 +5,9 @@ import { platformConfig, type PlatformConfig } from '../config';
 import { FlexibleThrottlerStorage } from './flexible-throttler.storage';
 import { RateLimitGuard, type RequestPrincipalResolver, throttlerOptions } from './rate-limit.guard';
 
+/** The rate-limit counters (Redis when configured, else memory), for limits of a context's own (tenants' request rates). */
 @Module({ providers: [FlexibleThrottlerStorage], exports: [FlexibleThrottlerStorage] })
-class RateLimitStorageModule {}
+export class RateLimitStorageModule {}
 
 /**
  * Tiered request-rate limits for every route (a global guard): per client IP, per

@@ -257,3 +257,19 @@ export class AdminTenantDto {
   @ApiProperty({ format: 'date-time' }) created_at: string;
   @ApiProperty({ format: 'date-time' }) updated_at: string;
 }
+
+export class TenantRequestsUsageDto {
+  @ApiProperty({ description: 'Requests in the tenant in the current one-minute window (what max_requests_per_minute limits)' })
+  last_minute: number;
+  @ApiProperty({ description: 'Requests in the tenant in the current one-day window' }) last_day: number;
+}
+
+export class TenantUsageDto {
+  @ApiProperty({ format: 'uuid' }) tenant_id: string;
+  @ApiProperty({ description: 'Members now (max_members)' }) members: number;
+  @ApiProperty({ description: 'Projects now (max_projects)' }) projects: number;
+  @ApiProperty({ description: 'Bytes of the files stored now (max_storage_bytes)' }) storage_bytes: number;
+  @ApiProperty({ type: TenantRequestsUsageDto }) requests: TenantRequestsUsageDto;
+  @ApiProperty({ type: TenantQuotasDto, description: 'The limits (null: unlimited), set by platform admins' })
+  quotas: TenantQuotasDto;
+}

@@ -1,6 +1,7 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import { ApiHeader } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { noteRateLimit } from '../../../platform/rate-limit';
 import { TENANT_HEADER } from '../domain/tenancy.errors';
 import type { TenantCaller } from '../tenant.resolver';
 
@@ -30,7 +31,14 @@ export function tenantHeaderOf(request: FastifyRequest): string | undefined {
  * `X-Tenant-Id` they sent. Use behind `JwtAuthGuard`.
  */
 export const CurrentTenantCaller = createParamDecorator((_data: unknown, ctx: ExecutionContext): TenantCaller => {
-  const request = ctx.switchToHttp().getRequest<FastifyRequest & { user?: { id: string; sessionId: string | null } }>();
+  const http = ctx.switchToHttp();
+  const request = http.getRequest<FastifyRequest & { user?: { id: string; sessionId: string | null } }>();
+  const reply = http.getResponse<FastifyReply>();
   if (!request.user) throw new Error('@CurrentTenantCaller() used on a route without JwtAuthGuard');
-  return { userId: request.user.id, header: tenantHeaderOf(request), sessionId: request.user.sessionId };
+  return {
+    userId: request.user.id,
+    header: tenantHeaderOf(request),
+    sessionId: request.user.sessionId,
+    observeRateLimit: (observation) => noteRateLimit(request, reply, observation),
+  };
 });

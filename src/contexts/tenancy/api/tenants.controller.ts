@@ -17,7 +17,8 @@ import { Idempotent } from '../../idempotency';
 import { TenantsService } from '../tenants.service';
 import type { TenantView } from '../tenant-view';
 import { IF_MATCH, ifMatchOf, withEtag } from '../../../platform/http/representation';
-import { CreateTenantDto, TenantDto, UpdateTenantDto } from './tenancy.dto';
+import { CreateTenantDto, TenantDto, TenantUsageDto, UpdateTenantDto } from './tenancy.dto';
+import { TenantUsage, type TenantUsageView } from '../tenant-usage.service';
 
 /**
  * The caller's tenants. A tenant the caller is not a member of answers exactly like an
@@ -28,7 +29,10 @@ import { CreateTenantDto, TenantDto, UpdateTenantDto } from './tenancy.dto';
 @Controller('tenants')
 @UseGuards(JwtAuthGuard)
 export class TenantsController {
-  constructor(private readonly tenants: TenantsService) {}
+  constructor(
+    private readonly tenants: TenantsService,
+    private readonly usageOf: TenantUsage,
+  ) {}
 
   @Post()
   @Idempotent()
@@ -53,6 +57,17 @@ export class TenantsController {
   @ProblemResponses(401)
   list(@CurrentUser() user: AuthenticatedUser, @Query() query: PaginationQueryDto): Promise<Page<TenantView>> {
     return this.tenants.list(user.id, query);
+  }
+
+  @Get(':id/usage')
+  @ApiOperation({
+    operationId: 'tenantsUsage',
+    summary: 'What the tenant uses now (members, projects, stored bytes, requests) next to its quotas; any member',
+  })
+  @ApiOkResponse({ type: TenantUsageDto })
+  @ProblemResponses(401, 403, 404, 429)
+  usage(@CurrentUser() user: AuthenticatedUser, @UuidParam() id: string): Promise<TenantUsageView> {
+    return this.usageOf.usage(user.id, id, user.sessionId);
   }
 
   @Get(':id')

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { ValidationFailedError } from '../../../platform/http/problem';
+import type { QuotaField } from './quotas';
 import { INVITABLE_ROLES, assertCan, type TenantRole } from './roles';
 import { TenancyError } from './tenancy.errors';
 
@@ -105,7 +106,7 @@ export function invitationStatus(
 
 /** A quota a change would exceed: which, its limit, and the usage it is measured against. */
 export interface QuotaBreach {
-  quota: 'max_members';
+  quota: QuotaField;
   limit: number;
   usage: number;
 }

@@ -1,5 +1,5 @@
 import { DomainError } from '../../../platform/http/problem';
-import { DEFAULT_QUOTAS, mergeQuotas, parseQuotasPatch, quotasOf } from './quotas';
+import { DEFAULT_QUOTAS, mergeQuotas, parseQuotasPatch, quotasOf, usageQuotaBreach } from './quotas';
 
 function fieldErrors(fn: () => unknown): { field: string; code: string }[] {
   try {
@@ -47,5 +47,22 @@ describe('tenant quotas', () => {
     expect(quotas).toEqual({ ...DEFAULT_QUOTAS, max_members: 5, max_projects: 3 });
     expect(changed).toEqual(['max_projects']);
     expect(mergeQuotas(quotas, { max_projects: null }).changed).toEqual(['max_projects']);
+  });
+});
+
+describe('usageQuotaBreach', () => {
+  it('allows anything without a limit', () => {
+    expect(usageQuotaBreach('max_projects', null, 10 ** 9, 1)).toBeNull();
+  });
+
+  it('allows reaching the limit exactly and refuses going over, reporting the usage before the addition', () => {
+    expect(usageQuotaBreach('max_projects', 3, 2, 1)).toBeNull();
+    expect(usageQuotaBreach('max_projects', 3, 3, 1)).toEqual({ quota: 'max_projects', limit: 3, usage: 3 });
+    expect(usageQuotaBreach('max_storage_bytes', 1000, 400, 600)).toBeNull();
+    expect(usageQuotaBreach('max_storage_bytes', 1000, 400, 601)).toEqual({
+      quota: 'max_storage_bytes',
+      limit: 1000,
+      usage: 400,
+    });
   });
 });

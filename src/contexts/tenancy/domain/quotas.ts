@@ -64,3 +64,20 @@ export function mergeQuotas(
   const quotas = { ...current, ...patch };
   return { quotas, changed: QUOTA_FIELDS.filter((key) => quotas[key] !== current[key]) };
 }
+
+/** The quotas measured by what the tenant holds, checked when something is added (`TenantScope.withinQuota`). */
+export type UsageQuota = 'max_projects' | 'max_storage_bytes';
+
+/**
+ * Whether adding `adding` (projects: 1; storage: the file's bytes) to `usage` stays within
+ * `limit` (null: unlimited). Reaching the limit exactly is allowed; going over is the breach,
+ * reported with the usage before the addition. Null when there is room.
+ */
+export function usageQuotaBreach(
+  quota: UsageQuota,
+  limit: number | null,
+  usage: number,
+  adding: number,
+): { quota: UsageQuota; limit: number; usage: number } | null {
+  return limit !== null && usage + adding > limit ? { quota, limit, usage } : null;
+}

@@ -133,6 +133,15 @@ export class TenancyStore {
     return rows.length > 0;
   }
 
+  /**
+   * Locks the tenant row like `lockTenant` (`FOR NO KEY UPDATE`: additions checked against a
+   * quota run one after the other) and reads its quotas as stored under the lock.
+   */
+  async lockTenantQuotas(m: EntityManager, tenantId: string): Promise<unknown> {
+    const rows: { quotas: unknown }[] = await m.query(`SELECT quotas FROM tenants WHERE id = $1 FOR NO KEY UPDATE`, [tenantId]);
+    return rows[0]?.quotas ?? {};
+  }
+
   /** The tenant as seen by one of its members (with their role); null when they are not one. */
   async tenantForMember(m: EntityManager, tenantId: string, userId: string): Promise<MemberTenantRow | null> {
     const rows: MemberTenantRow[] = await m.query(

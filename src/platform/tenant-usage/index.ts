@@ -1,0 +1,1 @@
+export { MeasuresTenantUsage, type TenantUsageMeter, TenantUsageMeters, TenantUsageModule } from './tenant-usage';
