@@ -17,6 +17,7 @@ import { AccountLifecycle1796342400000 } from './1796342400000-AccountLifecycle'
 import { AccountClosure1796428800000 } from './1796428800000-AccountClosure';
 import { Tenancy1796515200000 } from './1796515200000-Tenancy';
 import { TenantOwnedData1796601600000 } from './1796601600000-TenantOwnedData';
+import { AuditTenantIndex1796688000000 } from './1796688000000-AuditTenantIndex';
 
 export const migrations = [
   JobRuns1763884800000,
@@ -34,4 +35,5 @@ export const migrations = [
   AccountClosure1796428800000,
   Tenancy1796515200000,
   TenantOwnedData1796601600000,
+  AuditTenantIndex1796688000000,
 ];

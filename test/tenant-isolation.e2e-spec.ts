@@ -9,6 +9,7 @@ import { DatabaseRuntime } from '../src/platform/database/database.runtime';
 import { runtimeRoleOptions } from '../src/platform/database/runtime-role';
 import { createTestApp, type TestApp } from './support/app';
 import { bearer, loginPerson, person, type Person } from './support/auth';
+import { settled } from './support/eventually';
 import { FakeSmtpServer } from './support/fake-smtp-server';
 import { expectProblem } from './support/problem';
 
@@ -275,6 +276,42 @@ describe('tenant isolation (e2e)', () => {
         await settings({ session_max_age: null });
       }
       await ok(call(bob, 'GET', '/projects', { tenant: team }));
+    });
+
+    it('shows the tenant’s owners and admins the tenant’s audit events, and nothing of other tenants', async () => {
+      await settled(t);
+      const page = await ok(call(alice, 'GET', `/tenants/${team}/audit/events?page_size=100`));
+      const items = page.items as Json[];
+      const types = new Set(items.map((e) => e.type as string));
+      for (const type of [
+        'tenancy.tenant_created',
+        'tenancy.member_added',
+        'tenancy.invitation_accepted',
+        'workspace.project_created',
+        'workspace.ticket_created',
+        'workspace.post_created',
+        'files.uploaded',
+      ]) {
+        expect(types).toContain(type);
+      }
+      for (const event of items) {
+        const about = event.subject_type === 'tenant' ? event.subject_id : event.metadata?.tenant_id;
+        expect(about).toBe(team);
+      }
+      const subjects = items.map((e) => e.subject_id as string);
+      expect(subjects).toContain(aliceProject.id);
+      expect(subjects).not.toContain(alicePersonal.id);
+      // Filters work as on the platform's view.
+      const created = await ok(call(alice, 'GET', `/tenants/${team}/audit/events?type=workspace.project_created`));
+      expect((created.items as Json[]).map((e) => e.subject_id).sort()).toEqual([aliceProject.id, bobProject.id].sort());
+
+      // Bob is an admin of the tenant by now: he may read it; a plain member may not; strangers get 404.
+      await ok(call(bob, 'GET', `/tenants/${team}/audit/events`));
+      const dave = await person(t, 'iso-dave');
+      await t.db.query(`INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, 'member')`, [team, dave.id]);
+      expectProblem(await call(dave, 'GET', `/tenants/${team}/audit/events`), 403, 'forbidden');
+      expectProblem(await call(carol, 'GET', `/tenants/${team}/audit/events`), 404, 'tenant_not_found');
+      expectProblem(await call(admin, 'GET', `/tenants/${team}/audit/events`), 404, 'tenant_not_found');
     });
 
     it('deletes a tenant with its data, the files’ bytes included', async () => {

@@ -7,7 +7,7 @@
 import { deepStrictEqual } from 'node:assert/strict';
 import { call, expectStatus } from './api';
 import type { Target } from './processes';
-import { POST_BODY, type Seed } from './seed';
+import { peerCaller, POST_BODY, type Seed } from './seed';
 
 /** Checks every path; returns the item's ETag (the conditional GET sends it). */
 export async function checkPaths(targets: Record<string, Target>, seed: Seed): Promise<{ etag: string }> {
@@ -24,9 +24,11 @@ export async function checkPaths(targets: Record<string, Target>, seed: Seed): P
     throw new Error(`list: expected 20 of 40 items, got ${page.items.length} of ${page.total}`);
 
   const peer = targets['fastify-pg'].url('');
-  const peerItem = expectStatus('peer item', await call(peer, 'GET', `/projects/${seed.item.id}`), 200);
+  // The peer is told who the reader is (the app knows them from the token).
+  const caller = peerCaller(seed);
+  const peerItem = expectStatus('peer item', await call(peer, 'GET', `/projects/${seed.item.id}?${caller}`), 200);
   deepStrictEqual(JSON.parse(peerItem.text), JSON.parse(read.text), 'the fastify-pg peer must return the same project');
-  const peerList = expectStatus('peer list', await call(peer, 'GET', `/projects?owner_id=${seed.item.owner_id}`), 200);
+  const peerList = expectStatus('peer list', await call(peer, 'GET', `/projects?${caller}`), 200);
   deepStrictEqual(JSON.parse(peerList.text), page, 'the fastify-pg peer must return the same page');
 
   const again = await call(app, 'POST', '/api/v1/projects', {

@@ -15,6 +15,8 @@ export interface Seed {
   run: string;
   emails: { reader: string; writer: string; login: string };
   tokens: Record<string, string>;
+  /** The reader as the app knows them from their token (`sub`, `sid`): what the fastify-pg peer is told instead. */
+  reader: { userId: string; sessionId: string };
   /** The reader's first project: what the item scenarios GET. */
   item: { id: string; owner_id: string };
   itemPath: string;
@@ -58,5 +60,20 @@ export async function seedThroughApi(app: string, run: string): Promise<Seed> {
     headers: { 'idempotency-key': replayKey },
   });
   expectStatus('first keyed POST', first, 201);
-  return { run, emails, tokens, item, itemPath: `/api/v1/projects/${item.id}`, replayKey };
+  return { run, emails, tokens, reader: claimsOf(tokens.reader), item, itemPath: `/api/v1/projects/${item.id}`, replayKey };
+}
+
+/** The user and session of an access token (its payload read, not verified: the bench issued it). */
+function claimsOf(token: string): { userId: string; sessionId: string } {
+  const { sub, sid } = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8')) as {
+    sub?: unknown;
+    sid?: unknown;
+  };
+  if (typeof sub !== 'string' || typeof sid !== 'string') throw new Error('the access token has no sub or sid claim');
+  return { userId: sub, sessionId: sid };
+}
+
+/** The query string that tells the fastify-pg peer who is asking (the reader). */
+export function peerCaller(seed: Seed): string {
+  return new URLSearchParams({ user_id: seed.reader.userId, session_id: seed.reader.sessionId }).toString();
 }

@@ -7,7 +7,8 @@
  *   fastify     bare Fastify answering the same hello
  *   nest        bare NestJS on Fastify answering the same hello: one controller, no hooks, guards,
  *               interceptors, pipes or middleware (what the framework itself costs)
- *   fastify-pg  bare Fastify + `pg`: the exact SQL the project item GET and list run
+ *   fastify-pg  bare Fastify + `pg`: the exact SQL the project item GET and list run (the tenant
+ *               transaction: begin, scope, query, commit), as the app's runtime role
  *   argon2      raw `argon2.verify` loops with the app's parameters (same env, same threadpool)
  *   client      the load generator: autocannon runs here, not in the parent (which runs under
  *               ts-node), and answers with every response's status and latency
@@ -24,11 +25,12 @@ import * as argon2 from 'argon2';
 import autocannon from 'autocannon';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { fastify } from 'fastify';
-import { Pool } from 'pg';
+import { Pool, type PoolClient } from 'pg';
 import { fire, type Load, type Sample } from './load';
 import { sample } from '../sampling';
 import { parseIdentityConfig } from '../../../src/contexts/identity';
 import { parseEnvironment } from '../../../src/platform/config/environment';
+import { prepareRuntimeRole, runtimeRoleOptions } from '../../../src/platform/database/runtime-role';
 
 export type TargetKind = 'app' | 'node-http' | 'fastify' | 'nest' | 'fastify-pg' | 'argon2' | 'client' | 'flood';
 
@@ -54,20 +56,44 @@ export type FromTarget =
 /** The hello both bare peers answer, the size of a small JSON object. */
 const HELLO = JSON.stringify({ hello: 'world' });
 
-/** The SQL TypeORM sends for `ProjectsService.get` (`findOneBy({ id })`), verbatim. */
-export const PROJECT_BY_ID_SQL =
-  'SELECT "ProjectEntity"."id" AS "ProjectEntity_id", "ProjectEntity"."name" AS "ProjectEntity_name", ' +
-  '"ProjectEntity"."description" AS "ProjectEntity_description", "ProjectEntity"."status" AS "ProjectEntity_status", ' +
-  '"ProjectEntity"."owner_id" AS "ProjectEntity_owner_id", "ProjectEntity"."created_at" AS "ProjectEntity_created_at", ' +
-  '"ProjectEntity"."updated_at" AS "ProjectEntity_updated_at" FROM "projects" "ProjectEntity" ' +
-  'WHERE (("ProjectEntity"."id" = $1)) LIMIT 1';
+/**
+ * The statements the app sends for a tenant-owned read (`TenantScopes.run`, captured verbatim
+ * from TypeORM's calls to `pg`): `START TRANSACTION`; the membership check that also reads what
+ * the tenant's settings look at and makes the caller's personal tenant the transaction's
+ * `app.tenant_id` (`TenancyStore.enterTenant`, no `X-Tenant-Id` header; `$1` the user id, `$2`
+ * the session id); the query `scopedQuery` builds; `COMMIT`.
+ */
+export const BEGIN_SQL = 'START TRANSACTION';
+export const COMMIT_SQL = 'COMMIT';
+export const ROLLBACK_SQL = 'ROLLBACK';
+export const TENANT_SCOPE_SQL =
+  'SELECT t.id, t.slug, t.name, t.status, t.personal_owner_id, t.settings, t.quotas, t.created_at, t.updated_at, mb.role,\n' +
+  '              EXISTS (SELECT 1 FROM user_mfa f WHERE f.user_id = $1 AND f.enabled_at IS NOT NULL) AS has_mfa,\n' +
+  '              (SELECT s.created_at FROM user_sessions s WHERE s.id = $2::uuid) AS session_started_at,\n' +
+  "              set_config('app.tenant_id', t.id::text, true) AS scope\n" +
+  '       FROM tenants t JOIN memberships mb ON mb.tenant_id = t.id AND mb.user_id = $1\n' +
+  '       WHERE t.personal_owner_id = $1';
 
-/** The two statements TypeORM sends for `ProjectsService.list` of a user (page, then count when the page is full). */
+/** The SQL TypeORM sends for `ProjectsService.get` (`findInTenant`: `$1` the tenant, `$2` the id), verbatim. */
+export const PROJECT_BY_ID_SQL =
+  'SELECT "r"."id" AS "r_id", "r"."tenant_id" AS "r_tenant_id", "r"."name" AS "r_name", ' +
+  '"r"."description" AS "r_description", "r"."status" AS "r_status", "r"."owner_id" AS "r_owner_id", ' +
+  '"r"."created_at" AS "r_created_at", "r"."updated_at" AS "r_updated_at" FROM "projects" "r" ' +
+  'WHERE "r"."tenant_id" = $1 AND "r"."id" = $2';
+
+/** The two statements TypeORM sends for `ProjectsService.list` of a tenant (page, then count when the page is full; `$1` the tenant). */
 export const PROJECT_PAGE_SQL =
-  'SELECT "p"."id" AS "p_id", "p"."name" AS "p_name", "p"."description" AS "p_description", "p"."status" AS "p_status", ' +
-  '"p"."owner_id" AS "p_owner_id", "p"."created_at" AS "p_created_at", "p"."updated_at" AS "p_updated_at" ' +
-  'FROM "projects" "p" WHERE "p"."owner_id" IN ($1) ORDER BY "p"."created_at" DESC, "p"."id" DESC LIMIT 20 OFFSET 0';
-export const PROJECT_COUNT_SQL = 'SELECT COUNT(1) AS "cnt" FROM "projects" "p" WHERE "p"."owner_id" IN ($1)';
+  'SELECT "p"."id" AS "p_id", "p"."tenant_id" AS "p_tenant_id", "p"."name" AS "p_name", "p"."description" AS "p_description", ' +
+  '"p"."status" AS "p_status", "p"."owner_id" AS "p_owner_id", "p"."created_at" AS "p_created_at", ' +
+  '"p"."updated_at" AS "p_updated_at" FROM "projects" "p" WHERE "p"."tenant_id" = $1 ' +
+  'ORDER BY "p"."created_at" DESC, "p"."id" DESC LIMIT 20 OFFSET 0';
+export const PROJECT_COUNT_SQL = 'SELECT COUNT(1) AS "cnt" FROM "projects" "p" WHERE "p"."tenant_id" = $1';
+
+/** Who the fastify-pg peer serves (query parameters): the user and session the app reads from the token (`sub`, `sid`). */
+export interface Caller {
+  user_id: string;
+  session_id: string;
+}
 
 /** The environment the app would see (same parser), without loading Nest into a peer. */
 const environment = () => parseEnvironment(process.env);
@@ -136,15 +162,32 @@ async function serveNest(): Promise<void> {
 }
 
 /**
- * Bare Fastify + `pg` with the app's pool size: the item GET's statement by primary key and
- * the list's page + count statements, mapped to the same JSON the app returns. No auth, no
- * ORM, no validation, no hooks: what the database round trips cost on their own.
+ * Bare Fastify + `pg` with the app's pool size, connected as the app's runtime role (so that
+ * row-level security applies to both sides): per request, on one client of the pool, the same
+ * transaction the app runs — `START TRANSACTION`, the tenant scope statement for `user_id` and
+ * `session_id` (query parameters: the app takes them from the bearer token), the item's
+ * statement or the list's page + count statements with the tenant id the scope statement
+ * returned, `COMMIT` — mapped to the same JSON the app returns. No auth, no ORM, no validation, no hooks: what the database
+ * round trips cost on their own.
  */
 async function serveFastifyPg(): Promise<void> {
   const env = environment();
-  const pool = new Pool({ connectionString: env.databaseUrl, max: env.dbPoolSize, application_name: 'bastion-bench-peer' });
+  const url = env.databaseUrl;
+  if (!url) throw new Error('the fastify-pg peer needs DATABASE_URL');
+  // The app's decision (DatabaseRuntime.create): the runtime role, provisioned, or null when
+  // the login cannot bypass row-level security anyway (a least-privilege login runs as itself).
+  const role = env.dbRuntimeRole
+    ? await prepareRuntimeRole(url, env.dbRuntimeRole.name, env.dbRuntimeRole.onlyForPrivilegedLogin)
+    : null;
+  const pool = new Pool({
+    connectionString: url,
+    max: env.dbPoolSize,
+    application_name: 'bastion-bench-peer',
+    ...(role ? runtimeRoleOptions(role) : {}),
+  });
   const view = (r: Record<string, unknown>, prefix: string): Record<string, unknown> => ({
     id: r[`${prefix}id`],
+    tenant_id: r[`${prefix}tenant_id`],
     name: r[`${prefix}name`],
     description: r[`${prefix}description`],
     status: r[`${prefix}status`],
@@ -152,18 +195,40 @@ async function serveFastifyPg(): Promise<void> {
     created_at: (r[`${prefix}created_at`] as Date).toISOString(),
     updated_at: (r[`${prefix}updated_at`] as Date).toISOString(),
   });
+  /** `fn` in a transaction scoped to the caller's personal tenant (null: no such tenant), as `TenantScopes.run` does. */
+  const inTenant = async <T>(caller: Caller, fn: (client: PoolClient, tenantId: string) => Promise<T>): Promise<T | null> => {
+    const client = await pool.connect();
+    try {
+      await client.query(BEGIN_SQL);
+      const scope = await client.query<{ id: string }>(TENANT_SCOPE_SQL, [caller.user_id, caller.session_id]);
+      const result = scope.rows.length === 0 ? null : await fn(client, scope.rows[0].id);
+      await client.query(COMMIT_SQL);
+      client.release();
+      return result;
+    } catch (error) {
+      await client.query(ROLLBACK_SQL).catch(() => undefined);
+      client.release(error instanceof Error ? error : true);
+      throw error;
+    }
+  };
   const app = fastify({ logger: false });
-  app.get<{ Params: { id: string } }>('/projects/:id', async (request, reply) => {
-    const { rows } = await pool.query<Record<string, unknown>>(PROJECT_BY_ID_SQL, [request.params.id]);
-    if (rows.length === 0) return reply.code(404).send({ status: 404 });
-    return view(rows[0], 'ProjectEntity_');
+  app.get<{ Params: { id: string }; Querystring: Caller }>('/projects/:id', async (request, reply) => {
+    const row = await inTenant(request.query, async (client, tenantId) => {
+      const { rows } = await client.query<Record<string, unknown>>(PROJECT_BY_ID_SQL, [tenantId, request.params.id]);
+      return rows[0] ?? null;
+    });
+    if (!row) return reply.code(404).send({ status: 404 });
+    return view(row, 'r_');
   });
-  app.get<{ Querystring: { owner_id: string } }>('/projects', async (request) => {
-    const owner = request.query.owner_id;
-    const { rows } = await pool.query<Record<string, unknown>>(PROJECT_PAGE_SQL, [owner]);
-    const total =
-      rows.length < 20 ? rows.length : Number((await pool.query<{ cnt: string }>(PROJECT_COUNT_SQL, [owner])).rows[0].cnt);
-    return { items: rows.map((r) => view(r, 'p_')), total, page: 1, page_size: 20, pages: Math.ceil(total / 20) };
+  app.get<{ Querystring: Caller }>('/projects', async (request, reply) => {
+    const page = await inTenant(request.query, async (client, tenantId) => {
+      const { rows } = await client.query<Record<string, unknown>>(PROJECT_PAGE_SQL, [tenantId]);
+      const total =
+        rows.length < 20 ? rows.length : Number((await client.query<{ cnt: string }>(PROJECT_COUNT_SQL, [tenantId])).rows[0].cnt);
+      return { items: rows.map((r) => view(r, 'p_')), total, page: 1, page_size: 20, pages: Math.ceil(total / 20) };
+    });
+    if (!page) return reply.code(404).send({ status: 404 });
+    return page;
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   send({ type: 'ready', port: listening(app.server) });

@@ -4,6 +4,8 @@ import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { RequestContextInterceptor } from '../../platform/http/request-context';
 import { IdentityModule } from '../identity';
+import { TenancyModule } from '../tenancy';
+import { TenantAuditController } from './api/tenant-audit.controller';
 import { AdminLogsController } from './api/admin-logs.controller';
 import { AuditController } from './api/audit.controller';
 import { auditConfig } from './audit.config';
@@ -27,8 +29,9 @@ import { AuditPersonalData } from './audit.personal-data';
     ConfigModule.forFeature(auditConfig),
     TypeOrmModule.forFeature([AuditEventEntity, AuditChainEntity, AuditOutboxEntity]),
     IdentityModule,
+    TenancyModule,
   ],
-  controllers: [AuditController, AdminLogsController],
+  controllers: [AuditController, AdminLogsController, TenantAuditController],
   providers: [
     AuditService,
     AuditDrainer,

@@ -1,18 +1,21 @@
 /**
  * Group `reads`: the item GET (200, and 304 on a matching ETag), an idempotent replay (a POST
  * answered from the stored response), and the first page of the list, next to bare Fastify + pg
- * running the same SQL.
+ * running the same SQL (the same tenant transaction, as the same runtime role).
  */
+import { peerCaller } from '../seed';
 import { bearer, type Group, type GroupContext, httpMember, itemLoad, listLoad, plainLoad, postLoad } from './group';
 
 export function readsGroup(ctx: GroupContext): Group {
   const { targets, seed } = ctx;
   const pg = targets['fastify-pg'];
   const conditional = { ...itemLoad(ctx, targets.app), headers: { ...bearer(ctx, 'reader'), 'if-none-match': ctx.etag } };
-  const pgListPath = `/projects?owner_id=${seed.item.owner_id}`;
+  // The peer is told who the reader is (the app knows them from the token).
+  const pgItemPath = `/projects/${seed.item.id}?${peerCaller(seed)}`;
+  const pgListPath = `/projects?${peerCaller(seed)}`;
   const replay = postLoad(ctx, { 'idempotency-key': seed.replayKey });
   const members = [
-    httpMember(ctx, 'pg-item', 'Fastify + pg item', 'fastify-pg', plainLoad(ctx, pg, `/projects/${seed.item.id}`), ['200']),
+    httpMember(ctx, 'pg-item', 'Fastify + pg item', 'fastify-pg', plainLoad(ctx, pg, pgItemPath), ['200']),
     httpMember(ctx, 'item', 'GET /projects/{id}', 'app', itemLoad(ctx, targets.app), ['200']),
     httpMember(ctx, 'item-304', 'GET /projects/{id} → 304', 'app', conditional, ['304']),
     httpMember(ctx, 'replay', 'POST /projects, replayed key', 'app', replay, ['201']),

@@ -92,3 +92,6 @@ export class AdminLogsDto {
   @ApiProperty({ type: [AuditEventDto], description: 'The last `limit` audit events, oldest first (as a log tail reads)' })
   items: AuditEventDto[];
 }
+
+/** The same filters on the tenant's view (the tenant is in the path). */
+export class TenantAuditEventsQueryDto extends AuditEventsQueryDto {}
