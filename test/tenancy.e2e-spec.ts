@@ -858,11 +858,29 @@ describe('tenancy: tenants, members, roles, platform admin, tenant resolution (e
 
   // -------------------------------------------------------------------------- personal data
   describe('personal data', () => {
-    it('the export lists the user’s tenants; erasure removes the personal tenant and every membership', async () => {
+    it('the export lists the user’s tenants and the invitations to their address; erasure removes them all', async () => {
       const who = await person(t, 'leaving');
       const team = await tenantOf(alice, [[who, 'admin']]);
+      const other = await tenantOf(alice);
+      const [invitation] = await t.db.query<{ id: string }>(
+        `INSERT INTO tenant_invitations (tenant_id, email, role, token_hash, invited_by, expires_at)
+         VALUES ($1, $2, 'member', repeat('c', 64), $3, now() + interval '1 day') RETURNING id`,
+        [other.id, who.email.toLowerCase(), alice.id],
+      );
       await ok(call(who, 'GET', '/tenants'));
       const doc = await ok(call(who, 'GET', '/auth/me/export'));
+      expect(doc.tenant_invitations).toEqual([
+        {
+          id: invitation.id,
+          tenant_id: other.id,
+          tenant_name: other.name,
+          role: 'member',
+          status: 'pending',
+          created_at: expect.any(String),
+          expires_at: expect.any(String),
+        },
+      ]);
+      expect(JSON.stringify(doc.tenant_invitations)).not.toContain('token');
       expect(doc.tenant_memberships).toEqual([
         expect.objectContaining({ tenant_id: team.id, personal: false, role: 'admin', joined_at: expect.any(String) }),
         expect.objectContaining({ personal: true, role: 'owner', slug: `u-${who.id.replace(/-/g, '')}` }),
@@ -870,7 +888,9 @@ describe('tenancy: tenants, members, roles, platform admin, tenant resolution (e
 
       const holder = t.app.get(TenancyPersonalData);
       const dataSource = t.app.get(DataSource);
-      expect(await runInTransaction(dataSource, (m) => holder.erase({ userId: who.id, email: who.email }, m))).toBe(2); // the personal tenant (its membership goes with it), the other membership
+      // The personal tenant (its membership goes with it), the other membership, the invitation.
+      expect(await runInTransaction(dataSource, (m) => holder.erase({ userId: who.id, email: who.email }, m))).toBe(3);
+      expect(await t.db.query('SELECT 1 FROM tenant_invitations WHERE id = $1', [invitation.id])).toEqual([]);
       expect(await t.db.query('SELECT 1 FROM tenants WHERE personal_owner_id = $1', [who.id])).toEqual([]);
       expect(await t.db.query('SELECT 1 FROM memberships WHERE user_id = $1', [who.id])).toEqual([]);
       expect(await ownersOf(team.id as string)).toEqual([alice.id]);

@@ -159,8 +159,12 @@ describe('tenant invitations (e2e)', () => {
       expect(page).toMatchObject({ total: 1, page: 1, pages: 1, items: [{ id: invitation.id, status: 'pending' }] });
     });
 
-    it('someone signed in with another address cannot accept it (403), and the link stays usable', async () => {
+    it('someone signed in with another address cannot accept it (403, audited), and the link stays usable', async () => {
+      published.clear();
       expectProblem(await accept(carol, token), 403, 'invitation_email_mismatch');
+      expect(published.payloadsOf('tenancy.invitation_rejected')).toEqual([
+        expect.objectContaining({ tenant_id: team.id, reason: 'email_mismatch', by_user_id: carol.id }),
+      ]);
       expect(await statusOf(alice, team.id as string, invitation.id as string)).toBe('pending');
       expect(await memberCount(team.id as string)).toBe(1);
     });
@@ -197,14 +201,41 @@ describe('tenant invitations (e2e)', () => {
       expect(await statusOf(alice, team.id as string, invitation.id as string)).toBe('accepted');
     });
 
-    it('the link works once: a second accept is 400 invalid_token', async () => {
+    it('the link works once: a second accept is 400 invalid_token, audited without the token', async () => {
+      published.clear();
       const body = expectProblem(await accept(bob, token), 400, 'invalid_token');
       expect(body.errors).toEqual([expect.objectContaining({ field: 'token', code: 'invalid_token' })]);
+      expect(published.payloadsOf('tenancy.invitation_rejected')).toEqual([
+        expect.objectContaining({ tenant_id: team.id, reason: 'invalid_token', by_user_id: bob.id }),
+      ]);
+      await settled(t);
+      const rows = await t.db.query<{ outcome: string; subject_id: string; metadata: Record<string, unknown> }>(
+        `SELECT outcome, subject_id, metadata FROM audit_events WHERE type = 'tenancy.invitation_rejected' AND actor_id = $1`,
+        [bob.id],
+      );
+      expect(rows).toEqual([{ outcome: 'denied', subject_id: team.id, metadata: { reason: 'invalid_token' } }]);
+      expect(JSON.stringify(rows)).not.toContain(token);
     });
 
-    it('an unknown or malformed token is 400 invalid_token too', async () => {
+    it('an unknown or malformed token is 400 invalid_token too (audited, naming no tenant)', async () => {
+      published.clear();
       expectProblem(await accept(bob, 'A'.repeat(43)), 400, 'invalid_token');
       expectProblem(await accept(bob, 'not-a-token'), 400, 'invalid_token');
+      expect(published.payloadsOf('tenancy.invitation_rejected')).toEqual([
+        expect.objectContaining({ tenant_id: null, reason: 'invalid_token', by_user_id: bob.id }),
+        expect.objectContaining({ tenant_id: null, reason: 'invalid_token', by_user_id: bob.id }),
+      ]);
+    });
+
+    it('accepting while a member already is 409 already_member naming the tenant; the invitation stays pending', async () => {
+      const erin = await person(t, 'inv-erin');
+      const sent = await ok(invite(alice, team.id as string, erin.email), 201);
+      const link = await tokenFor(erin.email);
+      await t.db.query(`INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, 'member')`, [team.id, erin.id]);
+      const body = expectProblem(await accept(erin, link), 409, 'already_member');
+      expect(body.tenant_id).toBe(team.id);
+      expect(await statusOf(alice, team.id as string, sent.id as string)).toBe('pending');
+      await ok(call(alice, 'DELETE', `/tenants/${team.id}/members/${erin.id}`), 204);
     });
 
     it('inviting a member’s address (any case) is 409 already_member', async () => {

@@ -169,9 +169,28 @@ export class InvitationsService {
    *   tenant_suspended / quota_exceeded, 409 already_member
    */
   async accept(userId: string, token: string): Promise<AcceptedInvitationView> {
+    let tenantId: string | null = null;
+    try {
+      return await this.spend(userId, token, (id) => (tenantId = id));
+    } catch (error) {
+      // Refused links are audited (never the token): one record per refusal, whatever the cause.
+      const reason = !(error instanceof TenancyError)
+        ? null
+        : error.code === 'invalid_token'
+          ? 'invalid_token'
+          : error.code === 'invitation_email_mismatch'
+            ? 'email_mismatch'
+            : null;
+      if (reason) await this.events.publish('tenancy.invitation_rejected', { tenant_id: tenantId, reason, by_user_id: userId });
+      throw error;
+    }
+  }
+
+  private async spend(userId: string, token: string, named: (tenantId: string) => void): Promise<AcceptedInvitationView> {
     if (!isInvitationTokenShaped(token)) throw TenancyError.invalidToken();
     const now = this.clock.now();
     const found = await this.store.invitationByTokenHash(this.dataSource.manager, invitationTokenHash(token));
+    if (found) named(found.tenant_id);
     if (!found || invitationStatus(found, now) !== 'pending') throw TenancyError.invalidToken();
     const account = await this.auth.me(userId);
     if (!sameEmail(account.email, found.email)) throw TenancyError.invitationEmailMismatch();
@@ -184,7 +203,7 @@ export class InvitationsService {
       if (!invitation || invitationStatus(invitation, now) !== 'pending') throw TenancyError.invalidToken();
       const tenant = (await this.store.adminGet(m, found.tenant_id))!;
       assertActive(tenant.status);
-      if (await this.store.lockMembership(m, found.tenant_id, userId)) throw TenancyError.alreadyMemberOfTenant();
+      if (await this.store.lockMembership(m, found.tenant_id, userId)) throw TenancyError.alreadyMemberOfTenant(found.tenant_id);
       const breach = memberQuotaBreachToJoin(quotasOf(tenant.quotas).max_members, tenant.member_count);
       if (breach) return this.refuse(found.tenant_id, userId, breach);
       // The one conditional UPDATE that spends it (the guard that holds whatever the locking).

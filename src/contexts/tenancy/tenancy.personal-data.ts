@@ -7,13 +7,15 @@ import {
   HoldsPersonalData,
   PersonalDataRegistry,
 } from '../../platform/personal-data';
+import { Clock } from '../../platform/clock';
+import { invitationStatus } from './domain/invitations';
 import { TenancyError } from './domain/tenancy.errors';
 import { TenancyStore } from './infra/tenancy.store';
 import { toTenantView } from './tenant-view';
 
 /**
  * Which tenants a user belongs to, and their personal tenant (named after their display name):
- * exported as `tenant_memberships`; on erasure the personal tenant goes (with what it holds)
+ * exported as `tenant_memberships` (and the invitations sent to their address as `tenant_invitations`); on erasure the personal tenant goes (with what it holds)
  * and so do the user's memberships elsewhere and the tenant invitations sent to their address.
  */
 @Injectable()
@@ -25,15 +27,29 @@ export class TenancyPersonalData implements PersonalDataHolder {
     private readonly dataSource: DataSource,
     private readonly store: TenancyStore,
     private readonly registry: PersonalDataRegistry,
+    private readonly clock: Clock,
   ) {}
 
   async exportFor(subject: DataSubject): Promise<ExportSections> {
-    const rows = await this.store.membershipsOf(this.dataSource.manager, subject.userId);
+    const [rows, invitations] = await Promise.all([
+      this.store.membershipsOf(this.dataSource.manager, subject.userId),
+      this.store.invitationsTo(this.dataSource.manager, subject.email),
+    ]);
+    const now = this.clock.now();
     return {
       tenant_memberships: rows.map((row) => {
         const { id, slug, name, status, personal, role } = toTenantView(row);
         return { tenant_id: id, slug, name, status, personal, role, joined_at: row.joined_at.toISOString() };
       }),
+      tenant_invitations: invitations.map((i) => ({
+        id: i.id,
+        tenant_id: i.tenant_id,
+        tenant_name: i.tenant_name,
+        role: i.role,
+        status: invitationStatus(i, now),
+        created_at: i.created_at.toISOString(),
+        expires_at: i.expires_at.toISOString(),
+      })),
     };
   }
 

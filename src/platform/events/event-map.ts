@@ -312,6 +312,12 @@ export interface DomainEventMap {
     invited_by: string | null;
     by_user_id: string;
   };
+  /**
+   * An invitation link was refused: `invalid_token` (malformed, unknown, spent, revoked or
+   * expired: one answer to the client, and no token material here), or `email_mismatch` (signed
+   * in with another address). `tenant_id` when the token named an invitation.
+   */
+  'tenancy.invitation_rejected': { tenant_id: string | null; reason: 'invalid_token' | 'email_mismatch'; by_user_id: string };
   /** A change was refused because it would take the tenant past `quota` (`usage` of `limit`). */
   'tenancy.quota_exceeded': {
     tenant_id: string;

@@ -191,6 +191,7 @@ export const AUDIT_MAPPING: AuditMappingTable = {
   'tenancy.invitation_revoked': { subject: TENANT, actor: 'by_user_id', outcome: 'success' },
   'tenancy.invitation_accepted': { subject: TENANT, actor: 'by_user_id', outcome: 'success' },
   'tenancy.quota_exceeded': { subject: TENANT, actor: 'by_user_id', outcome: 'denied' },
+  'tenancy.invitation_rejected': { subject: TENANT, actor: 'by_user_id', outcome: 'denied' },
 
   // platform
   'jobs.run_completed': {

@@ -80,6 +80,16 @@ export class ExportTenantMembershipDto {
   @ApiProperty({ format: 'date-time' }) joined_at: string;
 }
 
+export class ExportTenantInvitationDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ format: 'uuid' }) tenant_id: string;
+  @ApiProperty() tenant_name: string;
+  @ApiProperty({ enum: ['admin', 'member'] }) role: string;
+  @ApiProperty({ enum: ['pending', 'accepted', 'revoked', 'expired'] }) status: string;
+  @ApiProperty({ format: 'date-time' }) created_at: string;
+  @ApiProperty({ format: 'date-time' }) expires_at: string;
+}
+
 export class PersonalDataExportDto {
   @ApiProperty({ enum: ['bastion.personal-data-export.v1'] }) format: string;
   @ApiProperty({ format: 'date-time' }) generated_at: string;
@@ -101,4 +111,9 @@ export class PersonalDataExportDto {
   audit_events: unknown[];
   @ApiProperty({ type: [ExportTenantMembershipDto], description: 'The organisations the user belongs to, with their role' })
   tenant_memberships: ExportTenantMembershipDto[];
+  @ApiProperty({
+    type: [ExportTenantInvitationDto],
+    description: 'Invitations to join an organisation sent to the user’s address (never the link)',
+  })
+  tenant_invitations: ExportTenantInvitationDto[];
 }

@@ -97,8 +97,10 @@ export class TenancyError extends DomainError {
   }
 
   /** Accepting while already a member of the invitation's tenant (the invitation stays as it is). */
-  static alreadyMemberOfTenant(): TenancyError {
-    return new TenancyError('already_member', 409, 'You are already a member of this tenant.');
+  static alreadyMemberOfTenant(tenantId: string): TenancyError {
+    return new TenancyError('already_member', 409, 'You are already a member of this tenant.', {
+      extensions: { tenant_id: tenantId },
+    });
   }
 
   /** Revoking an invitation that was accepted: remove the member instead. */

@@ -412,6 +412,17 @@ export class TenancyStore {
     );
   }
 
+  /** The invitations sent to `email` (any state), oldest first, with the tenant's name. */
+  async invitationsTo(m: EntityManager, email: string): Promise<(InvitationRow & { tenant_name: string })[]> {
+    return m.query(
+      `SELECT ${INVITATION_COLUMNS}, t.name AS tenant_name
+       FROM tenant_invitations i JOIN tenants t ON t.id = i.tenant_id
+       WHERE i.email = $1
+       ORDER BY i.created_at, i.id`,
+      [email.trim().toLowerCase()],
+    );
+  }
+
   /**
    * Erasure: the user's personal tenant (with its memberships), then every other membership of
    * theirs, then the invitations addressed to their address (whatever their state). Invitations
