@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
-import { createTestApp, type TestApp } from './support/app';
+import { createTestApp, type TestApp, withTestApp } from './support/app';
 import { bearer, loginPerson, person, type Person } from './support/auth';
 import { settled } from './support/eventually';
 import { captureEvents, type EventCapture } from './support/events';
@@ -172,6 +172,43 @@ describe('tenant quotas and usage (e2e)', () => {
       expect(over.json().retry_after).toBe(Number(over.headers['retry-after']));
       // Their personal tenants are not limited by this one.
       await ok(call(alice, 'GET', '/projects'));
+    });
+  });
+
+  const redisUrl = process.env.TEST_REDIS_URL;
+  (redisUrl ? it : it.skip)('with Redis (TEST_REDIS_URL): instances share the tenant’s request windows', async () => {
+    const env = { REDIS_URL: redisUrl!, ADMIN_EMAIL, ADMIN_PASSWORD, FILES_DIR: dir };
+    await withTestApp({ env }, async (a) => {
+      await withTestApp({ env, db: a.db }, async (b) => {
+        const [owner, boss] = [await person(a, 'redis-owner'), await loginPerson(a, ADMIN_EMAIL, ADMIN_PASSWORD)];
+        const tenant = await a.inject({
+          method: 'POST',
+          url: '/api/v1/tenants',
+          headers: bearer(owner.tokens),
+          payload: { name: 'Shared windows', slug: `redis-${Date.now()}` },
+        });
+        const tenantId = tenant.json<Json>().id as string;
+        const quota = await a.inject({
+          method: 'PATCH',
+          url: `/api/v1/admin/tenants/${tenantId}`,
+          headers: bearer(boss.tokens),
+          payload: { quotas: { max_requests_per_minute: 4 } },
+        });
+        expect(quota.statusCode).toBe(200);
+        const statuses: number[] = [];
+        for (let i = 0; i < 5; i++) {
+          const app = i % 2 === 0 ? a : b;
+          const res = await app.inject({
+            method: 'GET',
+            url: '/api/v1/projects',
+            headers: { ...bearer(owner.tokens), 'x-tenant-id': tenantId },
+          });
+          statuses.push(res.statusCode);
+        }
+        expect(statuses).toEqual([200, 200, 200, 200, 429]);
+        const usage = await b.inject({ method: 'GET', url: `/api/v1/tenants/${tenantId}/usage`, headers: bearer(owner.tokens) });
+        expect(usage.statusCode).toBe(429);
+      });
     });
   });
 
