@@ -4,7 +4,13 @@ import { DomainError } from '../http/problem';
 import { type PersonalDataHolder, PersonalDataRegistry } from './personal-data';
 
 const SUBJECT = { userId: 'u-1', email: 'jane@example.com' };
-const MANAGER = {} as EntityManager;
+const QUERIES: string[] = [];
+const MANAGER = {
+  query: (sql: string) => {
+    QUERIES.push(sql);
+    return Promise.resolve([]);
+  },
+} as unknown as EntityManager;
 
 /** A registry whose discovery finds these instances (as Nest finds the providers marked `@HoldsPersonalData()`). */
 function registryOf(...found: unknown[]): PersonalDataRegistry {
@@ -45,8 +51,28 @@ describe('PersonalDataRegistry', () => {
     const registry = registryOf();
     registry.register(holder('files', {}, 2, calls));
     registry.register(holder('notifications', {}, 5, calls));
+    QUERIES.length = 0;
     expect(await registry.erase(SUBJECT, MANAGER)).toEqual({ files: 2, notifications: 5 });
     expect(calls).toEqual(['erase:files:jane@example.com:true', 'erase:notifications:jane@example.com:true']);
+    // A user's data is in many tenants: the erasure's transaction opens them all (docs/tenancy.md).
+    expect(QUERIES).toEqual([`SELECT set_config('app.all_tenants', 'on', true)`]);
+  });
+
+  it('erases a deleted tenant through every holder that holds tenant data, in the given transaction', async () => {
+    const registry = registryOf();
+    const erased: string[] = [];
+    registry.register(holder('workspace', {}));
+    registry.register({
+      ...holder('files', {}),
+      eraseTenant: (tenantId, manager) => {
+        erased.push(`${tenantId}:${manager === MANAGER}`);
+        return Promise.resolve(3);
+      },
+    });
+    QUERIES.length = 0;
+    expect(await registry.eraseTenant('t-1', MANAGER)).toBe(3);
+    expect(erased).toEqual(['t-1:true']);
+    expect(QUERIES).toEqual([`SELECT set_config('app.all_tenants', 'on', true)`]);
   });
 
   it('asks every holder whether the account may close, and answers the first objection', async () => {
