@@ -18,6 +18,7 @@ import { AccountClosure1796428800000 } from './1796428800000-AccountClosure';
 import { Tenancy1796515200000 } from './1796515200000-Tenancy';
 import { TenantOwnedData1796601600000 } from './1796601600000-TenantOwnedData';
 import { AuditTenantIndex1796688000000 } from './1796688000000-AuditTenantIndex';
+import { Passkeys1796774400000 } from './1796774400000-Passkeys';
 
 export const migrations = [
   JobRuns1763884800000,
@@ -36,4 +37,5 @@ export const migrations = [
   Tenancy1796515200000,
   TenantOwnedData1796601600000,
   AuditTenantIndex1796688000000,
+  Passkeys1796774400000,
 ];

@@ -1,7 +1,7 @@
 import { parseAuditConfig } from './contexts/audit';
 import { parseFilesConfig } from './contexts/files';
 import { parseIdempotencyConfig } from './contexts/idempotency';
-import { parseIdentityConfig } from './contexts/identity';
+import { parseIdentityConfig, parseWebAuthnConfig } from './contexts/identity';
 import { parseNotificationsConfig } from './contexts/notifications';
 import { parseTenancyConfig } from './contexts/tenancy';
 import { collectProblems, type Environment, InvalidEnvironmentError, inspectEnvironment } from './platform/config';
@@ -14,6 +14,7 @@ const CONTEXT_CONFIGS: ReadonlyArray<(raw: RawEnv) => unknown> = [
   parseFilesConfig,
   parseIdempotencyConfig,
   parseIdentityConfig,
+  parseWebAuthnConfig,
   parseNotificationsConfig,
   parseTenancyConfig,
 ];

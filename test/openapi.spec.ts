@@ -54,6 +54,8 @@ describe('docs/openapi.json', () => {
         'POST /api/v1/auth/email/verification',
         'POST /api/v1/auth/email/verify',
         'POST /api/v1/auth/invitations/accept',
+        'POST /api/v1/auth/passkeys/authentication',
+        'POST /api/v1/auth/passkeys/authentication/options',
         'POST /api/v1/auth/password/forgot',
         'POST /api/v1/auth/password/reset',
         'POST /api/v1/auth/refresh',

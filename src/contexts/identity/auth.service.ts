@@ -178,13 +178,49 @@ export class AuthService {
     );
     if (factor === 'invalid') return this.failed(email, user.id, 'invalid_mfa_code', client, now);
 
+    const rehashed = this.hasher.needsRehash(user.passwordHash);
+    return this.signedIn(user, email, now, client, {
+      reopening,
+      rehashed,
+      update: rehashed ? { passwordHash: await this.hasher.hash(input.password) } : {},
+    });
+  }
+
+  /**
+   * Signs a user in whose credential a passkey ceremony has verified (user verification
+   * included, so it stands for both factors): the same lockout gate, session, events and tokens
+   * as a password login. A failure is counted like a wrong password.
+   */
+  async loginWithPasskey(user: UserEntity, client: ClientInfo): Promise<TokenPair> {
+    const email = user.email;
+    const now = this.clock.now();
+    const gate = await this.lockouts.check(email, now);
+    if (gate.unlocked) await this.unlocked(gate.userId, 'cooldown', null, true, client);
+    if (!gate.allowed) throw AuthError.tooManyAttempts(gate.retryAfterSeconds);
+    const reopening = !user.isActive && isCancellableBySignIn(user, now);
+    if (!user.isActive && !reopening) return this.failed(email, user.id, 'inactive', client, now);
+    if (this.config.requireEmailVerification && user.emailVerifiedAt === null) throw AuthError.emailNotVerified();
+    return this.signedIn(user, email, now, client, { reopening, rehashed: false, update: {} });
+  }
+
+  /** A failed passkey assertion for a known account counts like a wrong password (lockout bookkeeping). */
+  async passkeyFailed(user: UserEntity, client: ClientInfo): Promise<never> {
+    return this.failed(user.email, user.id, 'invalid_passkey', client, this.clock.now());
+  }
+
+  /** The end of every successful sign-in: lockout success, session, events, tokens. */
+  private async signedIn(
+    user: UserEntity,
+    email: string,
+    now: Date,
+    client: ClientInfo,
+    options: { reopening: boolean; rehashed: boolean; update: Partial<UserEntity> },
+  ): Promise<TokenPair> {
+    const { reopening, rehashed } = options;
     const success = await this.lockouts.recordSuccess(email, now);
     if (success.refused) throw AuthError.tooManyAttempts(success.retryAfterSeconds);
     if (reopening && !(await this.closure.reopen(user, client))) return this.failed(email, user.id, 'inactive', client, now);
-    const rehashed = this.hasher.needsRehash(user.passwordHash);
-    const update: Partial<UserEntity> = { lastLoginAt: now };
-    if (rehashed) update.passwordHash = await this.hasher.hash(input.password);
-    await this.users.update({ id: user.id }, update);
+    await this.users.update({ id: user.id }, { ...options.update, lastLoginAt: now });
     const session = await this.sessions.start(user.id, client);
     await this.events.publish('auth.login_succeeded', {
       user_id: user.id,
@@ -258,7 +294,7 @@ export class AuthService {
   private async failed(
     email: string,
     userId: string | null,
-    reason: 'unknown_email' | 'wrong_password' | 'inactive' | 'invalid_mfa_code',
+    reason: 'unknown_email' | 'wrong_password' | 'inactive' | 'invalid_mfa_code' | 'invalid_passkey',
     client: ClientInfo,
     now: Date,
   ): Promise<never> {

@@ -51,6 +51,10 @@ import { AccountController } from './api/account.controller';
 import { AccountExportService } from './account-export.service';
 import { PasswordRules } from './password-rules';
 import { SessionsService } from './sessions.service';
+import { PasskeysController } from './api/passkeys.controller';
+import { PasskeyEntity, WebAuthnChallengeEntity } from './infra/passkey.entity';
+import { PasskeysService } from './passkeys.service';
+import { webAuthnConfig } from './webauthn.config';
 
 /** Exported too: the guards other contexts use run in those contexts' modules and read it. */
 const IDENTITY_CONFIG = ConfigModule.forFeature(identityConfig);
@@ -62,6 +66,7 @@ const IDENTITY_CONFIG = ConfigModule.forFeature(identityConfig);
 @Module({
   imports: [
     IDENTITY_CONFIG,
+    ConfigModule.forFeature(webAuthnConfig),
     TypeOrmModule.forFeature([
       UserEntity,
       LoginLockoutEntity,
@@ -72,6 +77,8 @@ const IDENTITY_CONFIG = ConfigModule.forFeature(identityConfig);
       UserSessionEntity,
       RefreshTokenEntity,
       OneTimeTokenEntity,
+      PasskeyEntity,
+      WebAuthnChallengeEntity,
     ]),
     JwtModule.registerAsync({
       imports: [IDENTITY_CONFIG],
@@ -89,9 +96,11 @@ const IDENTITY_CONFIG = ConfigModule.forFeature(identityConfig);
     AdminUsersController,
     InvitationsController,
     AccountController,
+    PasskeysController,
   ],
   providers: [
     AuthService,
+    PasskeysService,
     PasswordHasher,
     TokenService,
     AccessTokenVerifier,

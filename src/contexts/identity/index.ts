@@ -7,5 +7,6 @@ export { AuthService } from './auth.service';
 export { JwtAuthGuard, OptionalJwtAuthGuard, Roles, RolesGuard } from './api/guards';
 export { CurrentUser, type AuthenticatedUser } from './api/authenticated-user';
 export { parseIdentityConfig } from './identity.config';
+export { parseWebAuthnConfig } from './webauthn.config';
 export { RequestPrincipal } from './api/request-principal';
 export type { Role } from './infra/user.entity';

@@ -17,7 +17,7 @@ export interface DomainEventMap {
   'auth.login_failed': {
     email: string;
     user_id: string | null;
-    reason: 'unknown_email' | 'wrong_password' | 'inactive' | 'invalid_mfa_code';
+    reason: 'unknown_email' | 'wrong_password' | 'inactive' | 'invalid_mfa_code' | 'invalid_passkey';
     ip: string | null;
     user_agent: string | null;
   };
@@ -67,6 +67,25 @@ export interface DomainEventMap {
     failures_before: number;
   };
   'auth.mfa_enabled': { user_id: string; ip: string | null; user_agent: string | null };
+  /** A passkey was added to the account (`passkey_id`: ours, not the credential id). */
+  'auth.passkey_registered': { user_id: string; passkey_id: string; name: string; backed_up: boolean; device_type: string };
+  'auth.passkey_removed': { user_id: string; passkey_id: string; name: string };
+  'auth.passkey_renamed': { user_id: string; passkey_id: string; name: string };
+  'auth.passkey_login_succeeded': { user_id: string; passkey_id: string };
+  /** A sign-in assertion was refused (`user_id`/`passkey_id` when the credential is known). */
+  'auth.passkey_login_failed': {
+    user_id: string | null;
+    passkey_id: string | null;
+    reason: 'unknown_credential' | 'invalid_challenge' | 'invalid_assertion' | 'counter_anomaly';
+  };
+  /** The signature counter did not move forward: possibly a cloned authenticator (`policy`: what was done). */
+  'auth.passkey_counter_anomaly': {
+    user_id: string;
+    passkey_id: string;
+    stored_counter: number;
+    presented_counter: number;
+    policy: 'refuse' | 'warn';
+  };
   'auth.mfa_disabled': { user_id: string; ip: string | null; user_agent: string | null };
   'auth.mfa_failed': {
     user_id: string;

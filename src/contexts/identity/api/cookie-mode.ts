@@ -52,6 +52,12 @@ export class CookieMode {
     return this.inCookies(reply, await this.auth.login(body, clientInfo(request)));
   }
 
+  /** A sign-in by another ceremony (a passkey), its tokens delivered in cookies like `login`'s. */
+  async signIn(request: FastifyRequest, reply: FastifyReply, signIn: () => Promise<TokenPair>): Promise<CookieTokens> {
+    assertSameOrigin(request);
+    return this.inCookies(reply, await signIn());
+  }
+
   async refresh(
     body: { refresh_token?: unknown } | undefined,
     request: FastifyRequest,

@@ -1,0 +1,53 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsObject, IsOptional, IsString, Length } from 'class-validator';
+import { PASSKEY_NAME_MAX } from '../passkeys.service';
+
+const RESPONSE_DOC = {
+  type: 'object',
+  additionalProperties: true,
+  description: 'The credential as the browser returns it, in its JSON form (`@simplewebauthn/browser` returns exactly this)',
+} as const;
+
+export class PasskeyRegistrationDto {
+  @ApiProperty(RESPONSE_DOC)
+  @IsObject()
+  response: Record<string, unknown>;
+
+  @ApiPropertyOptional({ maxLength: PASSKEY_NAME_MAX, description: 'What you call it (default: "Passkey N")' })
+  @IsOptional()
+  @IsString()
+  @Length(1, PASSKEY_NAME_MAX)
+  name?: string;
+}
+
+export class PasskeyAuthenticationDto {
+  @ApiProperty(RESPONSE_DOC)
+  @IsObject()
+  response: Record<string, unknown>;
+}
+
+export class RenamePasskeyDto {
+  @ApiProperty({ maxLength: PASSKEY_NAME_MAX })
+  @IsString()
+  @Length(1, PASSKEY_NAME_MAX)
+  name: string;
+}
+
+export class PasskeyDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() name: string;
+  @ApiProperty({ format: 'date-time' }) created_at: string;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) last_used_at: string | null;
+  @ApiProperty({ description: 'Synced to the user’s other devices by its provider (a multi-device passkey)' }) backed_up: boolean;
+  @ApiProperty({ enum: ['singleDevice', 'multiDevice'] }) device_type: string;
+  @ApiProperty({ type: [String], example: ['internal', 'hybrid'] }) transports: string[];
+}
+
+export class PasskeyListDto {
+  @ApiProperty({ type: [PasskeyDto] }) items: PasskeyDto[];
+}
+
+/** WebAuthn options, as `@simplewebauthn/browser` takes them (`startRegistration` / `startAuthentication`). */
+export class WebAuthnOptionsDto {
+  @ApiProperty({ description: 'base64url, single use, valid for WEBAUTHN_CHALLENGE_TTL' }) challenge: string;
+}

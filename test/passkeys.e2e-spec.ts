@@ -1,0 +1,220 @@
+import type {
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
+} from '@simplewebauthn/server';
+import type { LightMyRequestResponse } from 'fastify';
+import { createTestApp, type TestApp } from './support/app';
+import { bearer, person, type Person } from './support/auth';
+import { settled } from './support/eventually';
+import { captureEvents, type EventCapture } from './support/events';
+import { expectProblem } from './support/problem';
+import { SoftAuthenticator } from './support/soft-authenticator';
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/**
+ * Passkeys without a browser (docs/identity.md, "Passkeys"): the ceremonies are answered by a
+ * software authenticator (test/support/soft-authenticator.ts) that signs like a platform one.
+ */
+describe('passkeys (e2e)', () => {
+  let t: TestApp;
+  let published: EventCapture;
+
+  const post = (url: string, payload: object, who?: Person): Promise<LightMyRequestResponse> =>
+    t.inject({ method: 'POST', url: `/api/v1${url}`, headers: who ? bearer(who.tokens) : {}, payload });
+
+  async function ok(response: Promise<LightMyRequestResponse>, status = 200): Promise<Json> {
+    const res = await response;
+    if (res.statusCode !== status) throw new Error(`expected ${status}, got ${res.statusCode}: ${res.body}`);
+    return status === 204 ? {} : res.json<Json>();
+  }
+
+  const creationOptions = async (who: Person) =>
+    (await ok(post('/auth/passkeys/registration/options', {}, who))) as unknown as PublicKeyCredentialCreationOptionsJSON;
+  const requestOptions = async () =>
+    (await ok(post('/auth/passkeys/authentication/options', {}))) as unknown as PublicKeyCredentialRequestOptionsJSON;
+
+  /** Registers a new passkey of `who` made by `authenticator`; the stored view. */
+  async function enrol(who: Person, authenticator: SoftAuthenticator, name?: string): Promise<Json> {
+    const response = authenticator.register(await creationOptions(who));
+    return ok(post('/auth/passkeys/registration', { response, ...(name ? { name } : {}) }, who), 201);
+  }
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    published = captureEvents(t);
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  describe('registration', () => {
+    it('offers creation options for the relying party, with user verification required', async () => {
+      const who = await person(t, 'pk-options');
+      const options = await creationOptions(who);
+      expect(options).toMatchObject({
+        rp: { id: '127.0.0.1', name: 'Bastion' },
+        user: { name: who.email },
+        attestation: 'none',
+        authenticatorSelection: { residentKey: 'preferred', userVerification: 'required' },
+        excludeCredentials: [],
+      });
+      expect(options.challenge).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expectProblem(await post('/auth/passkeys/registration/options', {}), 401, 'unauthenticated');
+    });
+
+    it('stores the passkey the authenticator made: 201, listed, audited; the next options exclude it', async () => {
+      const who = await person(t, 'pk-register');
+      const authenticator = new SoftAuthenticator();
+      published.clear();
+      const view = await enrol(who, authenticator, 'Laptop');
+      expect(view).toEqual({
+        id: expect.any(String),
+        name: 'Laptop',
+        created_at: expect.any(String),
+        last_used_at: null,
+        backed_up: false,
+        device_type: 'singleDevice',
+        transports: ['internal'],
+      });
+      expect(published.payloadsOf('auth.passkey_registered')).toEqual([
+        expect.objectContaining({ user_id: who.id, passkey_id: view.id, name: 'Laptop' }),
+      ]);
+      const list = await ok(t.inject({ method: 'GET', url: '/api/v1/auth/passkeys', headers: bearer(who.tokens) }));
+      expect(list.items).toEqual([view]);
+      const again = await creationOptions(who);
+      expect(again.excludeCredentials).toEqual([expect.objectContaining({ id: authenticator.credentials[0].id })]);
+    });
+
+    it('refuses a replayed, foreign or mismatched answer', async () => {
+      const who = await person(t, 'pk-refused');
+      const other = await person(t, 'pk-other');
+      const authenticator = new SoftAuthenticator();
+      const options = await creationOptions(who);
+      // Another account cannot finish this account's ceremony.
+      expectProblem(
+        await post('/auth/passkeys/registration', { response: authenticator.register(options) }, other),
+        400,
+        'passkey_challenge_invalid',
+      );
+      // The wrong origin, and the wrong relying party, do not verify (each on a fresh challenge).
+      const wrongOrigin = authenticator.register(await creationOptions(who), { origin: 'https://evil.example' });
+      expectProblem(await post('/auth/passkeys/registration', { response: wrongOrigin }, who), 400, 'passkey_rejected');
+      const wrongRp = authenticator.register(await creationOptions(who), { rpId: 'evil.example' });
+      expectProblem(await post('/auth/passkeys/registration', { response: wrongRp }, who), 400, 'passkey_rejected');
+      // A challenge is single use.
+      const response: RegistrationResponseJSON = new SoftAuthenticator().register(await creationOptions(who));
+      await ok(post('/auth/passkeys/registration', { response }, who), 201);
+      expectProblem(await post('/auth/passkeys/registration', { response }, who), 400, 'passkey_challenge_invalid');
+      expectProblem(await post('/auth/passkeys/registration', { response: { id: 'x' } }, who), 400, 'passkey_challenge_invalid');
+    });
+
+    it('allows at most 10 passkeys per account (409 passkey_limit)', async () => {
+      const who = await person(t, 'pk-limit');
+      for (let i = 0; i < 10; i++) await enrol(who, new SoftAuthenticator());
+      expectProblem(await post('/auth/passkeys/registration/options', {}, who), 409, 'passkey_limit');
+    });
+  });
+
+  describe('signing in', () => {
+    let who: Person;
+    let authenticator: SoftAuthenticator;
+    let passkey: Json;
+
+    beforeAll(async () => {
+      who = await person(t, 'pk-signin');
+      authenticator = new SoftAuthenticator();
+      passkey = await enrol(who, authenticator, 'Phone');
+    });
+
+    it('signs in with a discoverable passkey: the same tokens as a password login, a new session', async () => {
+      const options = await requestOptions();
+      expect(options).toMatchObject({ rpId: '127.0.0.1', userVerification: 'required', allowCredentials: [] });
+      published.clear();
+      const tokens = await ok(post('/auth/passkeys/authentication', { response: authenticator.authenticate(options) }));
+      expect(tokens).toMatchObject({ token_type: 'Bearer', access_token: expect.any(String), refresh_token: expect.any(String) });
+      const me = await ok(
+        t.inject({ method: 'GET', url: '/api/v1/auth/me', headers: bearer(tokens as { access_token: string }) }),
+      );
+      expect(me.id).toBe(who.id);
+      expect(published.events.map((e) => e.name)).toEqual(
+        expect.arrayContaining(['auth.login_succeeded', 'auth.passkey_login_succeeded']),
+      );
+      const list = await ok(t.inject({ method: 'GET', url: '/api/v1/auth/passkeys', headers: bearer(who.tokens) }));
+      expect(list.items[0].last_used_at).not.toBeNull();
+    });
+
+    it('refuses a replayed answer, another origin, another relying party and an unknown passkey', async () => {
+      const response = authenticator.authenticate(await requestOptions());
+      await ok(post('/auth/passkeys/authentication', { response }));
+      expectProblem(await post('/auth/passkeys/authentication', { response }), 400, 'passkey_challenge_invalid');
+      const wrongOrigin = authenticator.authenticate(await requestOptions(), { origin: 'https://evil.example' });
+      expectProblem(await post('/auth/passkeys/authentication', { response: wrongOrigin }), 401, 'invalid_credentials');
+      const wrongRp = authenticator.authenticate(await requestOptions(), { rpId: 'evil.example' });
+      expectProblem(await post('/auth/passkeys/authentication', { response: wrongRp }), 401, 'invalid_credentials');
+      const stranger = new SoftAuthenticator();
+      stranger.register(await creationOptions(await person(t, 'pk-unregistered'))); // made, never stored
+      expectProblem(
+        await post('/auth/passkeys/authentication', { response: stranger.authenticate(await requestOptions()) }),
+        401,
+        'invalid_credentials',
+      );
+    });
+
+    it('refuses a signature counter that went backwards, and audits it as a possible clone', async () => {
+      // The counter the server saw last, presented again: it did not move forward.
+      const [{ counter }] = await t.db.query<{ counter: string }>('SELECT counter FROM passkeys WHERE id = $1', [passkey.id]);
+      expect(Number(counter)).toBeGreaterThan(0);
+      published.clear();
+      const cloned = authenticator.authenticate(await requestOptions(), { counter: Number(counter) });
+      expectProblem(await post('/auth/passkeys/authentication', { response: cloned }), 401, 'invalid_credentials');
+      expect(published.payloadsOf('auth.passkey_counter_anomaly')).toEqual([
+        expect.objectContaining({ user_id: who.id, passkey_id: passkey.id, policy: 'refuse' }),
+      ]);
+      await settled(t);
+      const rows = await t.db.query<{ outcome: string }>(
+        `SELECT outcome FROM audit_events WHERE type = 'auth.passkey_counter_anomaly' AND subject_id = $1`,
+        [who.id],
+      );
+      expect(rows).toEqual([{ outcome: 'flagged' }]);
+      // The genuine authenticator carries on.
+      await ok(post('/auth/passkeys/authentication', { response: authenticator.authenticate(await requestOptions()) }));
+    });
+  });
+
+  describe('management', () => {
+    it('renames and removes your own passkeys; another account’s are 404', async () => {
+      const who = await person(t, 'pk-manage');
+      const other = await person(t, 'pk-intruder');
+      const view = await enrol(who, new SoftAuthenticator());
+      expect(view.name).toBe('Passkey 1');
+      const renamed = await ok(
+        t.inject({
+          method: 'PATCH',
+          url: `/api/v1/auth/passkeys/${view.id}`,
+          headers: bearer(who.tokens),
+          payload: { name: 'Yubi' },
+        }),
+      );
+      expect(renamed.name).toBe('Yubi');
+      for (const method of ['PATCH', 'DELETE'] as const) {
+        const res = await t.inject({
+          method,
+          url: `/api/v1/auth/passkeys/${view.id}`,
+          headers: bearer(other.tokens),
+          ...(method === 'PATCH' ? { payload: { name: 'mine now' } } : {}),
+        });
+        expectProblem(res, 404, 'passkey_not_found');
+      }
+      published.clear();
+      await ok(t.inject({ method: 'DELETE', url: `/api/v1/auth/passkeys/${view.id}`, headers: bearer(who.tokens) }), 204);
+      expect(published.payloadsOf('auth.passkey_removed')).toEqual([
+        expect.objectContaining({ passkey_id: view.id, name: 'Yubi' }),
+      ]);
+      const list = await ok(t.inject({ method: 'GET', url: '/api/v1/auth/passkeys', headers: bearer(who.tokens) }));
+      expect(list.items).toEqual([]);
+    });
+  });
+});
