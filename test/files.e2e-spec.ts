@@ -15,6 +15,7 @@ import { bearer, loginPerson, person, type Person } from './support/auth';
 import { captureEvents, type EventCapture } from './support/events';
 import { EICAR, EICAR_SIGNATURE, FakeClamd } from './support/fake-clamd';
 import { expectProblem } from './support/problem';
+import { inTenant, personalTenantOf, sharedTenant } from './support/tenants';
 
 const ADMIN_EMAIL = 'files.admin@example.com';
 const ADMIN_PASSWORD = 'files-admin-passphrase-Gr4nite-Owl';
@@ -163,40 +164,9 @@ describe('files: safe uploads and authorised download (e2e)', () => {
   const upload = (who: Person, filename: string, type: string | undefined, body: Buffer | string, app: TestApp = t) =>
     post(app, who, [{ name: 'file', filename, type, body }]);
 
-  /** The `X-Tenant-Id` header that makes a request act in `tenantId`. */
-  const inTenant = (tenantId: string): Record<string, string> => ({ 'x-tenant-id': tenantId });
-
   /** An upload into the tenant `tenantId` (X-Tenant-Id). */
   const uploadIn = (tenantId: string, who: Person, filename: string, type: string, body: Buffer | string) =>
     post(t, who, [{ name: 'file', filename, type, body }], inTenant(tenantId));
-
-  /** The user's personal tenant (where requests without X-Tenant-Id act), made on their first such request. */
-  async function personalTenantOf(who: Person): Promise<string> {
-    const found = await t.db.query<{ id: string }>('SELECT id FROM tenants WHERE personal_owner_id = $1', [who.id]);
-    if (found.length !== 1) throw new Error(`expected one personal tenant for ${who.email}, found ${found.length}`);
-    return found[0].id;
-  }
-
-  let slugs = 0;
-  /**
-   * A new shared tenant owned by `owner` (POST /tenants), with these other members; the
-   * memberships are written straight in SQL (invitations are another suite's subject).
-   */
-  async function sharedTenant(owner: Person, members: [Person, 'owner' | 'admin' | 'member'][] = []): Promise<string> {
-    slugs += 1;
-    const res = await t.inject({
-      method: 'POST',
-      url: '/api/v1/tenants',
-      headers: bearer(owner.tokens),
-      payload: { name: `Files team ${slugs}`, slug: `files-team-${slugs}-${Date.now()}` },
-    });
-    if (res.statusCode !== 201) throw new Error(`expected 201, got ${res.statusCode}: ${res.body}`);
-    const tenantId = res.json<{ id: string }>().id;
-    for (const [who, role] of members) {
-      await t.db.query('INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, $3)', [tenantId, who.id, role]);
-    }
-    return tenantId;
-  }
 
   async function created(response: Promise<LightMyRequestResponse>): Promise<FileJson> {
     const res = await response;
@@ -322,7 +292,7 @@ describe('files: safe uploads and authorised download (e2e)', () => {
       async (_label, filename, declared, body, stored, served) => {
         const res = await upload(alice, filename, declared, body);
         const file = await created(Promise.resolve(res));
-        const tenantId = await personalTenantOf(alice);
+        const tenantId = await personalTenantOf(t, alice);
         expect(file).toEqual({
           id: expect.stringMatching(/^[0-9a-f-]{36}$/),
           tenant_id: tenantId,
@@ -802,7 +772,7 @@ describe('files: safe uploads and authorised download (e2e)', () => {
         await person(t, 'read-member'),
         await person(t, 'read-other'),
       ];
-      const team = await sharedTenant(owner, [
+      const team = await sharedTenant(t, owner, [
         [member, 'member'],
         [other, 'member'],
       ]);
@@ -846,7 +816,7 @@ describe('files: safe uploads and authorised download (e2e)', () => {
 
     it('lists every member’s files inside a shared tenant, and filters them by owner_id', async () => {
       const [owner, member] = [await person(t, 'list-owner'), await person(t, 'list-member')];
-      const team = await sharedTenant(owner, [[member, 'member']]);
+      const team = await sharedTenant(t, owner, [[member, 'member']]);
       const ownersFile = await created(uploadIn(team, owner, 'owner.txt', 'text/plain', 'from the owner'));
       const membersFile = await created(uploadIn(team, member, 'member.png', 'image/png', PNG));
       await created(upload(member, 'personal.txt', 'text/plain', 'not in the team'));
@@ -899,7 +869,7 @@ describe('files: safe uploads and authorised download (e2e)', () => {
         await person(t, 'del-member'),
         await person(t, 'del-other'),
       ];
-      const team = await sharedTenant(owner, [
+      const team = await sharedTenant(t, owner, [
         [tenantAdmin, 'admin'],
         [member, 'member'],
         [other, 'member'],

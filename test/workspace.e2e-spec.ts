@@ -4,6 +4,7 @@ import { createTestApp, type TestApp } from './support/app';
 import { bearer, loginPerson, person, type Person } from './support/auth';
 import { captureEvents, type EventCapture } from './support/events';
 import { expectProblem } from './support/problem';
+import { inTenant, personalTenantOf, sharedTenant } from './support/tenants';
 
 const ADMIN_EMAIL = 'workspace.admin@example.com';
 const ADMIN_PASSWORD = 'workspace-admin-passphrase-Qu1et-R1ver';
@@ -49,33 +50,6 @@ describe('workspace: projects, support tickets, community posts (e2e)', () => {
 
   const eventsNamed = (name: string): Payload[] => published.payloadsOf(name);
 
-  /** The `X-Tenant-Id` header that makes a request act in `tenantId`. */
-  const inTenant = (tenantId: string): Record<string, string> => ({ 'x-tenant-id': tenantId });
-
-  /** The user's personal tenant (where requests without X-Tenant-Id act), made on their first such request. */
-  async function personalTenantOf(who: Person): Promise<string> {
-    const rows = await t.db.query<{ id: string }>('SELECT id FROM tenants WHERE personal_owner_id = $1', [who.id]);
-    if (rows.length !== 1) throw new Error(`expected one personal tenant for ${who.email}, found ${rows.length}`);
-    return rows[0].id;
-  }
-
-  let slugs = 0;
-  /**
-   * A new shared tenant owned by `owner` (POST /tenants), with these other members; the
-   * memberships are written straight in SQL (invitations are another suite's subject).
-   */
-  async function sharedTenant(owner: Person, members: [Person, 'owner' | 'admin' | 'member'][] = []): Promise<string> {
-    slugs += 1;
-    const tenant = await ok(
-      call(owner, 'POST', '/tenants', { name: `Workspace team ${slugs}`, slug: `ws-team-${slugs}-${Date.now()}` }),
-      201,
-    );
-    for (const [who, role] of members) {
-      await t.db.query('INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, $3)', [tenant.id, who.id, role]);
-    }
-    return tenant.id as string;
-  }
-
   beforeAll(async () => {
     t = await createTestApp({ env: { ADMIN_EMAIL, ADMIN_PASSWORD } });
     published = captureEvents(t);
@@ -110,7 +84,7 @@ describe('workspace: projects, support tickets, community posts (e2e)', () => {
     it('creates a project owned by the caller in their personal tenant: 201 with ETag and Location, published event', async () => {
       const res = await call(alice, 'POST', '/projects', { name: '  Apollo  ', description: 'To the moon' });
       const body = await ok(res, 201);
-      const tenantId = await personalTenantOf(alice);
+      const tenantId = await personalTenantOf(t, alice);
       expect(body).toEqual({
         id: expect.stringMatching(/^[0-9a-f-]{36}$/),
         tenant_id: tenantId,
@@ -259,7 +233,7 @@ describe('workspace: projects, support tickets, community posts (e2e)', () => {
         const mine = await ok(await call(admin, 'POST', '/projects', { name: 'Admin’s own project' }), 201);
         const all = await ok(await call(admin, 'GET', '/projects?page_size=100'));
         expect(all.items.map((p: Item) => p.id)).toEqual([mine.id]);
-        expect(all.items[0]).toMatchObject({ owner_id: admin.id, tenant_id: await personalTenantOf(admin) });
+        expect(all.items[0]).toMatchObject({ owner_id: admin.id, tenant_id: await personalTenantOf(t, admin) });
         const carols = await ok(await call(admin, 'GET', `/projects?owner_id=${carol.id}&page_size=100`));
         expect(carols).toMatchObject({ items: [], total: 0 });
         await ok(await call(admin, 'DELETE', `/projects/${mine.id}`), 204);
@@ -267,7 +241,7 @@ describe('workspace: projects, support tickets, community posts (e2e)', () => {
 
       it('inside a shared tenant lists every member’s projects, and owner_id is a plain filter', async () => {
         const [owner, member] = [await person(t, 'list-owner'), await person(t, 'list-member')];
-        const team = await sharedTenant(owner, [[member, 'member']]);
+        const team = await sharedTenant(t, owner, [[member, 'member']]);
         const ownersProject = await ok(await call(owner, 'POST', '/projects', { name: 'Owner’s' }, inTenant(team)), 201);
         const membersProject = await ok(await call(member, 'POST', '/projects', { name: 'Member’s' }, inTenant(team)), 201);
         await ok(await call(member, 'POST', '/projects', { name: 'Member’s personal' }), 201);
@@ -430,7 +404,7 @@ describe('workspace: projects, support tickets, community posts (e2e)', () => {
           await person(t, 'proj-member'),
           await person(t, 'proj-other'),
         ];
-        const team = await sharedTenant(owner, [
+        const team = await sharedTenant(t, owner, [
           [tenantAdmin, 'admin'],
           [member, 'member'],
           [other, 'member'],
@@ -537,7 +511,7 @@ describe('workspace: projects, support tickets, community posts (e2e)', () => {
 
     it('opens a ticket in the caller’s personal tenant: status open, priority normal by default, owned by the caller', async () => {
       const { body } = await open(alice);
-      const tenantId = await personalTenantOf(alice);
+      const tenantId = await personalTenantOf(t, alice);
       expect(body).toEqual({
         id: expect.stringMatching(/^[0-9a-f-]{36}$/),
         tenant_id: tenantId,
@@ -672,7 +646,7 @@ describe('workspace: projects, support tickets, community posts (e2e)', () => {
         await person(t, 'desk-member'),
         await person(t, 'desk-other'),
       ];
-      const team = await sharedTenant(owner, [
+      const team = await sharedTenant(t, owner, [
         [tenantAdmin, 'admin'],
         [member, 'member'],
         [other, 'member'],
@@ -780,7 +754,7 @@ describe('workspace: projects, support tickets, community posts (e2e)', () => {
       });
 
       it('inside a shared tenant lists every member’s tickets, and owner_id is a plain filter', async () => {
-        const team = await sharedTenant(erin, [[frank, 'member']]);
+        const team = await sharedTenant(t, erin, [[frank, 'member']]);
         const { body: erins } = await open(erin, { subject: 'Team billing', priority: 'high' }, inTenant(team));
         const { body: franks } = await open(frank, { subject: 'Team login' }, inTenant(team));
         const all = await ok(await call(frank, 'GET', '/support/tickets', undefined, inTenant(team)));
@@ -827,7 +801,7 @@ describe('workspace: projects, support tickets, community posts (e2e)', () => {
     beforeAll(async () => {
       gina = await person(t, 'gina');
       hank = await person(t, 'hank');
-      community = await sharedTenant(gina, [
+      community = await sharedTenant(t, gina, [
         [hank, 'member'],
         [bob, 'member'],
       ]);
@@ -888,7 +862,7 @@ describe('workspace: projects, support tickets, community posts (e2e)', () => {
       }
       // A post in a personal tenant is its author's alone.
       const own = await ok(await call(hank, 'POST', '/community/posts', { title: 'Diary', body: 'private' }), 201);
-      expect(own.tenant_id).toBe(await personalTenantOf(hank));
+      expect(own.tenant_id).toBe(await personalTenantOf(t, hank));
       expectProblem(await call(gina, 'GET', `/community/posts/${own.id}`), 404, 'post_not_found');
       expectProblem(await call(gina, 'GET', `/community/posts/${own.id}`, undefined, inTenant(community)), 404, 'post_not_found');
     });
@@ -914,7 +888,7 @@ describe('workspace: projects, support tickets, community posts (e2e)', () => {
     });
 
     it('lists every author’s posts of the tenant newest first, paginated, filtered by q and author_id', async () => {
-      const forum = await sharedTenant(gina, [
+      const forum = await sharedTenant(t, gina, [
         [hank, 'member'],
         [bob, 'member'],
       ]);
