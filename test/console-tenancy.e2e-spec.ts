@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { generateSync } from 'otplib';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { createTestApp, type TestApp } from './support/app';
-import { bearer, type Person, person, STRONG_PASSWORD, uniqueEmail } from './support/auth';
+import { bearer, loginPerson, type Person, person, STRONG_PASSWORD, uniqueEmail } from './support/auth';
 import { type BrowserDiagnostics, instrumentedContext, launchChromium, screenshot } from './support/browser';
 import { expectClean, signIn, text } from './support/console-page';
 import { FakeSmtpServer } from './support/fake-smtp-server';
@@ -18,6 +20,12 @@ const orgRow = (page: Page, id: string): Locator => page.locator(`#orgs-rows tr[
 const memberRow = (page: Page, userId: string): Locator => page.locator(`#org-members-rows tr[data-user-id="${userId}"]`);
 /** A row of the platform admins' tenants card. */
 const tenantRow = (page: Page, id: string): Locator => page.locator(`#tenants-rows tr[data-tenant-id="${id}"]`);
+/** A row of the workspace's projects, by its name. */
+const projectRow = (page: Page, name: string): Locator => page.locator('#projects-rows tr', { hasText: name });
+/** The organisation switcher in the page's header. */
+const switcher = (page: Page): Locator => page.getByLabel('Organisation', { exact: true });
+/** The value of one line of the open organisation's usage ("Projects" → "2 / 3"). */
+const usage = (page: Page, key: string): Promise<string> => text(page, `#org-usage-list dd[data-usage="${key}"]`);
 
 async function cells(row: Locator): Promise<string[]> {
   return row.locator('td').allTextContents();
@@ -27,6 +35,8 @@ async function cells(row: Locator): Promise<string[]> {
 const announced = (page: Page, message: string): Promise<void> => page.locator('#status').filter({ hasText: message }).waitFor();
 
 const activeElementId = (page: Page): Promise<string> => page.evaluate<string>('document.activeElement.id');
+
+const totpNow = (secret: string): string => generateSync({ secret, epoch: Math.floor(Date.now() / 1000) });
 
 /**
  * The console's organisation pages, in Chromium: creating an organisation, its members and
@@ -60,6 +70,30 @@ describe('account console: organisations and tenants (e2e, Chromium)', () => {
    */
   async function addMember(tenantId: string, who: Person, role: 'owner' | 'admin' | 'member'): Promise<void> {
     await t.db.query('INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, $3)', [tenantId, who.id, role]);
+  }
+
+  /** A project made through the API: in the personal organisation of `who`, or in `tenantId` (`X-Tenant-Id`). */
+  async function createProject(who: Person, name: string, tenantId?: string): Promise<string> {
+    const res = await t.inject({
+      method: 'POST',
+      url: '/api/v1/projects',
+      headers: { ...bearer(who.tokens), ...(tenantId ? { 'x-tenant-id': tenantId } : {}) },
+      payload: { name },
+    });
+    expect(res.statusCode).toBe(201);
+    return res.json().id as string;
+  }
+
+  /** Changes an organisation's settings through the API as its owner (PATCH with the ETag read first). */
+  async function setSettings(owner: Person, tenantId: string, settings: Record<string, unknown>): Promise<void> {
+    const read = await t.inject({ method: 'GET', url: `/api/v1/tenants/${tenantId}`, headers: bearer(owner.tokens) });
+    const res = await t.inject({
+      method: 'PATCH',
+      url: `/api/v1/tenants/${tenantId}`,
+      headers: { ...bearer(owner.tokens), 'if-match': read.headers.etag as string },
+      payload: { settings },
+    });
+    expect(res.statusCode).toBe(200);
   }
 
   async function roleInDb(tenantId: string, userId: string): Promise<string | null> {
@@ -487,5 +521,466 @@ describe('account console: organisations and tenants (e2e, Chromium)', () => {
     await page.locator('#org-notice').filter({ hasText: 'suspended' }).waitFor();
     expect(await page.locator('#org-members').isHidden()).toBe(true);
     expectClean(diagnostics, [`403 /api/v1/tenants/${tenantId}`]);
+  });
+
+  // ---------------------------------------------------------------- the workspace and its organisation switcher
+
+  it('the switcher shows a shared organisation’s projects, tickets, posts and files (X-Tenant-Id), remembers it, and goes back to personal', async () => {
+    const owner = await person(t, 'ws-owner');
+    const colleague = await person(t, 'ws-colleague');
+    const tenantId = await createTenant(owner, 'Orbit Labs', 'orbit-labs');
+    await addMember(tenantId, colleague, 'member');
+    await createProject(owner, 'Personal plan');
+    await createProject(colleague, 'Shared roadmap', tenantId);
+
+    // Which organisation every call to the tenant-owned routes named.
+    const calls: string[] = [];
+    page.on('request', (request) => {
+      const url = new URL(request.url());
+      if (/^\/api\/v1\/(projects|support|community|files)/.test(url.pathname)) {
+        calls.push(`${request.method()} ${url.pathname} ${request.headers()['x-tenant-id'] ?? 'personal'}`);
+      }
+    });
+
+    await page.goto(`${base}/console/`);
+    await signIn(page, owner.email, STRONG_PASSWORD);
+    await projectRow(page, 'Personal plan').waitFor();
+    expect(await switcher(page).locator('option').allTextContents()).toEqual(['Personal', 'Orbit Labs']);
+    expect(await text(page, '#work-title')).toBe('Workspace: Personal');
+    await page.locator('#files-count').filter({ hasText: 'No file yet.' }).waitFor();
+    expect(calls.length).toBeGreaterThanOrEqual(4);
+    expect(calls.every((call) => call.endsWith(' personal'))).toBe(true);
+    calls.length = 0;
+
+    await switcher(page).selectOption({ label: 'Orbit Labs' });
+    await projectRow(page, 'Shared roadmap').waitFor();
+    await announced(page, 'Showing the workspace of Orbit Labs.');
+    expect(await text(page, '#work-title')).toBe('Workspace: Orbit Labs');
+    expect(await page.locator('#projects-rows tr').count()).toBe(1);
+    const [name, status, by, created, actions] = await cells(projectRow(page, 'Shared roadmap'));
+    expect([name, status, by, actions]).toEqual(['Shared roadmap', 'Active', colleague.email, 'ArchiveDelete']); // owners change all
+    expect(created).toMatch(/\d/);
+    expect(await page.evaluate<string | null>(`localStorage.getItem('bastion.tenant.${owner.id}')`)).toBe(tenantId);
+
+    // A project, a ticket, a post and a file made in the console go into the organisation.
+    const projectForm = page.locator('#new-project-form');
+    await projectForm.getByLabel('Name', { exact: true }).fill('Launch checklist');
+    await projectForm.getByLabel('Description (optional)').fill('Everything before the launch');
+    await projectForm.getByRole('button', { name: 'Create the project' }).click();
+    await page.locator('#new-project-done').filter({ hasText: 'Launch checklist is created in Orbit Labs.' }).waitFor();
+    await projectRow(page, 'Launch checklist').waitFor();
+    expect((await cells(projectRow(page, 'Launch checklist')))[2]).toBe('You');
+
+    const ticketForm = page.locator('#new-ticket-form');
+    await ticketForm.getByLabel('Subject').fill('Badge printer jams');
+    await ticketForm.getByLabel('Priority').selectOption('high');
+    await ticketForm.getByLabel('What happened?').fill('It jams on every second badge.');
+    await ticketForm.getByRole('button', { name: 'Open the ticket' }).click();
+    await page.locator('#tickets-rows tr', { hasText: 'Badge printer jams' }).waitFor();
+    expect((await cells(page.locator('#tickets-rows tr', { hasText: 'Badge printer jams' }))).slice(1, 4)).toEqual([
+      'High',
+      'Open',
+      'You',
+    ]);
+
+    const postForm = page.locator('#new-post-form');
+    await postForm.getByLabel('Title').fill('Welcome aboard');
+    await postForm.getByLabel('Text').fill('Say hello here.');
+    await postForm.getByRole('button', { name: 'Publish the post' }).click();
+    await page.locator('#posts-rows tr', { hasText: 'Welcome aboard' }).waitFor();
+
+    await page
+      .locator('#upload-form')
+      .getByLabel('File', { exact: true })
+      .setInputFiles({
+        name: 'orbit-notes.txt',
+        mimeType: 'text/plain',
+        buffer: Buffer.from('Orbit notes: countdown at ten.\n'),
+      });
+    await page.locator('#upload-form').getByRole('button', { name: 'Upload' }).click();
+    await page.locator('#upload-done').filter({ hasText: 'orbit-notes.txt is uploaded (31 B).' }).waitFor();
+    const fileRow = page.locator('#files-rows tr', { hasText: 'orbit-notes.txt' });
+    await fileRow.waitFor();
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      fileRow.getByRole('button', { name: 'Download orbit-notes.txt' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe('orbit-notes.txt');
+    expect(readFileSync(await download.path(), 'utf8')).toBe('Orbit notes: countdown at ten.\n');
+    await screenshot(page, 'workspace-shared');
+
+    // Stored in the shared organisation, and seen there by its other member through the API.
+    const [project] = await t.db.query<{ tenant_id: string; owner_id: string }>(
+      'SELECT tenant_id, owner_id FROM projects WHERE name = $1',
+      ['Launch checklist'],
+    );
+    expect(project).toEqual({ tenant_id: tenantId, owner_id: owner.id });
+    for (const [table, column, value] of [
+      ['support_tickets', 'subject', 'Badge printer jams'],
+      ['community_posts', 'title', 'Welcome aboard'],
+      ['files', 'filename', 'orbit-notes.txt'],
+    ]) {
+      const rows = await t.db.query<{ tenant_id: string }>(`SELECT tenant_id FROM ${table} WHERE ${column} = $1`, [value]);
+      expect(rows).toEqual([{ tenant_id: tenantId }]);
+    }
+    const seen = await t.inject({
+      method: 'GET',
+      url: '/api/v1/projects',
+      headers: { ...bearer(colleague.tokens), 'x-tenant-id': tenantId },
+    });
+    expect(
+      seen
+        .json()
+        .items.map((p: { name: string }) => p.name)
+        .sort(),
+    ).toEqual(['Launch checklist', 'Shared roadmap']);
+    // Every call named the organisation: lists, creations, the upload and the download.
+    expect(calls.length).toBeGreaterThanOrEqual(12);
+    expect(calls.filter((call) => !call.endsWith(` ${tenantId}`))).toEqual([]);
+    expect(calls).toEqual(
+      expect.arrayContaining([
+        `POST /api/v1/projects ${tenantId}`,
+        `POST /api/v1/support/tickets ${tenantId}`,
+        `POST /api/v1/community/posts ${tenantId}`,
+        `POST /api/v1/files ${tenantId}`,
+        expect.stringMatching(new RegExp(`^GET /api/v1/files/[0-9a-f-]{36}/content ${tenantId}$`)),
+      ]),
+    );
+
+    // The choice survives a reload.
+    await page.reload();
+    await projectRow(page, 'Launch checklist').waitFor();
+    expect(await text(page, '#work-title')).toBe('Workspace: Orbit Labs');
+    expect(await switcher(page).inputValue()).toBe(tenantId);
+
+    // Back to the personal organisation: only its own project.
+    await switcher(page).selectOption({ label: 'Personal' });
+    await page.locator('#work-title').filter({ hasText: 'Workspace: Personal' }).waitFor();
+    await projectRow(page, 'Personal plan').waitFor();
+    expect(await page.locator('#projects-rows tr').count()).toBe(1);
+    await page.locator('#tickets-count').filter({ hasText: 'No ticket yet.' }).waitFor();
+    expect(await page.locator('#files-rows tr').count()).toBe(0);
+    expect(await page.evaluate<string | null>(`localStorage.getItem('bastion.tenant.${owner.id}')`)).toBeNull();
+    expect(calls[calls.length - 1]).toMatch(/ personal$/);
+    expectClean(diagnostics);
+  });
+
+  it('a member may change only their own items: a demoted admin’s delete is refused with forbidden, and the page follows', async () => {
+    const owner = await person(t, 'ws-boss');
+    const helper = await person(t, 'ws-helper');
+    const tenantId = await createTenant(owner, 'Kite Works', 'kite-works');
+    await addMember(tenantId, helper, 'admin');
+    const ownersProject = await createProject(owner, 'Owner plan', tenantId);
+    await createProject(helper, 'Helper notes', tenantId);
+
+    await page.goto(`${base}/console/`);
+    await signIn(page, helper.email, STRONG_PASSWORD);
+    await switcher(page).locator('option', { hasText: 'Kite Works' }).waitFor({ state: 'attached' });
+    await switcher(page).selectOption({ label: 'Kite Works' });
+    await projectRow(page, 'Owner plan').waitFor();
+    expect(await text(page, '#work-summary')).toContain('where you are an admin');
+    // An admin may change every item.
+    expect(await projectRow(page, 'Owner plan').getByRole('button', { name: 'Delete the project Owner plan' }).count()).toBe(1);
+
+    // Meanwhile, the owner makes them a plain member.
+    const demoted = await t.inject({
+      method: 'PATCH',
+      url: `/api/v1/tenants/${tenantId}/members/${helper.id}`,
+      headers: bearer(owner.tokens),
+      payload: { role: 'member' },
+    });
+    expect(demoted.statusCode).toBe(200);
+
+    await projectRow(page, 'Owner plan').getByRole('button', { name: 'Delete the project Owner plan' }).click();
+    await page.locator('#work-confirm').getByRole('button', { name: 'Delete the project' }).click();
+    await page
+      .locator('#projects-error')
+      .filter({
+        hasText:
+          'Owner plan: You can change only your own items in this organisation; its owners and admins can change every item.',
+      })
+      .waitFor();
+    expect(await page.locator('#projects-error').getAttribute('role')).toBe('alert');
+    // The page read the role again: no more controls on the owner's project, still on one's own.
+    await page.locator('#work-summary').filter({ hasText: 'where you are a member' }).waitFor();
+    expect(await projectRow(page, 'Owner plan').locator('button').count()).toBe(0);
+    expect(await projectRow(page, 'Helper notes').getByRole('button', { name: 'Delete the project Helper notes' }).count()).toBe(
+      1,
+    );
+    expect(await orgRow(page, tenantId).getAttribute('data-role')).toBe('member');
+    expect(await t.db.query('SELECT 1 AS kept FROM projects WHERE id = $1', [ownersProject])).toEqual([{ kept: 1 }]);
+    await screenshot(page, 'workspace-forbidden');
+
+    // Their own project they may still archive.
+    await projectRow(page, 'Helper notes').getByRole('button', { name: 'Archive the project Helper notes' }).click();
+    await announced(page, 'Helper notes is archived.');
+    expect(await projectRow(page, 'Helper notes').getAttribute('data-status')).toBe('archived');
+    expectClean(diagnostics, [`403 /api/v1/projects/${ownersProject}`]);
+  });
+
+  it('an organisation’s usage next to its quotas, its owner’s settings (checked per field, then saved), and quota_exceeded', async () => {
+    const owner = await person(t, 'ws-settings');
+    const colleague = await person(t, 'ws-settings-mate');
+    const tenantId = await createTenant(owner, 'Comet Yard', 'comet-yard');
+    await addMember(tenantId, colleague, 'member');
+    await createProject(owner, 'First orbit', tenantId);
+    await createProject(colleague, 'Second orbit', tenantId);
+    const admin = await loginPerson(t, ADMIN_EMAIL, ADMIN_PASSWORD);
+    const quotas = await t.inject({
+      method: 'PATCH',
+      url: `/api/v1/admin/tenants/${tenantId}`,
+      headers: bearer(admin.tokens),
+      payload: { quotas: { max_projects: 3, max_storage_bytes: 2_000_000 } },
+    });
+    expect(quotas.statusCode).toBe(200);
+
+    await page.goto(`${base}/console/#/organisations/${tenantId}`);
+    await signIn(page, owner.email, STRONG_PASSWORD);
+    await page.locator('#org-usage-list dd[data-usage="projects"]').waitFor();
+    expect(await page.locator('#org-usage-list dt').allTextContents()).toEqual([
+      'Members',
+      'Projects',
+      'Storage',
+      'Requests this minute',
+      'Requests today',
+    ]);
+    expect(await usage(page, 'members')).toBe('2 / unlimited');
+    expect(await usage(page, 'projects')).toBe('2 / 3');
+    expect(await usage(page, 'storage')).toBe('0 B / 2 MB');
+    expect(await usage(page, 'requests-minute')).toMatch(/^[1-9]\d* \/ unlimited$/);
+    expect(await usage(page, 'requests-day')).toMatch(/^[1-9]\d*$/);
+    // Its recent activity (owners and admins): the platform admin's quota change is there.
+    await page.locator('#org-activity-rows tr[data-type="tenancy.quotas_changed"]').waitFor();
+    expect((await cells(page.locator('#org-activity-rows tr[data-type="tenancy.quotas_changed"]')))[3]).toBe('Someone else');
+    expect((await cells(page.locator('#org-activity-rows tr[data-type="tenancy.tenant_created"]')))[3]).toBe('You');
+
+    // The settings form, with the settings as they are; invalid values are shown under their fields.
+    const settings = page.locator('#org-settings-form');
+    expect(await settings.getByLabel('Require two-factor authentication').isChecked()).toBe(false);
+    expect(await settings.getByLabel('Allowed email domains').inputValue()).toBe('');
+    expect(await settings.getByLabel('Maximum session age (seconds)').inputValue()).toBe('');
+    await settings.getByLabel('Allowed email domains').fill('Example.COM, not_a_domain');
+    await settings.getByLabel('Maximum session age (seconds)').fill('60');
+    await settings.getByRole('button', { name: 'Save the settings' }).click();
+    await page
+      .locator('#org-settings-domains-error')
+      .filter({ hasText: '“not_a_domain” is not a domain name like example.com.' })
+      .waitFor();
+    expect(await text(page, '#org-settings-max-age-error')).toBe(
+      'Enter whole seconds from 300 (5 minutes) to 31536000 (a year), or leave it empty for no limit.',
+    );
+    expect(await text(page, '#org-settings-error')).toBe('The settings are not saved: correct the fields marked below.');
+    expect(await settings.getByLabel('Allowed email domains').getAttribute('aria-invalid')).toBe('true');
+    expect(await settings.getByLabel('Maximum session age (seconds)').getAttribute('aria-invalid')).toBe('true');
+    expect(await activeElementId(page)).toBe('org-settings-domains');
+    await screenshot(page, 'organisation-settings-errors');
+
+    await settings.getByLabel('Allowed email domains').fill('Example.COM\nexample.org, example.com');
+    await settings.getByLabel('Maximum session age (seconds)').fill('3600');
+    await settings.getByRole('button', { name: 'Save the settings' }).click();
+    await announced(page, 'The settings of Comet Yard are saved.');
+    expect(await text(page, '#org-settings-domains-error')).toBe('');
+    expect(await settings.getByLabel('Allowed email domains').getAttribute('aria-invalid')).toBeNull();
+    // Shown as stored: lower-cased, without repeats.
+    expect(await settings.getByLabel('Allowed email domains').inputValue()).toBe('example.com\nexample.org');
+    const [stored] = await t.db.query<{ settings: Record<string, unknown> }>('SELECT settings FROM tenants WHERE id = $1', [
+      tenantId,
+    ]);
+    expect(stored.settings).toMatchObject({ allowed_email_domains: ['example.com', 'example.org'], session_max_age: 3600 });
+    expect(stored.settings.mfa_required ?? false).toBe(false);
+    // Saving again without a change sends nothing.
+    await settings.getByRole('button', { name: 'Save the settings' }).click();
+    await announced(page, 'The settings of Comet Yard are unchanged.');
+
+    // Creating projects in the workspace: the usage follows; past the quota, the refusal says which quota.
+    await switcher(page).selectOption({ label: 'Comet Yard' });
+    await projectRow(page, 'Second orbit').waitFor();
+    const projectForm = page.locator('#new-project-form');
+    await projectForm.getByLabel('Name', { exact: true }).fill('Third orbit');
+    await projectForm.getByRole('button', { name: 'Create the project' }).click();
+    await projectRow(page, 'Third orbit').waitFor();
+    await page.locator('#org-usage-list dd[data-usage="projects"]').filter({ hasText: '3 / 3' }).waitFor();
+    await projectForm.getByLabel('Name', { exact: true }).fill('Fourth orbit');
+    await projectForm.getByRole('button', { name: 'Create the project' }).click();
+    await page
+      .locator('#projects-error')
+      .filter({
+        hasText:
+          'This organisation has reached its limit of 3 projects (3 in use): delete a project, or ask a platform administrator to raise the limit.',
+      })
+      .waitFor();
+    expect(await page.locator('#projects-rows tr').count()).toBe(3);
+    expect(await t.db.query('SELECT count(*)::int AS n FROM projects WHERE tenant_id = $1', [tenantId])).toEqual([{ n: 3 }]);
+    await screenshot(page, 'organisation-usage-quota');
+
+    // A member sees the usage, but neither the settings nor the activity.
+    const mate = await instrumentedContext(browser, { viewport: { width: 1100, height: 900 } });
+    try {
+      const tab = await mate.context.newPage();
+      await tab.goto(`${base}/console/#/organisations/${tenantId}`);
+      await signIn(tab, colleague.email, STRONG_PASSWORD);
+      await tab.locator('#org-usage-list dd[data-usage="projects"]').filter({ hasText: '3 / 3' }).waitFor();
+      expect(await tab.locator('#org-settings-form').isHidden()).toBe(true);
+      expect(await tab.locator('#org-activity').isHidden()).toBe(true);
+      expectClean(mate.diagnostics);
+    } finally {
+      await mate.context.close();
+    }
+    // The settings changed elsewhere since the page read them: If-Match fails (412), the form shows them as they are now.
+    await setSettings(owner, tenantId, { session_max_age: 7200 });
+    await settings.getByLabel('Require two-factor authentication').check();
+    await settings.getByRole('button', { name: 'Save the settings' }).click();
+    await page
+      .locator('#org-settings-error')
+      .filter({ hasText: 'The organisation was changed elsewhere in the meantime. It is shown as it is now: try again.' })
+      .waitFor();
+    expect(await settings.getByLabel('Maximum session age (seconds)').inputValue()).toBe('7200');
+    expect(await settings.getByLabel('Require two-factor authentication').isChecked()).toBe(false);
+    const [kept] = await t.db.query<{ settings: Record<string, unknown> }>('SELECT settings FROM tenants WHERE id = $1', [
+      tenantId,
+    ]);
+    expect(kept.settings.mfa_required ?? false).toBe(false);
+    expectClean(diagnostics, [`400 /api/v1/tenants/${tenantId}`, '403 /api/v1/projects', `412 /api/v1/tenants/${tenantId}`]);
+  });
+
+  it('mfa_required: the owner turns it on without MFA, the workspace says so and points to MFA; with MFA on it opens', async () => {
+    const owner = await person(t, 'ws-mfa');
+    const tenantId = await createTenant(owner, 'Vault Row', 'vault-row');
+    await createProject(owner, 'Vault inventory', tenantId);
+
+    await page.goto(`${base}/console/#/organisations/${tenantId}`);
+    await signIn(page, owner.email, STRONG_PASSWORD);
+    await page.locator('#org-usage-list dd[data-usage="projects"]').waitFor();
+    await switcher(page).selectOption({ label: 'Vault Row' });
+    await projectRow(page, 'Vault inventory').waitFor();
+
+    const settings = page.locator('#org-settings-form');
+    await settings.getByLabel('Require two-factor authentication').check();
+    await settings.getByRole('button', { name: 'Save the settings' }).click();
+    await announced(page, 'The settings of Vault Row are saved.');
+    const [stored] = await t.db.query<{ settings: Record<string, unknown> }>('SELECT settings FROM tenants WHERE id = $1', [
+      tenantId,
+    ]);
+    expect(stored.settings).toMatchObject({ mfa_required: true });
+
+    // The workspace reads the organisation again and gets the refusal, instead of its lists.
+    const message =
+      'This organisation requires two-factor authentication, and your account does not use it yet: turn it on under “Two-factor authentication” on this page, then try again.';
+    await page.locator('#work-error').filter({ hasText: message }).waitFor();
+    expect(await page.locator('#work-sections').isHidden()).toBe(true);
+    expect(await page.locator('#org-usage-error').textContent()).toBe(message);
+    await screenshot(page, 'workspace-mfa-required');
+
+    // The personal organisation is not affected.
+    await switcher(page).selectOption({ label: 'Personal' });
+    await page.locator('#projects-count').filter({ hasText: 'No project yet.' }).waitFor();
+    expect(await text(page, '#work-error')).toBe('');
+    await switcher(page).selectOption({ label: 'Vault Row' });
+    await page.locator('#work-error').filter({ hasText: message }).waitFor();
+
+    // The button leads to the MFA settings; once MFA is on, the organisation opens.
+    await page.getByRole('button', { name: 'Go to two-factor authentication' }).click();
+    expect(await activeElementId(page)).toBe('mfa-title');
+    await page.getByRole('button', { name: 'Set up an authenticator app' }).click();
+    await page.locator('#mfa-enrol').waitFor();
+    const secret = await text(page, '#mfa-secret');
+    await page.getByLabel('Code from the app').fill(totpNow(secret));
+    await page.getByRole('button', { name: 'Turn on two-factor authentication' }).click();
+    await projectRow(page, 'Vault inventory').waitFor();
+    expect(await text(page, '#work-error')).toBe('');
+    expect(await page.locator('#work-go-mfa').isHidden()).toBe(true);
+    expectClean(diagnostics, [
+      '403 /api/v1/projects?page_size=50',
+      `403 /api/v1/tenants/${tenantId}/usage`,
+      '403 /api/v1/projects?page_size=50',
+    ]);
+  });
+
+  it('session_max_age: a session older than it is told to sign in again, without refreshing in a loop', async () => {
+    const owner = await person(t, 'ws-session');
+    const tenantId = await createTenant(owner, 'Short Fuse', 'short-fuse');
+    await createProject(owner, 'Fuse checks', tenantId);
+    await setSettings(owner, tenantId, { session_max_age: 300 });
+
+    await page.goto(`${base}/console/`);
+    await signIn(page, owner.email, STRONG_PASSWORD);
+    await page.locator('#projects-count').filter({ hasText: 'No project yet.' }).waitFor();
+    // This session began an hour ago (as far as the server knows).
+    await t.db.query(`UPDATE user_sessions SET created_at = now() - interval '1 hour' WHERE user_id = $1`, [owner.id]);
+
+    const refreshes: string[] = [];
+    page.on('request', (request) => {
+      if (new URL(request.url()).pathname === '/api/v1/auth/refresh') refreshes.push(request.url());
+    });
+    await switcher(page).selectOption({ label: 'Short Fuse' });
+    await page
+      .locator('#work-error')
+      .filter({
+        hasText:
+          'This organisation accepts a session only for 5 minutes after signing in, and yours began earlier: sign out and sign in again to continue.',
+      })
+      .waitFor();
+    // Refreshing would keep the session's start: the page does not try.
+    await page.waitForTimeout(300);
+    expect(refreshes).toEqual([]);
+    expect(await page.locator('#view-account').isVisible()).toBe(true);
+    await screenshot(page, 'workspace-session-too-old');
+
+    await page.getByRole('button', { name: 'Sign in again' }).click();
+    await page.locator('#view-login').waitFor();
+    expect(await text(page, '#login-notice')).toBe('Sign in again to continue in Short Fuse: it accepts only recent sign-ins.');
+    expect(await page.locator('#login-email').inputValue()).toBe(owner.email);
+    expect(refreshes).toEqual([]);
+    await page.locator('#login-password').fill(STRONG_PASSWORD);
+    await page.locator('#view-login').getByRole('button', { name: 'Sign in', exact: true }).click();
+    // A new session: the remembered organisation opens.
+    await projectRow(page, 'Fuse checks').waitFor();
+    expect(await text(page, '#work-title')).toBe('Workspace: Short Fuse');
+    expectClean(diagnostics, ['401 /api/v1/projects?page_size=50']);
+  });
+
+  it('an organisation that is gone gives way to the personal one: deleted while shown, or remembered from before', async () => {
+    const owner = await person(t, 'ws-gone');
+    const tenantId = await createTenant(owner, 'Paper Moon', 'paper-moon');
+
+    await page.goto(`${base}/console/`);
+    await signIn(page, owner.email, STRONG_PASSWORD);
+    await switcher(page).locator('option', { hasText: 'Paper Moon' }).waitFor({ state: 'attached' });
+    await switcher(page).selectOption({ label: 'Paper Moon' });
+    await page.locator('#work-title').filter({ hasText: 'Workspace: Paper Moon' }).waitFor();
+    await page.locator('#projects-count').filter({ hasText: 'No project yet.' }).waitFor();
+
+    // Deleted elsewhere; the next call answers 404 tenant_not_found.
+    const read = await t.inject({ method: 'GET', url: `/api/v1/tenants/${tenantId}`, headers: bearer(owner.tokens) });
+    const deleted = await t.inject({
+      method: 'DELETE',
+      url: `/api/v1/tenants/${tenantId}`,
+      headers: { ...bearer(owner.tokens), 'if-match': read.headers.etag as string },
+    });
+    expect(deleted.statusCode).toBe(204);
+    const projectForm = page.locator('#new-project-form');
+    await projectForm.getByLabel('Name', { exact: true }).fill('Moon map');
+    await projectForm.getByRole('button', { name: 'Create the project' }).click();
+    await page
+      .locator('#work-notice')
+      .filter({ hasText: 'You are no longer a member of Paper Moon, or it was deleted: your personal organisation is shown.' })
+      .waitFor();
+    expect(await text(page, '#work-title')).toBe('Workspace: Personal');
+    expect(await switcher(page).locator('option').allTextContents()).toEqual(['Personal']);
+    expect(await page.evaluate<string | null>(`localStorage.getItem('bastion.tenant.${owner.id}')`)).toBeNull();
+    expect(await t.db.query('SELECT 1 FROM projects WHERE name = $1', ['Moon map'])).toEqual([]);
+
+    // A remembered organisation that is gone (a reload, another browser's choice): the personal one, and a notice.
+    await page.evaluate(`localStorage.setItem('bastion.tenant.${owner.id}', '${tenantId}')`);
+    await page.reload();
+    await page
+      .locator('#work-notice')
+      .filter({
+        hasText: 'The organisation you chose last time is no longer available to you: your personal organisation is shown.',
+      })
+      .waitFor();
+    expect(await text(page, '#work-title')).toBe('Workspace: Personal');
+    expect(await page.evaluate<string | null>(`localStorage.getItem('bastion.tenant.${owner.id}')`)).toBeNull();
+    expectClean(diagnostics, ['404 /api/v1/projects']);
   });
 });

@@ -1,4 +1,4 @@
-/* global document, fetch, navigator, setTimeout, clearTimeout, Headers, URLSearchParams */
+/* global document, fetch, navigator, setTimeout, clearTimeout, Headers, URLSearchParams, FormData, Blob, File */
 /**
  * The console's client of Bastion's REST API (same origin, `/api/v1`).
  *
@@ -12,7 +12,7 @@
  * @typedef {{ field: string, code: string, message: string }} FieldError
  * @typedef {{ type?: string, title?: string, status?: number, detail?: string, code?: string,
  *   request_id?: string, retry_after?: number, errors?: FieldError[], quota?: string, limit?: number,
- *   usage?: number }} Problem
+ *   usage?: number, session_max_age?: number }} Problem
  * @typedef {{ access_token: string, token_type: string, expires_in: number, csrf_token: string }} CookieTokens
  * @typedef {'invited' | 'active' | 'inactive' | 'deletion_pending' | 'erased'} AccountStatus
  * @typedef {{ id: string, email: string, display_name: string | null, role: 'user' | 'admin', is_active: boolean,
@@ -51,6 +51,25 @@
  *   expires_at: string, status: InvitationStatus }} TenantInvitation
  * @typedef {{ items: TenantInvitation[], total: number, page: number, page_size: number, pages: number }} TenantInvitationPage
  * @typedef {{ tenant_id: string, user_id: string, role: TenantRole, joined_at: string, tenant: Tenant }} Joined
+ * @typedef {{ mfa_required: boolean, allowed_email_domains: string[], session_max_age: number | null }} TenantSettings
+ * @typedef {{ tenant_id: string, members: number, projects: number, storage_bytes: number,
+ *   requests: { last_minute: number, last_day: number }, quotas: TenantQuotas }} TenantUsage
+ * @typedef {{ items: AuditEvent[], total: number, page: number, page_size: number, pages: number }} AuditEventPage
+ * @typedef {'active' | 'archived'} ProjectStatus
+ * @typedef {{ id: string, tenant_id: string, name: string, description: string, status: ProjectStatus,
+ *   owner_id: string, created_at: string, updated_at: string }} Project
+ * @typedef {{ items: Project[], total: number, page: number, page_size: number, pages: number }} ProjectPage
+ * @typedef {'open' | 'in_progress' | 'resolved' | 'closed'} TicketStatus
+ * @typedef {'low' | 'normal' | 'high' | 'urgent'} TicketPriority
+ * @typedef {{ id: string, tenant_id: string, subject: string, body: string, status: TicketStatus,
+ *   priority: TicketPriority, owner_id: string, created_at: string, updated_at: string }} Ticket
+ * @typedef {{ items: Ticket[], total: number, page: number, page_size: number, pages: number }} TicketPage
+ * @typedef {{ id: string, tenant_id: string, title: string, body: string, author_id: string, created_at: string,
+ *   updated_at: string }} Post
+ * @typedef {{ items: Post[], total: number, page: number, page_size: number, pages: number }} PostPage
+ * @typedef {{ id: string, tenant_id: string, filename: string, content_type: string, size: number, sha256: string,
+ *   scan_status: string, owner_id: string, created_at: string }} StoredFile
+ * @typedef {{ items: StoredFile[], total: number, page: number, page_size: number, pages: number }} FilePage
  */
 
 const BASE = '/api/v1';
@@ -58,10 +77,13 @@ const CSRF_COOKIE = '__Host-bastion_csrf';
 /** Refresh this long before the access token expires. */
 const REFRESH_MARGIN_SECONDS = 30;
 /**
- * 401 answers about the credentials a request carries in its body (a second factor), not about
- * the access token: no refresh and retry for those (the retry would only spend the code again).
+ * 401 answers that a new access token cannot cure: no refresh and retry for those. The credentials
+ * a request carries in its body (a second factor: the retry would only spend the code again), and
+ * an organisation's `session_max_age` (a refresh keeps the session's start: only signing in again helps).
  */
-const CREDENTIAL_PROBLEMS = new Set(['mfa_required', 'invalid_mfa_code']);
+const NO_REFRESH_PROBLEMS = new Set(['mfa_required', 'invalid_mfa_code', 'tenant_session_too_old']);
+/** The header naming the organisation the tenant-owned routes act in (absent: the personal one). */
+const TENANT_HEADER = 'x-tenant-id';
 
 /** An API failure: the HTTP status (0 when the server could not be reached) and the problem body. */
 export class ApiError extends Error {
@@ -120,8 +142,11 @@ function seconds(value) {
 }
 
 /**
- * @typedef {{ body?: unknown, auth?: boolean, csrf?: boolean, retried?: boolean, ifMatch?: string | null }} RequestOptions
- *   `ifMatch`: a strong ETag for `If-Match` (a weak or missing one sends none)
+ * @typedef {{ body?: unknown, form?: FormData, auth?: boolean, csrf?: boolean, retried?: boolean,
+ *   ifMatch?: string | null, tenant?: string | null, binary?: boolean }} RequestOptions
+ *   `ifMatch`: a strong ETag for `If-Match` (a weak or missing one sends none); `tenant`: the organisation
+ *   a tenant-owned route acts in (`X-Tenant-Id`; null or absent: the caller's personal one); `form`: a
+ *   multipart body instead of JSON; `binary`: the answer's bytes are kept as a `Blob` (downloads)
  */
 
 /**
@@ -140,15 +165,16 @@ async function call(method, path, options = {}) {
  * @param {string} method
  * @param {string} path below /api/v1
  * @param {RequestOptions} [options]
- * @returns {Promise<{ data: unknown, text: string, headers: Headers }>}
+ * @returns {Promise<{ data: unknown, text: string, blob: Blob | null, headers: Headers }>}
  */
 async function send(method, path, options = {}) {
-  const { body, auth = true, csrf = false, retried = false, ifMatch = null } = options;
+  const { body, form, auth = true, csrf = false, retried = false, ifMatch = null, tenant = null, binary = false } = options;
   /** @type {Record<string, string>} */
-  const headers = { accept: 'application/json, application/problem+json' };
+  const headers = { accept: binary ? '*/*' : 'application/json, application/problem+json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   // A proxy that compresses may weaken the tag; a weak tag never matches `If-Match`.
   if (ifMatch && !ifMatch.startsWith('W/')) headers['if-match'] = ifMatch;
+  if (tenant) headers[TENANT_HEADER] = tenant;
   if (auth && accessToken) headers.authorization = `Bearer ${accessToken}`;
   const csrfValue = csrf ? csrfToken() : undefined;
   if (csrfValue) headers['x-csrf-token'] = csrfValue;
@@ -158,14 +184,20 @@ async function send(method, path, options = {}) {
     response = await fetch(`${BASE}${path}`, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      // A multipart body sets its own content type (with the boundary).
+      body: form ?? (body === undefined ? undefined : JSON.stringify(body)),
       credentials: 'same-origin',
       cache: 'no-store',
     });
   } catch {
     throw new ApiError(0, { detail: 'The server cannot be reached.' }, null);
   }
-  if (response.status === 204) return { data: null, text: '', headers: response.headers };
+  if (response.status === 204) return { data: null, text: '', blob: null, headers: response.headers };
+  if (binary && response.ok) {
+    const blob = await response.blob().catch(() => null);
+    if (!blob) throw new ApiError(0, { detail: 'The download was interrupted.' }, null);
+    return { data: null, text: '', blob, headers: response.headers };
+  }
   const text = await response.text().catch(() => '');
   /** @type {unknown} */
   let data = null;
@@ -178,14 +210,14 @@ async function send(method, path, options = {}) {
   }
   const problem = /** @type {Problem} */ (!response.ok && data && typeof data === 'object' ? data : {});
   // An access token past its lifetime (or a revoked session): one silent refresh, one retry.
-  if (response.status === 401 && auth && accessToken && !retried && !CREDENTIAL_PROBLEMS.has(problem.code ?? '')) {
+  if (response.status === 401 && auth && accessToken && !retried && !NO_REFRESH_PROBLEMS.has(problem.code ?? '')) {
     if (await refresh()) return send(method, path, { ...options, retried: true });
     sessionEnded();
   }
   if (!response.ok) {
     throw new ApiError(response.status, problem, seconds(problem.retry_after) ?? seconds(response.headers.get('retry-after')));
   }
-  return { data, text, headers: response.headers };
+  return { data, text, blob: null, headers: response.headers };
 }
 
 /** @param {CookieTokens} tokens */
@@ -600,4 +632,161 @@ export async function revokeTenantInvitation(id, invitationId) {
  */
 export async function joinTenant(token) {
   return /** @type {Joined} */ (await call('POST', '/tenants/invitations/accept', { body: { token } }));
+}
+
+/**
+ * Changes an organisation's settings (owners): only the settings given change; 412 when it changed since `etag` was read.
+ * @param {string} id
+ * @param {Partial<TenantSettings>} settings
+ * @param {string | null} etag
+ * @returns {Promise<TenantVersion>}
+ */
+export async function updateTenantSettings(id, settings, etag) {
+  return tenantVersion(`/tenants/${encodeURIComponent(id)}`, { body: { settings }, ifMatch: etag }, 'PATCH');
+}
+
+/**
+ * What an organisation uses (members, projects, stored bytes, requests) and its quotas (any member).
+ * @param {string} id
+ * @returns {Promise<TenantUsage>}
+ */
+export async function tenantUsage(id) {
+  return /** @type {TenantUsage} */ (await call('GET', `/tenants/${encodeURIComponent(id)}/usage`));
+}
+
+/**
+ * An organisation's audit events, the newest first (its owners and admins).
+ * @param {string} id
+ * @param {number} pageSize
+ * @returns {Promise<AuditEventPage>}
+ */
+export async function tenantAuditEvents(id, pageSize) {
+  const path = `/tenants/${encodeURIComponent(id)}/audit/events?page_size=${pageSize}`;
+  return /** @type {AuditEventPage} */ (await call('GET', path));
+}
+
+// ---------------------------------------------------------------- an organisation's data (tenant-owned routes)
+//
+// Each of these acts in `tenant` (sent as `X-Tenant-Id`), or in the caller's personal organisation when it is null.
+
+/**
+ * The organisation's projects, the newest first.
+ * @param {string | null} tenant
+ * @param {number} pageSize
+ * @returns {Promise<ProjectPage>}
+ */
+export async function listProjects(tenant, pageSize) {
+  return /** @type {ProjectPage} */ (await call('GET', `/projects?page_size=${pageSize}`, { tenant }));
+}
+
+/**
+ * A new project in the organisation, owned by the caller (403 `quota_exceeded` past `max_projects`).
+ * @param {string | null} tenant
+ * @param {{ name: string, description?: string }} project
+ * @returns {Promise<Project>}
+ */
+export async function createProject(tenant, project) {
+  return /** @type {Project} */ (await call('POST', '/projects', { body: project, tenant }));
+}
+
+/**
+ * Changes a project (yours; the organisation's owners and admins: any, else 403 `forbidden`).
+ * @param {string | null} tenant
+ * @param {string} id
+ * @param {{ name?: string, description?: string, status?: ProjectStatus }} change
+ * @returns {Promise<Project>}
+ */
+export async function updateProject(tenant, id, change) {
+  return /** @type {Project} */ (await call('PATCH', `/projects/${encodeURIComponent(id)}`, { body: change, tenant }));
+}
+
+/**
+ * Deletes a project (yours; the organisation's owners and admins: any).
+ * @param {string | null} tenant
+ * @param {string} id
+ */
+export async function deleteProject(tenant, id) {
+  await call('DELETE', `/projects/${encodeURIComponent(id)}`, { tenant });
+}
+
+/**
+ * The organisation's support tickets, the newest first.
+ * @param {string | null} tenant
+ * @param {number} pageSize
+ * @returns {Promise<TicketPage>}
+ */
+export async function listTickets(tenant, pageSize) {
+  return /** @type {TicketPage} */ (await call('GET', `/support/tickets?page_size=${pageSize}`, { tenant }));
+}
+
+/**
+ * Opens a support ticket in the organisation.
+ * @param {string | null} tenant
+ * @param {{ subject: string, body: string, priority?: TicketPriority }} ticket
+ * @returns {Promise<Ticket>}
+ */
+export async function createTicket(tenant, ticket) {
+  return /** @type {Ticket} */ (await call('POST', '/support/tickets', { body: ticket, tenant }));
+}
+
+/**
+ * The organisation's community posts, the newest first.
+ * @param {string | null} tenant
+ * @param {number} pageSize
+ * @returns {Promise<PostPage>}
+ */
+export async function listPosts(tenant, pageSize) {
+  return /** @type {PostPage} */ (await call('GET', `/community/posts?page_size=${pageSize}`, { tenant }));
+}
+
+/**
+ * Publishes a community post in the organisation.
+ * @param {string | null} tenant
+ * @param {{ title: string, body: string }} post
+ * @returns {Promise<Post>}
+ */
+export async function createPost(tenant, post) {
+  return /** @type {Post} */ (await call('POST', '/community/posts', { body: post, tenant }));
+}
+
+/**
+ * The organisation's files, the newest first.
+ * @param {string | null} tenant
+ * @param {number} pageSize
+ * @returns {Promise<FilePage>}
+ */
+export async function listFiles(tenant, pageSize) {
+  return /** @type {FilePage} */ (await call('GET', `/files?page_size=${pageSize}`, { tenant }));
+}
+
+/**
+ * Uploads one file into the organisation (403 `quota_exceeded` past `max_storage_bytes`).
+ * @param {string | null} tenant
+ * @param {File} file
+ * @returns {Promise<StoredFile>}
+ */
+export async function uploadFile(tenant, file) {
+  const form = new FormData();
+  form.append('file', file, file.name);
+  return /** @type {StoredFile} */ (await call('POST', '/files', { form, tenant }));
+}
+
+/**
+ * A file's bytes (any member of the organisation).
+ * @param {string | null} tenant
+ * @param {string} id
+ * @returns {Promise<Blob>}
+ */
+export async function downloadFile(tenant, id) {
+  const { blob } = await send('GET', `/files/${encodeURIComponent(id)}/content`, { tenant, binary: true });
+  return blob ?? new Blob([]);
+}
+
+/**
+ * Deletes a file, its metadata and its bytes (yours; the organisation's owners and admins: any).
+ * @param {string | null} tenant
+ * @param {string} id
+ */
+export async function deleteFile(tenant, id) {
+  await call('DELETE', `/files/${encodeURIComponent(id)}`, { tenant });
 }

@@ -1,17 +1,19 @@
-/* global document, localStorage, window, setTimeout, Blob, URL, HTMLElement, HTMLButtonElement, HTMLFormElement,
+/* global document, localStorage, window, Blob, HTMLElement, HTMLButtonElement, HTMLFormElement,
    HTMLInputElement, HTMLSelectElement, HTMLImageElement, HTMLOListElement, HTMLUListElement, HTMLTableSectionElement */
 /**
  * Bastion account console: sign in (with a second factor when the account has one), your
  * sessions, two-factor enrolment, downloading your data and closing your account, accepting
  * an invitation, joining an organisation from its invitation link (`#/join`), and for admins
- * the users (invite, role, activation, closing) and the recent audit events. Organisations (and the admins' tenants card) are in `tenancy.js`; what the
+ * the users (invite, role, activation, closing) and the recent audit events. Organisations (and the admins' tenants card) are in `tenancy.js`;
+ * the organisation switcher and the chosen organisation's projects, tickets, posts and files in `workspace.js`; what the
  * cards share is in `ui.js`. Plain ES modules, no framework, no inline script or style (the
  * page's CSP forbids both).
  */
 import * as api from './api.js';
-import { byId, describeUserAgent, el, focus, show, time } from './dom.js';
+import { byId, describeUserAgent, el, focus, saveBlob, show, time } from './dom.js';
 import * as tenancy from './tenancy.js';
 import { announce, busy, counted, explain, onSubmit, rowButton, setError } from './ui.js';
+import * as workspace from './workspace.js';
 
 /**
  * @typedef {import('./api.js').User} User
@@ -206,6 +208,7 @@ function view(name) {
 function clearAccount() {
   user = null;
   tenancy.clearTenancy();
+  workspace.clearWorkspace();
   mfaEnabled = null;
   auditEvents = [];
   userToDelete = null;
@@ -499,6 +502,7 @@ async function showAccount(justSignedIn) {
   }
   if (justSignedIn) announce('Signed in.');
   const admin = user.role === 'admin';
+  workspace.showWorkspace(user); // its lists follow the organisations, which the organisations card reads
   await Promise.all([
     loadSessions(),
     tenancy.showTenancy(user),
@@ -520,6 +524,33 @@ async function signOut() {
 }
 
 $.logout.addEventListener('click', () => void busy($.logout, signOut));
+
+/**
+ * Ends this session and asks for a new sign-in (an organisation that accepts only recent
+ * sign-ins: refreshing keeps the session's start, so only a new session helps).
+ * @param {string} notice why, on the sign-in page
+ */
+async function signInAgain(notice) {
+  const email = user?.email ?? '';
+  try {
+    await api.logout();
+  } catch {
+    // Signed out here in any case; the old session ends with its refresh token's lifetime.
+  }
+  clearAccount();
+  showLogin('', true, notice);
+  $.loginEmail.value = email;
+}
+
+// The organisations card tells the workspace (and its switcher) which organisations there are.
+tenancy.onTenantsLoaded(workspace.tenantsChanged);
+workspace.init({
+  signInAgain,
+  showMfa: () => {
+    focus($.mfaTitle);
+    announce('Two-factor authentication: set up an authenticator app here.');
+  },
+});
 
 // ---------------------------------------------------------------- sessions
 
@@ -660,6 +691,8 @@ onSubmit($.mfaActivateForm, async () => {
   renderMfa();
   announce('Two-factor authentication is on.');
   focus($.recoveryTitle);
+  // An organisation that requires it opens now.
+  await Promise.all([workspace.mfaChanged(), tenancy.mfaChanged()]);
 });
 
 $.recoveryDone.addEventListener('click', () => {
@@ -699,18 +732,12 @@ function countOf(data, section) {
 }
 
 /**
- * Hands the browser a file to save (an object URL on a `download` link, never markup).
+ * Hands the browser the export to save.
  * @param {string} filename
  * @param {string} text
  */
 function saveFile(filename, text) {
-  const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
-  const link = el('a', { attrs: { href: url, download: filename, hidden: '' } });
-  document.body.append(link);
-  link.click();
-  link.remove();
-  // Later, not at once: the download may still be reading the blob.
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  saveBlob(filename, new Blob([text], { type: 'application/json' }));
 }
 
 $.exportDownload.addEventListener('click', () => {

@@ -1,4 +1,4 @@
-/* global document, HTMLElement */
+/* global document, setTimeout, URL, HTMLElement */
 /**
  * Small DOM helpers. Everything the server or the user typed reaches the page as text
  * (`textContent`, text nodes), never as markup: the console's CSP enforces Trusted Types
@@ -60,6 +60,21 @@ export function time(iso) {
   if (!iso) return el('span', { text: '—' });
   const date = new Date(iso);
   return el('time', { text: date.toLocaleString(), attrs: { datetime: iso } });
+}
+
+/**
+ * Hands the browser a file to save (an object URL on a `download` link, never markup).
+ * @param {string} filename
+ * @param {Blob} blob
+ */
+export function saveBlob(filename, blob) {
+  const url = URL.createObjectURL(blob);
+  const link = el('a', { attrs: { href: url, download: filename, hidden: '' } });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  // Later, not at once: the download may still be reading the blob.
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
 /**

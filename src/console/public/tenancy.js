@@ -1,10 +1,11 @@
 /* global window, HTMLElement, HTMLButtonElement, HTMLFormElement, HTMLInputElement, HTMLSelectElement,
-   HTMLTableSectionElement */
+   HTMLTableSectionElement, HTMLTextAreaElement */
 /**
  * Organisations (tenants) in the console: the signed-in user's organisations, a new one, and
- * one organisation's members (roles, removal, leaving), its invitations (owners and admins), its name
- * and its deletion; for platform
+ * one organisation's usage and quotas, its settings (owners), its members (roles, removal, leaving),
+ * its invitations and recent activity (owners and admins), its name and its deletion; for platform
  * admins, every tenant (suspension and quotas). `#/organisations/<id>` opens an organisation.
+ * Whoever listens (`onTenantsLoaded`: the workspace and its switcher) hears each new reading of the list.
  *
  * The buttons and selectors offer only what the API allows the caller's role; when the API
  * refuses anyway (the last owner, a suspension, a change made elsewhere), its problem is shown
@@ -12,7 +13,7 @@
  */
 import * as api from './api.js';
 import { byId, el, focus, show, time } from './dom.js';
-import { announce, busy, counted, explain, onSubmit, rowButton, setError } from './ui.js';
+import { announce, busy, bytes, counted, explain, onSubmit, rowButton, setError } from './ui.js';
 
 /**
  * @typedef {import('./api.js').User} User
@@ -25,6 +26,8 @@ import { announce, busy, counted, explain, onSubmit, rowButton, setError } from 
  * @typedef {import('./api.js').AdminTenant} AdminTenant
  * @typedef {import('./api.js').TenantInvitation} TenantInvitation
  * @typedef {import('./api.js').InvitationStatus} InvitationStatus
+ * @typedef {import('./api.js').TenantSettings} TenantSettings
+ * @typedef {import('./api.js').AuditEvent} AuditEvent
  */
 
 /** Organisations, members and tenants shown at most (the API's largest page). */
@@ -32,6 +35,8 @@ const PAGE_SIZE = 100;
 /** The address of one organisation's page. */
 const ROUTE = /^#\/organisations\/([0-9a-fA-F-]{36})$/;
 const SLUG_MAX = 63;
+/** The organisation's audit events shown in its panel (the newest). */
+const ACTIVITY_SIZE = 10;
 
 /** @type {Record<TenantRole, string>} */
 const ROLE_TEXT = { owner: 'Owner', admin: 'Admin', member: 'Member' };
@@ -53,6 +58,16 @@ const $ = {
   orgSummary: byId('org-summary', HTMLElement),
   orgNotice: byId('org-notice', HTMLElement),
   orgError: byId('org-error', HTMLElement),
+  orgUsage: byId('org-usage', HTMLElement),
+  orgUsageError: byId('org-usage-error', HTMLElement),
+  orgUsageList: byId('org-usage-list', HTMLElement),
+  orgSettingsForm: byId('org-settings-form', HTMLFormElement),
+  orgSettingsTitle: byId('org-settings-title', HTMLElement),
+  orgSettingsError: byId('org-settings-error', HTMLElement),
+  orgActivity: byId('org-activity', HTMLElement),
+  orgActivityError: byId('org-activity-error', HTMLElement),
+  orgActivityRows: byId('org-activity-rows', HTMLTableSectionElement),
+  orgActivityCount: byId('org-activity-count', HTMLElement),
   orgRenameForm: byId('org-rename-form', HTMLFormElement),
   orgRenameName: byId('org-rename-name', HTMLInputElement),
   orgMembers: byId('org-members', HTMLElement),
@@ -100,8 +115,34 @@ const QUOTA_INPUTS = [
   ['max_requests_per_minute', byId('quota-max-requests-per-minute', HTMLInputElement)],
 ];
 
+/**
+ * The settings form's fields, each with its own error region (`aria-describedby` names it).
+ * @type {{ mfa_required: { input: HTMLInputElement, error: HTMLElement },
+ *   allowed_email_domains: { input: HTMLTextAreaElement, error: HTMLElement },
+ *   session_max_age: { input: HTMLInputElement, error: HTMLElement } }}
+ */
+const SETTINGS = {
+  mfa_required: { input: byId('org-settings-mfa', HTMLInputElement), error: byId('org-settings-mfa-error', HTMLElement) },
+  allowed_email_domains: {
+    input: byId('org-settings-domains', HTMLTextAreaElement),
+    error: byId('org-settings-domains-error', HTMLElement),
+  },
+  session_max_age: {
+    input: byId('org-settings-max-age', HTMLInputElement),
+    error: byId('org-settings-max-age-error', HTMLElement),
+  },
+};
+const SESSION_MAX_AGE_MIN = 300;
+const SESSION_MAX_AGE_MAX = 31_536_000;
+
 /** @type {User | null} */
 let me = null;
+/** Who hears each new reading of the organisations list. */
+/** @type {((tenants: Tenant[]) => Promise<void>)[]} */
+const listeners = [];
+/** The open organisation's members: user id → email (for its activity). */
+/** @type {Map<string, string>} */
+let memberEmails = new Map();
 /** The organisation open below the list, as last read (with its ETag for `If-Match`). */
 /** @type {TenantVersion | null} */
 let shown = null;
@@ -183,6 +224,34 @@ async function loadTenants() {
     page.total > page.items.length
       ? `The first ${page.items.length} of your ${page.total} organisations.`
       : `You belong to ${counted(page.total, 'organisation')}.`;
+  const { items } = page;
+  await Promise.all(listeners.map((listener) => listener(items)));
+}
+
+/**
+ * Hears each new reading of the signed-in user's organisations (after the list is shown).
+ * @param {(tenants: Tenant[]) => Promise<void>} listener
+ */
+export function onTenantsLoaded(listener) {
+  listeners.push(listener);
+}
+
+/** Reads the organisations again (another card learnt that they changed: a role, a deletion, a setting). */
+export async function reloadTenants() {
+  if (me) await loadTenants();
+}
+
+/** After two-factor authentication was turned on: the open organisation (which may require it) is read again. */
+export async function mfaChanged() {
+  if (shown && shown.tenant.status === 'active') await loadDetails();
+}
+
+/**
+ * Something was added or removed in an organisation: its usage, if it is open, is read again.
+ * @param {string} id
+ */
+export function usageChanged(id) {
+  if (shown?.tenant.id === id) void loadUsage();
 }
 
 /** @param {Tenant} tenant */
@@ -315,10 +384,27 @@ async function openTenant(id) {
   $.orgMembersRows.replaceChildren();
   $.orgMembersCount.textContent = '';
   clearInvitations();
+  clearUsage();
+  fillSettings();
   renderPanel();
   show(true, $.org);
   focus($.orgTitle);
+  await loadDetails();
+}
+
+/** The open organisation's members, invitations, usage and (after them) its recent activity. */
+async function loadDetails() {
   await Promise.all([loadMembers(), loadInvitations()]);
+  await loadUsageAndActivity();
+}
+
+/** The usage, then the activity: when the organisation refuses its usage (its settings), it refuses its activity too (said once). */
+async function loadUsageAndActivity() {
+  if (await loadUsage()) {
+    await loadActivity();
+  } else {
+    show(false, $.orgActivity);
+  }
 }
 
 /**
@@ -334,6 +420,8 @@ function closePanel(address = 'replace') {
   $.orgMembersRows.replaceChildren();
   $.orgMembersCount.textContent = '';
   clearInvitations();
+  clearUsage();
+  clearSettings();
   if (address !== 'keep') leaveAddress(address === 'push');
 }
 
@@ -356,11 +444,15 @@ function renderPanel() {
   show(active && (tenant.role === 'owner' || tenant.role === 'admin'), $.orgRenameForm);
   show(active, $.orgMembers);
   show(active && manages(tenant), $.orgInvitations);
+  show(active, $.orgUsage);
+  show(active && tenant.role === 'owner', $.orgSettingsForm);
+  show(active && manages(tenant), $.orgActivity);
   if (!active) {
     $.orgMembersRows.replaceChildren();
     $.orgMembersCount.textContent = '';
   }
   if (!active || !manages(tenant)) clearInvitations();
+  if (!active) clearUsage();
   show(active && tenant.role === 'owner' && !tenant.personal, $.orgDelete);
 }
 
@@ -377,6 +469,7 @@ async function loadMembers() {
     return;
   }
   if (ticket !== opening) return;
+  memberEmails = new Map(page.items.map((member) => [member.user_id, member.email]));
   $.orgMembersRows.replaceChildren(...page.items.map(memberRow));
   $.orgMembersCount.textContent =
     page.total > page.items.length
@@ -411,8 +504,9 @@ async function refresh() {
   }
   if (ticket !== opening) return;
   shown = version;
+  fillSettings();
   renderPanel();
-  await Promise.all([loadMembers(), loadInvitations(), loadTenants()]);
+  await Promise.all([loadDetails(), loadTenants()]);
 }
 
 /**
@@ -525,6 +619,255 @@ async function changeRole(member, role, select) {
   await refresh(); // your own role may be the one that changed
   announce(`${member.email} is now ${ROLE_PHRASE[role]} of ${tenant.name}.`);
   focus($.orgMembersTitle);
+}
+
+// ---------------------------------------------------------------- usage and quotas (every member)
+
+function clearUsage() {
+  $.orgUsageList.replaceChildren();
+  setError($.orgUsageError, '');
+  $.orgActivityRows.replaceChildren();
+  $.orgActivityCount.textContent = '';
+  setError($.orgActivityError, '');
+  memberEmails = new Map();
+}
+
+/**
+ * "3 / 10", "3 / unlimited".
+ * @param {string} used
+ * @param {number | null} limit
+ * @param {(n: number) => string} [format]
+ */
+function ofLimit(used, limit, format = String) {
+  return `${used} / ${limit === null ? 'unlimited' : format(limit)}`;
+}
+
+/**
+ * The open organisation's usage next to its quotas.
+ * @returns {Promise<boolean>} whether the organisation answered (false: the panel says why)
+ */
+async function loadUsage() {
+  if (!shown || shown.tenant.status !== 'active') return false;
+  const { id } = shown.tenant;
+  const ticket = opening;
+  let usage;
+  try {
+    usage = await api.tenantUsage(id);
+  } catch (error) {
+    if (ticket === opening) {
+      $.orgUsageList.replaceChildren();
+      setError($.orgUsageError, explainTenancy(error));
+    }
+    return false;
+  }
+  if (ticket !== opening) return false;
+  setError($.orgUsageError, '');
+  const { quotas, requests } = usage;
+  /** @type {[string, string, string][]} */
+  const rows = [
+    ['members', 'Members', ofLimit(String(usage.members), quotas.max_members)],
+    ['projects', 'Projects', ofLimit(String(usage.projects), quotas.max_projects)],
+    ['storage', 'Storage', ofLimit(bytes(usage.storage_bytes), quotas.max_storage_bytes, bytes)],
+    ['requests-minute', 'Requests this minute', ofLimit(String(requests.last_minute), quotas.max_requests_per_minute)],
+    ['requests-day', 'Requests today', String(requests.last_day)],
+  ];
+  $.orgUsageList.replaceChildren(
+    ...rows.flatMap(([key, label, value]) => [
+      el('dt', { text: label }),
+      el('dd', { text: value, attrs: { 'data-usage': key } }),
+    ]),
+  );
+  return true;
+}
+
+// ---------------------------------------------------------------- settings (owners)
+
+/**
+ * The settings as read (the API fills the defaults; this guards against a partial answer).
+ * @param {Tenant} tenant
+ * @returns {TenantSettings}
+ */
+function settingsOf(tenant) {
+  const raw = tenant.settings ?? {};
+  return {
+    mfa_required: raw.mfa_required === true,
+    allowed_email_domains: Array.isArray(raw.allowed_email_domains)
+      ? raw.allowed_email_domains.filter((d) => typeof d === 'string')
+      : [],
+    session_max_age: typeof raw.session_max_age === 'number' ? raw.session_max_age : null,
+  };
+}
+
+/** The settings form shows the open organisation's settings as read. */
+function fillSettings() {
+  clearSettingsErrors();
+  if (!shown) return;
+  const settings = settingsOf(shown.tenant);
+  SETTINGS.mfa_required.input.checked = settings.mfa_required;
+  SETTINGS.allowed_email_domains.input.value = settings.allowed_email_domains.join('\n');
+  SETTINGS.session_max_age.input.value = settings.session_max_age === null ? '' : String(settings.session_max_age);
+}
+
+function clearSettingsErrors() {
+  setError($.orgSettingsError, '');
+  for (const { input, error } of Object.values(SETTINGS)) {
+    error.textContent = '';
+    input.removeAttribute('aria-invalid');
+  }
+}
+
+function clearSettings() {
+  clearSettingsErrors();
+  SETTINGS.mfa_required.input.checked = false;
+  SETTINGS.allowed_email_domains.input.value = '';
+  SETTINGS.session_max_age.input.value = '';
+}
+
+/**
+ * @param {keyof typeof SETTINGS} field
+ * @param {string} message
+ */
+function settingError(field, message) {
+  const { input, error } = SETTINGS[field];
+  error.textContent = error.textContent ? `${error.textContent} ${message}` : message;
+  input.setAttribute('aria-invalid', 'true');
+}
+
+/** "example.com, example.org" or one a line → the list (the API lower-cases and removes repeats). */
+function domainsTyped() {
+  return SETTINGS.allowed_email_domains.input.value
+    .split(/[\s,;]+/)
+    .map((domain) => domain.trim())
+    .filter((domain) => domain !== '');
+}
+
+const MAX_AGE_HELP = `Enter whole seconds from ${SESSION_MAX_AGE_MIN} (5 minutes) to ${SESSION_MAX_AGE_MAX} (a year), or leave it empty for no limit.`;
+
+/**
+ * The API's validation errors, each under its field (`settings.allowed_email_domains.2` names the third domain).
+ * @param {import('./api.js').FieldError[]} errors
+ * @param {string[]} domains as sent
+ * @returns {boolean} whether any was about a field of the form
+ */
+function showSettingErrors(errors, domains) {
+  let placed = false;
+  for (const error of errors) {
+    const [, name, index] = /^settings\.([a-z_]+)(?:\.(\d+))?$/.exec(error.field) ?? [];
+    if (name === 'mfa_required') {
+      settingError('mfa_required', 'Choose whether two-factor authentication is required.');
+    } else if (name === 'allowed_email_domains') {
+      const domain = index === undefined ? undefined : domains[Number(index)];
+      settingError(
+        'allowed_email_domains',
+        domain === undefined
+          ? `${error.message[0]?.toUpperCase() ?? ''}${error.message.slice(1)}.`
+          : `“${domain}” is not a domain name like example.com.`,
+      );
+    } else if (name === 'session_max_age') {
+      settingError('session_max_age', MAX_AGE_HELP);
+    } else {
+      continue;
+    }
+    placed = true;
+  }
+  return placed;
+}
+
+/** Focus on the first field with an error. */
+function focusInvalidSetting() {
+  const invalid = Object.values(SETTINGS).find(({ input }) => input.getAttribute('aria-invalid') === 'true');
+  invalid?.input.focus();
+}
+
+onSubmit($.orgSettingsForm, async () => {
+  if (!shown) return;
+  const { tenant, etag } = shown;
+  setError($.orgError, '');
+  clearSettingsErrors();
+  hideConfirm();
+  const current = settingsOf(tenant);
+  const domains = domainsTyped();
+  const maxAgeText = SETTINGS.session_max_age.input.value.trim();
+  const maxAge = maxAgeText === '' ? null : /^\d+$/.test(maxAgeText) ? Number(maxAgeText) : NaN;
+  if (Number.isNaN(maxAge)) {
+    settingError('session_max_age', MAX_AGE_HELP);
+    setError($.orgSettingsError, 'The settings are not saved: correct the field marked below.');
+    focusInvalidSetting();
+    return;
+  }
+  /** @type {Partial<TenantSettings>} */
+  const change = {};
+  const mfa = SETTINGS.mfa_required.input.checked;
+  if (mfa !== current.mfa_required) change.mfa_required = mfa;
+  const lower = domains.map((domain) => domain.toLowerCase());
+  if (lower.join('\n') !== current.allowed_email_domains.join('\n')) change.allowed_email_domains = domains;
+  if (maxAge !== current.session_max_age) change.session_max_age = maxAge;
+  if (Object.keys(change).length === 0) {
+    announce(`The settings of ${tenant.name} are unchanged.`);
+    return;
+  }
+  try {
+    shown = await api.updateTenantSettings(tenant.id, change, etag);
+  } catch (error) {
+    const errors = error instanceof api.ApiError && error.code === 'validation_failed' ? (error.problem.errors ?? []) : [];
+    if (errors.length > 0 && showSettingErrors(errors, domains)) {
+      setError($.orgSettingsError, 'The settings are not saved: correct the fields marked below.');
+      focusInvalidSetting();
+      return;
+    }
+    // Shown under the form (after reading the organisation again when the page is out of date: that refills the form).
+    const message = explainTenancy(error);
+    const stale = ['tenant_suspended', 'tenant_not_found', 'forbidden', 'precondition_failed'];
+    if (stale.includes(codeOf(error))) await refresh();
+    if (shown) setError($.orgSettingsError, message);
+    return;
+  }
+  fillSettings();
+  renderPanel();
+  announce(`The settings of ${shown?.tenant.name ?? tenant.name} are saved.`);
+  focus($.orgSettingsTitle);
+  // The list (and the workspace, which follows it) learns the new settings; then the usage and the activity,
+  // which obey them now.
+  await loadTenants();
+  await loadUsageAndActivity();
+});
+
+// ---------------------------------------------------------------- recent activity (owners and admins)
+
+/** The open organisation's newest audit events. */
+async function loadActivity() {
+  if (!shown || shown.tenant.status !== 'active' || !manages(shown.tenant)) return;
+  const { id } = shown.tenant;
+  const ticket = opening;
+  let page;
+  try {
+    page = await api.tenantAuditEvents(id, ACTIVITY_SIZE);
+  } catch (error) {
+    if (ticket === opening) setError($.orgActivityError, explainTenancy(error));
+    return;
+  }
+  if (ticket !== opening) return;
+  setError($.orgActivityError, '');
+  show(true, $.orgActivity);
+  $.orgActivityRows.replaceChildren(...page.items.map(activityRow));
+  $.orgActivityCount.textContent =
+    page.total === 0
+      ? 'Nothing has happened yet.'
+      : page.total > page.items.length
+        ? `The newest ${page.items.length} of ${page.total} events.`
+        : `${counted(page.total, 'event')}, the newest first.`;
+}
+
+/** @param {AuditEvent} event */
+function activityRow(event) {
+  const actor = event.actor_id;
+  const by = !actor ? 'The system' : me && actor === me.id ? 'You' : (memberEmails.get(actor) ?? 'Someone else');
+  return el('tr', { attrs: { 'data-type': event.type } }, [
+    el('td', {}, [time(event.occurred_at)]),
+    el('td', { className: 'mono', text: event.type }),
+    el('td', { className: event.outcome === 'success' ? '' : 'warn', text: event.outcome }),
+    el('td', { className: 'who', text: by }),
+  ]);
 }
 
 // ---------------------------------------------------------------- invitations (owners and admins)
@@ -920,6 +1263,7 @@ export function clearTenancy() {
   $.tenantsQuery.value = '';
   $.tenantsStatus.value = '';
   $.orgRenameName.value = '';
+  clearSettings();
   suggestedSlug = '';
   for (const region of [$.orgsError, $.orgError, $.newOrgError, $.tenantsError]) setError(region, '');
   $.newOrgDone.textContent = '';

@@ -57,12 +57,60 @@ export function explain(error) {
       return problem.errors?.map((e) => e.message).join(' ') || 'Choose a stronger password.';
     case 'mfa_required':
       return 'Your account uses two-factor authentication: also enter a code from your authenticator app, or a recovery code.';
+    case 'tenant_mfa_required':
+      return 'This organisation requires two-factor authentication, and your account does not use it yet: turn it on under “Two-factor authentication” on this page, then try again.';
+    case 'tenant_session_too_old': {
+      const maxAge = typeof problem.session_max_age === 'number' ? ` for ${duration(problem.session_max_age)}` : '';
+      return `This organisation accepts a session only${maxAge} after signing in, and yours began earlier: sign out and sign in again to continue.`;
+    }
+    case 'tenant_rate_limited':
+      return `This organisation has made too many requests this minute. Try again in ${retryTime(retryAfter)}.`;
+    case 'quota_exceeded':
+      return explainQuota(problem);
     default:
       break;
   }
   if (status === 0) return 'Bastion cannot be reached. Check your connection and try again.';
   if (status >= 500) return `The server could not do that. Try again later (reference ${problem.request_id ?? 'unknown'}).`;
   return problem.detail ?? `The request failed (HTTP ${status}).`;
+}
+
+/**
+ * A `quota_exceeded` refusal: which quota, its limit, and what is in use.
+ * @param {import('./api.js').Problem} problem
+ */
+export function explainQuota(problem) {
+  const { quota, limit, usage } = problem;
+  const raise = 'or ask a platform administrator to raise the limit.';
+  if (typeof limit !== 'number') return problem.detail ?? 'This would go over one of the organisation’s quotas.';
+  const used = typeof usage === 'number' ? usage : limit;
+  switch (quota) {
+    case 'max_projects':
+      return `This organisation has reached its limit of ${counted(limit, 'project')} (${used} in use): delete a project, ${raise}`;
+    case 'max_storage_bytes':
+      return `This file does not fit: the organisation may store ${bytes(limit)} and already stores ${bytes(used)}. Delete files, ${raise}`;
+    case 'max_members':
+      return `This organisation has no room for another member (${used} of ${counted(limit, 'place')} taken): ${raise}`;
+    default:
+      return `This would go over the organisation’s quota ${quota ?? ''} (limit ${limit}, in use ${used}).`;
+  }
+}
+
+/**
+ * "512 B", "1.5 kB", "10.5 MB": a size in bytes for people (SI units, as file managers show them).
+ * @param {number} n
+ */
+export function bytes(n) {
+  if (n < 1000) return `${n} B`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let value = n / 1000;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit += 1;
+  }
+  const text = value >= 100 ? value.toFixed(0) : value.toFixed(1).replace(/\.0$/, '');
+  return `${text} ${units[unit]}`;
 }
 
 /**
