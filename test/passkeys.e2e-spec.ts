@@ -86,6 +86,10 @@ describe('passkeys (e2e)', () => {
       expect(list.items).toEqual([view]);
       const again = await creationOptions(who);
       expect(again.excludeCredentials).toEqual([expect.objectContaining({ id: authenticator.credentials[0].id })]);
+      // The owner is told by mail (a security notice).
+      await settled(t);
+      const mails = await t.db.query<{ template: string }>('SELECT template FROM notifications WHERE user_id = $1', [who.id]);
+      expect(mails.map((m) => m.template)).toContain('security.passkey_added');
     });
 
     it('refuses a replayed, foreign or mismatched answer', async () => {

@@ -10,6 +10,7 @@ import {
   emailChangeRequestedNotice,
   invitationNotice,
   mfaChangedNotice,
+  passkeyChangedNotice,
   passwordChangedNotice,
   refreshReuseNotice,
   registrationAttemptNotice,
@@ -119,6 +120,16 @@ export class SecurityNoticesListener {
   @OnDomainEvent('auth.mfa_disabled')
   async mfaDisabled(event: DomainEvent<'auth.mfa_disabled'>): Promise<void> {
     await this.notify(mfaChangedNotice('auth.mfa_disabled', event), 'auth.mfa_disabled');
+  }
+
+  @OnDomainEvent('auth.passkey_registered')
+  async passkeyAdded(event: DomainEvent<'auth.passkey_registered'>): Promise<void> {
+    await this.notify(passkeyChangedNotice('auth.passkey_registered', event), 'auth.passkey_registered');
+  }
+
+  @OnDomainEvent('auth.passkey_removed')
+  async passkeyRemoved(event: DomainEvent<'auth.passkey_removed'>): Promise<void> {
+    await this.notify(passkeyChangedNotice('auth.passkey_removed', event), 'auth.passkey_removed');
   }
 
   @OnDomainEvent('sessions.refresh_reuse_detected')

@@ -99,6 +99,19 @@ export function mfaChangedNotice(
   };
 }
 
+/** A passkey added to or removed from the account (`auth.passkey_registered` / `auth.passkey_removed`), one message each. */
+export function passkeyChangedNotice(
+  event: 'auth.passkey_registered' | 'auth.passkey_removed',
+  e: { user_id: string; passkey_id: string; name: string; occurred_at: string },
+): SecurityNotice<'security.passkey_added' | 'security.passkey_removed'> {
+  return {
+    userId: e.user_id,
+    template: event === 'auth.passkey_registered' ? 'security.passkey_added' : 'security.passkey_removed',
+    dedupeKey: `${event}:${e.passkey_id}`,
+    data: { occurred_at: e.occurred_at, ip: null, passkey_name: e.name },
+  };
+}
+
 /** The link that confirms the account's address, one message per link. */
 export function verifyEmailNotice(e: Delivered<'auth.email_verification_requested'>): SecurityNotice<'account.verify_email'> {
   return {

@@ -10,6 +10,8 @@ const SAMPLES: { [K in TemplateName]: TemplateDataMap[K] } = {
   'security.password_changed': { ...base, sessions_revoked: 2 },
   'security.mfa_enabled': { ...base },
   'security.mfa_disabled': { ...base },
+  'security.passkey_added': { ...base, passkey_name: XSS },
+  'security.passkey_removed': { ...base, passkey_name: 'Laptop' },
   'security.refresh_token_reuse': { ...base, ip: `"><img src=x onerror=alert(1)>`, user_agent: XSS },
   'account.verify_email': {
     ...base,

@@ -24,6 +24,8 @@ export interface TemplateDataMap {
   'security.password_changed': SecurityNoticeBase & { sessions_revoked: number };
   'security.mfa_enabled': SecurityNoticeBase;
   'security.mfa_disabled': SecurityNoticeBase;
+  'security.passkey_added': SecurityNoticeBase & { passkey_name: string };
+  'security.passkey_removed': SecurityNoticeBase & { passkey_name: string };
   'security.refresh_token_reuse': SecurityNoticeBase & { user_agent: string | null };
   /** `link` holds a one-time token: the queue drops it once the message is sent or given up. */
   'account.verify_email': SecurityNoticeBase & { link: string; expires_at: string };
@@ -249,6 +251,32 @@ const TEMPLATES: Templates = {
       ],
       closing:
         'If you did not turn it off, change your password now, turn two-factor authentication back on and review your active sessions.',
+    }),
+  'security.passkey_added': (d) =>
+    notice({
+      subject: 'a passkey was added',
+      displayName: d.display_name,
+      paragraphs: [
+        `A passkey named “${d.passkey_name}” was added to your ${PRODUCT_NAME} account. It can now sign in to your account without a password.`,
+      ],
+      details: [
+        ['When', formatTime(d.occurred_at)],
+        ['Passkey', d.passkey_name],
+      ],
+      closing: 'If you did not add it, remove it from your account now, change your password and review your active sessions.',
+    }),
+  'security.passkey_removed': (d) =>
+    notice({
+      subject: 'a passkey was removed',
+      displayName: d.display_name,
+      paragraphs: [
+        `The passkey named “${d.passkey_name}” was removed from your ${PRODUCT_NAME} account; it can no longer sign in.`,
+      ],
+      details: [
+        ['When', formatTime(d.occurred_at)],
+        ['Passkey', d.passkey_name],
+      ],
+      closing: 'If you did not remove it, change your password now and review your passkeys and active sessions.',
     }),
   'security.refresh_token_reuse': (d) =>
     notice({
