@@ -251,6 +251,14 @@ describe('tenant isolation (e2e)', () => {
         const refused = await call(bob, 'GET', '/projects', { tenant: team });
         expectProblem(refused, 403, 'tenant_mfa_required');
         expectProblem(await upload(bob, team), 403, 'tenant_mfa_required');
+        // Before a byte is read: a form without a file would otherwise be 400 file_missing.
+        const empty = await t.inject({
+          method: 'POST',
+          url: '/api/v1/files',
+          headers: { ...bearer(bob.tokens), 'x-tenant-id': team, 'content-type': 'multipart/form-data; boundary=x' },
+          payload: '--x--\r\n',
+        });
+        expectProblem(empty, 403, 'tenant_mfa_required');
         // Their personal tenant does not require it.
         await ok(call(bob, 'GET', '/projects'));
         // With MFA on the account, the tenant admits them.

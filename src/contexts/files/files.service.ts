@@ -8,7 +8,7 @@ import { type Page, pageOf } from '../../platform/http/pagination';
 import type { EntityManager } from 'typeorm';
 import { inTenant, scopedQuery } from '../../platform/database/tenant-scope';
 import { canChange } from '../../platform/ownership';
-import { type TenantCaller, TenantResolver, TenantScopes } from '../tenancy';
+import { type TenantCaller, TenantScopes } from '../tenancy';
 import { normaliseMediaType } from './domain/content-type';
 import { sanitizeFilename } from './domain/filename';
 import { FilesError } from './domain/files.errors';
@@ -100,7 +100,6 @@ export class FilesService implements OnApplicationBootstrap {
 
   constructor(
     private readonly tenants: TenantScopes,
-    private readonly resolver: TenantResolver,
     private readonly storage: FileStorage,
     private readonly scanner: MalwareScanner,
     private readonly bus: EventBus,
@@ -125,9 +124,9 @@ export class FilesService implements OnApplicationBootstrap {
    * (and a `files.upload_rejected` event); a refused upload leaves nothing behind.
    */
   async upload(caller: TenantCaller, request: UploadRequest): Promise<FileView> {
-    // The tenant is checked before a byte is read (a stranger's upload ends at once), and again
+    // The tenant (membership, suspension, settings) is checked before a byte is read, and again
     // when the metadata is written (a membership may end while the bytes arrive).
-    await this.resolver.resolve(caller.userId, caller.header);
+    await this.tenants.admit(caller);
     const attempt: Attempt = { filename: null, declaredType: null, receivedBytes: 0 };
     let received: Received | undefined;
     try {

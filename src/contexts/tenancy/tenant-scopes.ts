@@ -84,6 +84,15 @@ export class TenantScopes {
     }
   }
 
+  /**
+   * Whether the caller may act in the tenant now (membership, suspension, the tenant's
+   * settings), without counting a request or running anything: for work that must be refused
+   * before it starts (an upload, before its bytes are read). `run` checks again.
+   */
+  async admit(caller: TenantCaller): Promise<ResolvedTenant> {
+    return runInTransaction(this.dataSource, (manager) => this.resolver.enter(manager, caller));
+  }
+
   /** `max_requests_per_minute`: counted in the shared rate-limit store; 429 once over, with the usual headers. */
   private async countRequest(tenant: ResolvedTenant, caller: TenantCaller): Promise<void> {
     const limit = tenant.quotas.max_requests_per_minute;
