@@ -110,6 +110,11 @@ describe('scrubString', () => {
   it('masks card-like numbers (13–19 digits, spaces or dashes allowed) down to their last four digits', () => {
     expect(scrubString('card 4111 1111 1111 1111 ok')).toBe('card ************1111 ok');
     expect(scrubString('4111-1111-1111-1111')).toBe('************1111');
+  });
+
+  it('leaves digit runs inside hex digests and ids alone (a pseudonym is no card number)', () => {
+    expect(scrubString('585726837885912d6880b5ac26479ad2')).toBe('585726837885912d6880b5ac26479ad2');
+    expect(scrubString('sha 4111111111111111ab')).toBe('sha 4111111111111111ab');
     expect(scrubString('378282246310005')).toBe('***********0005');
     expect(scrubString('order 123456 phone +1 555 123 4567')).toBe('order 123456 phone +1 555 123 4567');
   });

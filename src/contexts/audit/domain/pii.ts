@@ -105,7 +105,8 @@ const AUTH_SCHEME = /\b(Bearer|Basic|Token|Digest)\s+[A-Za-z0-9._~+/=-]+/gi;
 /** `name=value`, `name: value`, `"name":"value"`: the value is dropped when the name is a secret key. */
 const NAMED_VALUE = /([A-Za-z0-9_.-]{1,64})(["']?[ \t]{0,8}[:=][ \t]{0,8}["']?)([^\s"'&,;}]{1,512})/g;
 const OPAQUE_TOKEN = /[A-Za-z0-9_+/=-]{24,}/g;
-const CARD_LIKE = /(?<!\d)\d(?:[ -]?\d){12,18}(?!\d)/g;
+/** A run of 13–19 digits standing on its own: inside a hex digest or an id (letters around it) it is no card. */
+const CARD_LIKE = /(?<![\dA-Za-z])\d(?:[ -]?\d){12,18}(?![\dA-Za-z])/g;
 // Bounded repetitions only: every pattern here runs in linear time on hostile input.
 const EMAIL = /[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,8}/g;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
