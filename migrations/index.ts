@@ -19,6 +19,7 @@ import { Tenancy1796515200000 } from './1796515200000-Tenancy';
 import { TenantOwnedData1796601600000 } from './1796601600000-TenantOwnedData';
 import { AuditTenantIndex1796688000000 } from './1796688000000-AuditTenantIndex';
 import { Passkeys1796774400000 } from './1796774400000-Passkeys';
+import { StepUp1796860800000 } from './1796860800000-StepUp';
 
 export const migrations = [
   JobRuns1763884800000,
@@ -38,4 +39,5 @@ export const migrations = [
   TenantOwnedData1796601600000,
   AuditTenantIndex1796688000000,
   Passkeys1796774400000,
+  StepUp1796860800000,
 ];

@@ -5,10 +5,11 @@ import type {
 } from '@simplewebauthn/server';
 import type { LightMyRequestResponse } from 'fastify';
 import { createTestApp, type TestApp } from './support/app';
-import { bearer, person, type Person } from './support/auth';
+import { bearer, person, requestToken, STRONG_PASSWORD, type Person } from './support/auth';
 import { settled } from './support/eventually';
 import { captureEvents, type EventCapture } from './support/events';
 import { expectProblem } from './support/problem';
+import { enableTotp } from './support/mfa';
 import { SoftAuthenticator } from './support/soft-authenticator';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -185,6 +186,111 @@ describe('passkeys (e2e)', () => {
       expect(rows).toEqual([{ outcome: 'flagged' }]);
       // The genuine authenticator carries on.
       await ok(post('/auth/passkeys/authentication', { response: authenticator.authenticate(await requestOptions()) }));
+    });
+  });
+
+  describe('as a second factor', () => {
+    let who: Person;
+    let authenticator: SoftAuthenticator;
+    let passkey: Json;
+
+    /** A new account with TOTP on and one passkey (each test its own: failures count towards the lockout). */
+    beforeEach(async () => {
+      who = await person(t, 'pk-2fa');
+      await enableTotp(t, who.tokens);
+      authenticator = new SoftAuthenticator();
+      passkey = await enrol(who, authenticator, 'Laptop');
+    });
+
+    /** The password step of an MFA sign-in: its `mfa_required` problem. */
+    async function passwordStep(email = who.email): Promise<Json> {
+      const res = await requestToken(t, { email, password: STRONG_PASSWORD });
+      expectProblem(res, 401, 'mfa_required');
+      return res.json<Json>();
+    }
+
+    it('lists the account’s methods after the password; with passkeys, an mfa_token for a challenge', async () => {
+      const problem = await passwordStep();
+      expect(problem.methods).toEqual(['totp', 'passkey', 'recovery_code']);
+      expect(problem.mfa_token).toEqual(expect.stringMatching(/^[A-Za-z0-9_-]{43}$/));
+      // An MFA account without passkeys: no token, no passkey method.
+      const plain = await person(t, 'pk-2fa-none');
+      await enableTotp(t, plain.tokens);
+      const other = await passwordStep(plain.email);
+      expect(other.methods).toEqual(['totp', 'recovery_code']);
+      expect(other).not.toHaveProperty('mfa_token');
+    });
+
+    it('finishes a password + passkey sign-in: the challenge names the account’s passkeys, the token is single use', async () => {
+      const { mfa_token } = await passwordStep();
+      const options = (await ok(
+        post('/auth/passkeys/authentication/options', { mfa_token }),
+      )) as unknown as PublicKeyCredentialRequestOptionsJSON;
+      expect(options.allowCredentials).toEqual([expect.objectContaining({ id: authenticator.credentials[0].id })]);
+      expectProblem(await post('/auth/passkeys/authentication/options', { mfa_token }), 400, 'passkey_challenge_invalid');
+      published.clear();
+      const passkey_response = authenticator.authenticate(options);
+      const signedIn = await requestToken(t, { email: who.email, password: STRONG_PASSWORD, passkey_response });
+      expect(signedIn.statusCode).toBe(200);
+      expect(signedIn.json()).toMatchObject({ token_type: 'Bearer', refresh_token: expect.any(String) });
+      expect(published.payloadsOf('auth.passkey_login_succeeded')).toEqual([
+        expect.objectContaining({ user_id: who.id, passkey_id: passkey.id, stage: 'second_factor' }),
+      ]);
+      // The same answer again: its challenge is spent, so it is a failed second factor.
+      expectProblem(
+        await requestToken(t, { email: who.email, password: STRONG_PASSWORD, passkey_response }),
+        401,
+        'invalid_mfa_code',
+      );
+    });
+
+    it('refuses another account’s passkey, a discoverable-sign-in challenge and a wrong password', async () => {
+      // Another account's passkey answering this account's challenge.
+      const stranger = await person(t, 'pk-2fa-stranger');
+      const strangerKey = new SoftAuthenticator();
+      await enrol(stranger, strangerKey);
+      const { mfa_token } = await passwordStep();
+      const options = (await ok(
+        post('/auth/passkeys/authentication/options', { mfa_token }),
+      )) as unknown as PublicKeyCredentialRequestOptionsJSON;
+      published.clear();
+      const foreign = strangerKey.authenticate({ ...options, allowCredentials: [] });
+      expectProblem(
+        await requestToken(t, { email: who.email, password: STRONG_PASSWORD, passkey_response: foreign }),
+        401,
+        'invalid_mfa_code',
+      );
+      expect(published.payloadsOf('auth.passkey_login_failed')).toEqual([
+        expect.objectContaining({ user_id: who.id, reason: 'unknown_credential', stage: 'second_factor' }),
+      ]);
+      // A challenge of the discoverable sign-in is not one for a second factor.
+      const discoverable = authenticator.authenticate(await requestOptions());
+      expectProblem(
+        await requestToken(t, { email: who.email, password: STRONG_PASSWORD, passkey_response: discoverable }),
+        401,
+        'invalid_mfa_code',
+      );
+      // The password is checked first: a passkey does not stand in for it here.
+      const { mfa_token: next } = await passwordStep();
+      const fresh = authenticator.authenticate(
+        (await ok(
+          post('/auth/passkeys/authentication/options', { mfa_token: next }),
+        )) as unknown as PublicKeyCredentialRequestOptionsJSON,
+      );
+      expectProblem(
+        await requestToken(t, { email: who.email, password: 'not-the-password-at-all', passkey_response: fresh }),
+        401,
+        'invalid_credentials',
+      );
+    });
+
+    it('answers a garbage mfa_token like a spent one', async () => {
+      expectProblem(
+        await post('/auth/passkeys/authentication/options', { mfa_token: 'x'.repeat(43) }),
+        400,
+        'passkey_challenge_invalid',
+      );
+      expectProblem(await post('/auth/passkeys/authentication/options', { mfa_token: 'x'.repeat(65) }), 400, 'validation_failed');
     });
   });
 

@@ -42,7 +42,7 @@ export async function register(
 /** POST /api/v1/auth/token with these credentials (email, password, MFA codes); the answer as it comes. */
 export function requestToken(
   t: TestApp,
-  credentials: Record<string, string>,
+  credentials: Record<string, unknown>,
   from: RequestFrom = {},
 ): Promise<LightMyRequestResponse> {
   return t.inject({

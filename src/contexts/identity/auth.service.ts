@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Cron, CronExpression } from '@nestjs/schedule';
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { DataSource, type EntityManager, type Repository } from 'typeorm';
 import { Clock } from '../../platform/clock';
 import { identityConfig, type IdentityConfig } from './identity.config';
@@ -31,6 +32,16 @@ export interface TokenPair extends IssuedAccessToken {
 }
 
 export { toUserView, type UserView } from './user-view';
+
+/** A password login: the address and password, plus a second factor when the account has MFA. */
+export interface LoginInput {
+  email: string;
+  password: string;
+  totp_code?: string;
+  recovery_code?: string;
+  /** A passkey's answer to a second-factor challenge (see `PasskeysService.authenticationOptions`). */
+  passkey_response?: AuthenticationResponseJSON;
+}
 
 const HOUR_MS = 3_600_000;
 
@@ -139,10 +150,7 @@ export class AuthService {
    * same 401 after the same argon2 work, and the lockout is kept per email (registered or
    * not), so nothing tells whether an email is registered.
    */
-  async login(
-    input: { email: string; password: string; totp_code?: string; recovery_code?: string },
-    client: ClientInfo,
-  ): Promise<TokenPair> {
+  async login(input: LoginInput, client: ClientInfo): Promise<TokenPair> {
     const email = normalizeEmail(input.email);
     const now = this.clock.now();
     const gate = await this.lockouts.check(email, now);
@@ -172,7 +180,7 @@ export class AuthService {
     if (this.config.requireEmailVerification && user.emailVerifiedAt === null) throw AuthError.emailNotVerified();
     const factor = await this.mfa.checkLogin(
       user.id,
-      { totpCode: input.totp_code, recoveryCode: input.recovery_code },
+      { totpCode: input.totp_code, recoveryCode: input.recovery_code, passkeyResponse: input.passkey_response },
       now,
       client,
     );
@@ -245,7 +253,12 @@ export class AuthService {
         failures_before: success.previousFailures,
       });
     }
-    const access = await this.tokens.issue({ sub: user.id, sid: session.sessionId, role: user.role });
+    const access = await this.tokens.issue({
+      sub: user.id,
+      sid: session.sessionId,
+      role: user.role,
+      authTime: session.authenticatedAt,
+    });
     return { ...access, refresh_token: session.refreshToken };
   }
 
@@ -264,7 +277,12 @@ export class AuthService {
       await this.sessions.revokeAllForUser(issued.userId, 'user_inactive');
       throw AuthError.invalidCredentials();
     }
-    const access = await this.tokens.issue({ sub: user.id, sid: issued.sessionId, role: user.role });
+    const access = await this.tokens.issue({
+      sub: user.id,
+      sid: issued.sessionId,
+      role: user.role,
+      authTime: issued.authenticatedAt,
+    });
     return { ...access, refresh_token: issued.refreshToken };
   }
 
@@ -298,6 +316,24 @@ export class AuthService {
     client: ClientInfo,
     now: Date,
   ): Promise<never> {
+    await this.countFailure(email, userId, client, now, () =>
+      this.events.publish('auth.login_failed', { email, user_id: userId, ip: client.ip, user_agent: client.userAgent, reason }),
+    );
+    throw reason === 'invalid_mfa_code' ? AuthError.invalidMfaCode() : AuthError.invalidCredentials();
+  }
+
+  /**
+   * A failed proof of identity for the account's lockout: the failure streak (locking the
+   * account at the threshold, its audit record in the same transaction), `report` (the failure's
+   * own event), then the repeated-failures flag. Shared by logins and re-authentication.
+   */
+  async countFailure(
+    email: string,
+    userId: string | null,
+    client: ClientInfo,
+    now: Date,
+    report: () => Promise<void>,
+  ): Promise<void> {
     const who = { email, user_id: userId, ip: client.ip, user_agent: client.userAgent };
     // The lock and its audit record commit together (published inside the lockout's transaction).
     const outcome = await this.lockouts.recordFailure(email, userId, now, async ({ locked }) => {
@@ -309,11 +345,10 @@ export class AuthService {
         cooldown_seconds: locked.cooldownSeconds,
       });
     });
-    await this.events.publish('auth.login_failed', { ...who, reason });
+    await report();
     if (outcome.state.failedCount === this.config.login.repeatedFailures) {
       await this.events.publish('auth.repeated_login_failures', { ...who, failures: outcome.state.failedCount });
     }
-    throw reason === 'invalid_mfa_code' ? AuthError.invalidMfaCode() : AuthError.invalidCredentials();
   }
 
   private async unlocked(

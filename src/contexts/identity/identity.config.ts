@@ -69,6 +69,11 @@ export interface IdentityConfig {
   /** How long a revoked/expired session is kept (for the user's view and audit) before the cleanup job deletes it. */
   sessionRetention: number;
   /**
+   * How recent a session's last authentication must be for sensitive actions (REAUTH_MAX_AGE,
+   * default 10 minutes); older, they answer `401 reauthentication_required` (docs/identity.md, "Step-up").
+   */
+  reauthMaxAge: number;
+  /**
    * How often the session cleanup job runs (SESSION_CLEANUP_INTERVAL, default 1 h), in ms. It is
    * both the schedule (every instance fires at each multiple of it, UTC-aligned) and the job's
    * slot, so the job runs once per interval across all instances.
@@ -155,6 +160,7 @@ export function readIdentityConfig(
     sessionIdleTimeout: Math.min(sessionIdleTimeout, sessionMaxLifetime),
     sessionMaxLifetime,
     sessionRetention: r.duration('SESSION_RETENTION', 30 * DAY, 0, 365 * DAY),
+    reauthMaxAge: r.duration('REAUTH_MAX_AGE', 10 * 60, 30, DAY),
     sessionCleanupIntervalMs: r.duration('SESSION_CLEANUP_INTERVAL', DEFAULT_CLEANUP_INTERVAL_MS / 1000, 1, DAY) * 1000,
     suspiciousRefreshPolicy: r.enumOf('SUSPICIOUS_REFRESH_POLICY', SUSPICIOUS_REFRESH_POLICIES, 'allow_and_flag'),
     requireEmailVerification: r.bool('REQUIRE_EMAIL_VERIFICATION', production),

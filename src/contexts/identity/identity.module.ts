@@ -9,7 +9,7 @@ import { AuthController } from './api/auth.controller';
 import { EmailChangeController } from './api/email-change.controller';
 import { CookieMode } from './api/cookie-mode';
 import { SessionsController } from './api/sessions.controller';
-import { JwtAuthGuard, OptionalJwtAuthGuard, PrincipalResolver, RolesGuard } from './api/guards';
+import { JwtAuthGuard, OptionalJwtAuthGuard, PrincipalResolver, RecentAuthGuard, RolesGuard } from './api/guards';
 import { AdminUsersController } from './api/admin-users.controller';
 import { ApiKeysController } from './api/api-keys.controller';
 import { MfaController } from './api/mfa.controller';
@@ -54,6 +54,9 @@ import { SessionsService } from './sessions.service';
 import { PasskeysController } from './api/passkeys.controller';
 import { PasskeyEntity, WebAuthnChallengeEntity } from './infra/passkey.entity';
 import { PasskeysService } from './passkeys.service';
+import { PasskeyCeremonies } from './passkey-ceremonies';
+import { ReauthenticationService } from './reauthentication.service';
+import { ReauthenticationController } from './api/reauthentication.controller';
 import { webAuthnConfig } from './webauthn.config';
 
 /** Exported too: the guards other contexts use run in those contexts' modules and read it. */
@@ -97,10 +100,14 @@ const IDENTITY_CONFIG = ConfigModule.forFeature(identityConfig);
     InvitationsController,
     AccountController,
     PasskeysController,
+    ReauthenticationController,
   ],
   providers: [
     AuthService,
     PasskeysService,
+    PasskeyCeremonies,
+    ReauthenticationService,
+    RecentAuthGuard,
     PasswordHasher,
     TokenService,
     AccessTokenVerifier,

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { toString as qrSvg } from 'qrcode';
 import { DataSource, IsNull, Not, type Repository } from 'typeorm';
 import { identityConfig, type IdentityConfig } from './identity.config';
@@ -14,13 +15,16 @@ import { SecretBox } from './infra/secret-box';
 import { Totp } from './infra/totp';
 import { UserEntity } from './infra/user.entity';
 import { UserMfaEntity } from './infra/user-mfa.entity';
+import { PasskeyCeremonies } from './passkey-ceremonies';
 
 export interface SecondFactor {
   totpCode?: string;
   recoveryCode?: string;
+  /** A passkey's answer to a `second_factor` challenge (obtained with the password step's `mfa_token`). */
+  passkeyResponse?: AuthenticationResponseJSON;
 }
 
-export type FactorCheck = { method: 'none' } | { method: 'totp' | 'recovery_code' };
+export type FactorCheck = { method: 'none' } | { method: 'totp' | 'recovery_code' | 'passkey' };
 
 /**
  * TOTP (RFC 6238) as a second factor: enrolment with a sealed secret, activation by a first
@@ -38,6 +42,7 @@ export class MfaService {
     @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
     private readonly hasher: PasswordHasher,
     private readonly events: EventBus,
+    private readonly ceremonies: PasskeyCeremonies,
     @Inject(identityConfig.KEY) private readonly config: IdentityConfig,
   ) {
     this.box = new SecretBox(config.mfa.encryptionKeys);
@@ -115,14 +120,19 @@ export class MfaService {
   }
 
   /**
-   * The login's second step. `none` for users without MFA; for MFA users a missing code is
-   * `mfa_required`, a wrong or replayed one `invalid_mfa_code` (the caller counts it as a
-   * failed login).
+   * The login's second step. `none` for users without MFA; for MFA users a missing factor is
+   * `mfa_required` (listing the account's methods, with an `mfa_token` for a passkey challenge
+   * when it has passkeys), a wrong or replayed one `invalid` (the caller counts it as a failed
+   * login). A passkey's refusal is published by the ceremony (`auth.passkey_login_failed`).
    */
   async checkLogin(userId: string, factor: SecondFactor, now: Date, client: ClientInfo): Promise<FactorCheck | 'invalid'> {
     const row = await this.factors.findOneBy({ userId });
     if (!row?.enabledAt) return { method: 'none' };
-    if (!factor.totpCode && !factor.recoveryCode) throw AuthError.mfaRequired();
+    if (factor.passkeyResponse) {
+      const outcome = await this.ceremonies.verify('second_factor', factor.passkeyResponse, userId);
+      return outcome.kind === 'verified' ? { method: 'passkey' } : 'invalid';
+    }
+    if (!factor.totpCode && !factor.recoveryCode) throw await this.secondFactorRequired(userId);
     const method = await this.checkFactor(row, factor, now);
     if (!method) {
       await this.events.publish('auth.mfa_failed', {
@@ -143,6 +153,22 @@ export class MfaService {
       });
     }
     return { method };
+  }
+
+  /** `mfa_required` with the account's methods (and, when it has passkeys, the ticket for a passkey challenge). */
+  private async secondFactorRequired(userId: string): Promise<AuthError> {
+    if (!(await this.ceremonies.hasPasskeys(userId))) return AuthError.mfaRequired();
+    return AuthError.mfaRequired(['totp', 'passkey', 'recovery_code'], await this.ceremonies.issueMfaToken(userId));
+  }
+
+  /**
+   * Checks a second factor of a signed-in user who is re-authenticating (step-up): a TOTP code
+   * (its time step consumed) or a recovery code (consumed); false when MFA is off or it is wrong.
+   */
+  async verifyCode(userId: string, factor: Pick<SecondFactor, 'totpCode' | 'recoveryCode'>, now: Date): Promise<boolean> {
+    const row = await this.factors.findOneBy({ userId });
+    if (!row?.enabledAt || !(factor.totpCode || factor.recoveryCode)) return false;
+    return (await this.checkFactor(row, factor, now)) !== null;
   }
 
   /**

@@ -3,12 +3,10 @@ import { InjectRepository } from '@nestjs/typeorm';
 import {
   type AuthenticationResponseJSON,
   type AuthenticatorTransport,
-  generateAuthenticationOptions,
   generateRegistrationOptions,
   type PublicKeyCredentialCreationOptionsJSON,
   type PublicKeyCredentialRequestOptionsJSON,
   type RegistrationResponseJSON,
-  verifyAuthenticationResponse,
   verifyRegistrationResponse,
 } from '@simplewebauthn/server';
 import { Cron, CronExpression } from '@nestjs/schedule';
@@ -20,6 +18,7 @@ import { JobRunner } from '../../platform/jobs';
 import type { ClientInfo } from './sessions.service';
 import { AuthService, type TokenPair } from './auth.service';
 import { PasskeyError } from './domain/passkey.errors';
+import { challengeOf, PasskeyCeremonies } from './passkey-ceremonies';
 import { PasskeyEntity, WebAuthnChallengeEntity } from './infra/passkey.entity';
 import { UserEntity } from './infra/user.entity';
 import { webAuthnConfig, type WebAuthnConfig } from './webauthn.config';
@@ -48,18 +47,6 @@ const toView = (p: PasskeyEntity): PasskeyView => ({
   transports: p.transports,
 });
 
-/** The challenge an answer was made for, as the browser put it in clientDataJSON (null when unreadable). */
-function challengeOf(response: { response?: { clientDataJSON?: unknown } }): string | null {
-  const encoded = response.response?.clientDataJSON;
-  if (typeof encoded !== 'string' || encoded.length > 8192) return null;
-  try {
-    const parsed = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8')) as { challenge?: unknown };
-    return typeof parsed.challenge === 'string' && parsed.challenge.length <= 64 ? parsed.challenge : null;
-  } catch {
-    return null;
-  }
-}
-
 /**
  * Passkeys (WebAuthn, `@simplewebauthn/server`): registering one on a signed-in account, signing
  * in with one (discoverable credentials; user verification required, so it stands for both
@@ -71,9 +58,9 @@ export class PasskeysService {
   constructor(
     private readonly dataSource: DataSource,
     @InjectRepository(PasskeyEntity) private readonly passkeys: Repository<PasskeyEntity>,
-    @InjectRepository(WebAuthnChallengeEntity) private readonly challenges: Repository<WebAuthnChallengeEntity>,
     @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
     private readonly auth: AuthService,
+    private readonly ceremonies: PasskeyCeremonies,
     private readonly events: EventBus,
     private readonly clock: Clock,
     private readonly jobs: JobRunner,
@@ -99,7 +86,7 @@ export class PasskeysService {
       authenticatorSelection: { residentKey: 'preferred', userVerification: 'required' },
       timeout: this.config.challengeTtl * 1000,
     });
-    await this.remember(options.challenge, 'registration', userId);
+    await this.ceremonies.remember(options.challenge, 'registration', userId);
     return options;
   }
 
@@ -108,7 +95,7 @@ export class PasskeysService {
    * @throws PasskeyError 400 passkey_challenge_invalid / passkey_rejected, 409 passkey_limit / passkey_exists
    */
   async register(userId: string, response: RegistrationResponseJSON, name: string | undefined): Promise<PasskeyView> {
-    const challenge = await this.spend(challengeOf(response), 'registration', userId);
+    const challenge = await this.ceremonies.spend(challengeOf(response), 'registration', userId);
     let verification: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
     try {
       verification = await verifyRegistrationResponse({
@@ -153,19 +140,17 @@ export class PasskeysService {
   }
 
   /**
-   * Request options for signing in with a discoverable passkey. `allowCredentials` is always
-   * empty (the authenticator offers the account's passkeys), so the answer does not tell whether
-   * an address has an account, or passkeys.
+   * Request options for signing in with a passkey. Without `mfaToken`: a discoverable sign-in,
+   * `allowCredentials` always empty (the authenticator offers the account's passkeys), so the
+   * answer does not tell whether an address has an account, or passkeys. With the password
+   * step's `mfaToken` (spent here): a second-factor challenge for that account's passkeys.
+   * @throws PasskeyError 400 passkey_challenge_invalid (mfa_token unknown, used or expired), 409 no_passkeys
    */
-  async authenticationOptions(): Promise<PublicKeyCredentialRequestOptionsJSON> {
-    const options = await generateAuthenticationOptions({
-      rpID: this.config.rpId,
-      userVerification: 'required',
-      allowCredentials: [],
-      timeout: this.config.challengeTtl * 1000,
-    });
-    await this.remember(options.challenge, 'authentication', null);
-    return options;
+  async authenticationOptions(mfaToken?: string): Promise<PublicKeyCredentialRequestOptionsJSON> {
+    if (mfaToken === undefined) return this.ceremonies.requestOptions('authentication', null);
+    const userId = await this.ceremonies.redeemMfaToken(mfaToken);
+    if (!userId) throw PasskeyError.invalidChallenge('mfa_token');
+    return this.ceremonies.requestOptions('second_factor', userId);
   }
 
   /**
@@ -174,69 +159,13 @@ export class PasskeysService {
    * @throws PasskeyError 400 passkey_challenge_invalid, 401 invalid_credentials; AuthError 429 (lockout)
    */
   async authenticate(response: AuthenticationResponseJSON, client: ClientInfo): Promise<TokenPair> {
-    let challenge: string;
-    try {
-      challenge = await this.spend(challengeOf(response), 'authentication', null);
-    } catch (error) {
-      await this.events.publish('auth.passkey_login_failed', { user_id: null, passkey_id: null, reason: 'invalid_challenge' });
-      throw error;
+    const outcome = await this.ceremonies.verify('authentication', response, null);
+    if (outcome.kind === 'verified') {
+      return this.auth.loginWithPasskey(await this.users.findOneByOrFail({ id: outcome.passkey.userId }), client);
     }
-    const passkey = typeof response.id === 'string' ? await this.passkeys.findOneBy({ credentialId: response.id }) : null;
-    if (!passkey) {
-      await this.events.publish('auth.passkey_login_failed', { user_id: null, passkey_id: null, reason: 'unknown_credential' });
-      throw PasskeyError.signInFailed();
-    }
-    const user = await this.users.findOneByOrFail({ id: passkey.userId });
-    let newCounter: number;
-    try {
-      // The counter is checked here, not by the library, so the policy can be `warn` as well as `refuse`.
-      const verification = await verifyAuthenticationResponse({
-        response,
-        expectedChallenge: challenge,
-        expectedOrigin: this.config.origins,
-        expectedRPID: this.config.rpId,
-        credential: {
-          id: passkey.credentialId,
-          publicKey: new Uint8Array(passkey.publicKey),
-          counter: 0,
-          transports: passkey.transports,
-        },
-        requireUserVerification: true,
-      });
-      if (!verification.verified) throw new Error('not verified');
-      newCounter = verification.authenticationInfo.newCounter;
-    } catch {
-      await this.events.publish('auth.passkey_login_failed', {
-        user_id: user.id,
-        passkey_id: passkey.id,
-        reason: 'invalid_assertion',
-      });
-      return this.auth.passkeyFailed(user, client);
-    }
-    if ((passkey.counter > 0 || newCounter > 0) && newCounter <= passkey.counter) {
-      await this.events.publish('auth.passkey_counter_anomaly', {
-        user_id: user.id,
-        passkey_id: passkey.id,
-        stored_counter: passkey.counter,
-        presented_counter: newCounter,
-        policy: this.config.counterPolicy,
-      });
-      if (this.config.counterPolicy === 'refuse') {
-        await this.events.publish('auth.passkey_login_failed', {
-          user_id: user.id,
-          passkey_id: passkey.id,
-          reason: 'counter_anomaly',
-        });
-        return this.auth.passkeyFailed(user, client);
-      }
-    }
-    const tokens = await this.auth.loginWithPasskey(user, client);
-    await this.passkeys.update(
-      { id: passkey.id },
-      { counter: Math.max(newCounter, passkey.counter), lastUsedAt: this.clock.now() },
-    );
-    await this.events.publish('auth.passkey_login_succeeded', { user_id: user.id, passkey_id: passkey.id });
-    return tokens;
+    if (outcome.reason === 'invalid_challenge') throw PasskeyError.invalidChallenge();
+    if (outcome.passkey === null) throw PasskeyError.signInFailed();
+    return this.auth.passkeyFailed(await this.users.findOneByOrFail({ id: outcome.passkey.userId }), client);
   }
 
   /** The account's passkeys, oldest first. */
@@ -278,30 +207,5 @@ export class PasskeysService {
   async deleteExpiredChallenges(m: EntityManager = this.dataSource.manager): Promise<number> {
     const { affected } = await m.delete(WebAuthnChallengeEntity, { expiresAt: LessThan(this.clock.now()) });
     return affected ?? 0;
-  }
-
-  private async remember(challenge: string, ceremony: 'registration' | 'authentication', userId: string | null): Promise<void> {
-    const expiresAt = new Date(this.clock.now().getTime() + this.config.challengeTtl * 1000);
-    await this.challenges.insert({ challenge, ceremony, userId, expiresAt });
-  }
-
-  /**
-   * Spends a challenge: one conditional DELETE, so of parallel answers to one challenge exactly
-   * one goes on. It must be of this ceremony, of this account (null: a sign-in), and unexpired.
-   */
-  private async spend(
-    challenge: string | null,
-    ceremony: 'registration' | 'authentication',
-    userId: string | null,
-  ): Promise<string> {
-    if (challenge === null) throw PasskeyError.invalidChallenge();
-    const rows = await this.dataSource.query<{ challenge: string }[][]>(
-      `DELETE FROM webauthn_challenges
-       WHERE challenge = $1 AND ceremony = $2 AND user_id IS NOT DISTINCT FROM $3 AND expires_at > $4
-       RETURNING challenge`,
-      [challenge, ceremony, userId, this.clock.now()],
-    );
-    if (rows[0].length === 0) throw PasskeyError.invalidChallenge();
-    return challenge;
   }
 }

@@ -21,6 +21,8 @@ export interface IssuedRefresh {
   sessionId: string;
   userId: string;
   refreshToken: string;
+  /** When the session's user last proved who they are (its access tokens' `auth_time`). */
+  authenticatedAt: Date;
 }
 
 export interface SessionView {
@@ -116,7 +118,7 @@ export class SessionsService implements OnApplicationBootstrap, BeforeApplicatio
       ip: client.ip,
       user_agent: client.userAgent,
     });
-    return { sessionId, userId, refreshToken: token };
+    return { sessionId, userId, refreshToken: token, authenticatedAt: now };
   }
 
   /** Exchanges a refresh token for a new one (rotation), detecting reuse of rotated tokens. */
@@ -125,18 +127,21 @@ export class SessionsService implements OnApplicationBootstrap, BeforeApplicatio
     const now = this.clock.now();
     const next = newRefreshToken();
     const { config } = this;
+    let authenticatedAt = now;
     const outcome = await this.store.refresh(
       hashToken(presented),
       { tokenHash: next.hash, now },
-      (locked) =>
-        refreshOutcome({
+      (locked) => {
+        authenticatedAt = locked.session.authenticatedAt;
+        return refreshOutcome({
           ...locked,
           now,
           client,
           idleTimeoutSeconds: config.sessionIdleTimeout,
           reuseGraceSeconds: config.refreshReuseGrace,
           suspiciousRefreshPolicy: config.suspiciousRefreshPolicy,
-        }),
+        });
+      },
       // A session ended by this refresh (reuse, suspicion, expiry): its events commit with the revocation.
       (ended) => this.report(ended, client),
     );
@@ -144,7 +149,15 @@ export class SessionsService implements OnApplicationBootstrap, BeforeApplicatio
     // Dropped again now that the revocation is committed (a check in between may have cached it as live).
     else if (outcome.kind === 'session_ended') this.activeCache.delete(outcome.sessionId);
     if (outcome.kind !== 'rotated') throw refusal(outcome);
-    return { sessionId: outcome.sessionId, userId: outcome.userId, refreshToken: next.token };
+    return { sessionId: outcome.sessionId, userId: outcome.userId, refreshToken: next.token, authenticatedAt };
+  }
+
+  /**
+   * The session's user proved who they are again (`POST /auth/reauthenticate`): its tokens'
+   * `auth_time` from now on. False when the session is not the user's live one.
+   */
+  async reauthenticated(sessionId: string, userId: string, now: Date): Promise<boolean> {
+    return this.store.authenticated(sessionId, userId, now);
   }
 
   /** Revokes one of the user's sessions; another user's (or unknown) session is a 404. */

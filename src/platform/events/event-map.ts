@@ -71,12 +71,18 @@ export interface DomainEventMap {
   'auth.passkey_registered': { user_id: string; passkey_id: string; name: string; backed_up: boolean; device_type: string };
   'auth.passkey_removed': { user_id: string; passkey_id: string; name: string };
   'auth.passkey_renamed': { user_id: string; passkey_id: string; name: string };
-  'auth.passkey_login_succeeded': { user_id: string; passkey_id: string };
-  /** A sign-in assertion was refused (`user_id`/`passkey_id` when the credential is known). */
+  /** A passkey's assertion verified: to sign in, as a second factor after a password, or to re-authenticate. */
+  'auth.passkey_login_succeeded': {
+    user_id: string;
+    passkey_id: string;
+    stage: 'sign_in' | 'second_factor' | 'reauthentication';
+  };
+  /** An assertion was refused (`user_id`/`passkey_id` when the credential or the account is known). */
   'auth.passkey_login_failed': {
     user_id: string | null;
     passkey_id: string | null;
     reason: 'unknown_credential' | 'invalid_challenge' | 'invalid_assertion' | 'counter_anomaly';
+    stage: 'sign_in' | 'second_factor' | 'reauthentication';
   };
   /** The signature counter did not move forward: possibly a cloned authenticator (`policy`: what was done). */
   'auth.passkey_counter_anomaly': {
@@ -85,6 +91,22 @@ export interface DomainEventMap {
     stored_counter: number;
     presented_counter: number;
     policy: 'refuse' | 'warn';
+  };
+  /** The session's user proved who they are again (step-up): its tokens' `auth_time` is now. */
+  'auth.reauthenticated': {
+    user_id: string;
+    session_id: string;
+    method: 'password' | 'totp' | 'recovery_code' | 'passkey';
+    ip: string | null;
+    user_agent: string | null;
+  };
+  /** A re-authentication did not prove it (a wrong password counts towards the account's lockout). */
+  'auth.reauthentication_failed': {
+    user_id: string;
+    session_id: string;
+    method: 'password' | 'totp' | 'recovery_code' | 'passkey';
+    ip: string | null;
+    user_agent: string | null;
   };
   'auth.mfa_disabled': { user_id: string; ip: string | null; user_agent: string | null };
   'auth.mfa_failed': {

@@ -85,6 +85,8 @@ export const AUDIT_MAPPING: AuditMappingTable = {
   'auth.passkey_login_succeeded': { subject: [{ type: 'user', id: 'user_id' }], actor: 'user_id', outcome: 'success' },
   'auth.passkey_login_failed': { subject: [{ type: 'user', id: 'user_id' }], actor: null, outcome: 'failure' },
   'auth.passkey_counter_anomaly': { subject: [{ type: 'user', id: 'user_id' }], actor: null, outcome: 'flagged' },
+  'auth.reauthenticated': { subject: [{ type: 'user', id: 'user_id' }], actor: 'user_id', outcome: 'success' },
+  'auth.reauthentication_failed': { subject: [{ type: 'user', id: 'user_id' }], actor: 'user_id', outcome: 'failure' },
   'auth.mfa_disabled': { subject: [{ type: 'user', id: 'user_id' }], actor: 'user_id', outcome: 'success' },
   'auth.mfa_failed': { subject: [{ type: 'user', id: 'user_id' }], actor: 'user_id', outcome: 'failure' },
   'auth.recovery_code_used': { subject: [{ type: 'user', id: 'user_id' }], actor: 'user_id', outcome: 'success' },

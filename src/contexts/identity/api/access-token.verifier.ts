@@ -19,16 +19,21 @@ export class AccessTokenVerifier {
   ) {}
 
   async verify(rawJwt: string): Promise<AuthenticatedUser | undefined> {
-    let payload: { sub?: unknown; sid?: unknown; role?: unknown };
+    let payload: { sub?: unknown; sid?: unknown; role?: unknown; auth_time?: unknown };
     try {
       // Algorithm, key by `kid`, `iss` and `aud`: the module's options (`jwtModuleOptions`).
       payload = await this.jwt.verifyAsync(rawJwt);
     } catch {
       return undefined;
     }
-    const { sub, sid, role } = payload;
+    const { sub, sid, role, auth_time: authTime } = payload;
     if (typeof sub !== 'string' || typeof sid !== 'string' || !ROLES.includes(role as Role)) return undefined;
     if (!(await this.sessions.isActive(sid))) return undefined;
-    return { id: sub, role: role as Role, sessionId: sid };
+    return {
+      id: sub,
+      role: role as Role,
+      sessionId: sid,
+      authTime: typeof authTime === 'number' && Number.isFinite(authTime) ? authTime : null,
+    };
   }
 }

@@ -9,7 +9,7 @@ import { DeleteAccountDto, PersonalDataExportDto } from './account.dto';
 import { UserDto } from './auth.dto';
 import { type AuthenticatedUser, CurrentUser } from './authenticated-user';
 import { clientInfo } from './client-info';
-import { JwtAuthGuard, SessionRequired } from './guards';
+import { JwtAuthGuard, RecentAuthRequired, SessionRequired } from './guards';
 
 /** The signed-in user's own account: closing it, and downloading everything Bastion holds about it. */
 @ApiTags('auth')
@@ -25,6 +25,7 @@ export class AccountController {
 
   @Delete()
   @HttpCode(202)
+  @RecentAuthRequired()
   @ApiOperation({
     operationId: 'authDeleteAccount',
     summary:

@@ -9,7 +9,7 @@ import { ApiKeysService, type ApiKeyView } from '../api-keys.service';
 import { ApiKeyDto, CreateApiKeyDto, CreatedApiKeyDto } from './auth.dto';
 import { type AuthenticatedUser, CurrentUser } from './authenticated-user';
 import { clientInfo } from './client-info';
-import { JwtAuthGuard, SessionRequired } from './guards';
+import { JwtAuthGuard, RecentAuthRequired, SessionRequired } from './guards';
 
 /** Personal API keys. Managing keys needs a signed-in session: a key cannot mint or revoke keys. */
 @ApiTags('auth')
@@ -22,6 +22,7 @@ export class ApiKeysController {
   @Post()
   @Idempotent()
   @SessionRequired()
+  @RecentAuthRequired()
   @ApiOperation({ operationId: 'authCreateApiKey', summary: 'Create a personal API key (the key is shown once)' })
   @ApiCreatedResponse({ type: CreatedApiKeyDto })
   @ProblemResponses(401, 403)

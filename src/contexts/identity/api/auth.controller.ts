@@ -18,7 +18,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { toFieldErrors, ValidationFailedError } from '../../../platform/http/validation';
 import { ProblemResponses, PublicEndpoint } from '../../../platform/openapi/problem-responses';
 import { RateLimitTier } from '../../../platform/rate-limit';
-import { AuthService, type TokenPair, type UserView } from '../auth.service';
+import { AuthService, type LoginInput, type TokenPair, type UserView } from '../auth.service';
 import { AcceptedDto } from './account-recovery.dto';
 import { SessionsService } from '../sessions.service';
 import { AuthError } from '../domain/auth.errors';
@@ -34,7 +34,7 @@ import {
 import { type AuthenticatedUser, CurrentUser } from './authenticated-user';
 import { clientInfo } from './client-info';
 import { CookieMode, type CookieTokens } from './cookie-mode';
-import { JwtAuthGuard, OptionalJwtAuthGuard, SessionRequired } from './guards';
+import { JwtAuthGuard, OptionalJwtAuthGuard, RecentAuthRequired, SessionRequired } from './guards';
 import { LoginThrottleInterceptor } from './login-throttle.interceptor';
 import { cookieModeRequested } from './refresh-cookie';
 import { CookieTokenResponseDto, RefreshBodyDto } from './refresh-cookie.dto';
@@ -119,7 +119,7 @@ export class AuthController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TokenPair | CookieTokens> {
     if (cookieModeRequested(cookie)) return this.cookieMode.login(body, request, reply);
-    return this.auth.login(body, clientInfo(request));
+    return this.auth.login(body as LoginInput, clientInfo(request));
   }
 
   @Post('refresh')
@@ -194,6 +194,7 @@ export class AuthController {
   @HttpCode(204)
   @UseGuards(JwtAuthGuard)
   @SessionRequired()
+  @RecentAuthRequired()
   @ApiBearerAuth('bearer')
   @ApiOperation({ operationId: 'authChangePassword', summary: 'Change the password; every other session is revoked' })
   @ApiNoContentResponse({ description: 'Password changed' })

@@ -8,6 +8,7 @@ import {
   IsBoolean,
   IsIn,
   IsISO8601,
+  IsObject,
   IsOptional,
   IsString,
   IsUUID,
@@ -68,6 +69,47 @@ export class TokenRequestDto {
   @IsString()
   @Length(1, 32)
   recovery_code?: string;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description:
+      'A passkey as the second factor: the answer to the options of POST /auth/passkeys/authentication/options ' +
+      "called with the `mfa_token` of this account's `mfa_required` problem",
+  })
+  @IsOptional()
+  @IsObject()
+  passkey_response?: Record<string, unknown>;
+}
+
+/** Exactly one proof of who you are (step-up). */
+export class ReauthenticateDto {
+  @ApiPropertyOptional({ description: 'Your password' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 1024)
+  password?: string;
+
+  @ApiPropertyOptional({ description: 'A current TOTP code (accounts with two-factor authentication)', example: '123456' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 16)
+  totp_code?: string;
+
+  @ApiPropertyOptional({ description: 'A one-time recovery code', example: 'k7m2p-x9qr4' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 32)
+  recovery_code?: string;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: "A passkey's answer to the options of POST /auth/reauthenticate/options",
+  })
+  @IsOptional()
+  @IsObject()
+  passkey_response?: Record<string, unknown>;
 }
 
 export class RefreshRequestDto {
@@ -103,6 +145,12 @@ export class TokenResponseDto {
   @ApiProperty({ example: 'Bearer' }) token_type: 'Bearer';
   @ApiProperty({ example: 900, description: 'Access token lifetime in seconds' }) expires_in: number;
   @ApiProperty({ description: 'Opaque, single use: every refresh returns a new one' }) refresh_token: string;
+}
+
+export class AccessTokenDto {
+  @ApiProperty({ description: 'A new access token; its `auth_time` is now' }) access_token: string;
+  @ApiProperty({ example: 'Bearer' }) token_type: 'Bearer';
+  @ApiProperty({ example: 900, description: 'Access token lifetime in seconds' }) expires_in: number;
 }
 
 export class UserDto {

@@ -7,6 +7,11 @@ export interface AuthenticatedUser {
   role: Role;
   /** The session of a bearer token; null for API keys. */
   sessionId: string | null;
+  /**
+   * A session's token: when its user last proved who they are (the `auth_time` claim, seconds
+   * since the epoch); null for API keys and for tokens issued before the claim existed.
+   */
+  authTime?: number | null;
   /** Set when the request authenticated with a personal API key. */
   apiKeyId?: string;
 }

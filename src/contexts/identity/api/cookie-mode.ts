@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, ValidationFailedError } from '../../../platform/http/problem';
-import { AuthService, type TokenPair } from '../auth.service';
+import { AuthService, type LoginInput, type TokenPair } from '../auth.service';
 import { AuthError } from '../domain/auth.errors';
 import { SessionError } from '../domain/session.errors';
 import { identityConfig, type IdentityConfig } from '../identity.config';
@@ -49,7 +49,7 @@ export class CookieMode {
 
   async login(body: TokenRequestDto, request: FastifyRequest, reply: FastifyReply): Promise<CookieTokens> {
     assertSameOrigin(request);
-    return this.inCookies(reply, await this.auth.login(body, clientInfo(request)));
+    return this.inCookies(reply, await this.auth.login(body as LoginInput, clientInfo(request)));
   }
 
   /** A sign-in by another ceremony (a passkey), its tokens delivered in cookies like `login`'s. */

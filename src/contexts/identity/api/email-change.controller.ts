@@ -10,7 +10,7 @@ import { AcceptedDto, EmailChangeDto, TokenDto } from './account-recovery.dto';
 import { UserDto } from './auth.dto';
 import { type AuthenticatedUser, CurrentUser } from './authenticated-user';
 import { clientInfo } from './client-info';
-import { JwtAuthGuard, SessionRequired } from './guards';
+import { JwtAuthGuard, RecentAuthRequired, SessionRequired } from './guards';
 
 const CHANGE_ACCEPTED: AcceptedDto = {
   message: 'If the new address can be used, a message with a link is on its way to it: follow it to finish.',
@@ -26,6 +26,7 @@ export class EmailChangeController {
   @HttpCode(202)
   @UseGuards(JwtAuthGuard)
   @SessionRequired()
+  @RecentAuthRequired()
   @UseInterceptors(AccountMailThrottleInterceptor)
   @ApiBearerAuth('bearer')
   @ApiOperation({

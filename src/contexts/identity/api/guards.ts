@@ -1,11 +1,22 @@
-import { type CanActivate, type ExecutionContext, Inject, Injectable, SetMetadata } from '@nestjs/common';
+import {
+  applyDecorators,
+  type CanActivate,
+  type ExecutionContext,
+  Inject,
+  Injectable,
+  SetMetadata,
+  UseGuards,
+} from '@nestjs/common';
+import { ApiExtension } from '@nestjs/swagger';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { identityConfig, type IdentityConfig } from '../identity.config';
 import { bindUserToRequestLog } from '../../../platform/observability/logging';
 import { ApiKeysService } from '../api-keys.service';
 import { MfaService } from '../mfa.service';
+import { Clock } from '../../../platform/clock';
 import { AuthError } from '../domain/auth.errors';
+import { isRecentAuthentication } from '../domain/step-up';
 import type { Role } from '../infra/user.entity';
 import { AccessTokenVerifier } from './access-token.verifier';
 import type { AuthenticatedUser } from './authenticated-user';
@@ -97,6 +108,39 @@ export class JwtAuthGuard implements CanActivate {
 @Injectable()
 export class OptionalJwtAuthGuard extends JwtAuthGuard {
   protected override get optional(): boolean {
+    return true;
+  }
+}
+
+/**
+ * Step-up: the route is a sensitive action (password, email, MFA, passkeys, API keys, closing the
+ * account). It needs a session whose user authenticated within REAUTH_MAX_AGE — the access
+ * token's `auth_time` — else `401 reauthentication_required` (`POST /auth/reauthenticate`, then
+ * retry); API keys get `403 session_required`. Marked in OpenAPI as `x-requires-recent-authentication`.
+ */
+export const RecentAuthRequired = (): MethodDecorator & ClassDecorator =>
+  applyDecorators(UseGuards(RecentAuthGuard), ApiExtension('x-requires-recent-authentication', true));
+
+/**
+ * The check of `@RecentAuthRequired()`. It resolves the caller itself (the same cached lookup
+ * as `JwtAuthGuard`), so it does not depend on the order the guards are declared in.
+ */
+@Injectable()
+export class RecentAuthGuard implements CanActivate {
+  constructor(
+    private readonly principals: PrincipalResolver,
+    private readonly clock: Clock,
+    @Inject(identityConfig.KEY) private readonly config: IdentityConfig,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<AuthRequest>();
+    const user = request.user ?? (await this.principals.resolve(request));
+    if (!user) throw AuthError.unauthenticated();
+    if (user.sessionId === null) throw AuthError.sessionRequired();
+    if (!isRecentAuthentication(user.authTime, this.clock.now(), this.config.reauthMaxAge)) {
+      throw AuthError.reauthenticationRequired(this.config.reauthMaxAge);
+    }
     return true;
   }
 }

@@ -7,7 +7,7 @@ import { MfaService } from '../mfa.service';
 import { DisableMfaDto, RecoveryCodesDto, TotpCodeDto, TotpEnrollmentDto } from './auth.dto';
 import { type AuthenticatedUser, CurrentUser } from './authenticated-user';
 import { clientInfo } from './client-info';
-import { JwtAuthGuard, SessionRequired } from './guards';
+import { JwtAuthGuard, RecentAuthRequired, SessionRequired } from './guards';
 
 @ApiTags('auth')
 @ApiBearerAuth('bearer')
@@ -22,6 +22,7 @@ export class MfaController {
 
   @Post('enroll')
   @HttpCode(200)
+  @RecentAuthRequired()
   @ApiOperation({ operationId: 'authMfaEnroll', summary: 'Start TOTP enrolment: a new secret, its otpauth URL and QR code' })
   @ApiOkResponse({ type: TotpEnrollmentDto })
   @ProblemResponses(401, 403, 409)
@@ -47,6 +48,7 @@ export class MfaController {
 
   @Post('disable')
   @HttpCode(204)
+  @RecentAuthRequired()
   @ApiOperation({ operationId: 'authMfaDisable', summary: 'Turn MFA off: the password and a TOTP or recovery code' })
   @ApiNoContentResponse({ description: 'MFA is off; recovery codes are deleted' })
   @ProblemResponses(401, 403, 409)

@@ -22,12 +22,13 @@ import { TokenResponseDto } from './auth.dto';
 import { clientInfo } from './client-info';
 import { CookieMode, type CookieTokens } from './cookie-mode';
 import { cookieModeRequested } from './refresh-cookie';
-import { JwtAuthGuard } from './guards';
+import { JwtAuthGuard, RecentAuthRequired } from './guards';
 import {
   PasskeyAuthenticationDto,
   PasskeyDto,
   PasskeyListDto,
   PasskeyRegistrationDto,
+  PasskeyRequestOptionsDto,
   RenamePasskeyDto,
   WebAuthnOptionsDto,
 } from './passkeys.dto';
@@ -45,23 +46,25 @@ export class PasskeysController {
   @Post('registration/options')
   @HttpCode(200)
   @UseGuards(JwtAuthGuard)
+  @RecentAuthRequired()
   @ApiBearerAuth('bearer')
   @ApiOperation({
     operationId: 'passkeysRegistrationOptions',
     summary: 'Creation options for a new passkey (pass them to navigator.credentials.create / startRegistration)',
   })
   @ApiOkResponse({ type: WebAuthnOptionsDto, description: 'PublicKeyCredentialCreationOptionsJSON' })
-  @ProblemResponses(401, 409)
+  @ProblemResponses(401, 403, 409)
   registrationOptions(@CurrentUser() user: AuthenticatedUser): Promise<object> {
     return this.passkeys.registrationOptions(user.id);
   }
 
   @Post('registration')
   @UseGuards(JwtAuthGuard)
+  @RecentAuthRequired()
   @ApiBearerAuth('bearer')
   @ApiOperation({ operationId: 'passkeysRegister', summary: 'Store the passkey the authenticator made for the options' })
   @ApiCreatedResponse({ type: PasskeyDto })
-  @ProblemResponses(401, 409)
+  @ProblemResponses(400, 401, 403, 409)
   register(@CurrentUser() user: AuthenticatedUser, @Body() body: PasskeyRegistrationDto): Promise<PasskeyView> {
     return this.passkeys.register(user.id, body.response as unknown as RegistrationResponseJSON, body.name);
   }
@@ -72,12 +75,12 @@ export class PasskeysController {
   @RateLimitTier('token')
   @ApiOperation({
     operationId: 'passkeysAuthenticationOptions',
-    summary: 'Request options for signing in with a passkey (discoverable: no account named)',
+    summary: 'Request options for signing in with a passkey (discoverable), or for a passkey as the second factor (mfa_token)',
   })
   @ApiOkResponse({ type: WebAuthnOptionsDto, description: 'PublicKeyCredentialRequestOptionsJSON' })
-  @ProblemResponses(429)
-  authenticationOptions(): Promise<object> {
-    return this.passkeys.authenticationOptions();
+  @ProblemResponses(400, 409, 429)
+  authenticationOptions(@Body() body: PasskeyRequestOptionsDto): Promise<object> {
+    return this.passkeys.authenticationOptions(body?.mfa_token);
   }
 
   @Post('authentication')
@@ -126,10 +129,11 @@ export class PasskeysController {
   @Delete(':id')
   @HttpCode(204)
   @UseGuards(JwtAuthGuard)
+  @RecentAuthRequired()
   @ApiBearerAuth('bearer')
   @ApiOperation({ operationId: 'passkeysRemove', summary: 'Remove one of your passkeys' })
   @ApiNoContentResponse({ description: 'Removed' })
-  @ProblemResponses(401, 404)
+  @ProblemResponses(401, 403, 404)
   async remove(@CurrentUser() user: AuthenticatedUser, @UuidParam() id: string): Promise<void> {
     await this.passkeys.remove(user.id, id);
   }

@@ -26,6 +26,28 @@ export class PasskeyAuthenticationDto {
   response: Record<string, unknown>;
 }
 
+export class PasskeyRequestOptionsDto {
+  @ApiPropertyOptional({
+    description:
+      'Accepted and ignored: the options never depend on the address (discoverable sign-in), so they tell nothing about it',
+    example: 'ada@example.com',
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, 254)
+  email?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'The `mfa_token` of an `mfa_required` problem: options for a passkey as the second factor of that sign-in ' +
+      '(single use; answer with `passkey_response` on POST /auth/token)',
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, 64)
+  mfa_token?: string;
+}
+
 export class RenamePasskeyDto {
   @ApiProperty({ maxLength: PASSKEY_NAME_MAX })
   @IsString()

@@ -1,6 +1,8 @@
 import { DomainError, type FieldError } from '../../../platform/http/problem';
 import { tooManyRequests } from '../../../platform/rate-limit/headers';
 
+export type SecondFactorMethod = 'totp' | 'passkey' | 'recovery_code';
+
 export class AuthError extends DomainError {
   static invalidCredentials(): AuthError {
     return new AuthError('invalid_credentials', 401, 'The email or password is incorrect.');
@@ -67,8 +69,38 @@ export class AuthError extends DomainError {
     });
   }
 
-  static mfaRequired(): AuthError {
-    return new AuthError('mfa_required', 401, 'This account uses two-factor authentication: send totp_code or recovery_code.');
+  /**
+   * The password was right; a second factor is due. `methods`: what the account can use;
+   * `mfaToken` (when it has passkeys): the ticket for a passkey challenge, single use.
+   */
+  static mfaRequired(methods: SecondFactorMethod[] = ['totp', 'recovery_code'], mfaToken?: string): AuthError {
+    return new AuthError(
+      'mfa_required',
+      401,
+      methods.includes('passkey')
+        ? 'This account uses two-factor authentication: send totp_code, recovery_code or passkey_response.'
+        : 'This account uses two-factor authentication: send totp_code or recovery_code.',
+      { extensions: { methods, ...(mfaToken ? { mfa_token: mfaToken } : {}) } },
+    );
+  }
+
+  /**
+   * A sensitive action and a session whose last authentication is older than REAUTH_MAX_AGE
+   * (or an access token without `auth_time`): `POST /auth/reauthenticate`, then retry. The
+   * header follows RFC 9470 (OAuth step-up).
+   */
+  static reauthenticationRequired(maxAgeSeconds: number): AuthError {
+    return new AuthError(
+      'reauthentication_required',
+      401,
+      'This action needs a recent sign-in: confirm who you are (POST /auth/reauthenticate) and try again.',
+      {
+        headers: {
+          'www-authenticate': `Bearer realm="bastion", error="insufficient_user_authentication", max_age=${maxAgeSeconds}`,
+        },
+        extensions: { max_age: maxAgeSeconds },
+      },
+    );
   }
 
   static invalidMfaCode(status = 401): AuthError {

@@ -3,8 +3,15 @@ import { DomainError } from '../../../platform/http/problem';
 /** The passkey ceremonies' and management's errors, each with a stable `code`. */
 export class PasskeyError extends DomainError {
   /** The challenge is unknown, spent, expired, or was issued for another ceremony or account. */
-  static invalidChallenge(): PasskeyError {
-    return new PasskeyError('passkey_challenge_invalid', 400, 'The passkey challenge is unknown, used or expired: start again.');
+  static invalidChallenge(field?: 'mfa_token'): PasskeyError {
+    return new PasskeyError(
+      'passkey_challenge_invalid',
+      400,
+      field === 'mfa_token'
+        ? 'The mfa_token is unknown, used or expired: sign in with the password again.'
+        : 'The passkey challenge is unknown, used or expired: start again.',
+      field ? { errors: [{ field, code: 'invalid_token', message: 'Unknown, used or expired.' }] } : {},
+    );
   }
 
   /** The authenticator's answer does not verify (origin, RP ID, user verification, signature, format). */
@@ -27,6 +34,11 @@ export class PasskeyError extends DomainError {
 
   static alreadyRegistered(): PasskeyError {
     return new PasskeyError('passkey_exists', 409, 'This passkey is registered already.');
+  }
+
+  /** A passkey ceremony for an account that has none (a second factor, a re-authentication). */
+  static none(): PasskeyError {
+    return new PasskeyError('no_passkeys', 409, 'This account has no passkey: use another method.');
   }
 
   /** Unknown id, or another account's passkey: the same answer. */

@@ -53,20 +53,30 @@ export class PasskeyEntity {
 }
 
 /**
+ * What a challenge is for: adding a passkey, signing in with one (discoverable), a passkey as the
+ * second factor after a password, re-authenticating a session; `mfa_token` is the password step's
+ * ticket to ask for a second-factor challenge.
+ */
+export type Ceremony = 'registration' | 'authentication' | 'second_factor' | 'reauthentication' | 'mfa_token';
+
+/**
  * A WebAuthn ceremony's challenge, waiting for its answer: single use (deleted when answered),
  * bound to its ceremony and, for registrations and second factors, to the user; any instance can
  * finish a ceremony another started.
  */
 @Entity({ name: 'webauthn_challenges' })
 @Index('ix_webauthn_challenges_expires_at', ['expiresAt'])
-@Check('ck_webauthn_challenges_ceremony', `"ceremony" IN ('registration', 'authentication')`)
+@Check(
+  'ck_webauthn_challenges_ceremony',
+  `"ceremony" IN ('registration', 'authentication', 'second_factor', 'reauthentication', 'mfa_token')`,
+)
 export class WebAuthnChallengeEntity {
-  /** The challenge itself (base64url of 32 random bytes). */
+  /** The challenge itself (base64url of 32 random bytes); for an `mfa_token`, the SHA-256 (base64url) of the token. */
   @Column({ type: 'varchar', length: 64, primary: true, primaryKeyConstraintName: 'PK_webauthn_challenges' })
   challenge: string;
 
   @Column({ type: 'varchar', length: 16 })
-  ceremony: 'registration' | 'authentication';
+  ceremony: Ceremony;
 
   @Column({ type: 'uuid', nullable: true })
   @ForeignKey('users', { name: 'fk_webauthn_challenges_user', onDelete: 'CASCADE' })

@@ -33,8 +33,8 @@ export interface LockedRefresh {
  */
 const START_SESSION_SQL = `
   WITH session AS (
-    INSERT INTO user_sessions (id, user_id, last_used_at, expires_at, ip, user_agent)
-    VALUES ($1, $2, $3, $4, $5, $6)
+    INSERT INTO user_sessions (id, user_id, last_used_at, authenticated_at, expires_at, ip, user_agent)
+    VALUES ($1, $2, $3, $3, $4, $5, $6)
   )
   INSERT INTO refresh_tokens (session_id, token_hash, parent_id) VALUES ($1, $7, NULL)`;
 
@@ -97,6 +97,12 @@ export class SessionStore {
       { id: sessionId, userId, revokedAt: IsNull() },
       { revokedAt: now, revokedReason: reason },
     );
+    return !!result.affected;
+  }
+
+  /** Records a fresh authentication of the user's live session; false when it is not one. */
+  async authenticated(sessionId: string, userId: string, now: Date): Promise<boolean> {
+    const result = await this.sessions.update({ id: sessionId, userId, revokedAt: IsNull() }, { authenticatedAt: now });
     return !!result.affected;
   }
 

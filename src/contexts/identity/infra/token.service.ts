@@ -8,6 +8,8 @@ export interface AccessClaims {
   sub: string;
   sid: string;
   role: Role;
+  /** When the session's user last proved who they are: the `auth_time` claim (OIDC: seconds since the epoch). */
+  authTime: Date;
 }
 
 export interface IssuedAccessToken {
@@ -30,7 +32,7 @@ export class TokenService {
   async issue(claims: AccessClaims): Promise<IssuedAccessToken> {
     const ttl = this.config.accessTokenTtl;
     const access_token = await this.jwt.signAsync(
-      { sid: claims.sid, role: claims.role },
+      { sid: claims.sid, role: claims.role, auth_time: Math.floor(claims.authTime.getTime() / 1000) },
       { expiresIn: ttl, subject: claims.sub, jwtid: randomUUID() },
     );
     return { access_token, token_type: 'Bearer', expires_in: ttl };

@@ -15,6 +15,13 @@ export class UserSessionEntity {
   @Column({ type: 'timestamptz' })
   lastUsedAt: Date;
 
+  /**
+   * When the session's user last proved who they are (sign-in, or `POST /auth/reauthenticate`):
+   * the `auth_time` of its access tokens, which sensitive actions require to be recent.
+   */
+  @Column({ type: 'timestamptz', default: () => 'now()' })
+  authenticatedAt: Date;
+
   /** Absolute end of the session (SESSION_MAX_LIFETIME after login). */
   @Column({ type: 'timestamptz' })
   expiresAt: Date;

@@ -1,0 +1,201 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import {
+  type AuthenticationResponseJSON,
+  type AuthenticatorTransport,
+  generateAuthenticationOptions,
+  type PublicKeyCredentialRequestOptionsJSON,
+  verifyAuthenticationResponse,
+} from '@simplewebauthn/server';
+import { DataSource, type Repository } from 'typeorm';
+import { Clock } from '../../platform/clock';
+import { EventBus } from '../../platform/events';
+import { PasskeyError } from './domain/passkey.errors';
+import { type Ceremony, PasskeyEntity, WebAuthnChallengeEntity } from './infra/passkey.entity';
+import { webAuthnConfig, type WebAuthnConfig } from './webauthn.config';
+
+/** A ceremony that answers with an assertion (a signature by an existing passkey). */
+export type AssertionCeremony = 'authentication' | 'second_factor' | 'reauthentication';
+
+/** What an assertion came to: the passkey that signed, or why it was refused. */
+export type AssertionRefusal =
+  | { kind: 'refused'; reason: 'invalid_challenge' | 'unknown_credential'; passkey: null }
+  | { kind: 'refused'; reason: 'invalid_assertion' | 'counter_anomaly'; passkey: PasskeyEntity };
+export type AssertionOutcome = { kind: 'verified'; passkey: PasskeyEntity } | AssertionRefusal;
+
+const STAGE: Record<AssertionCeremony, 'sign_in' | 'second_factor' | 'reauthentication'> = {
+  authentication: 'sign_in',
+  second_factor: 'second_factor',
+  reauthentication: 'reauthentication',
+};
+
+/** The challenge an answer was made for, as the browser put it in clientDataJSON (null when unreadable). */
+export function challengeOf(response: { response?: { clientDataJSON?: unknown } }): string | null {
+  const encoded = response.response?.clientDataJSON;
+  if (typeof encoded !== 'string' || encoded.length > 8192) return null;
+  try {
+    const parsed = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8')) as { challenge?: unknown };
+    return typeof parsed.challenge === 'string' && parsed.challenge.length <= 64 ? parsed.challenge : null;
+  } catch {
+    return null;
+  }
+}
+
+const digest = (token: string): string => createHash('sha256').update(token).digest('base64url');
+
+/**
+ * The WebAuthn ceremonies' shared parts: challenges (in PostgreSQL, single use, bound to their
+ * ceremony and account, so any instance can finish a ceremony another started), the password
+ * step's `mfa_token`, and verifying an assertion — signature, origin, RP ID, user verification
+ * and the signature counter (policy `refuse` or `warn`) — for signing in, for a second factor
+ * and for re-authentication alike. Every refusal and success is published (audited).
+ */
+@Injectable()
+export class PasskeyCeremonies {
+  constructor(
+    private readonly dataSource: DataSource,
+    @InjectRepository(PasskeyEntity) private readonly passkeys: Repository<PasskeyEntity>,
+    @InjectRepository(WebAuthnChallengeEntity) private readonly challenges: Repository<WebAuthnChallengeEntity>,
+    private readonly events: EventBus,
+    private readonly clock: Clock,
+    @Inject(webAuthnConfig.KEY) private readonly config: WebAuthnConfig,
+  ) {}
+
+  /** Whether the account has at least one passkey. */
+  hasPasskeys(userId: string): Promise<boolean> {
+    return this.passkeys.existsBy({ userId });
+  }
+
+  /**
+   * Request options for an assertion. With `userId`, the account's passkeys are the allowed
+   * credentials and the challenge is bound to it; without, a discoverable sign-in (empty
+   * `allowCredentials`: the answer tells nothing about any account).
+   */
+  async requestOptions(ceremony: AssertionCeremony, userId: string | null): Promise<PublicKeyCredentialRequestOptionsJSON> {
+    const allowed = userId ? await this.passkeys.find({ where: { userId }, order: { createdAt: 'ASC' } }) : [];
+    if (userId && allowed.length === 0) throw PasskeyError.none();
+    const options = await generateAuthenticationOptions({
+      rpID: this.config.rpId,
+      userVerification: 'required',
+      allowCredentials: allowed.map((p) => ({ id: p.credentialId, transports: p.transports as AuthenticatorTransport[] })),
+      timeout: this.config.challengeTtl * 1000,
+    });
+    await this.remember(options.challenge, ceremony, userId);
+    return options;
+  }
+
+  /**
+   * Verifies an assertion for `ceremony` (of `userId`'s passkeys, or any for a discoverable
+   * sign-in), updates the passkey's counter and last use, and publishes the outcome.
+   */
+  async verify(
+    ceremony: AssertionCeremony,
+    response: AuthenticationResponseJSON,
+    userId: string | null,
+  ): Promise<AssertionOutcome> {
+    const stage = STAGE[ceremony];
+    const refuse = async (outcome: AssertionRefusal): Promise<AssertionRefusal> => {
+      await this.events.publish('auth.passkey_login_failed', {
+        user_id: outcome.passkey?.userId ?? userId,
+        passkey_id: outcome.passkey?.id ?? null,
+        reason: outcome.reason,
+        stage,
+      });
+      return outcome;
+    };
+    if (!(await this.trySpend(challengeOf(response), ceremony, userId))) {
+      return refuse({ kind: 'refused', reason: 'invalid_challenge', passkey: null });
+    }
+    const challenge = challengeOf(response)!;
+    const passkey =
+      typeof response.id === 'string' && response.id.length <= 1366
+        ? await this.passkeys.findOneBy({ credentialId: response.id })
+        : null;
+    // Another account's passkey, for a ceremony bound to an account, is as unknown as no passkey.
+    if (!passkey || (userId !== null && passkey.userId !== userId)) {
+      return refuse({ kind: 'refused', reason: 'unknown_credential', passkey: null });
+    }
+    let newCounter: number;
+    try {
+      // The counter is checked here, not by the library, so the policy can be `warn` as well as `refuse`.
+      const verification = await verifyAuthenticationResponse({
+        response,
+        expectedChallenge: challenge,
+        expectedOrigin: this.config.origins,
+        expectedRPID: this.config.rpId,
+        credential: {
+          id: passkey.credentialId,
+          publicKey: new Uint8Array(passkey.publicKey),
+          counter: 0,
+          transports: passkey.transports,
+        },
+        requireUserVerification: true,
+      });
+      if (!verification.verified) throw new Error('not verified');
+      newCounter = verification.authenticationInfo.newCounter;
+    } catch {
+      return refuse({ kind: 'refused', reason: 'invalid_assertion', passkey });
+    }
+    if ((passkey.counter > 0 || newCounter > 0) && newCounter <= passkey.counter) {
+      await this.events.publish('auth.passkey_counter_anomaly', {
+        user_id: passkey.userId,
+        passkey_id: passkey.id,
+        stored_counter: passkey.counter,
+        presented_counter: newCounter,
+        policy: this.config.counterPolicy,
+      });
+      if (this.config.counterPolicy === 'refuse') return refuse({ kind: 'refused', reason: 'counter_anomaly', passkey });
+    }
+    await this.passkeys.update(
+      { id: passkey.id },
+      { counter: Math.max(newCounter, passkey.counter), lastUsedAt: this.clock.now() },
+    );
+    await this.events.publish('auth.passkey_login_succeeded', { user_id: passkey.userId, passkey_id: passkey.id, stage });
+    return { kind: 'verified', passkey };
+  }
+
+  /** The password step's ticket for a second-factor passkey challenge: random, single use, WEBAUTHN_CHALLENGE_TTL. */
+  async issueMfaToken(userId: string): Promise<string> {
+    const token = randomBytes(32).toString('base64url');
+    await this.remember(digest(token), 'mfa_token', userId);
+    return token;
+  }
+
+  /** Spends an `mfa_token`: the account it was issued to, or null (unknown, used or expired). */
+  async redeemMfaToken(token: string): Promise<string | null> {
+    if (token.length > 64) return null;
+    const rows = await this.dataSource.query<{ user_id: string }[][]>(
+      `DELETE FROM webauthn_challenges WHERE challenge = $1 AND ceremony = 'mfa_token' AND expires_at > $2
+       RETURNING user_id`,
+      [digest(token), this.clock.now()],
+    );
+    return rows[0][0]?.user_id ?? null;
+  }
+
+  async remember(challenge: string, ceremony: Ceremony, userId: string | null): Promise<void> {
+    const expiresAt = new Date(this.clock.now().getTime() + this.config.challengeTtl * 1000);
+    await this.challenges.insert({ challenge, ceremony, userId, expiresAt });
+  }
+
+  /** Spends a challenge (see `trySpend`). @throws PasskeyError 400 passkey_challenge_invalid */
+  async spend(challenge: string | null, ceremony: Ceremony, userId: string | null): Promise<string> {
+    if (challenge === null || !(await this.trySpend(challenge, ceremony, userId))) throw PasskeyError.invalidChallenge();
+    return challenge;
+  }
+
+  /**
+   * Spends a challenge: one conditional DELETE, so of parallel answers to one challenge exactly
+   * one goes on. It must be of this ceremony, of this account (null: a discoverable sign-in), and unexpired.
+   */
+  private async trySpend(challenge: string | null, ceremony: Ceremony, userId: string | null): Promise<boolean> {
+    if (challenge === null) return false;
+    const rows = await this.dataSource.query<{ challenge: string }[][]>(
+      `DELETE FROM webauthn_challenges
+       WHERE challenge = $1 AND ceremony = $2 AND user_id IS NOT DISTINCT FROM $3 AND expires_at > $4
+       RETURNING challenge`,
+      [challenge, ceremony, userId, this.clock.now()],
+    );
+    return rows[0].length > 0;
+  }
+}
