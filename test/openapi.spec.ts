@@ -47,6 +47,8 @@ describe('docs/openapi.json', () => {
     const publicOps = operations.filter(([, op]) => op.security!.length === 0).map(([name]) => name);
     expect(publicOps.sort()).toEqual(
       [
+        'GET /.well-known/jwks.json',
+        'GET /.well-known/openid-configuration',
         'GET /api/v1/status',
         'GET /health/live',
         'GET /health/ready',

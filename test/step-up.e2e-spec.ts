@@ -47,10 +47,14 @@ describe('step-up re-authentication (e2e)', () => {
     jest.restoreAllMocks();
   });
 
-  /** Moves the server's clock `ms` ahead of the real one (the JWT library keeps real time: the token stays valid). */
+  /**
+   * Moves the server's clock `ms` ahead of the real one and holds it there (token expiry keeps
+   * real time: the token stays valid); the moved time.
+   */
   function clockAhead(ms: number): number {
-    jest.spyOn(t.app.get(Clock), 'now').mockImplementation(() => new Date(Date.now() + ms));
-    return Date.now() + ms;
+    const moved = Date.now() + ms;
+    jest.spyOn(t.app.get(Clock), 'now').mockImplementation(() => new Date(moved));
+    return moved;
   }
 
   const call = (method: 'POST' | 'DELETE', url: string, token: string, payload?: object): Promise<LightMyRequestResponse> =>

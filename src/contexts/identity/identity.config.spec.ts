@@ -75,8 +75,12 @@ describe('the JWT secret', () => {
     expect(parse({ APP_ENV: 'test', JWT_SECRET: 'changeme' }).jwtSecret).toBe('changeme');
   });
 
-  it('is required in production, with the MFA keyring', () => {
-    expect(variables(problemsOf({ APP_ENV: 'production' }))).toEqual(['JWT_SECRET', 'MFA_ENCRYPTION_KEYS']);
+  it('is required in production with JWT_ALG=HS256, with the MFA keyring', () => {
+    expect(variables(problemsOf({ APP_ENV: 'production', JWT_ALG: 'HS256' }))).toEqual(['JWT_SECRET', 'MFA_ENCRYPTION_KEYS']);
+  });
+
+  it('is not asked for in a new production deployment: EdDSA is its default, and needs a private key', () => {
+    expect(variables(problemsOf({ APP_ENV: 'production' }))).toEqual(['JWT_PRIVATE_KEY', 'MFA_ENCRYPTION_KEYS']);
   });
 
   it('is refused in production when shorter than 64 bytes', () => {

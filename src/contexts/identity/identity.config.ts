@@ -6,6 +6,7 @@ import { BREACHED_PASSWORD_POLICIES, type BreachedPasswordPolicy, breachedPasswo
 import { isValidEmail } from './domain/email';
 import { checkPassword } from './domain/password-policy';
 import { isCommonBreachedPassword } from './infra/breached-password-list';
+import { type JwtKeySettings, readJwtKeys } from './jwt-keys.config';
 
 /** Brute-force defence of the login. */
 export interface LoginDefenceSettings {
@@ -63,6 +64,10 @@ export interface IdentityConfig {
   /** The key being rotated out, still accepted until `jwtPreviousSecretValidUntil`. */
   jwtPreviousSecret?: string;
   jwtPreviousSecretValidUntil?: Date;
+  /** The access-token keyring (JWT_ALG, JWT_SECRET, JWT_PRIVATE_KEY, JWT_KEYS): see `jwt-keys.config.ts`. */
+  jwtKeys: JwtKeySettings;
+  /** Leeway for `exp`, `nbf` and `iat` when verifying access tokens (JWT_CLOCK_TOLERANCE, default 5 s). */
+  jwtClockTolerance: number;
   refreshReuseGrace: number;
   sessionIdleTimeout: number;
   sessionMaxLifetime: number;
@@ -149,11 +154,25 @@ export function readIdentityConfig(
   }
   const sessionIdleTimeout = r.duration('SESSION_IDLE_TIMEOUT', DAY, 60, 90 * DAY);
   const sessionMaxLifetime = r.duration('SESSION_MAX_LIFETIME', 30 * DAY, 300, 365 * DAY);
+  const accessTokenTtl = r.duration('JWT_ACCESS_TTL', 15 * 60, 30, DAY);
+  const jwtClockTolerance = r.duration('JWT_CLOCK_TOLERANCE', 5, 0, 300);
+  // Production needs JWT_SECRET only when it signs (HS256): asymmetric keys replace it.
+  const asymmetric = (raw.JWT_ALG?.trim() || 'HS256') !== 'HS256' || (!raw.JWT_ALG?.trim() && hasAsymmetricKeys(raw));
+  const defaultsToAsymmetric = production && !raw.JWT_SECRET?.trim() && !raw.JWT_ALG?.trim();
+  const secret = readJwtSecret(r, production && !asymmetric && !defaultsToAsymmetric, generateSecret);
+  const jwtKeys = readJwtKeys(r, production, accessTokenTtl, jwtClockTolerance, {
+    secret: secret.jwtSecret,
+    secretGiven: !secret.jwtSecretGenerated,
+    previous: jwtPreviousSecret,
+    previousValidUntil: jwtPreviousSecretValidUntil,
+  });
   const config: IdentityConfig = {
-    ...readJwtSecret(r, production, generateSecret),
+    ...secret,
+    jwtKeys,
+    jwtClockTolerance,
     jwtIssuer: r.string('JWT_ISSUER') ?? 'bastion',
     jwtAudience: r.string('JWT_AUDIENCE') ?? 'bastion-api',
-    accessTokenTtl: r.duration('JWT_ACCESS_TTL', 15 * 60, 30, DAY),
+    accessTokenTtl,
     jwtPreviousSecret,
     jwtPreviousSecretValidUntil,
     refreshReuseGrace: r.duration('REFRESH_REUSE_GRACE_SECONDS', 0, 0, 120),
@@ -200,6 +219,8 @@ export function parseIdentityConfig(raw: RawEnv, generateSecret: () => string = 
 
 /** The identity context's configuration. Inject with `@Inject(identityConfig.KEY) config: IdentityConfig`. */
 export const identityConfig = registerAs('identity', (): IdentityConfig => parseIdentityConfig(process.env));
+
+const hasAsymmetricKeys = (raw: RawEnv): boolean => !!raw.JWT_PRIVATE_KEY?.trim() || !!raw.JWT_KEYS?.trim();
 
 function readJwtSecret(
   r: EnvReader,

@@ -1,6 +1,5 @@
 import { Inject, Logger, Module, type OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { JwtModule } from '@nestjs/jwt';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AccountMailThrottleInterceptor } from './api/account-mail-throttle.interceptor';
 import { AccountRecoveryController } from './api/account-recovery.controller';
@@ -23,7 +22,7 @@ import { AccessTokenVerifier } from './api/access-token.verifier';
 import { AuthService } from './auth.service';
 import { AdminSeeder } from './infra/admin.seeder';
 import { PasswordHasher } from './infra/password.hasher';
-import { jwtModuleOptions } from './infra/jwt-keys';
+import { JwtCodec, JwtKeyring } from './infra/jwt-keys';
 import { TokenService } from './infra/token.service';
 import { UserEntity } from './infra/user.entity';
 import { LoginLockoutEntity } from './infra/login-lockout.entity';
@@ -57,6 +56,7 @@ import { PasskeysService } from './passkeys.service';
 import { PasskeyCeremonies } from './passkey-ceremonies';
 import { ReauthenticationService } from './reauthentication.service';
 import { ReauthenticationController } from './api/reauthentication.controller';
+import { WellKnownController } from './api/well-known.controller';
 import { webAuthnConfig } from './webauthn.config';
 
 /** Exported too: the guards other contexts use run in those contexts' modules and read it. */
@@ -83,11 +83,6 @@ const IDENTITY_CONFIG = ConfigModule.forFeature(identityConfig);
       PasskeyEntity,
       WebAuthnChallengeEntity,
     ]),
-    JwtModule.registerAsync({
-      imports: [IDENTITY_CONFIG],
-      inject: [identityConfig.KEY],
-      useFactory: jwtModuleOptions,
-    }),
   ],
   controllers: [
     AuthController,
@@ -101,6 +96,7 @@ const IDENTITY_CONFIG = ConfigModule.forFeature(identityConfig);
     AccountController,
     PasskeysController,
     ReauthenticationController,
+    WellKnownController,
   ],
   providers: [
     AuthService,
@@ -110,6 +106,11 @@ const IDENTITY_CONFIG = ConfigModule.forFeature(identityConfig);
     RecentAuthGuard,
     PasswordHasher,
     TokenService,
+    {
+      provide: JwtCodec,
+      inject: [identityConfig.KEY],
+      useFactory: (config: IdentityConfig) => new JwtCodec(new JwtKeyring(config.jwtKeys), config),
+    },
     AccessTokenVerifier,
     JwtAuthGuard,
     OptionalJwtAuthGuard,
@@ -160,8 +161,11 @@ export class IdentityModule implements OnApplicationBootstrap {
   constructor(@Inject(identityConfig.KEY) private readonly config: IdentityConfig) {}
 
   onApplicationBootstrap(): void {
-    if (this.config.jwtSecretGenerated) {
+    if (this.config.jwtSecretGenerated && this.config.jwtKeys.algorithm === 'HS256') {
       this.logger.warn('JWT_SECRET is not set: using a random per-process secret (tokens do not survive a restart)');
     }
+    const { algorithm, keys } = this.config.jwtKeys;
+    const states = keys.map((k) => `${k.kid} (${k.alg}, ${k.state})`).join(', ');
+    this.logger.log(`Access tokens: ${algorithm}; keys ${states}`);
   }
 }

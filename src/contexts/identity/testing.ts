@@ -1,6 +1,7 @@
 /** What only tests and scripts use from the identity context (the lint rule keeps it out of `src/`). */
 export { AdminSeeder } from './infra/admin.seeder';
 export { keyId } from './infra/jwt-keys';
+export { thumbprint } from './jwt-keys.config';
 export { SessionsService } from './sessions.service';
 export { AccountRecoveryService } from './account-recovery.service';
 export { AccountClosureService } from './account-closure.service';

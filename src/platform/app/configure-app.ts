@@ -45,6 +45,8 @@ export function applyRoutePrefix(app: INestApplication): void {
       { path: 'health/live', method: RequestMethod.GET },
       { path: 'health/ready', method: RequestMethod.GET },
       { path: 'metrics', method: RequestMethod.GET },
+      { path: '.well-known/jwks.json', method: RequestMethod.GET },
+      { path: '.well-known/openid-configuration', method: RequestMethod.GET },
     ],
   });
 }

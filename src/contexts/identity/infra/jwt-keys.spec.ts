@@ -1,90 +1,203 @@
-import { JwtService } from '@nestjs/jwt';
-import type { IdentityConfig } from '../identity.config';
-import { JwtKeyring, jwtModuleOptions, keyId, kidOf, UnknownKeyError } from './jwt-keys';
+import { createSecretKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { SignJWT } from 'jose';
+import { EnvReader, type RawEnv } from '../../../platform/config/env-reader';
+import { type JwtKeySettings, readJwtKeys, thumbprint } from '../jwt-keys.config';
+import { JwtCodec, JwtKeyring, keyId, kidOf } from './jwt-keys';
 
-const CURRENT = 'current-secret-'.padEnd(64, 'c');
+const SECRET = 'current-secret-'.padEnd(64, 'c');
 const PREVIOUS = 'previous-secret-'.padEnd(64, 'p');
+const TTL = 900;
+const TOLERANCE = 5;
+const NOW = new Date();
+const CONFIG = { jwtIssuer: 'bastion', jwtAudience: 'bastion-api', jwtClockTolerance: TOLERANCE };
 
-function config(previousValidUntil?: Date): IdentityConfig {
-  return {
-    jwtSecret: CURRENT,
-    jwtIssuer: 'bastion',
-    jwtAudience: 'bastion-api',
-    jwtPreviousSecret: previousValidUntil ? PREVIOUS : undefined,
-    jwtPreviousSecretValidUntil: previousValidUntil,
-  } as IdentityConfig;
-}
+const ed = () => generateKeyPairSync('ed25519');
+const p256 = () => generateKeyPairSync('ec', { namedCurve: 'P-256' });
+const jwkOf = (key: KeyObject, extra: object): string => JSON.stringify({ ...key.export({ format: 'jwk' }), ...extra });
+const pem = (key: KeyObject): string => key.export({ format: 'pem', type: 'pkcs8' }).toString();
 
-/** A token as an instance that still had `secret` as its current key would have issued it. */
-function signedWith(secret: string, claims: object = { sid: 's1' }, kid = keyId(secret)): string {
-  return new JwtService().sign(claims, {
+/** The keyring settings `raw` makes (production unless said), or the problems it has. */
+function settings(raw: RawEnv, production = true): { keys: JwtKeySettings; problems: string[] } {
+  const r = new EnvReader(raw);
+  const secret = raw.JWT_SECRET ?? SECRET;
+  const keys = readJwtKeys(r, production, TTL, TOLERANCE, {
     secret,
-    algorithm: 'HS256',
-    keyid: kid,
-    issuer: 'bastion',
-    audience: 'bastion-api',
-    subject: 'u1',
-    expiresIn: 60,
+    secretGiven: raw.JWT_SECRET !== undefined,
+    previous: raw.JWT_PREVIOUS_SECRET,
+    previousValidUntil: raw.JWT_PREVIOUS_SECRET_VALID_UNTIL ? new Date(raw.JWT_PREVIOUS_SECRET_VALID_UNTIL) : undefined,
   });
+  return { keys, problems: r.problems.map((p) => `${p.variable}: ${p.message}`) };
 }
 
-describe('kidOf', () => {
-  it('reads the kid of a compact JWT header, and nothing from garbage', () => {
-    expect(kidOf(signedWith(CURRENT))).toBe(keyId(CURRENT));
-    expect(kidOf('not-a-jwt')).toBeUndefined();
-    expect(kidOf(`${Buffer.from('{"alg":"HS256"}').toString('base64url')}.e30.x`)).toBeUndefined();
+function codecFor(raw: RawEnv, production = true): JwtCodec {
+  const { keys, problems } = settings(raw, production);
+  if (problems.length > 0) throw new Error(problems.join('\n'));
+  return new JwtCodec(new JwtKeyring(keys), CONFIG);
+}
+
+const sign = (codec: JwtCodec, claims: object = { sid: 's1' }) =>
+  codec.sign({ ...claims }, { subject: 'u1', jti: 'j1', ttlSeconds: TTL });
+
+/** A compact JWT with this header and payload and no signature check anyone should pass. */
+function unsigned(header: object, payload: object): string {
+  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  return `${part(header)}.${part(payload)}.`;
+}
+
+describe('access-token keys: HS256', () => {
+  it('signs with the secret under its fingerprint kid and verifies what it signed', async () => {
+    const codec = codecFor({ JWT_SECRET: SECRET, JWT_ALG: 'HS256' });
+    const token = await sign(codec);
+    expect(kidOf(token)).toBe(keyId(SECRET));
+    expect(codec.verify(token, NOW)).toMatchObject({ sub: 'u1', sid: 's1', iss: 'bastion', aud: 'bastion-api' });
   });
-});
 
-describe('JwtKeyring', () => {
-  it('names the current key by kid and has none for an unknown kid', () => {
-    const keys = new JwtKeyring(config());
-    expect(keys.current.kid).toBe(keyId(CURRENT));
-    expect(keys.keyFor(keyId(CURRENT))?.export().toString('utf8')).toBe(CURRENT);
-    expect(keys.keyFor('hs-unknown')).toBeUndefined();
-    expect(keys.keyFor(undefined)).toBeUndefined();
-  });
-
-  it('accepts the previous key only until the end of its rotation window', () => {
-    const until = new Date('2026-12-01T12:00:00Z');
-    const keys = new JwtKeyring(config(until));
-    expect(keys.keyFor(keyId(PREVIOUS), new Date('2026-12-01T11:59:59Z'))?.export().toString('utf8')).toBe(PREVIOUS);
-    expect(keys.keyFor(keyId(PREVIOUS), until)).toBeUndefined();
-  });
-});
-
-describe('jwtModuleOptions (through a real JwtService)', () => {
-  const windowOpen = new Date(Date.now() + 60_000);
-
-  it('signs HS256 with the current kid, issuer and audience, and verifies what it signed', async () => {
-    const jwt = new JwtService(jwtModuleOptions(config()));
-    const token = await jwt.signAsync({ sid: 's1' }, { subject: 'u1', expiresIn: 60 });
-    const { header, payload } = jwt.decode<{ header: Record<string, unknown>; payload: Record<string, unknown> }>(token, {
-      complete: true,
+  it('accepts the previous secret only until the end of its window', async () => {
+    const until = new Date(NOW.getTime() + 60_000);
+    const before = codecFor({ JWT_SECRET: PREVIOUS, JWT_ALG: 'HS256' });
+    const old = await sign(before);
+    const after = codecFor({
+      JWT_SECRET: SECRET,
+      JWT_ALG: 'HS256',
+      JWT_PREVIOUS_SECRET: PREVIOUS,
+      JWT_PREVIOUS_SECRET_VALID_UNTIL: until.toISOString(),
     });
-    expect(header).toMatchObject({ alg: 'HS256', kid: keyId(CURRENT) });
-    expect(payload).toMatchObject({ sid: 's1', sub: 'u1', iss: 'bastion', aud: 'bastion-api' });
-    await expect(jwt.verifyAsync(token)).resolves.toMatchObject({ sid: 's1', sub: 'u1' });
+    expect(after.verify(old, NOW)).toMatchObject({ sub: 'u1' });
+    expect(after.verify(old, until)).toBeUndefined();
+  });
+});
+
+describe.each([
+  ['EdDSA', ed],
+  ['ES256', p256],
+] as const)('access-token keys: %s', (alg, generate) => {
+  it('signs with the active key (kid: its thumbprint) and publishes only public keys', async () => {
+    const { privateKey, publicKey } = generate();
+    const codec = codecFor({ JWT_ALG: alg, JWT_PRIVATE_KEY: pem(privateKey) });
+    const token = await sign(codec);
+    expect(kidOf(token)).toBe(thumbprint(publicKey));
+    expect(codec.verify(token, NOW)).toMatchObject({ sub: 'u1' });
+    const published = codec.keys.published(NOW);
+    expect(published).toEqual([expect.objectContaining({ kid: thumbprint(publicKey), alg, use: 'sig' })]);
+    expect(JSON.stringify(published)).not.toContain('"d"');
   });
 
-  it('verifies a token of the previous key inside the window, and not once it is gone', async () => {
-    const token = signedWith(PREVIOUS);
-    await expect(new JwtService(jwtModuleOptions(config(windowOpen))).verifyAsync(token)).resolves.toMatchObject({ sid: 's1' });
-    await expect(new JwtService(jwtModuleOptions(config(new Date(Date.now() - 1)))).verifyAsync(token)).rejects.toThrow(
-      UnknownKeyError,
+  it('walks next → active → retired: the next key is trusted before it signs, the retired one until its window ends', async () => {
+    const one = generate();
+    const two = generate();
+    const phase1 = codecFor({
+      JWT_KEYS: `{"keys":[${jwkOf(one.privateKey, { kid: 'k1', status: 'active' })},${jwkOf(two.privateKey, { kid: 'k2', status: 'next' })}]}`,
+    });
+    const retiredAt = NOW;
+    const phase2 = codecFor({
+      JWT_KEYS: `{"keys":[${jwkOf(one.publicKey, { kid: 'k1', status: 'retired', retired_at: retiredAt.toISOString() })},${jwkOf(two.privateKey, { kid: 'k2', status: 'active' })}]}`,
+    });
+    expect(phase1.keys.published(NOW).map((k) => k.kid)).toEqual(['k1', 'k2']);
+    const byOne = await sign(phase1);
+    const byTwo = await sign(phase2);
+    expect(kidOf(byTwo)).toBe('k2');
+    // Mid-rollout: each phase trusts the other's tokens.
+    expect(phase1.verify(byTwo, NOW)).toMatchObject({ sub: 'u1' });
+    expect(phase2.verify(byOne, NOW)).toMatchObject({ sub: 'u1' });
+    // The retired key: until the access-token lifetime (and the tolerance) has passed since it retired.
+    const windowEnd = new Date(retiredAt.getTime() + (TTL + TOLERANCE) * 1000);
+    expect(phase2.verify(byOne, new Date(windowEnd.getTime() - 1000))).toBeDefined();
+    expect(phase2.verify(byOne, windowEnd)).toBeUndefined();
+    expect(phase2.keys.published(windowEnd).map((k) => k.kid)).toEqual(['k2']);
+  });
+
+  it('refuses an HS256 token, a token HMAC-signed with the public key, an unknown kid and alg none', async () => {
+    const { privateKey, publicKey } = generate();
+    const codec = codecFor({ JWT_ALG: alg, JWT_PRIVATE_KEY: pem(privateKey) });
+    const kid = thumbprint(publicKey);
+    const claims = { sub: 'u1', sid: 's1', iss: 'bastion', aud: 'bastion-api' };
+    const hs = (key: KeyObject, headerKid: string) =>
+      new SignJWT(claims).setProtectedHeader({ alg: 'HS256', kid: headerKid }).setExpirationTime('1m').sign(key);
+    // An HS256 token of a secret this deployment does not sign with.
+    expect(codec.verify(await hs(createSecretKey(Buffer.from(SECRET)), keyId(SECRET)), NOW)).toBeUndefined();
+    // The classic confusion: the public key (as published) used as an HMAC secret, under the asymmetric key's kid.
+    const publicPem = publicKey.export({ format: 'pem', type: 'spki' }).toString();
+    expect(codec.verify(await hs(createSecretKey(Buffer.from(publicPem)), kid), NOW)).toBeUndefined();
+    const publicJwk = JSON.stringify(publicKey.export({ format: 'jwk' }));
+    expect(codec.verify(await hs(createSecretKey(Buffer.from(publicJwk)), kid), NOW)).toBeUndefined();
+    // Signed by a key nobody configured, under a made-up kid and under the real kid.
+    const stranger = generate().privateKey;
+    const foreign = (headerKid: string) =>
+      new SignJWT(claims).setProtectedHeader({ alg, kid: headerKid }).setExpirationTime('1m').sign(stranger);
+    expect(codec.verify(await foreign('unknown'), NOW)).toBeUndefined();
+    expect(codec.verify(await foreign(kid), NOW)).toBeUndefined();
+    // alg none, with and without the kid.
+    expect(codec.verify(unsigned({ alg: 'none', kid }, claims), NOW)).toBeUndefined();
+    expect(codec.verify(unsigned({ alg: 'none' }, claims), NOW)).toBeUndefined();
+    // Garbage.
+    expect(codec.verify('not.a.jwt', NOW)).toBeUndefined();
+  });
+
+  it('checks iss, aud and exp (with the clock tolerance)', async () => {
+    const { privateKey, publicKey } = generate();
+    const codec = codecFor({ JWT_ALG: alg, JWT_PRIVATE_KEY: pem(privateKey) });
+    const kid = thumbprint(publicKey);
+    const token = (claims: object, exp: number) =>
+      new SignJWT({ sid: 's1', ...claims }).setProtectedHeader({ alg, kid }).setExpirationTime(exp).sign(privateKey);
+    const inAMinute = Math.floor(Date.now() / 1000) + 60;
+    expect(codec.verify(await token({ iss: 'bastion', aud: 'bastion-api' }, inAMinute), NOW)).toBeDefined();
+    expect(codec.verify(await token({ iss: 'other', aud: 'bastion-api' }, inAMinute), NOW)).toBeUndefined();
+    expect(codec.verify(await token({ iss: 'bastion', aud: 'other' }, inAMinute), NOW)).toBeUndefined();
+    const now = Math.floor(Date.now() / 1000);
+    expect(codec.verify(await token({ iss: 'bastion', aud: 'bastion-api' }, now - 2), NOW)).toBeDefined();
+    expect(codec.verify(await token({ iss: 'bastion', aud: 'bastion-api' }, now - 60), NOW)).toBeUndefined();
+  });
+});
+
+describe('access-token keys: configuration problems', () => {
+  const one = ed();
+  const two = ed();
+
+  it('defaults to EdDSA in a new production deployment, HS256 with JWT_SECRET or outside production', () => {
+    expect(settings({}).problems).toEqual([
+      expect.stringMatching(/^JWT_PRIVATE_KEY: is required for EdDSA \(the production default\)/),
+    ]);
+    expect(settings({ JWT_SECRET: SECRET }).keys.algorithm).toBe('HS256');
+    expect(settings({}, false).keys.algorithm).toBe('HS256');
+    expect(settings({ JWT_PRIVATE_KEY: pem(p256().privateKey) }).keys.algorithm).toBe('ES256');
+  });
+
+  it('reports every problem of a key set by variable name', () => {
+    const { problems } = settings({
+      JWT_ALG: 'RS512',
+      JWT_KEYS: `{"keys":[${jwkOf(one.privateKey, { status: 'active' })},${jwkOf(two.privateKey, { status: 'active' })},${jwkOf(
+        one.publicKey,
+        { kid: 'old', status: 'retired' },
+      )},{"kty":"oct","k":"c2VjcmV0","status":"next"},${jwkOf(two.publicKey, { kid: 'pub', status: 'active' })}]}`,
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'JWT_ALG: must be one of EdDSA, ES256, HS256 (got "RS512")',
+        'JWT_KEYS: key 3 (old) is retired without a valid "retired_at" (ISO 8601)',
+        expect.stringMatching(/^JWT_KEYS: key 4 /),
+        'JWT_KEYS: key 5 (pub) is active but has no private part ("d")',
+        'JWT_KEYS: has 2 active keys: exactly one signs',
+      ]),
     );
   });
 
-  it('refuses a forged signature under the current kid, a foreign kid, another audience and alg none', async () => {
-    const jwt = new JwtService(jwtModuleOptions(config(windowOpen)));
-    await expect(jwt.verifyAsync(signedWith('forged-secret-'.padEnd(64, 'f'), {}, keyId(CURRENT)))).rejects.toThrow(
-      /invalid signature/,
+  it('refuses a public signing key, a key of another type, JSON that is no key set, and both variables at once', () => {
+    expect(settings({ JWT_PRIVATE_KEY: one.publicKey.export({ format: 'pem', type: 'spki' }).toString() }).problems).toContain(
+      'JWT_PRIVATE_KEY: is a public key: the signing key must be private',
     );
-    await expect(jwt.verifyAsync(signedWith('foreign-secret-'.padEnd(64, 'x')))).rejects.toThrow(UnknownKeyError);
-    const otherAudience = new JwtService().sign({}, { secret: CURRENT, keyid: keyId(CURRENT), issuer: 'bastion', audience: 'x' });
-    await expect(jwt.verifyAsync(otherAudience)).rejects.toThrow(/audience invalid/);
-    const header = Buffer.from(JSON.stringify({ alg: 'none', kid: keyId(CURRENT) })).toString('base64url');
-    const body = Buffer.from(JSON.stringify({ sub: 'u1', iss: 'bastion', aud: 'bastion-api' })).toString('base64url');
-    await expect(jwt.verifyAsync(`${header}.${body}.`)).rejects.toThrow();
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+    expect(settings({ JWT_PRIVATE_KEY: pem(rsa) }).problems).toContain(
+      'JWT_PRIVATE_KEY: must be an Ed25519 (EdDSA) or P-256 (ES256) key',
+    );
+    expect(settings({ JWT_KEYS: 'nope' }).problems).toContain('JWT_KEYS: is not JSON (a JWK set: {"keys": [...]})');
+    expect(settings({ JWT_PRIVATE_KEY: pem(one.privateKey), JWT_KEYS: '{"keys":[]}' }).problems).toEqual(
+      expect.arrayContaining(['JWT_KEYS: cannot be combined with JWT_PRIVATE_KEY: list the key in JWT_KEYS']),
+    );
+    expect(settings({ JWT_ALG: 'HS256', JWT_SECRET: SECRET, JWT_PRIVATE_KEY: pem(one.privateKey) }).problems).toContain(
+      'JWT_ALG: is HS256 but an EdDSA key is active: set JWT_ALG=EdDSA',
+    );
+    expect(settings({ JWT_ALG: 'ES256', JWT_PRIVATE_KEY: pem(one.privateKey) }).problems).toContain(
+      'JWT_ALG: is ES256 but the active key is EdDSA',
+    );
   });
 });

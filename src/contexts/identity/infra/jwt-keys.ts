@@ -1,84 +1,174 @@
-import { createHash, createSecretKey, type KeyObject } from 'node:crypto';
-import { type JwtModuleOptions, JwtSecretRequestType } from '@nestjs/jwt';
+import { createHmac, type KeyObject, timingSafeEqual, verify as cryptoVerify } from 'node:crypto';
+import { decodeProtectedHeader, type JWTPayload, SignJWT } from 'jose';
 import type { IdentityConfig } from '../identity.config';
+import { hmacKeyId, type JwtAlgorithm, type JwtKey, type JwtKeySettings } from '../jwt-keys.config';
 
-/** `kid` of a secret: a short fingerprint, never the secret. */
-export function keyId(secret: string): string {
-  return `hs-${createHash('sha256').update(secret).digest('hex').slice(0, 12)}`;
-}
+export { hmacKeyId as keyId };
 
 /** The `kid` in a compact JWT's header, if it has a readable one. */
 export function kidOf(rawJwt: string): string | undefined {
   try {
-    const header = JSON.parse(Buffer.from(rawJwt.split('.')[0], 'base64url').toString('utf8')) as { kid?: unknown };
-    return typeof header.kid === 'string' ? header.kid : undefined;
+    const { kid } = decodeProtectedHeader(rawJwt);
+    return typeof kid === 'string' ? kid : undefined;
   } catch {
     return undefined;
   }
 }
 
-/** A token names no key, or one that is no longer accepted: it cannot be verified. */
-export class UnknownKeyError extends Error {
-  constructor(kid: string | undefined) {
-    super(kid === undefined ? 'The token has no kid.' : `No valid key has kid "${kid}".`);
-    this.name = 'UnknownKeyError';
-  }
-}
-
-interface HmacKey {
+/** A public key as the JWKS publishes it. */
+export interface PublishedKey {
+  kty: string;
+  crv?: string;
+  x?: string;
+  y?: string;
   kid: string;
-  key: KeyObject;
+  alg: JwtAlgorithm;
+  use: 'sig';
 }
 
 /**
- * The HS256 keys, as `KeyObject`s built once: the current one signs and verifies; during a
- * rotation the previous one (JWT_PREVIOUS_SECRET) keeps verifying until
- * JWT_PREVIOUS_SECRET_VALID_UNTIL.
- *
- * (`jsonwebtoken` turns a string secret into a key on every call, and first tries it as a
- * PEM public key, which throws for an HMAC secret: about a tenth of an authenticated GET's
- * CPU before this keyring existed.)
+ * The access-token keys, as `KeyObject`s built once (docs/identity.md, "Access tokens"): the
+ * `active` key signs; `next` and `active` keys verify; a `retired` key verifies until its window
+ * ends. A token is verified only with the key its `kid` names, and only with that key's own
+ * algorithm: no switching between HMAC and asymmetric keys, no `none`.
  */
 export class JwtKeyring {
-  readonly current: HmacKey;
-  private readonly previous: (HmacKey & { validUntil: Date }) | undefined;
+  readonly algorithm: JwtAlgorithm;
+  readonly signer: JwtKey & { signingKey: KeyObject };
+  private readonly byKid: Map<string, JwtKey>;
 
-  constructor(config: Pick<IdentityConfig, 'jwtSecret' | 'jwtPreviousSecret' | 'jwtPreviousSecretValidUntil'>) {
-    this.current = hmacKey(config.jwtSecret);
-    const { jwtPreviousSecret, jwtPreviousSecretValidUntil } = config;
-    this.previous =
-      jwtPreviousSecret && jwtPreviousSecretValidUntil
-        ? { ...hmacKey(jwtPreviousSecret), validUntil: jwtPreviousSecretValidUntil }
-        : undefined;
+  constructor(settings: JwtKeySettings) {
+    const signer = settings.keys.find((k) => k.state === 'active');
+    if (!signer?.signingKey) throw new Error('The keyring has no active signing key.');
+    this.algorithm = signer.alg;
+    this.signer = signer as JwtKey & { signingKey: KeyObject };
+    this.byKid = new Map(settings.keys.map((k) => [k.kid, k]));
   }
 
-  /** The key that verifies tokens with this `kid`, if one is valid at `now`. */
-  keyFor(kid: string | undefined, now = new Date()): KeyObject | undefined {
-    if (kid === this.current.kid) return this.current.key;
-    if (this.previous && kid === this.previous.kid && now < this.previous.validUntil) return this.previous.key;
+  /** The key that verifies a token with this `kid` and `alg` at `now`, if one does. */
+  verifierFor(kid: string | undefined, alg: string | undefined, now: Date): JwtKey | undefined {
+    const key = kid === undefined ? undefined : this.byKid.get(kid);
+    if (!key || key.alg !== alg) return undefined;
+    if (key.state === 'retired' && !(key.acceptUntil && now < key.acceptUntil)) return undefined;
+    return key;
+  }
+
+  /** The public keys to publish at `now` (never a private or symmetric key): next, active and retired in their window. */
+  published(now: Date): PublishedKey[] {
+    const out: PublishedKey[] = [];
+    for (const key of this.byKid.values()) {
+      if (key.alg === 'HS256') continue;
+      if (key.state === 'retired' && !(key.acceptUntil && now < key.acceptUntil)) continue;
+      const { kty, crv, x, y } = key.verifyKey.export({ format: 'jwk' });
+      out.push({ kty: kty!, crv, x, ...(y ? { y } : {}), kid: key.kid, alg: key.alg, use: 'sig' });
+    }
+    return out;
+  }
+
+  /** The algorithms tokens may be verified with (the published metadata's list). */
+  get algorithms(): JwtAlgorithm[] {
+    return [...new Set([...this.byKid.values()].map((k) => k.alg))];
+  }
+}
+
+/** Claims a Bastion access token carries besides the registered ones. */
+export type AccessTokenClaims = Record<string, unknown>;
+
+/**
+ * Signs (`jose`) and verifies access tokens with the keyring: `kid`, `iss`, `aud`, `iat`, `exp`
+ * and `jti` on every token; verification checks the signature with the `kid`'s key and that
+ * key's algorithm, then `iss`, `aud`, `exp`, `nbf` and `iat` with `JWT_CLOCK_TOLERANCE` of leeway.
+ * Expiry follows real time; the key windows follow the injected clock (`now`).
+ */
+export class JwtCodec {
+  constructor(
+    private keyring: JwtKeyring,
+    private readonly config: Pick<IdentityConfig, 'jwtIssuer' | 'jwtAudience' | 'jwtClockTolerance'>,
+  ) {}
+
+  get keys(): JwtKeyring {
+    return this.keyring;
+  }
+
+  /** Swaps the keys (rotated secrets read again), for every token signed or verified from now on. */
+  replace(keyring: JwtKeyring): void {
+    this.keyring = keyring;
+  }
+
+  sign(claims: AccessTokenClaims, options: { subject: string; jti: string; ttlSeconds: number }): Promise<string> {
+    const { signer } = this.keyring;
+    return new SignJWT(claims)
+      .setProtectedHeader({ alg: signer.alg, kid: signer.kid, typ: 'JWT' })
+      .setSubject(options.subject)
+      .setJti(options.jti)
+      .setIssuer(this.config.jwtIssuer)
+      .setAudience(this.config.jwtAudience)
+      .setIssuedAt()
+      .setExpirationTime(`${options.ttlSeconds}s`)
+      .sign(signer.signingKey);
+  }
+
+  /**
+   * The token's payload when it verifies; undefined otherwise (any reason). Synchronous
+   * `node:crypto` on the hot path (every authenticated request): `jose`'s WebCrypto verify costs
+   * 5–10× more per token here (docs/performance.md); `jose` still signs, and the e2e tests verify
+   * these tokens with `jose` against the published key set.
+   */
+  verify(rawJwt: string, now: Date): JWTPayload | undefined {
+    const parts = rawJwt.split('.');
+    if (parts.length !== 3 || rawJwt.length > 8192) return undefined;
+    const header = parseSegment(parts[0]);
+    if (!header) return undefined;
+    const key = this.keyring.verifierFor(
+      typeof header.kid === 'string' ? header.kid : undefined,
+      typeof header.alg === 'string' ? header.alg : undefined,
+      now,
+    );
+    if (!key || header.crit !== undefined) return undefined;
+    if (!signatureHolds(key, `${parts[0]}.${parts[1]}`, parts[2])) return undefined;
+    const payload: JWTPayload | undefined = parseSegment(parts[1]);
+    if (!payload || !this.claimsHold(payload)) return undefined;
+    return payload;
+  }
+
+  /** `iss`, `aud`, and `exp` (required), `nbf` and `iat` (when present) against real time, with the tolerance. */
+  private claimsHold(payload: JWTPayload): boolean {
+    const { jwtIssuer, jwtAudience, jwtClockTolerance: leeway } = this.config;
+    if (payload.iss !== jwtIssuer) return false;
+    const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
+    if (!audiences.includes(jwtAudience)) return false;
+    const seconds = Date.now() / 1000;
+    if (typeof payload.exp !== 'number' || payload.exp <= seconds - leeway) return false;
+    if (payload.nbf !== undefined && (typeof payload.nbf !== 'number' || payload.nbf > seconds + leeway)) return false;
+    if (payload.iat !== undefined && (typeof payload.iat !== 'number' || payload.iat > seconds + leeway)) return false;
+    return true;
+  }
+}
+
+/** A base64url JSON object segment, or undefined. */
+function parseSegment(segment: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
     return undefined;
   }
 }
 
-function hmacKey(secret: string): HmacKey {
-  return { kid: keyId(secret), key: createSecretKey(Buffer.from(secret, 'utf8')) };
-}
-
-/**
- * `JwtModule` options: HS256 with `kid`, `iss` and `aud` on every token; verification only
- * with the key its `kid` names (a token without a known, valid `kid` fails verification).
- */
-export function jwtModuleOptions(config: IdentityConfig): JwtModuleOptions {
-  const keys = new JwtKeyring(config);
-  const { jwtIssuer: issuer, jwtAudience: audience } = config;
-  return {
-    signOptions: { algorithm: 'HS256', keyid: keys.current.kid, issuer, audience },
-    verifyOptions: { algorithms: ['HS256'], issuer, audience },
-    secretOrKeyProvider: (requestType, tokenOrPayload) => {
-      if (requestType === JwtSecretRequestType.SIGN) return keys.current.key;
-      const kid = typeof tokenOrPayload === 'string' ? kidOf(tokenOrPayload) : undefined;
-      // A rejection, not a throw, so that `verifyAsync` rejects rather than throwing where it is called.
-      return keys.keyFor(kid) ?? Promise.reject(new UnknownKeyError(kid));
-    },
-  };
+/** The signature check of the key's own algorithm (the header's `alg` already had to equal it). */
+function signatureHolds(key: JwtKey, signingInput: string, encodedSignature: string): boolean {
+  const signature = Buffer.from(encodedSignature, 'base64url');
+  const data = Buffer.from(signingInput);
+  switch (key.alg) {
+    case 'HS256': {
+      const expected = createHmac('sha256', key.verifyKey).update(data).digest();
+      return signature.length === expected.length && timingSafeEqual(signature, expected);
+    }
+    case 'EdDSA':
+      return signature.length === 64 && cryptoVerify(null, data, key.verifyKey, signature);
+    case 'ES256':
+      return (
+        signature.length === 64 && cryptoVerify('sha256', data, { key: key.verifyKey, dsaEncoding: 'ieee-p1363' }, signature)
+      );
+  }
 }

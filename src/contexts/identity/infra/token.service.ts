@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { JwtService } from '@nestjs/jwt';
 import { identityConfig, type IdentityConfig } from '../identity.config';
+import { JwtCodec } from './jwt-keys';
 import type { Role } from './user.entity';
 
 export interface AccessClaims {
@@ -19,21 +19,21 @@ export interface IssuedAccessToken {
 }
 
 /**
- * Short-lived access tokens. Algorithm, key, `kid`, `iss` and `aud` come from the auth
- * module's `JwtModule` options (`jwtModuleOptions`); a token gets its subject, id and lifetime here.
+ * Short-lived access tokens. Algorithm, key, `kid`, `iss` and `aud` come from the keyring
+ * (`JwtCodec`); a token gets its subject, id, lifetime and claims here.
  */
 @Injectable()
 export class TokenService {
   constructor(
-    private readonly jwt: JwtService,
+    private readonly jwt: JwtCodec,
     @Inject(identityConfig.KEY) private readonly config: IdentityConfig,
   ) {}
 
   async issue(claims: AccessClaims): Promise<IssuedAccessToken> {
     const ttl = this.config.accessTokenTtl;
-    const access_token = await this.jwt.signAsync(
+    const access_token = await this.jwt.sign(
       { sid: claims.sid, role: claims.role, auth_time: Math.floor(claims.authTime.getTime() / 1000) },
-      { expiresIn: ttl, subject: claims.sub, jwtid: randomUUID() },
+      { ttlSeconds: ttl, subject: claims.sub, jti: randomUUID() },
     );
     return { access_token, token_type: 'Bearer', expires_in: ttl };
   }
