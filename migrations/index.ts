@@ -20,6 +20,7 @@ import { TenantOwnedData1796601600000 } from './1796601600000-TenantOwnedData';
 import { AuditTenantIndex1796688000000 } from './1796688000000-AuditTenantIndex';
 import { Passkeys1796774400000 } from './1796774400000-Passkeys';
 import { StepUp1796860800000 } from './1796860800000-StepUp';
+import { LiveFeeds1796947200000 } from './1796947200000-LiveFeeds';
 
 export const migrations = [
   JobRuns1763884800000,
@@ -40,4 +41,5 @@ export const migrations = [
   AuditTenantIndex1796688000000,
   Passkeys1796774400000,
   StepUp1796860800000,
+  LiveFeeds1796947200000,
 ];

@@ -15,6 +15,7 @@ import { ConsoleModule } from './platform/console/console.module';
 import { platformConfig, type PlatformConfig } from './platform/config';
 import { DatabaseModule } from './platform/database/database.module';
 import { EventsModule } from './platform/events';
+import { LiveModule } from './platform/live';
 import { HealthModule } from './platform/health/health.module';
 import { EtagInterceptor } from './platform/http/etag.interceptor';
 import { ProblemDetailsFilter } from './platform/http/problem-details.filter';
@@ -58,6 +59,7 @@ export class AppModule {
         PersonalDataModule,
         TenantUsageModule,
         HealthModule,
+        LiveModule,
         SecurityModule,
         ConsoleModule,
         ...CONTEXTS,

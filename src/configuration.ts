@@ -4,6 +4,7 @@ import { parseIdempotencyConfig } from './contexts/idempotency';
 import { parseIdentityConfig, parseWebAuthnConfig } from './contexts/identity';
 import { parseNotificationsConfig } from './contexts/notifications';
 import { parseTenancyConfig } from './contexts/tenancy';
+import { parseLiveConfig } from './platform/live/live.config';
 import { collectProblems, type Environment, InvalidEnvironmentError, inspectEnvironment } from './platform/config';
 
 type RawEnv = Record<string, string | undefined>;
@@ -17,6 +18,7 @@ const CONTEXT_CONFIGS: ReadonlyArray<(raw: RawEnv) => unknown> = [
   parseWebAuthnConfig,
   parseNotificationsConfig,
   parseTenancyConfig,
+  parseLiveConfig,
 ];
 
 /**

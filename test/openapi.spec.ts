@@ -50,6 +50,7 @@ describe('docs/openapi.json', () => {
         'GET /.well-known/jwks.json',
         'GET /.well-known/openid-configuration',
         'GET /api/v1/status',
+        'GET /api/v1/status/stream',
         'GET /health/live',
         'GET /health/ready',
         'POST /api/v1/auth/email/change/confirm',

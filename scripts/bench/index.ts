@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- <scenario> [--seconds N] [--concurrency N]`; scenarios: baseline, login, audit, idempotency, upload,
- * enumeration.
+ * enumeration, streams.
  * Without a scenario: the full baseline (scripts/bench/baseline.ts and scripts/bench/baseline/; `--smoke` for a short pass).
  */
 import { benchAudit } from './audit';
@@ -9,6 +9,7 @@ import { benchEnumeration } from './enumeration';
 import { benchIdempotency } from './idempotency';
 import { benchLogin } from './login';
 import type { ScenarioOptions } from './scenario';
+import { benchStreams } from './streams';
 import { benchUpload } from './upload';
 
 const SCENARIOS: Record<string, (o: ScenarioOptions) => Promise<void>> = {
@@ -18,6 +19,7 @@ const SCENARIOS: Record<string, (o: ScenarioOptions) => Promise<void>> = {
   idempotency: benchIdempotency,
   upload: benchUpload,
   enumeration: benchEnumeration,
+  streams: benchStreams,
 };
 
 function flag(name: string, fallback: number): number {

@@ -9,6 +9,9 @@ import { TenantAuditController } from './api/tenant-audit.controller';
 import { AdminLogsController } from './api/admin-logs.controller';
 import { AuditController } from './api/audit.controller';
 import { auditConfig } from './audit.config';
+import { AuditFeed } from './infra/audit.feed';
+import { AdminSocket } from './api/admin-socket';
+import { AuditStreamController } from './api/audit-stream.controller';
 import { AuditService } from './audit.service';
 import { AuditChainEntity } from './infra/audit-chain.entity';
 import { AuditEventEntity } from './infra/audit-event.entity';
@@ -31,16 +34,18 @@ import { AuditPersonalData } from './audit.personal-data';
     IdentityModule,
     TenancyModule,
   ],
-  controllers: [AuditController, AdminLogsController, TenantAuditController],
+  controllers: [AuditController, AdminLogsController, TenantAuditController, AuditStreamController],
   providers: [
     AuditService,
     AuditDrainer,
     AuditSubscriber,
     AuditMetrics,
+    AuditFeed,
+    AdminSocket,
     auditPseudonymsProvider,
     AuditPersonalData,
     { provide: APP_INTERCEPTOR, useClass: RequestContextInterceptor },
   ],
-  exports: [AuditService],
+  exports: [AuditService, AuditFeed],
 })
 export class AuditModule {}

@@ -57,6 +57,7 @@ import { PasskeyCeremonies } from './passkey-ceremonies';
 import { ReauthenticationService } from './reauthentication.service';
 import { ReauthenticationController } from './api/reauthentication.controller';
 import { WellKnownController } from './api/well-known.controller';
+import { BearerAuthenticator } from './api/bearer-authenticator';
 import { webAuthnConfig } from './webauthn.config';
 
 /** Exported too: the guards other contexts use run in those contexts' modules and read it. */
@@ -112,6 +113,7 @@ const IDENTITY_CONFIG = ConfigModule.forFeature(identityConfig);
       useFactory: (config: IdentityConfig) => new JwtCodec(new JwtKeyring(config.jwtKeys), config),
     },
     AccessTokenVerifier,
+    BearerAuthenticator,
     JwtAuthGuard,
     OptionalJwtAuthGuard,
     RolesGuard,
@@ -145,6 +147,7 @@ const IDENTITY_CONFIG = ConfigModule.forFeature(identityConfig);
     IDENTITY_CONFIG,
     AuthService,
     AccessTokenVerifier,
+    BearerAuthenticator,
     PrincipalResolver,
     MfaService,
     JwtAuthGuard,

@@ -9,4 +9,5 @@ export { CurrentUser, type AuthenticatedUser } from './api/authenticated-user';
 export { parseIdentityConfig } from './identity.config';
 export { parseWebAuthnConfig } from './webauthn.config';
 export { RequestPrincipal } from './api/request-principal';
+export { BearerAuthenticator } from './api/bearer-authenticator';
 export type { Role } from './infra/user.entity';
