@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { PgListener } from '../../platform/live';
+import { Coalesced, PgListener } from '../../platform/live';
 import { StatusService, type StatusSummaryView } from './status.service';
 
 type Listener = (summary: StatusSummaryView) => void;
@@ -14,8 +14,10 @@ export class StatusFeed implements OnApplicationBootstrap {
   private readonly logger = new Logger('StatusFeed');
   private readonly listeners = new Set<Listener>();
   private latest: { summary: StatusSummaryView; json: string } | null = null;
-  private reading: Promise<void> | null = null;
-  private again = false;
+  private readonly reading = new Coalesced(
+    () => this.read(),
+    (error) => this.logger.error({ err: error }, 'Reading the status roll-up failed'),
+  );
 
   constructor(
     private readonly status: StatusService,
@@ -40,19 +42,7 @@ export class StatusFeed implements OnApplicationBootstrap {
       this.latest = null;
       return;
     }
-    if (this.reading) {
-      this.again = true;
-      return;
-    }
-    this.reading = this.read()
-      .catch((error: unknown) => this.logger.error({ err: error }, 'Reading the status roll-up failed'))
-      .finally(() => {
-        this.reading = null;
-        if (this.again) {
-          this.again = false;
-          this.refresh();
-        }
-      });
+    this.reading.kick();
   }
 
   private async read(): Promise<void> {

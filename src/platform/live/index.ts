@@ -1,3 +1,4 @@
+export { Coalesced } from './coalesced';
 export { LiveModule } from './live.module';
 export { liveConfig, parseLiveConfig, type LiveConfig } from './live.config';
 export { FEED_CHANNEL, PgListener } from './pg-listener';

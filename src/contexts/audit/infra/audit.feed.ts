@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { PgListener } from '../../../platform/live';
+import { Coalesced, PgListener } from '../../../platform/live';
 import type { AuditRow } from '../domain/hash-chain';
 import { readChainState, readRowsAfter } from './audit-chain.store';
 
@@ -39,8 +39,10 @@ export class AuditFeed implements OnApplicationBootstrap {
   private lastSeq = 0;
   /** Rows were appended while nobody subscribed: `lastSeq` is behind the head (read again before use). */
   private stale = false;
-  private pumping: Promise<void> | null = null;
-  private again = false;
+  private readonly pump = new Coalesced(
+    () => this.readNew(),
+    (error) => this.logger.error({ err: error }, 'Reading new audit rows failed'),
+  );
 
   constructor(
     private readonly dataSource: DataSource,
@@ -90,21 +92,11 @@ export class AuditFeed implements OnApplicationBootstrap {
       this.stale = true;
       return;
     }
-    if (this.pumping) {
-      this.again = true;
-      return;
-    }
-    this.pumping = this.pump()
-      .catch((error: unknown) => this.logger.error({ err: error }, 'Reading new audit rows failed'))
-      .finally(() => {
-        this.pumping = null;
-        if (this.again) this.kick();
-      });
+    this.pump.kick();
   }
 
-  private async pump(): Promise<void> {
+  private async readNew(): Promise<void> {
     for (;;) {
-      this.again = false;
       const rows = await this.rowsAfter(this.lastSeq);
       if (rows.length === 0) return;
       this.lastSeq = rows[rows.length - 1].seq;

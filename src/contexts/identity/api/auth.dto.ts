@@ -44,17 +44,8 @@ export class RegisterDto {
   display_name?: string;
 }
 
-export class TokenRequestDto {
-  @ApiProperty({ example: 'ada@example.com' })
-  @IsString()
-  @Length(1, 254)
-  email: string;
-
-  @ApiProperty()
-  @IsString()
-  @Length(1, 1024)
-  password: string;
-
+/** A second factor given as a code: the current TOTP code, or a one-time recovery code. */
+class SecondFactorCodeDto {
   @ApiPropertyOptional({
     description: 'Current 6-digit TOTP code, for accounts with two-factor authentication',
     example: '123456',
@@ -69,6 +60,18 @@ export class TokenRequestDto {
   @IsString()
   @Length(1, 32)
   recovery_code?: string;
+}
+
+export class TokenRequestDto extends SecondFactorCodeDto {
+  @ApiProperty({ example: 'ada@example.com' })
+  @IsString()
+  @Length(1, 254)
+  email: string;
+
+  @ApiProperty()
+  @IsString()
+  @Length(1, 1024)
+  password: string;
 
   @ApiPropertyOptional({
     type: 'object',
@@ -82,25 +85,13 @@ export class TokenRequestDto {
   passkey_response?: Record<string, unknown>;
 }
 
-/** Exactly one proof of who you are (step-up). */
-export class ReauthenticateDto {
+/** Exactly one proof of who you are (step-up): the password, a code, or a passkey. */
+export class ReauthenticateDto extends SecondFactorCodeDto {
   @ApiPropertyOptional({ description: 'Your password' })
   @IsOptional()
   @IsString()
   @Length(1, 1024)
   password?: string;
-
-  @ApiPropertyOptional({ description: 'A current TOTP code (accounts with two-factor authentication)', example: '123456' })
-  @IsOptional()
-  @IsString()
-  @Length(1, 16)
-  totp_code?: string;
-
-  @ApiPropertyOptional({ description: 'A one-time recovery code', example: 'k7m2p-x9qr4' })
-  @IsOptional()
-  @IsString()
-  @Length(1, 32)
-  recovery_code?: string;
 
   @ApiPropertyOptional({
     type: 'object',
