@@ -27,6 +27,7 @@ import { TenantUsageModule } from './platform/tenant-usage';
 import { loggerParams } from './platform/observability/logging';
 import { RateLimitModule } from './platform/rate-limit';
 import { RedisModule } from './platform/redis/redis.module';
+import { SecretsModule } from './platform/secrets';
 import { SecurityModule } from './platform/security';
 
 /** The bounded contexts, each reached by others only through its `index.ts`. */
@@ -51,6 +52,7 @@ export class AppModule {
         ConfigModule.forRoot({ isGlobal: true, cache: true, ignoreEnvFile: true, load: [platformConfig] }),
         LoggerModule.forRootAsync({ inject: [platformConfig.KEY], useFactory: (config: PlatformConfig) => loggerParams(config) }),
         ClockModule,
+        SecretsModule,
         ObservabilityModule,
         DatabaseModule,
         RedisModule,

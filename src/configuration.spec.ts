@@ -51,6 +51,14 @@ describe('checkConfiguration (every context at once, before boot)', () => {
     expect(problemsOf({ APP_ENV: 'test', ADMIN_EMAIL: 'root@localhost' })).toEqual(['ADMIN_EMAIL']);
   });
 
+  it('lists problems found before (the secrets’ files and provider) first, in the same error', () => {
+    const earlier = [{ variable: 'JWT_SECRET_FILE', message: 'cannot read "/run/secrets/x" (ENOENT: no such file)' }];
+    expect(
+      collectProblems(() => checkConfiguration({ APP_ENV: 'test', PORT: 'eighty' }, earlier)).map((p) => p.variable),
+    ).toEqual(['JWT_SECRET_FILE', 'PORT']);
+    expect(() => checkConfiguration({ APP_ENV: 'test' }, earlier)).toThrow(/Invalid configuration \(1 problem\)/);
+  });
+
   it('lets errors that are not configuration problems through', () => {
     expect(() => checkConfiguration(null as unknown as Record<string, string>)).toThrow(TypeError);
   });

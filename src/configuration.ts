@@ -5,7 +5,13 @@ import { parseIdentityConfig, parseWebAuthnConfig } from './contexts/identity';
 import { parseNotificationsConfig } from './contexts/notifications';
 import { parseTenancyConfig } from './contexts/tenancy';
 import { parseLiveConfig } from './platform/live/live.config';
-import { collectProblems, type Environment, InvalidEnvironmentError, inspectEnvironment } from './platform/config';
+import {
+  collectProblems,
+  type EnvProblem,
+  type Environment,
+  InvalidEnvironmentError,
+  inspectEnvironment,
+} from './platform/config';
 
 type RawEnv = Record<string, string | undefined>;
 
@@ -25,10 +31,12 @@ const CONTEXT_CONFIGS: ReadonlyArray<(raw: RawEnv) => unknown> = [
  * The whole configuration checked before anything boots: the platform's settings and every
  * context's own, with the rules only a context can judge (identity checks an `ADMIN_PASSWORD`
  * against its password policy). Every problem of every context is reported at once, in one
- * `InvalidEnvironmentError`, so an operator fixes them in one go.
+ * `InvalidEnvironmentError`, so an operator fixes them in one go. `earlier` are problems found
+ * before (the secrets' files and provider, `resolveSecrets`): listed first, in the same report.
  */
-export function checkConfiguration(raw: RawEnv = process.env): Environment {
-  const { env, problems } = inspectEnvironment(raw);
+export function checkConfiguration(raw: RawEnv = process.env, earlier: readonly EnvProblem[] = []): Environment {
+  const { env, problems: own } = inspectEnvironment(raw);
+  const problems = [...earlier, ...own];
   for (const read of CONTEXT_CONFIGS) problems.push(...collectProblems(() => read(raw)));
   if (problems.length > 0) throw new InvalidEnvironmentError(problems);
   return env;

@@ -7,18 +7,21 @@ import { type Environment, InvalidEnvironmentError, loadDotEnvFile } from './pla
 import { stopOwnedEmbeddedClusters } from './platform/database/embedded-postgres';
 import { Metrics } from './platform/observability';
 import { installCrashHandlers } from './platform/observability/crash-handlers';
+import { resolveSecrets } from './platform/secrets';
 
 /**
- * Start-up: configuration, then the app, then the listener. Whatever fails before the
- * server listens ends the process with exit code 1 and one line saying why, after closing
- * what was opened (the embedded PostgreSQL included). Only a listening server installs the
+ * Start-up: the secrets (environment, `<NAME>_FILE`, Vault) into the environment, then the
+ * configuration (one report of every problem, the secrets' included), then the app, then the
+ * listener. Whatever fails before the server listens ends the process with exit code 1 and one
+ * line saying why, after closing what was opened (the embedded PostgreSQL included). Only a listening server installs the
  * serving-phase handlers (signals, crash accounting).
  */
 async function bootstrap(): Promise<void> {
   loadDotEnvFile();
+  const secrets = await resolveSecrets(process.env);
   let env: Environment;
   try {
-    env = checkConfiguration();
+    env = checkConfiguration(process.env, secrets.problems);
   } catch (error) {
     if (error instanceof InvalidEnvironmentError) return refuseToStart(`Bastion refuses to start. ${error.message}`);
     throw error;

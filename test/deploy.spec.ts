@@ -13,11 +13,13 @@ import addFormats from 'ajv-formats';
 import { parse, parseAllDocuments } from 'yaml';
 import { capacityFor, DEFAULT_MAX_CONNECTIONS } from '../deploy/topology/capacity';
 import {
+  APP_SECRET_FILES,
   CHECKED_IN_TOPOLOGIES,
   checkTopology,
   GENERATED_DIR,
   parseArguments,
   renderTopology,
+  SECRETS_DIR,
   topologyDir,
   writeTopology,
 } from '../deploy/topology/generate';
@@ -244,7 +246,11 @@ describe.each(CHECKED_IN_TOPOLOGIES)('topology with %i instances', (n) => {
       expect(app.read_only).toBe(true);
       expect(app.cap_drop).toEqual(['ALL']);
       expect(app.image).toMatch(/^\$\{BASTION_IMAGE:\?/);
-      expect(app.volumes).toEqual(['files:/app/db_files/uploads', 'audit-archive:/app/db_files/audit-archive']);
+      expect(app.volumes).toEqual([
+        'files:/app/db_files/uploads',
+        'audit-archive:/app/db_files/audit-archive',
+        expect.stringMatching(/^\$\{BASTION_SECRETS_DIR:\?[^}]*\}\/app:\/run\/secrets\/bastion:ro$/),
+      ]);
     }
     expect(services.migrate.command).toEqual(['node', 'dist/src/platform/database/migrate.js', 'run']);
     expect(services.migrate.depends_on['db-roles']).toEqual({ condition: 'service_completed_successfully' });
@@ -257,6 +263,25 @@ describe.each(CHECKED_IN_TOPOLOGIES)('topology with %i instances', (n) => {
     const text = readFileSync(join(dir, 'compose.yaml'), 'utf8');
     expect(text).not.toMatch(/(PASSWORD|SECRET|TOKEN)\s*:/);
     expect(text).not.toMatch(/postgres:\/\/[^@\s]+:[^@\s]+@/);
+  });
+
+  it('compose and kubernetes: the instances read their secrets from files (<NAME>_FILE), not from environment values', () => {
+    const services = compose.services as Doc;
+    const config = k8s('config.yaml').find((d) => d.metadata.name === 'bastion-config')!.data as Record<string, string>;
+    for (const environment of [...apps.map((name) => services[name].environment as Record<string, string>), config]) {
+      for (const name of APP_SECRET_FILES) {
+        expect(environment[`${name}_FILE`]).toBe(`${SECRETS_DIR}/${name}`);
+        expect(environment[name]).toBeUndefined();
+      }
+    }
+    const [deployment] = k8s('deployment.yaml');
+    const pod = deployment.spec.template.spec;
+    const [app] = pod.containers as Doc[];
+    expect(JSON.stringify(app.envFrom)).not.toContain('secretRef');
+    expect(JSON.stringify(app.env ?? [])).not.toContain('secretKeyRef');
+    expect(app.volumeMounts).toContainEqual({ name: 'secrets', mountPath: SECRETS_DIR, readOnly: true });
+    // Owner and group (the pod's fsGroup) may read; no other user (the app refuses o+r in production).
+    expect(pod.volumes).toContainEqual({ name: 'secrets', secret: { secretName: 'bastion-secrets', defaultMode: 0o440 } });
   });
 
   it('nginx: least connections over exactly the N instances, passive health checks, overwritten X-Forwarded-For', () => {

@@ -1,7 +1,11 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { Clock } from '../src/platform/clock';
+import { SecretsRefresher } from '../src/platform/secrets';
 import { createTestApp, type TestApp } from './support/app';
 import { bearer, login, register, uniqueEmail } from './support/auth';
 import { createTestDatabase, type TestDatabase } from './support/database';
@@ -61,6 +65,41 @@ describe('asymmetric access tokens and the JWKS (e2e)', () => {
       const me = await t.inject({ method: 'GET', url: '/api/v1/auth/me', headers: bearer(tokens) });
       expect(me.json()).toMatchObject({ email, id: payload.sub });
     });
+  });
+
+  it('re-reads the keys from JWT_KEYS_FILE on a refresh (SIGHUP), without a restart', async () => {
+    const k1 = generateKeyPairSync('ed25519');
+    const k2 = generateKeyPairSync('ed25519');
+    const file = join(mkdtempSync(join(tmpdir(), 'bastion-keys-')), 'jwt-keys.json');
+    writeFileSync(file, keySet(jwk(k1.privateKey, { kid: 'f1', status: 'active' })), { mode: 0o600 });
+    const t = await createTestApp({ env: { JWT_ALG: 'EdDSA', JWT_KEYS_FILE: file } });
+    try {
+      const email = uniqueEmail('keys-file');
+      await register(t, email);
+      const before = await login(t, email);
+      expect(decodeProtectedHeader(before.access_token).kid).toBe('f1');
+      writeFileSync(
+        file,
+        keySet(
+          jwk(k1.publicKey, { kid: 'f1', status: 'retired', retired_at: new Date().toISOString() }),
+          jwk(k2.privateKey, { kid: 'f2', status: 'active' }),
+        ),
+      );
+      expect(await t.app.get(SecretsRefresher).refresh()).toEqual(['JWT_KEYS']);
+      const after = await login(t, email);
+      expect(decodeProtectedHeader(after.access_token).kid).toBe('f2');
+      for (const token of [before, after]) {
+        expect((await t.inject({ method: 'GET', url: '/api/v1/auth/me', headers: bearer(token) })).statusCode).toBe(200);
+      }
+      const published = (await t.inject({ url: '/.well-known/jwks.json' })).json<Json>().keys.map((k: Json) => k.kid);
+      expect(published).toEqual(['f1', 'f2']);
+      // A broken set is refused: the keys in use stay.
+      writeFileSync(file, '{"keys": [{"status": "active"}]}');
+      await t.app.get(SecretsRefresher).refresh();
+      expect(decodeProtectedHeader((await login(t, email)).access_token).kid).toBe('f2');
+    } finally {
+      await t.close();
+    }
   });
 
   describe('rotation next → active → retired on two instances', () => {

@@ -6,8 +6,9 @@
 #     [--namespace bastion] [--timeout 10m]
 #
 # Needs a checkout with `npm ci` (the generator), kubectl with access to the namespace, and the
-# secrets `bastion-secrets` (the app's environment) and `bastion-migrate` (DATABASE_URL of the owner
-# role, ADMIN_DATABASE_URL of an admin role) in it. Stops at the first failure:
+# secrets `bastion-secrets` (one key per secret, mounted as files at /run/secrets/bastion; see
+# docs/operations/secrets.md) and `bastion-migrate` (DATABASE_URL of the owner role,
+# ADMIN_DATABASE_URL of an admin role) in it. Stops at the first failure:
 #   - the migration Job failed: no pod was changed (the Job's logs are printed);
 #   - the rollout did not complete: `kubectl rollout undo` is printed (docs/operations/rollout.md
 #     says when to run it).

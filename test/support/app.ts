@@ -1,8 +1,10 @@
 import type { ModuleMetadata } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import { checkConfiguration } from '../../src/configuration';
 import { createApp } from '../../src/platform/app/create-app';
 import { loadEnvironment } from '../../src/platform/config';
+import { resolveSecrets } from '../../src/platform/secrets';
 import { createTestDatabase, type TestDatabase } from './database';
 import { SpecValidator } from './spec-validator';
 
@@ -63,6 +65,10 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   });
   let app: NestFastifyApplication;
   try {
+    // Secrets from `<NAME>_FILE` and the provider, as main.ts resolves them; their problems
+    // are reported with the rest of the configuration's, in one error.
+    const secrets = await resolveSecrets(process.env);
+    if (secrets.problems.length > 0) checkConfiguration(process.env, secrets.problems);
     app = await createApp(loadEnvironment(), options.imports);
     await app.init();
     await app.getHttpAdapter().getInstance().ready();

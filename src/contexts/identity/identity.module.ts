@@ -23,6 +23,8 @@ import { AuthService } from './auth.service';
 import { AdminSeeder } from './infra/admin.seeder';
 import { PasswordHasher } from './infra/password.hasher';
 import { JwtCodec, JwtKeyring } from './infra/jwt-keys';
+import { reloadKeysOnChange } from './infra/jwt-keys-reloader';
+import { SecretsRefresher } from '../../platform/secrets';
 import { TokenService } from './infra/token.service';
 import { UserEntity } from './infra/user.entity';
 import { LoginLockoutEntity } from './infra/login-lockout.entity';
@@ -109,8 +111,13 @@ const IDENTITY_CONFIG = ConfigModule.forFeature(identityConfig);
     TokenService,
     {
       provide: JwtCodec,
-      inject: [identityConfig.KEY],
-      useFactory: (config: IdentityConfig) => new JwtCodec(new JwtKeyring(config.jwtKeys), config),
+      inject: [identityConfig.KEY, SecretsRefresher],
+      useFactory: (config: IdentityConfig, secrets: SecretsRefresher) => {
+        const codec = new JwtCodec(new JwtKeyring(config.jwtKeys), config);
+        // Rotated keys (a new file content, a new Vault version) apply without a restart.
+        reloadKeysOnChange(codec, secrets, { ...process.env });
+        return codec;
+      },
     },
     AccessTokenVerifier,
     BearerAuthenticator,

@@ -44,22 +44,37 @@ function messageIdDomain(from: string): string {
  */
 export class SmtpEmailSender implements EmailSender {
   readonly provider = 'smtp';
-  private readonly transport: Mail;
+  private transport: Mail;
   private readonly domain: string;
 
   constructor(
-    settings: SmtpSettings,
+    private readonly settings: SmtpSettings,
     private readonly from: string,
-    timeoutMs: number,
+    private readonly timeoutMs: number,
   ) {
     this.domain = messageIdDomain(from);
-    this.transport = createTransport({
+    this.transport = this.createTransport(settings.user, settings.password);
+  }
+
+  /**
+   * Rotated credentials (SMTP_USER/SMTP_PASSWORD re-read by the secrets refresher): the next
+   * message logs in with them; a message being sent finishes on the transport it started with.
+   */
+  useCredentials(user: string | undefined, password: string | undefined): void {
+    const previous = this.transport;
+    this.transport = this.createTransport(user, password);
+    previous.close();
+  }
+
+  private createTransport(user: string | undefined, password: string | undefined): Mail {
+    const { settings, timeoutMs } = this;
+    return createTransport({
       host: settings.host,
       port: settings.port,
       secure: settings.tls === 'tls',
       requireTLS: settings.tls === 'starttls',
       ignoreTLS: settings.tls === 'none',
-      auth: settings.user !== undefined ? { user: settings.user, pass: settings.password } : undefined,
+      auth: user !== undefined ? { user, pass: password } : undefined,
       tls: { minVersion: 'TLSv1.2', ...(settings.caPem ? { ca: settings.caPem } : {}) },
       connectionTimeout: timeoutMs,
       greetingTimeout: timeoutMs,

@@ -1,0 +1,35 @@
+import { Logger } from '@nestjs/common';
+import type { RawEnv } from '../../../platform/config';
+import type { SecretsRefresher } from '../../../platform/secrets';
+import { readIdentityConfig } from '../identity.config';
+import { type JwtCodec, JwtKeyring } from './jwt-keys';
+
+/** The secret settings the access-token keyring is made of. */
+export const JWT_KEY_SECRETS = ['JWT_SECRET', 'JWT_PREVIOUS_SECRET', 'JWT_PRIVATE_KEY', 'JWT_KEYS'] as const;
+
+const logger = new Logger('Identity');
+
+/**
+ * Keeps `codec`'s keys in step with the secrets: when a key setting changes (a new file
+ * content or Vault version, read on the refresh interval or `SIGHUP`), the keyring is built
+ * again from the settings the app started with and the new values, and replaces the old one
+ * for every token signed or verified from then on. A set with problems (a bad PEM, two active
+ * keys) is refused and logged by variable name; the keys in use stay.
+ */
+export function reloadKeysOnChange(codec: JwtCodec, secrets: SecretsRefresher, startedWith: RawEnv): void {
+  secrets.onChange(JWT_KEY_SECRETS, (changed) => {
+    const raw: RawEnv = { ...startedWith };
+    for (const name of JWT_KEY_SECRETS) raw[name] = secrets.current(name) ?? startedWith[name];
+    const { config, problems } = readIdentityConfig(raw);
+    const keyProblems = problems.filter((p) => p.variable.startsWith('JWT_'));
+    if (keyProblems.length > 0) {
+      logger.error(
+        `Access-token keys not reloaded (${changed.join(', ')} changed): ${keyProblems.map((p) => `${p.variable}: ${p.message}`).join('; ')}`,
+      );
+      return;
+    }
+    codec.replace(new JwtKeyring(config.jwtKeys));
+    const { algorithm, keys } = config.jwtKeys;
+    logger.log(`Access-token keys reloaded: ${algorithm}; keys ${keys.map((k) => `${k.kid} (${k.alg}, ${k.state})`).join(', ')}`);
+  });
+}
