@@ -12,8 +12,11 @@
  * @typedef {{ field: string, code: string, message: string }} FieldError
  * @typedef {{ type?: string, title?: string, status?: number, detail?: string, code?: string,
  *   request_id?: string, retry_after?: number, errors?: FieldError[], quota?: string, limit?: number,
- *   usage?: number, session_max_age?: number }} Problem
+ *   usage?: number, session_max_age?: number, methods?: string[], mfa_token?: string, max_age?: number }} Problem
+ *   `methods` and `mfa_token`: of `mfa_required` (the second factors the account can use; the ticket for a passkey
+ *   challenge, when it has passkeys); `max_age`: of `reauthentication_required` (seconds)
  * @typedef {{ access_token: string, token_type: string, expires_in: number, csrf_token: string }} CookieTokens
+ * @typedef {{ access_token: string, token_type: string, expires_in: number }} AccessToken
  * @typedef {'invited' | 'active' | 'inactive' | 'deletion_pending' | 'erased'} AccountStatus
  * @typedef {{ id: string, email: string, display_name: string | null, role: 'user' | 'admin', is_active: boolean,
  *   email_verified: boolean, status: AccountStatus, deletion_due_at: string | null,
@@ -29,7 +32,16 @@
  * @typedef {{ id: string, seq: number, occurred_at: string, type: string, actor_id: string | null,
  *   actor_ip: string | null, user_agent: string | null, subject_type: string | null, subject_id: string | null,
  *   outcome: string, request_id: string | null, metadata: Record<string, unknown> }} AuditEvent
- * @typedef {{ email: string, password: string, totp_code?: string, recovery_code?: string }} Credentials
+ * @typedef {import('@simplewebauthn/browser').PublicKeyCredentialCreationOptionsJSON} PasskeyCreationOptions
+ * @typedef {import('@simplewebauthn/browser').PublicKeyCredentialRequestOptionsJSON} PasskeyRequestOptions
+ * @typedef {import('@simplewebauthn/browser').RegistrationResponseJSON} PasskeyRegistration
+ * @typedef {import('@simplewebauthn/browser').AuthenticationResponseJSON} PasskeyAssertion
+ * @typedef {{ email: string, password: string, totp_code?: string, recovery_code?: string,
+ *   passkey_response?: PasskeyAssertion }} Credentials
+ * @typedef {{ id: string, name: string, created_at: string, last_used_at: string | null, backed_up: boolean,
+ *   device_type: 'singleDevice' | 'multiDevice', transports: string[] }} Passkey
+ * @typedef {{ password: string } | { totp_code: string } | { recovery_code: string }
+ *   | { passkey_response: PasskeyAssertion }} Proof one proof of who you are, for a step-up
  * @typedef {'owner' | 'admin' | 'member'} TenantRole
  * @typedef {'active' | 'suspended'} TenantStatus
  * @typedef {{ max_members: number | null, max_projects: number | null, max_storage_bytes: number | null,
@@ -78,10 +90,12 @@ const CSRF_COOKIE = '__Host-bastion_csrf';
 const REFRESH_MARGIN_SECONDS = 30;
 /**
  * 401 answers that a new access token cannot cure: no refresh and retry for those. The credentials
- * a request carries in its body (a second factor: the retry would only spend the code again), and
- * an organisation's `session_max_age` (a refresh keeps the session's start: only signing in again helps).
+ * a request carries in its body (a second factor: the retry would only spend the code again), an
+ * organisation's `session_max_age` (a refresh keeps the session's start: only signing in again helps),
+ * and a sensitive action's step-up (a refresh keeps the session's last authentication: only
+ * re-authenticating helps, see `onReauthenticationRequired`).
  */
-const NO_REFRESH_PROBLEMS = new Set(['mfa_required', 'invalid_mfa_code', 'tenant_session_too_old']);
+const NO_REFRESH_PROBLEMS = new Set(['mfa_required', 'invalid_mfa_code', 'tenant_session_too_old', 'reauthentication_required']);
 /** The header naming the organisation the tenant-owned routes act in (absent: the personal one). */
 const TENANT_HEADER = 'x-tenant-id';
 
@@ -114,6 +128,19 @@ export function onSessionEnded(callback) {
   sessionEnded = callback;
 }
 
+/** @type {((problem: Problem) => Promise<boolean>) | null} */
+let reauthenticationRequired = null;
+
+/**
+ * What to do when a sensitive action answers `401 reauthentication_required`: the page asks the
+ * user to prove who they are again (`reauthenticate`) and resolves true once they did, then the
+ * request is sent once more; false (they cancelled) rejects it with that problem.
+ * @param {(problem: Problem) => Promise<boolean>} handler
+ */
+export function onReauthenticationRequired(handler) {
+  reauthenticationRequired = handler;
+}
+
 /** The CSRF token of the current cookie session, if the browser holds one. */
 function csrfToken() {
   for (const part of document.cookie.split(';')) {
@@ -126,6 +153,11 @@ function csrfToken() {
 /** Whether a refresh cookie is likely present (its CSRF companion is readable, it is not). */
 export function hasCookieSession() {
   return csrfToken() !== undefined;
+}
+
+/** The access token in memory (for the live feed's WebSocket), or null. */
+export function currentAccessToken() {
+  return accessToken;
 }
 
 export function isSignedIn() {
@@ -143,7 +175,7 @@ function seconds(value) {
 
 /**
  * @typedef {{ body?: unknown, form?: FormData, auth?: boolean, csrf?: boolean, retried?: boolean,
- *   ifMatch?: string | null, tenant?: string | null, binary?: boolean }} RequestOptions
+ *   steppedUp?: boolean, ifMatch?: string | null, tenant?: string | null, binary?: boolean }} RequestOptions
  *   `ifMatch`: a strong ETag for `If-Match` (a weak or missing one sends none); `tenant`: the organisation
  *   a tenant-owned route acts in (`X-Tenant-Id`; null or absent: the caller's personal one); `form`: a
  *   multipart body instead of JSON; `binary`: the answer's bytes are kept as a `Blob` (downloads)
@@ -168,7 +200,8 @@ async function call(method, path, options = {}) {
  * @returns {Promise<{ data: unknown, text: string, blob: Blob | null, headers: Headers }>}
  */
 async function send(method, path, options = {}) {
-  const { body, form, auth = true, csrf = false, retried = false, ifMatch = null, tenant = null, binary = false } = options;
+  const { body, form, auth = true, csrf = false, retried = false, steppedUp = false } = options;
+  const { ifMatch = null, tenant = null, binary = false } = options;
   /** @type {Record<string, string>} */
   const headers = { accept: binary ? '*/*' : 'application/json, application/problem+json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
@@ -209,6 +242,11 @@ async function send(method, path, options = {}) {
     }
   }
   const problem = /** @type {Problem} */ (!response.ok && data && typeof data === 'object' ? data : {});
+  // A sensitive action and a sign-in that is not recent: re-authenticate, then once more.
+  const stepUp = response.status === 401 && problem.code === 'reauthentication_required';
+  if (stepUp && auth && accessToken && !steppedUp && reauthenticationRequired && (await reauthenticationRequired(problem))) {
+    return send(method, path, { ...options, steppedUp: true });
+  }
   // An access token past its lifetime (or a revoked session): one silent refresh, one retry.
   if (response.status === 401 && auth && accessToken && !retried && !NO_REFRESH_PROBLEMS.has(problem.code ?? '')) {
     if (await refresh()) return send(method, path, { ...options, retried: true });
@@ -220,7 +258,7 @@ async function send(method, path, options = {}) {
   return { data, text, blob: null, headers: response.headers };
 }
 
-/** @param {CookieTokens} tokens */
+/** @param {CookieTokens | AccessToken} tokens */
 function adopt(tokens) {
   accessToken = tokens.access_token;
   clearTimeout(refreshTimer);
@@ -250,6 +288,49 @@ function forget() {
 export async function login(credentials) {
   const tokens = /** @type {CookieTokens} */ (await call('POST', '/auth/token?cookie=1', { body: credentials, auth: false }));
   adopt(tokens);
+}
+
+/**
+ * Sign in with a passkey (cookie mode, as `login`): its answer to `passkeySignInOptions`.
+ * @param {PasskeyAssertion} response
+ */
+export async function loginWithPasskey(response) {
+  const tokens = /** @type {CookieTokens} */ (
+    await call('POST', '/auth/passkeys/authentication?cookie=1', { body: { response }, auth: false })
+  );
+  adopt(tokens);
+}
+
+/**
+ * Request options for a passkey: to sign in with one (no argument: any passkey of this site, the
+ * browser lets the user choose), or as the second factor of a password sign-in (the `mfa_token`
+ * of its `mfa_required` problem, single use; the answer goes with the password to `login` as
+ * `passkey_response`).
+ * @param {string} [mfaToken]
+ * @returns {Promise<PasskeyRequestOptions>}
+ */
+export async function passkeySignInOptions(mfaToken) {
+  const body = mfaToken === undefined ? {} : { mfa_token: mfaToken };
+  return /** @type {PasskeyRequestOptions} */ (
+    await call('POST', '/auth/passkeys/authentication/options', { body, auth: false })
+  );
+}
+
+/**
+ * Step-up: proves who the signed-in user is again (exactly one proof), and the session counts as
+ * recently authenticated; the new access token (it carries that) replaces the current one.
+ * @param {Proof} proof
+ */
+export async function reauthenticate(proof) {
+  adopt(/** @type {AccessToken} */ (await call('POST', '/auth/reauthenticate', { body: proof })));
+}
+
+/**
+ * Request options for re-authenticating with one of the user's passkeys (409 `no_passkeys` without any).
+ * @returns {Promise<PasskeyRequestOptions>}
+ */
+export async function reauthenticationOptions() {
+  return /** @type {PasskeyRequestOptions} */ (await call('POST', '/auth/reauthenticate/options', { body: {} }));
 }
 
 /**
@@ -332,6 +413,42 @@ export async function activateTotp(code) {
  */
 export async function disableTotp(password, second) {
   await call('POST', '/auth/mfa/totp/disable', { body: { password, ...second } });
+}
+
+/** @returns {Promise<Passkey[]>} the user's passkeys, oldest first */
+export async function passkeys() {
+  const result = /** @type {{ items: Passkey[] }} */ (await call('GET', '/auth/passkeys'));
+  return result.items;
+}
+
+/** @returns {Promise<PasskeyCreationOptions>} options for the browser to make a new passkey (409 `passkey_limit`) */
+export async function passkeyRegistrationOptions() {
+  return /** @type {PasskeyCreationOptions} */ (await call('POST', '/auth/passkeys/registration/options', { body: {} }));
+}
+
+/**
+ * Stores the passkey the browser made for `passkeyRegistrationOptions`.
+ * @param {PasskeyRegistration} response
+ * @param {string} [name] none: the server names it ("Passkey N")
+ * @returns {Promise<Passkey>}
+ */
+export async function registerPasskey(response, name) {
+  const body = name ? { response, name } : { response };
+  return /** @type {Passkey} */ (await call('POST', '/auth/passkeys/registration', { body }));
+}
+
+/**
+ * @param {string} id
+ * @param {string} name
+ * @returns {Promise<Passkey>}
+ */
+export async function renamePasskey(id, name) {
+  return /** @type {Passkey} */ (await call('PATCH', `/auth/passkeys/${encodeURIComponent(id)}`, { body: { name } }));
+}
+
+/** @param {string} id */
+export async function removePasskey(id) {
+  await call('DELETE', `/auth/passkeys/${encodeURIComponent(id)}`);
 }
 
 /**

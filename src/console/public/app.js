@@ -1,18 +1,23 @@
 /* global document, localStorage, window, Blob, HTMLElement, HTMLButtonElement, HTMLFormElement,
    HTMLInputElement, HTMLSelectElement, HTMLImageElement, HTMLOListElement, HTMLUListElement, HTMLTableSectionElement */
 /**
- * Bastion account console: sign in (with a second factor when the account has one), your
- * sessions, two-factor enrolment, downloading your data and closing your account, accepting
- * an invitation, joining an organisation from its invitation link (`#/join`), and for admins
- * the users (invite, role, activation, closing) and the recent audit events. Organisations (and the admins' tenants card) are in `tenancy.js`;
+ * Bastion account console: sign in (with the password, and a second factor — a code or a
+ * passkey — when the account has one; or with a passkey alone), your sessions, two-factor
+ * enrolment, your passkeys (`passkeys.js`), downloading your data and closing your account,
+ * confirming who you are again before a sensitive action (`step-up.js`), accepting an invitation,
+ * joining an organisation from its invitation link (`#/join`), and for admins the users (invite, role, activation, closing) and the recent audit events. Organisations (and the admins' tenants card) are in `tenancy.js`;
  * the organisation switcher and the chosen organisation's projects, tickets, posts and files in `workspace.js`; what the
  * cards share is in `ui.js`. Plain ES modules, no framework, no inline script or style (the
  * page's CSP forbids both).
  */
 import * as api from './api.js';
+import { followAdminFeed } from './live.js';
 import { byId, describeUserAgent, el, focus, saveBlob, show, time } from './dom.js';
+import * as passkeys from './passkeys.js';
+import * as stepUp from './step-up.js';
 import * as tenancy from './tenancy.js';
 import { announce, busy, counted, explain, onSubmit, rowButton, setError } from './ui.js';
+import * as webauthn from './webauthn.js';
 import * as workspace from './workspace.js';
 
 /**
@@ -75,8 +80,12 @@ const $ = {
   loginForm: byId('login-form', HTMLFormElement),
   loginEmail: byId('login-email', HTMLInputElement),
   loginPassword: byId('login-password', HTMLInputElement),
+  loginPasskeyRow: byId('login-passkey-row', HTMLElement),
+  loginPasskey: byId('login-passkey', HTMLButtonElement),
   mfaForm: byId('mfa-form', HTMLFormElement),
+  mfaHelp: byId('mfa-help', HTMLElement),
   mfaCode: byId('mfa-code', HTMLInputElement),
+  mfaPasskey: byId('mfa-passkey', HTMLButtonElement),
   mfaCancel: byId('mfa-cancel', HTMLButtonElement),
   accountTitle: byId('account-title', HTMLElement),
   accountError: byId('account-error', HTMLElement),
@@ -137,6 +146,7 @@ const $ = {
   auditType: byId('audit-type', HTMLSelectElement),
   auditReload: byId('audit-reload', HTMLButtonElement),
   auditCount: byId('audit-count', HTMLElement),
+  auditLive: byId('audit-live', HTMLElement),
   auditRows: byId('audit-rows', HTMLTableSectionElement),
 };
 
@@ -148,8 +158,19 @@ let mfaEnabled = null;
 /** Email and password between the two steps of an MFA login (memory only). */
 /** @type {Credentials | null} */
 let pending = null;
+/**
+ * The `mfa_token` of the last `mfa_required` answer (single use: a passkey challenge for the
+ * second step), until it is used; when it is, the password step runs again for a new one.
+ * @type {string | null}
+ */
+let mfaToken = null;
 /** @type {AuditEvent[]} */
 let auditEvents = [];
+/** The admins' live feed (audit events, user-status changes) while an admin is signed in. */
+/** @type {{ stop: () => void } | null} */
+let adminFeed = null;
+/** @type {number | undefined} */
+let usersReload;
 /** The user an admin asked to delete, until they confirm or cancel. */
 /** @type {User | null} */
 let userToDelete = null;
@@ -207,10 +228,15 @@ function view(name) {
 /** Forgets everything shown for the last account (secrets first). */
 function clearAccount() {
   user = null;
+  stepUp.dismiss();
+  passkeys.clearPasskeys();
   tenancy.clearTenancy();
   workspace.clearWorkspace();
   mfaEnabled = null;
   auditEvents = [];
+  adminFeed?.stop();
+  adminFeed = null;
+  $.auditLive.textContent = '';
   userToDelete = null;
   show(false, $.userDelete);
   $.usersRows.replaceChildren();
@@ -239,15 +265,20 @@ function clearAccount() {
  */
 function showLogin(message = '', moveFocus = true, notice = '') {
   pending = null;
+  mfaToken = null;
   $.loginNotice.textContent = notice || (joinToken ? JOIN_SIGN_IN : '');
   $.loginPassword.value = '';
   $.mfaCode.value = '';
   show(true, $.loginForm);
+  show(webauthn.supported(), $.loginPasskeyRow);
   show(false, $.mfaForm);
   setError($.loginError, message);
   view('login');
   if (moveFocus) focus($.loginTitle);
 }
+
+api.onReauthenticationRequired(stepUp.prompt);
+stepUp.init(() => ({ code: mfaEnabled !== false, passkey: passkeys.count() !== 0 }));
 
 api.onSessionEnded(() => {
   if (!user) return;
@@ -257,6 +288,42 @@ api.onSessionEnded(() => {
 
 // ---------------------------------------------------------------- sign in
 
+const MFA_HELP =
+  'This account uses two-factor authentication. Enter the 6-digit code from your authenticator app, or one of your recovery codes.';
+const MFA_HELP_PASSKEY =
+  'This account uses two-factor authentication. Enter the 6-digit code from your authenticator app or one of your recovery codes, or use a passkey.';
+
+/**
+ * The second step of a sign-in: the code field, and a passkey when the account has one.
+ * @param {Credentials} credentials the email and password, right
+ * @param {import('./api.js').Problem} problem the `mfa_required` answer
+ */
+function askForSecondFactor(credentials, problem) {
+  pending = { email: credentials.email, password: credentials.password };
+  mfaToken = typeof problem.mfa_token === 'string' ? problem.mfa_token : null;
+  const passkey = (problem.methods ?? []).includes('passkey') && mfaToken !== null && webauthn.supported();
+  $.mfaHelp.textContent = passkey ? MFA_HELP_PASSKEY : MFA_HELP;
+  show(passkey, $.mfaPasskey);
+  show(false, $.loginForm, $.loginPasskeyRow);
+  show(true, $.mfaForm);
+  $.mfaCode.value = '';
+  announce(passkey ? 'Enter your authentication code, or use a passkey.' : 'Enter your authentication code.');
+  $.mfaCode.focus();
+}
+
+/**
+ * Signed in: to the account page.
+ * @param {boolean | null} secondFactor whether the sign-in took a second factor (null: not known, a passkey alone)
+ */
+async function signedIn(secondFactor) {
+  mfaEnabled = secondFactor;
+  pending = null;
+  mfaToken = null;
+  $.loginPassword.value = '';
+  $.mfaCode.value = '';
+  await showAccount(true);
+}
+
 /** @param {Credentials} credentials */
 async function signIn(credentials) {
   setError($.loginError, '');
@@ -264,23 +331,14 @@ async function signIn(credentials) {
     await api.login(credentials);
   } catch (error) {
     if (error instanceof api.ApiError && error.code === 'mfa_required') {
-      pending = { email: credentials.email, password: credentials.password };
-      show(false, $.loginForm);
-      show(true, $.mfaForm);
-      $.mfaCode.value = '';
-      announce('Enter your authentication code.');
-      $.mfaCode.focus();
+      askForSecondFactor(credentials, error.problem);
       return;
     }
     setError($.loginError, explain(error));
     (pending ? $.mfaCode : $.loginPassword).select();
     return;
   }
-  mfaEnabled = pending !== null;
-  pending = null;
-  $.loginPassword.value = '';
-  $.mfaCode.value = '';
-  await showAccount(true);
+  await signedIn(pending !== null);
 }
 
 onSubmit($.loginForm, () => signIn({ email: $.loginEmail.value.trim(), password: $.loginPassword.value }));
@@ -292,6 +350,70 @@ onSubmit($.mfaForm, async () => {
 });
 
 $.mfaCancel.addEventListener('click', () => showLogin());
+
+/**
+ * A new `mfa_token` (each is single use): the password step again. Null when that signed in
+ * without a second factor after all (two-factor authentication was turned off meanwhile).
+ * @param {Credentials} credentials
+ * @returns {Promise<string | null>}
+ */
+async function freshMfaToken(credentials) {
+  try {
+    await api.login({ email: credentials.email, password: credentials.password });
+  } catch (error) {
+    if (error instanceof api.ApiError && error.code === 'mfa_required' && typeof error.problem.mfa_token === 'string') {
+      return error.problem.mfa_token;
+    }
+    throw error;
+  }
+  return null;
+}
+
+// A passkey as the second step: its challenge is bound to the account by the `mfa_token`; its
+// answer goes with the email and password to the token endpoint, as a code would.
+$.mfaPasskey.addEventListener('click', () => {
+  void busy($.mfaPasskey, async () => {
+    const credentials = pending;
+    if (!credentials) return showLogin();
+    setError($.loginError, '');
+    try {
+      const token = mfaToken ?? (await freshMfaToken(credentials));
+      mfaToken = null;
+      if (token === null) return await signedIn(false);
+      const response = await webauthn.get(await api.passkeySignInOptions(token));
+      await api.login({ ...credentials, passkey_response: response });
+    } catch (error) {
+      setError(
+        $.loginError,
+        error instanceof api.ApiError && error.code === 'invalid_mfa_code'
+          ? 'The passkey could not be verified. Try again, or enter a code.'
+          : explain(error),
+      );
+      return;
+    }
+    await signedIn(true);
+  });
+});
+
+// A passkey alone: a discoverable credential names its account, and its user verification
+// (fingerprint, face, PIN) stands for the second factor.
+$.loginPasskey.addEventListener('click', () => {
+  void busy($.loginPasskey, async () => {
+    setError($.loginError, '');
+    try {
+      await api.loginWithPasskey(await webauthn.get(await api.passkeySignInOptions()));
+    } catch (error) {
+      setError(
+        $.loginError,
+        error instanceof api.ApiError && error.code === 'invalid_credentials'
+          ? 'This passkey could not be verified, or it no longer belongs to an account. Sign in with your password.'
+          : explain(error),
+      );
+      return;
+    }
+    await signedIn(null);
+  });
+});
 
 // ---------------------------------------------------------------- links from mail
 
@@ -505,6 +627,7 @@ async function showAccount(justSignedIn) {
   workspace.showWorkspace(user); // its lists follow the organisations, which the organisations card reads
   await Promise.all([
     loadSessions(),
+    passkeys.showPasskeys(),
     tenancy.showTenancy(user),
     admin ? loadUsers() : Promise.resolve(),
     admin ? loadAudit() : Promise.resolve(),
@@ -978,6 +1101,38 @@ async function loadAudit() {
   );
   $.auditType.value = types.includes(selected) ? selected : '';
   renderAudit();
+  followAudit();
+}
+
+/**
+ * Keeps the audit table (and the user list) live: new events arrive over the admin WebSocket
+ * from the last one shown; a user's status change reloads the list.
+ */
+function followAudit() {
+  adminFeed?.stop();
+  adminFeed = followAdminFeed(
+    {
+      token: api.currentAccessToken,
+      refresh: api.refresh,
+      onAudit: (event) => {
+        const shown = /** @type {AuditEvent} */ (/** @type {unknown} */ (event));
+        if (auditEvents.some((e) => e.seq === shown.seq)) return;
+        auditEvents = [shown, ...auditEvents].slice(0, AUDIT_LIMIT);
+        const types = new Set([...$.auditType.options].map((o) => o.value));
+        if (!types.has(shown.type)) $.auditType.append(el('option', { text: shown.type, attrs: { value: shown.type } }));
+        renderAudit();
+      },
+      onUserStatus: () => {
+        window.clearTimeout(usersReload);
+        usersReload = window.setTimeout(() => void loadUsers(), 300);
+      },
+      onState: (state) => {
+        $.auditLive.textContent =
+          state === 'live' ? 'Live: new events appear here.' : state === 'reconnecting' ? 'Reconnecting…' : '';
+      },
+    },
+    auditEvents[0]?.seq ?? null,
+  );
 }
 
 function renderAudit() {

@@ -5,6 +5,7 @@
  */
 import * as api from './api.js';
 import { byId, duration, el } from './dom.js';
+import { PasskeyCeremonyError } from './webauthn.js';
 
 const statusRegion = byId('status', HTMLElement);
 
@@ -33,6 +34,7 @@ function retryTime(seconds) {
  * @param {unknown} error
  */
 export function explain(error) {
+  if (error instanceof PasskeyCeremonyError) return error.message;
   if (!(error instanceof api.ApiError)) return 'Something went wrong. Reload the page and try again.';
   const { problem, retryAfter, status } = error;
   switch (error.code) {
@@ -67,6 +69,20 @@ export function explain(error) {
       return `This organisation has made too many requests this minute. Try again in ${retryTime(retryAfter)}.`;
     case 'quota_exceeded':
       return explainQuota(problem);
+    case 'reauthentication_required':
+      return 'This needs a recent sign-in: confirm who you are (your password, a code or a passkey) when asked, then try again.';
+    case 'passkey_rejected':
+      return 'The passkey could not be verified. Try again, or use another way.';
+    case 'passkey_challenge_invalid':
+      return 'The passkey request expired or was already used. Try again.';
+    case 'passkey_limit':
+      return `You have the most passkeys an account can have${typeof problem.limit === 'number' ? ` (${problem.limit})` : ''}: remove one first.`;
+    case 'passkey_exists':
+      return 'This passkey is registered already.';
+    case 'passkey_not_found':
+      return 'This passkey no longer exists.';
+    case 'no_passkeys':
+      return 'Your account has no passkey: use your password or a code instead.';
     default:
       break;
   }

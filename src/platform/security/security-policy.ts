@@ -69,6 +69,18 @@ export const PERMISSIONS_POLICY = [
   'xr-spatial-tracking=()',
 ].join(', ');
 
+/**
+ * The console's: the same, except passkeys (WebAuthn), which its own pages use to sign in, as a
+ * second factor and to confirm a step-up — for this origin only (`self`: no frame of another).
+ */
+export const CONSOLE_PERMISSIONS_POLICY = PERMISSIONS_POLICY.split(', ')
+  .flatMap((directive) =>
+    directive === 'publickey-credentials-get=()'
+      ? ['publickey-credentials-create=(self)', 'publickey-credentials-get=(self)']
+      : [directive],
+  )
+  .join(', ');
+
 function serialize(directives: Directives, reporting: boolean): string {
   const all = reporting ? { ...directives, 'report-uri': [CSP_REPORT_PATH], 'report-to': [CSP_REPORT_GROUP] } : directives;
   return Object.entries(all)
@@ -102,14 +114,16 @@ export function helmetOptions(appEnv: AppEnv): HelmetOptions {
 }
 
 /**
- * What helmet does not send, per kind of path: `Permissions-Policy`; the relaxed CSP of
- * Swagger UI on `/docs` and the console's own on `/console`; and outside production a
- * report-only policy with its reporting endpoints (the strict API one, on /docs too; on
- * /console the console's policy), so violations reach the CSP report log.
+ * What helmet does not send, per kind of path: `Permissions-Policy` (the console's allows
+ * passkeys); the relaxed CSP of Swagger UI on `/docs` and the console's own on `/console`; and
+ * outside production a report-only policy with its reporting endpoints (the strict API one, on
+ * /docs too; on /console the console's policy), so violations reach the CSP report log.
  */
 export function extraSecurityHeaders(appEnv: AppEnv, kind: PathKind): Record<string, string> {
-  const headers: Record<string, string> = { 'permissions-policy': PERMISSIONS_POLICY };
   const onConsole = kind === 'console';
+  const headers: Record<string, string> = {
+    'permissions-policy': onConsole ? CONSOLE_PERMISSIONS_POLICY : PERMISSIONS_POLICY,
+  };
   if (kind === 'docs') headers['content-security-policy'] = serialize(DOCS_DIRECTIVES, false);
   if (onConsole) headers['content-security-policy'] = serialize(CONSOLE_DIRECTIVES, false);
   if (appEnv !== 'production') {
