@@ -219,7 +219,10 @@ describe.each(CHECKED_IN_TOPOLOGIES)('topology with %i instances', (n) => {
     const services = compose.services as Doc;
     for (const [name, service] of Object.entries(services)) {
       if (name === 'nginx') expect(service.ports).toEqual(['${BASTION_HTTP_PORT:-8080}:8080']);
-      else expect(service.ports).toBeUndefined();
+      // Grafana (profile `monitoring`) on the host's loopback only.
+      else if (name === 'grafana') {
+        expect(service.ports).toEqual(['127.0.0.1:3001:3000']);
+      } else expect(service.ports).toBeUndefined();
       expect(service.expose).toBeUndefined();
       expect(service.network_mode).toBeUndefined();
     }
@@ -229,6 +232,29 @@ describe.each(CHECKED_IN_TOPOLOGIES)('topology with %i instances', (n) => {
     }
     expect(services.nginx.networks).toEqual(['edge', 'app']);
     expect(networks.app.internal).toBe(true);
+  });
+
+  it('compose: Prometheus (profile monitoring) scrapes every instance with the rules; Grafana provisions the dashboards', () => {
+    const services = compose.services as Doc;
+    expect(services.prometheus.profiles).toEqual(['monitoring']);
+    expect(services.grafana.profiles).toEqual(['monitoring']);
+    expect(services.prometheus.volumes).toContain(
+      '../../../monitoring/prometheus-rules.yaml:/etc/prometheus/rules/bastion.yaml:ro',
+    );
+    expect(services.grafana.volumes).toEqual(
+      expect.arrayContaining([
+        '../../../monitoring/grafana/provisioning:/etc/grafana/provisioning:ro',
+        '../../../monitoring/grafana/dashboards:/var/lib/grafana/dashboards/bastion:ro',
+      ]),
+    );
+    const prometheus = parse(readFileSync(join(dir, 'prometheus.yml'), 'utf8')) as Doc;
+    expect(prometheus.scrape_configs[0].job_name).toBe('bastion');
+    expect(prometheus.scrape_configs[0].static_configs[0].targets).toEqual(apps.map((a) => `${a}:9464`));
+    // The mounted paths exist in the repository, seen from the topology's directory.
+    for (const mount of [...(services.prometheus.volumes as string[]), ...(services.grafana.volumes as string[])]) {
+      const source = mount.split(':')[0];
+      if (source.startsWith('.')) expect(existsSync(join(dir, source))).toBe(true);
+    }
   });
 
   it('compose: instances wait for migrations and grants, are ready-checked on /health/ready and sized from capacity', () => {

@@ -31,11 +31,15 @@ export const IMAGES = {
   nginx: 'nginx:1.28-alpine',
   postgres: 'postgres:18-bookworm',
   redis: 'redis:7.4-alpine',
+  prometheus: 'prom/prometheus:v3.5.0',
+  grafana: 'grafana/grafana:12.1.0',
 } as const;
 
 export const APP_PORT = 3000;
 export const METRICS_PORT = 9464;
 export const EDGE_PORT = 8080;
+/** Grafana's port on the host's loopback (compose profile `monitoring`). */
+export const GRAFANA_PORT = 3001;
 /** SHUTDOWN_GRACE_MS: keep serving this long after readiness turns 503. */
 export const SHUTDOWN_GRACE_MS = 5000;
 /** Longer than the grace period plus the slowest request (uploads of FILES_MAX_BYTES on a slow link). */
@@ -249,6 +253,44 @@ export function composeFile(capacity: Capacity, image: string): Record<string, u
     ...hardened,
   };
 
+  // Monitoring (opt-in: `docker compose --profile monitoring up -d`): Prometheus scrapes every instance's metrics port on
+  // the private `app` network with the rules of deploy/monitoring; Grafana provisions its datasource and the dashboards
+  // and listens on loopback only (docs/operations/monitoring.md).
+  services.prometheus = {
+    image: IMAGES.prometheus,
+    profiles: ['monitoring'],
+    command: [
+      '--config.file=/etc/prometheus/prometheus.yml',
+      '--storage.tsdb.path=/prometheus',
+      '--storage.tsdb.retention.time=15d',
+    ],
+    volumes: [
+      './prometheus.yml:/etc/prometheus/prometheus.yml:ro',
+      '../../../monitoring/prometheus-rules.yaml:/etc/prometheus/rules/bastion.yaml:ro',
+      'prometheus-data:/prometheus',
+    ],
+    networks: ['app', 'monitoring'],
+    depends_on: Object.fromEntries(appNames.map((name) => [name, { condition: 'service_healthy' }])),
+    restart: 'unless-stopped',
+    ...hardened,
+  };
+  services.grafana = {
+    image: IMAGES.grafana,
+    profiles: ['monitoring'],
+    ports: [`127.0.0.1:${GRAFANA_PORT}:3000`],
+    volumes: [
+      '../../../monitoring/grafana/provisioning:/etc/grafana/provisioning:ro',
+      '../../../monitoring/grafana/dashboards:/var/lib/grafana/dashboards/bastion:ro',
+      'grafana-data:/var/lib/grafana',
+    ],
+    environment: { GF_AUTH_ANONYMOUS_ENABLED: 'false', GF_USERS_ALLOW_SIGN_UP: 'false' },
+    tmpfs: ['/tmp'],
+    networks: ['monitoring'],
+    depends_on: { prometheus: { condition: 'service_started' } },
+    restart: 'unless-stopped',
+    ...hardened,
+  };
+
   return {
     'x-bastion-capacity': {
       instances: capacity.instances,
@@ -267,9 +309,32 @@ export function composeFile(capacity: Capacity, image: string): Record<string, u
       data: { internal: true },
       // Outbound for the instances only: SMTP, WhatsApp, OTLP.
       egress: {},
+      // Prometheus and Grafana (profile `monitoring`): Grafana's loopback port is the only way in.
+      monitoring: {},
     },
-    volumes: { pgdata: {}, 'redis-data': {}, files: {}, 'audit-archive': {} },
+    volumes: {
+      pgdata: {},
+      'redis-data': {},
+      files: {},
+      'audit-archive': {},
+      'prometheus-data': {},
+      'grafana-data': {},
+    },
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Prometheus (compose profile `monitoring`)
+
+/** Scrapes every instance's metrics listener every 15 s as job `bastion`, with the rules of deploy/monitoring. */
+export function prometheusConfig(capacity: Capacity): string {
+  const targets = Array.from({ length: capacity.instances }, (_, i) => `app-${i + 1}:${METRICS_PORT}`);
+  return `${yamlComment(HEADER(capacity.instances, 'prometheus.yml'))}
+${toYaml({
+  global: { scrape_interval: '15s', evaluation_interval: '15s' },
+  rule_files: ['/etc/prometheus/rules/*.yaml'],
+  scrape_configs: [{ job_name: 'bastion', static_configs: [{ targets }] }],
+})}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -599,6 +664,7 @@ export function renderTopology(instances: number, image = DEFAULT_IMAGE): Map<st
     )}\n${toYaml(composeFile(capacity, image))}`,
   );
   files.set('nginx.conf', nginxConf(capacity));
+  files.set('prometheus.yml', prometheusConfig(capacity));
   yamlFile('k8s/config.yaml', kubernetesConfig(capacity), 'kubectl apply -f k8s/config.yaml (before each release).');
   yamlFile(
     'k8s/migrate-job.yaml',
