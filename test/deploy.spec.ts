@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import Ajv2019 from 'ajv/dist/2019';
 import addFormats from 'ajv-formats';
 import { parse, parseAllDocuments } from 'yaml';
+import { anchorsOf } from './support/monitoring';
 import { capacityFor, DEFAULT_MAX_CONNECTIONS } from '../deploy/topology/capacity';
 import {
   APP_SECRET_FILES,
@@ -479,19 +480,6 @@ describe('deploy shell scripts', () => {
     expect(drill).not.toMatch(/FLUSHALL|FLUSHDB/i);
   });
 });
-
-/** GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens. */
-function anchorsOf(markdown: string): Set<string> {
-  return new Set(
-    [...markdown.matchAll(/^#{1,6} (.+)$/gm)].map((m) =>
-      m[1]
-        .trim()
-        .toLowerCase()
-        .replace(/[^\p{L}\p{N} _-]/gu, '')
-        .replace(/ /g, '-'),
-    ),
-  );
-}
 
 describe('runbooks (docs/operations)', () => {
   const pages = filesUnder('docs/operations', '.md');
