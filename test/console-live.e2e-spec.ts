@@ -60,4 +60,19 @@ describe('console live feed (e2e, Chromium)', () => {
     expect(navigations).toBe(0);
     expectClean(diagnostics);
   });
+
+  it('keeps the services’ status in the header live (the public status stream)', async () => {
+    await page.locator('#service-status', { hasText: /\S/ }).waitFor();
+    const admin = await requestToken(t, { email: ADMIN_EMAIL, password: ADMIN_PASSWORD });
+    const posted = await t.inject({
+      method: 'POST',
+      url: '/api/v1/status/events',
+      headers: { authorization: `Bearer ${admin.json<{ access_token: string }>().access_token}` },
+      payload: { service: 'console-live', status: 'major_outage', message: 'down' },
+    });
+    expect(posted.statusCode).toBe(201);
+    await page.locator('#service-status', { hasText: 'Major outage' }).waitFor({ timeout: 10_000 });
+    expect(await page.locator('#service-status').getAttribute('data-overall')).toBe('major_outage');
+    expectClean(diagnostics);
+  });
 });

@@ -11,7 +11,7 @@
  * page's CSP forbids both).
  */
 import * as api from './api.js';
-import { followAdminFeed } from './live.js';
+import { followAdminFeed, followStatus } from './live.js';
 import { byId, describeUserAgent, el, focus, saveBlob, show, time } from './dom.js';
 import * as passkeys from './passkeys.js';
 import * as stepUp from './step-up.js';
@@ -1205,8 +1205,28 @@ window.addEventListener('hashchange', () => {
   if (!openLink() && user) void tenancy.followAddress();
 });
 
+/** What the status feed's `overall` means, in words. */
+const OVERALL = {
+  operational: 'All systems operational',
+  degraded_performance: 'Degraded performance',
+  partial_outage: 'Partial outage',
+  major_outage: 'Major outage',
+  under_maintenance: 'Under maintenance',
+};
+
+/** The services' status in the header, kept live by the public status stream. */
+function showServiceStatus() {
+  const status = byId('service-status', HTMLElement);
+  followStatus((summary) => {
+    const overall = /** @type {{ overall?: string }} */ (summary).overall ?? '';
+    status.dataset.overall = overall;
+    status.textContent = /** @type {Record<string, string>} */ (OVERALL)[overall] ?? '';
+  });
+}
+
 async function start() {
   renderThemeToggle();
+  showServiceStatus();
   // A join link needs the session (if any) first: it is kept, and the join step follows the sign-in.
   const join = linkToken('join');
   if (join) joinToken = join;
