@@ -24,6 +24,7 @@ import { AdminSeeder } from './infra/admin.seeder';
 import { PasswordHasher } from './infra/password.hasher';
 import { JwtCodec, JwtKeyring } from './infra/jwt-keys';
 import { reloadKeysOnChange } from './infra/jwt-keys-reloader';
+import { describeKeys } from './jwt-keys.config';
 import { SecretsRefresher } from '../../platform/secrets';
 import { TokenService } from './infra/token.service';
 import { UserEntity } from './infra/user.entity';
@@ -174,8 +175,6 @@ export class IdentityModule implements OnApplicationBootstrap {
     if (this.config.jwtSecretGenerated && this.config.jwtKeys.algorithm === 'HS256') {
       this.logger.warn('JWT_SECRET is not set: using a random per-process secret (tokens do not survive a restart)');
     }
-    const { algorithm, keys } = this.config.jwtKeys;
-    const states = keys.map((k) => `${k.kid} (${k.alg}, ${k.state})`).join(', ');
-    this.logger.log(`Access tokens: ${algorithm}; keys ${states}`);
+    this.logger.log(`Access tokens: ${describeKeys(this.config.jwtKeys)}`);
   }
 }

@@ -30,6 +30,11 @@ export interface JwtKeySettings {
   keys: JwtKey[];
 }
 
+/** The keyring in one log line (kids, algorithms, states; never key material): `EdDSA; keys k2 (EdDSA, active), …`. */
+export function describeKeys({ algorithm, keys }: JwtKeySettings): string {
+  return `${algorithm}; keys ${keys.map((k) => `${k.kid} (${k.alg}, ${k.state})`).join(', ')}`;
+}
+
 /** `kid` of an HMAC secret: a short fingerprint, never the secret. */
 export function hmacKeyId(secret: string): string {
   return `hs-${createHash('sha256').update(secret).digest('hex').slice(0, 12)}`;

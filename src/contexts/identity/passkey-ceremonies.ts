@@ -104,10 +104,10 @@ export class PasskeyCeremonies {
       });
       return outcome;
     };
-    if (!(await this.trySpend(challengeOf(response), ceremony, userId))) {
+    const challenge = challengeOf(response);
+    if (challenge === null || !(await this.trySpend(challenge, ceremony, userId))) {
       return refuse({ kind: 'refused', reason: 'invalid_challenge', passkey: null });
     }
-    const challenge = challengeOf(response)!;
     const passkey =
       typeof response.id === 'string' && response.id.length <= 1366
         ? await this.passkeys.findOneBy({ credentialId: response.id })

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { RawEnv } from '../../../platform/config';
 import type { SecretsRefresher } from '../../../platform/secrets';
 import { readIdentityConfig } from '../identity.config';
+import { describeKeys } from '../jwt-keys.config';
 import { type JwtCodec, JwtKeyring } from './jwt-keys';
 
 /** The secret settings the access-token keyring is made of. */
@@ -29,7 +30,6 @@ export function reloadKeysOnChange(codec: JwtCodec, secrets: SecretsRefresher, s
       return;
     }
     codec.replace(new JwtKeyring(config.jwtKeys));
-    const { algorithm, keys } = config.jwtKeys;
-    logger.log(`Access-token keys reloaded: ${algorithm}; keys ${keys.map((k) => `${k.kid} (${k.alg}, ${k.state})`).join(', ')}`);
+    logger.log(`Access-token keys reloaded: ${describeKeys(config.jwtKeys)}`);
   });
 }
