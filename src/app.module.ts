@@ -1,6 +1,6 @@
 import { type DynamicModule, Module, type ModuleMetadata } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import { AuditModule } from './contexts/audit';
 import { IdentityModule, RequestPrincipal } from './contexts/identity';
@@ -17,13 +17,13 @@ import { DatabaseModule } from './platform/database/database.module';
 import { EventsModule } from './platform/events';
 import { LiveModule } from './platform/live';
 import { HealthModule } from './platform/health/health.module';
-import { EtagInterceptor } from './platform/http/etag.interceptor';
 import { ProblemDetailsFilter } from './platform/http/problem-details.filter';
 import { createValidationPipe } from './platform/http/validation';
 import { JobsModule } from './platform/jobs';
 import { ObservabilityModule } from './platform/observability';
 import { PersonalDataModule } from './platform/personal-data';
 import { TenantUsageModule } from './platform/tenant-usage';
+import { currentLogFields } from './platform/http/request-context';
 import { loggerParams } from './platform/observability/logging';
 import { RateLimitModule } from './platform/rate-limit';
 import { RedisModule } from './platform/redis/redis.module';
@@ -50,7 +50,10 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot({ isGlobal: true, cache: true, ignoreEnvFile: true, load: [platformConfig] }),
-        LoggerModule.forRootAsync({ inject: [platformConfig.KEY], useFactory: (config: PlatformConfig) => loggerParams(config) }),
+        LoggerModule.forRootAsync({
+          inject: [platformConfig.KEY],
+          useFactory: (config: PlatformConfig) => loggerParams(config, currentLogFields),
+        }),
         ClockModule,
         SecretsModule,
         ObservabilityModule,
@@ -70,7 +73,6 @@ export class AppModule {
       ],
       providers: [
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
-        { provide: APP_INTERCEPTOR, useClass: EtagInterceptor },
         { provide: APP_PIPE, useFactory: createValidationPipe },
       ],
     };

@@ -1,7 +1,9 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { DataSource } from 'typeorm';
 import { AuthService } from '../src/contexts/identity';
+import { PasswordHasher } from '../src/contexts/identity/testing';
 import { Clock } from '../src/platform/clock';
+import type { BoundedPool } from '../src/platform/concurrency/bounded-pool';
 import { createTestApp, type TestApp, withTestApp } from './support/app';
 import { bearer, login, person, register, requestToken, STRONG_PASSWORD, uniqueEmail } from './support/auth';
 import { captureEvents, type CapturedEvent } from './support/events';
@@ -323,6 +325,31 @@ describe('brute-force defence (e2e)', () => {
         expect(busy[0].headers['retry-after']).toBe('1');
         // shed attempts are not failures: no lockout streak was recorded
         expect(await capped.db.query(`SELECT failed_count FROM login_lockouts`)).toEqual([]);
+      });
+    });
+
+    it('refuses a login while the pool is full in the first hook: before its body is read, parsed or validated', async () => {
+      await withTestApp({ env: { ARGON2_MAX_CONCURRENCY: '1', ARGON2_MAX_QUEUE: '0' } }, async (capped) => {
+        const malformed = (url: string) =>
+          capped.inject({ method: 'POST', url, headers: { 'content-type': 'application/json' }, payload: '{"email": broken' });
+        // Holds the one hashing slot, as a login in progress would.
+        const hasher: PasswordHasher = capped.app.get(PasswordHasher);
+        const { pool } = hasher as unknown as { pool: BoundedPool };
+        let release!: () => void;
+        const held = pool.run(() => new Promise((resolve) => (release = () => resolve(undefined))));
+        try {
+          const refused = await malformed('/api/v1/auth/token');
+          expect(refused.statusCode).toBe(503);
+          expect(refused.json()).toMatchObject({ code: 'server_busy', retry_after: 1, instance: '/api/v1/auth/token' });
+          expect(refused.headers['retry-after']).toBe('1');
+          expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
+          // Only routes that hash a password are shed.
+          expect((await malformed('/api/v1/auth/register')).statusCode).toBe(400);
+        } finally {
+          release();
+          await held;
+        }
+        expect((await malformed('/api/v1/auth/token')).statusCode).toBe(400);
       });
     });
   });

@@ -6,6 +6,7 @@
  *   npm run bench                                   full baseline, 5 s per scenario, 10 connections
  *   npm run bench -- --smoke                        1 s per scenario: only checks that nothing errors
  *   npm run bench -- baseline [--seconds N] [--connections N] [--only hello,reads,...] [--profile]
+ *   npm run bench -- --check                        full baseline, then its ratios against bench/baseline.json (gate.ts)
  *
  * Every server, and the load generator itself, runs in its own child process
  * (./baseline/targets.ts, ./baseline/app-target.ts, started by ./baseline/fleet.ts); the parent
@@ -42,6 +43,8 @@ import { buildGroups } from './baseline/groups';
 import { gitSha, machine, writeReport } from './baseline/output';
 import { probeRedis, redisKeys } from './baseline/redis';
 import type { Report } from './baseline/report';
+import { checkAgainstBaseline, formatVerdicts, groupsOf, readBaseline } from './baseline/gate';
+import type { Sample } from './baseline/load';
 import { floodResult, scenarioResults } from './baseline/results';
 import { runGroups } from './baseline/run-groups';
 import { seedThroughApi } from './baseline/seed';
@@ -106,36 +109,62 @@ export async function benchBaseline(options: ScenarioOptions): Promise<void> {
       floodTotals,
     });
     const { samples, problems, profiles } = await runGroups(groups, settings, targets, redis, log);
-
-    const scenarios = scenarioResults(groups, settings.only, samples, problems);
-    const flood = floodResult(floodTotals, problems);
-    const report: Report = {
-      generated_at: new Date().toISOString(),
-      smoke: settings.smoke,
-      git_sha: gitSha(),
-      machine: machine(loadStart),
-      settings: {
-        seconds_per_scenario: settings.seconds,
-        connections: settings.connections,
-        groups: settings.only,
-        log_level: settings.logLevel,
-        database: `${database.label}, PostgreSQL ${database.version}`,
-        db_pool_size: appEnv.dbPoolSize,
-        redis: redis.unavailable ? `unavailable: ${redis.unavailable}` : `${redis.url} (Redis ${redis.version ?? '?'})`,
-        argon2: { ...readies.argon2.argon2, max_concurrency: sizing.maxConcurrency, max_queue: sizing.maxQueue },
-        uv_threadpool_size: process.env.UV_THREADPOOL_SIZE ?? '4 (default)',
-        login_connections: sizing.loginConnections,
-        raw_verify_concurrency: sizing.verifyConcurrency,
-        flood_connections: sizing.floodConnections,
-      },
-      scenarios,
-      comparisons: comparisons(scenarios),
-      flood,
-      problems,
-      duration_seconds: (performance.now() - started) / 1000,
+    const buildReport = (measured: Map<string, Sample>, only = settings.only, seen = problems): Report => {
+      const scenarios = scenarioResults(groups, only, measured, seen);
+      return {
+        generated_at: new Date().toISOString(),
+        smoke: settings.smoke,
+        git_sha: gitSha(),
+        machine: machine(loadStart),
+        settings: {
+          seconds_per_scenario: settings.seconds,
+          connections: settings.connections,
+          groups: only,
+          log_level: settings.logLevel,
+          database: `${database.label}, PostgreSQL ${database.version}`,
+          db_pool_size: appEnv.dbPoolSize,
+          redis: redis.unavailable ? `unavailable: ${redis.unavailable}` : `${redis.url} (Redis ${redis.version ?? '?'})`,
+          argon2: { ...readies.argon2.argon2, max_concurrency: sizing.maxConcurrency, max_queue: sizing.maxQueue },
+          uv_threadpool_size: process.env.UV_THREADPOOL_SIZE ?? '4 (default)',
+          login_connections: sizing.loginConnections,
+          raw_verify_concurrency: sizing.verifyConcurrency,
+          flood_connections: sizing.floodConnections,
+        },
+        scenarios,
+        comparisons: comparisons(scenarios),
+        flood: floodResult(floodTotals, seen),
+        problems: seen,
+        duration_seconds: (performance.now() - started) / 1000,
+      };
     };
+    const report = buildReport(samples);
     writeReport(settings.outDir, report, profiles, log);
     if (problems.length > 0) throw new Error(`the baseline saw ${problems.length} problem(s):\n  ${problems.join('\n  ')}`);
+    if (settings.check) {
+      // A group whose ratio fell under its floor is measured once more (fresh slices, same processes)
+      // and fails the gate only if it falls under again: one unlucky run of a shared machine is not a regression.
+      const baseline = readBaseline(settings.outDir);
+      let verdicts = checkAgainstBaseline(report, baseline);
+      const suspects = groupsOf(
+        report,
+        verdicts.filter((v) => !v.ok),
+      );
+      if (suspects.length > 0) {
+        log(`--check: ${suspects.join(', ')} under the floor; measuring again`);
+        const again = await runGroups(groups, { ...settings, only: suspects, profile: false }, targets, redis, log);
+        const retried = checkAgainstBaseline(buildReport(again.samples, suspects, again.problems), baseline);
+        if (again.problems.length > 0) throw new Error(`the second measurement saw problems:\n  ${again.problems.join('\n  ')}`);
+        const retriedIds = new Set(retried.map((v) => v.id));
+        verdicts = [...verdicts.filter((v) => !retriedIds.has(v.id)), ...retried];
+      }
+      console.log(`\n## Regression gate (bench/baseline.json)\n\n${formatVerdicts(verdicts)}\n`);
+      const regressed = verdicts.filter((v) => !v.ok);
+      if (regressed.length > 0)
+        throw new Error(
+          `regressed below the baseline's floor: ${regressed.map((v) => `${v.id} ${v.ratio.toFixed(2)} < ${v.floor}`).join(', ')}`,
+        );
+      log(`--check: ${verdicts.length} ratios at or above their floors`);
+    }
   } finally {
     await cleanup();
     process.off('SIGINT', onSignal);

@@ -1,9 +1,14 @@
 /**
  * `npm run bench -- <scenario> [--seconds N] [--concurrency N]`; scenarios: baseline, login, audit, idempotency, upload,
  * enumeration, streams.
- * Without a scenario: the full baseline (scripts/bench/baseline.ts and scripts/bench/baseline/; `--smoke` for a short pass).
+ * Without a scenario: the full baseline (scripts/bench/baseline.ts and scripts/bench/baseline/; `--smoke` for a short pass,
+ * `--check` to hold it against bench/baseline.json); `record <report.json>...` writes that baseline from several runs.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { benchAudit } from './audit';
+import { baselinePath, recordBaseline } from './baseline/gate';
+import type { Report } from './baseline/report';
 import { benchBaseline } from './baseline';
 import { benchEnumeration } from './enumeration';
 import { benchIdempotency } from './idempotency';
@@ -29,7 +34,21 @@ function flag(name: string, fallback: number): number {
   return value;
 }
 
+/** `npm run bench -- record <report.json> <report.json>...`: bench/baseline.json from several full runs (baseline/gate.ts). */
+function record(files: string[]): void {
+  const reports = files.map((file) => JSON.parse(readFileSync(file, 'utf8')) as Report);
+  const baseline = recordBaseline(reports);
+  const out = baselinePath(join(__dirname, '..', '..', 'bench'));
+  writeFileSync(out, `${JSON.stringify(baseline, null, 2)}\n`);
+  console.log(`wrote ${out} from ${reports.length} runs`);
+  for (const [id, r] of Object.entries(baseline.ratios))
+    console.log(
+      `  ${id.padEnd(24)} median ${r.median.toFixed(2)}  range ${r.min.toFixed(2)}–${r.max.toFixed(2)}  band ${r.band}  floor ${r.floor}`,
+    );
+}
+
 async function main(): Promise<void> {
+  if (process.argv[2] === 'record') return record(process.argv.slice(3));
   const switches = ['--smoke', '--profile'];
   const names = process.argv
     .slice(2)

@@ -1,5 +1,5 @@
 /**
- * The baseline's command line (`--smoke`, `--seconds`, `--connections`, `--only`, `--profile`)
+ * The baseline's command line (`--smoke`, `--seconds`, `--connections`, `--only`, `--profile`, `--check`)
  * and environment knobs, read once into `Settings`; and the connection counts of the login
  * scenarios, which follow from the app's argon2 pool.
  */
@@ -18,6 +18,8 @@ export interface Settings {
   smoke: boolean;
   only: GroupId[];
   profile: boolean;
+  /** `--check`: compare the ratios with the committed baseline and fail on a regression (gate.ts). */
+  check: boolean;
   outDir: string;
   logLevel: string;
 }
@@ -41,6 +43,7 @@ export function readSettings(options: ScenarioOptions): Settings {
     smoke,
     only: only as GroupId[],
     profile: process.argv.includes('--profile'),
+    check: process.argv.includes('--check'),
     outDir: resolve(__dirname, '..', '..', '..', 'bench'),
     // The production default: every API request writes its access-log line (to /dev/null here).
     logLevel: process.env.BENCH_LOG_LEVEL ?? 'info',

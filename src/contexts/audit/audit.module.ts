@@ -1,8 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { RequestContextInterceptor } from '../../platform/http/request-context';
 import { IdentityModule } from '../identity';
 import { TenancyModule } from '../tenancy';
 import { TenantAuditController } from './api/tenant-audit.controller';
@@ -23,9 +21,9 @@ import { auditPseudonymsProvider } from './infra/audit-pseudonyms';
 import { AuditPersonalData } from './audit.personal-data';
 
 /**
- * The audit trail: every audited domain event becomes a row of one hash chain. Also installs
- * the global `RequestContextInterceptor`, which lets the subscriber stamp rows with the
- * request id, client IP and user agent of the request that published the event.
+ * The audit trail: every audited domain event becomes a row of one hash chain, stamped with the
+ * request id, client IP and user agent of the request that published it (the request context
+ * the platform's `preHandler` hook makes current, `platform/http/request-context.ts`).
  */
 @Module({
   imports: [
@@ -44,7 +42,6 @@ import { AuditPersonalData } from './audit.personal-data';
     AdminSocket,
     auditPseudonymsProvider,
     AuditPersonalData,
-    { provide: APP_INTERCEPTOR, useClass: RequestContextInterceptor },
   ],
   exports: [AuditService, AuditFeed],
 })

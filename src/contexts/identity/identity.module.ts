@@ -61,6 +61,7 @@ import { ReauthenticationService } from './reauthentication.service';
 import { ReauthenticationController } from './api/reauthentication.controller';
 import { WellKnownController } from './api/well-known.controller';
 import { BearerAuthenticator } from './api/bearer-authenticator';
+import { LoginShedding } from './api/login-shedding';
 import { webAuthnConfig } from './webauthn.config';
 
 /** Exported too: the guards other contexts use run in those contexts' modules and read it. */
@@ -109,6 +110,7 @@ const IDENTITY_CONFIG = ConfigModule.forFeature(identityConfig);
     ReauthenticationService,
     RecentAuthGuard,
     PasswordHasher,
+    LoginShedding,
     TokenService,
     {
       provide: JwtCodec,

@@ -5,3 +5,4 @@ export { thumbprint } from './jwt-keys.config';
 export { SessionsService } from './sessions.service';
 export { AccountRecoveryService } from './account-recovery.service';
 export { AccountClosureService } from './account-closure.service';
+export { PasswordHasher } from './infra/password.hasher';

@@ -3,13 +3,15 @@ import { Server as NetServer } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { type INestApplication, RequestMethod } from '@nestjs/common';
 import type { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Logger } from 'nestjs-pino';
+import { Logger, PinoLogger } from 'nestjs-pino';
 import type { Environment } from '../config/environment';
 import { inspectJson, type JsonVerdict, MAX_JSON_DEPTH, MAX_JSON_NODES } from '../http/hostile-input';
-import { DomainError, PROBLEM_CONTENT_TYPE, ValidationFailedError } from '../http/problem';
-import { ProblemDetailsFilter } from '../http/problem-details.filter';
+import { sendProblem } from '../http/early-refusal';
+import { DomainError, ValidationFailedError } from '../http/problem';
 import { REQUEST_ID_HEADER, requestIdFor } from '../http/request-id';
-import type { LoggedRequest } from '../observability/logging';
+import { installEtags } from '../http/etag.hooks';
+import { installRequestContext, requestContextOf } from '../http/request-context';
+import { installAccessLog, type LoggedRequest } from '../observability/logging';
 import { ReadinessState } from '../health/readiness.state';
 import { Metrics } from '../observability/metrics';
 import { Tracing } from '../observability/tracing';
@@ -35,6 +37,9 @@ export function fastifyOptions(env: Environment): ConstructorParameters<typeof F
     forceCloseConnections: 'idle',
     return503OnClosing: false,
     logger: false,
+    // No Express-style middleware anywhere: the platform's per-request work is done in Fastify
+    // hooks (below, and in `applySecurity`), so @fastify/middie is not registered at all.
+    skipMiddie: true,
   };
 }
 
@@ -99,6 +104,14 @@ export async function configureApp(app: NestFastifyApplication, env: Environment
     done();
   });
   guardAgainstHostileInput(fastify);
+  installEtags(fastify);
+  installAccessLog(
+    fastify,
+    () => PinoLogger.root,
+    (request) => requestContextOf(request).logFields ?? { request_id: String(request.id), trace_id: '', span_id: '' },
+  );
+  // Last of the preHandler hooks: the route handler runs inside the context it makes current.
+  installRequestContext(fastify);
   fastify.addHook('preClose', async () => {
     if (fastify.server.listening) await closeListenerAndDrain(fastify.server, CONNECTION_DRAIN_MS);
   });
@@ -112,22 +125,20 @@ export async function configureApp(app: NestFastifyApplication, env: Environment
  * the path parameters. See `hostile-input.ts`.
  */
 function guardAgainstHostileInput(fastify: FastifyInstance): void {
-  // The same mapping as every other error (problem-details.filter.ts), so these refusals carry
-  // the same fields (`instance` included) as the rest.
-  const problems = new ProblemDetailsFilter();
   fastify.addHook('preValidation', (request, reply, done) => {
     const refusal = refusalFor(request.body) ?? refusalFor(request.query) ?? refusalFor(request.params);
     if (!refusal) return done();
-    const error =
+    sendProblem(
+      request,
+      reply,
       refusal.kind === 'bad_string'
         ? new ValidationFailedError(refusal.errors)
         : new DomainError(
             'body_too_complex',
             400,
             `The JSON body is nested deeper than ${MAX_JSON_DEPTH} levels or holds more than ${MAX_JSON_NODES} keys and elements.`,
-          );
-    const { body } = problems.map(error, String(request.id), request.url);
-    void reply.code(body.status).type(PROBLEM_CONTENT_TYPE).send(body);
+          ),
+    );
   });
 }
 

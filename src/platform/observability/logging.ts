@@ -1,8 +1,8 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { RequestMethod } from '@nestjs/common';
+import type { IncomingMessage } from 'node:http';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Params } from 'nestjs-pino';
+import type { Logger } from 'pino';
 import type { Environment } from '../config/environment';
-import { traceContextOf } from './trace-context';
 
 /** What Bastion keeps on the raw request for its access log line. */
 export interface LoggedRequest extends IncomingMessage {
@@ -35,60 +35,88 @@ export function bindUserToRequestLog(raw: IncomingMessage, userId: string): void
   (raw as LoggedRequest).user_id = userId;
 }
 
-function accessLogFields(req: LoggedRequest, res: ServerResponse, responseTime: number): Record<string, unknown> {
-  return {
-    method: req.method,
-    route: req.route_pattern,
-    url: req.url,
-    status: res.statusCode,
-    duration_ms: responseTime,
-    ip: req.ip ?? req.socket?.remoteAddress,
-    ...(req.user_id ? { user_id: req.user_id } : {}),
-  };
+/** The request-scoped fields of every log line written while a request is being handled. */
+export interface RequestLogFields {
+  request_id: string;
+  trace_id: string;
+  span_id: string;
 }
 
 /**
- * Routes the request-logging middleware skips altogether: the probes, which an orchestrator
- * calls every few seconds on every instance. They get no access line and no per-request
- * child logger. (A pino-http `autoLogging.ignore` test cannot do this: the middleware runs
- * under @fastify/middie, which has already rewritten `req.url` when the test runs.)
+ * Routes without an access line: the probes, which an orchestrator calls every few seconds on
+ * every instance (Fastify route templates, as `request.routeOptions.url` gives them).
  */
-export const UNLOGGED_ROUTES = [
-  { path: 'health/live', method: RequestMethod.GET },
-  { path: 'health/ready', method: RequestMethod.GET },
-];
+export const UNLOGGED_ROUTES: ReadonlySet<string> = new Set(['/health/live', '/health/ready']);
 
-/** nestjs-pino options: JSON lines, request id on every line, secrets redacted; probes unlogged. */
-export function loggerParams(env: Pick<Environment, 'appEnv' | 'logLevel'>): Params {
+/**
+ * nestjs-pino options: JSON lines, secrets redacted, and on every line written while a request
+ * is handled its request id and W3C trace ids (the caller's `traceparent`, or a new trace),
+ * added by a pino `mixin` from the request context (`requestFields`), so that no per-request
+ * child logger is built. nestjs-pino mounts no middleware (`forRoutes: []`): the access line is
+ * written by a Fastify `onResponse` hook (`installAccessLog`), and the app runs without
+ * `@fastify/middie` at all.
+ */
+export function loggerParams(
+  env: Pick<Environment, 'appEnv' | 'logLevel'>,
+  requestFields: () => RequestLogFields | undefined = () => undefined,
+): Params {
   const pretty = env.appEnv === 'development' && process.stdout.isTTY;
   return {
-    exclude: UNLOGGED_ROUTES,
+    forRoutes: [],
     pinoHttp: {
       level: env.logLevel,
       base: { service: 'bastion' },
       messageKey: 'msg',
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-      genReqId: (req: IncomingMessage) => req.id ?? 'unknown',
-      // Every line of a request (the access line and whatever the handlers log) carries its
-      // request id and W3C trace id (the caller's `traceparent`, or a new trace).
-      customProps: (req: IncomingMessage) => {
-        const trace = traceContextOf(req);
-        return { request_id: req.id, trace_id: trace.traceId, span_id: trace.spanId };
+      // A copy: pino merges the line's own fields into the object the mixin returns.
+      mixin: () => {
+        const fields = requestFields();
+        return fields ? { request_id: fields.request_id, trace_id: fields.trace_id, span_id: fields.span_id } : {};
       },
-      customAttributeKeys: { reqId: 'request_id', responseTime: 'duration_ms' },
-      customSuccessObject: (req: IncomingMessage, res: ServerResponse, val: { duration_ms?: number }) =>
-        accessLogFields(req, res, val.duration_ms ?? 0),
-      customErrorObject: (req: IncomingMessage, res: ServerResponse, err: Error, val: { duration_ms?: number }) => ({
-        ...accessLogFields(req, res, val.duration_ms ?? 0),
-        err: { type: err.name, message: err.message },
-      }),
-      customSuccessMessage: (req: IncomingMessage, res: ServerResponse) => `${req.method} ${req.url} ${res.statusCode}`,
-      customErrorMessage: (req: IncomingMessage, res: ServerResponse) => `${req.method} ${req.url} ${res.statusCode}`,
-      customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) =>
-        err || res.statusCode >= 500 ? 'error' : 'info',
-      // The access line carries its own flat fields; no raw req/res dumps (headers hold secrets).
-      serializers: { req: () => undefined, res: () => undefined },
       transport: pretty ? { target: 'pino-pretty', options: { singleLine: true } } : undefined,
     },
   };
+}
+
+/** The fields of a request's access line (the request-scoped ones included: it is written after the request's context). */
+export function accessLine(
+  request: FastifyRequest,
+  status: number,
+  durationMs: number,
+  fields: RequestLogFields,
+): Record<string, unknown> {
+  const raw = request.raw as LoggedRequest;
+  const line: Record<string, unknown> = {
+    ...fields,
+    method: request.method,
+    route: raw.route_pattern,
+    url: raw.url,
+    status,
+    duration_ms: durationMs,
+    ip: raw.ip ?? raw.socket?.remoteAddress,
+  };
+  if (raw.user_id) line.user_id = raw.user_id;
+  return line;
+}
+
+/**
+ * One access line per response (probes aside), `info`, or `error` for a 5xx: method, route
+ * template, URL, status, duration, client IP and the signed-in user, with the request and trace
+ * ids. Nothing from the request's headers or body reaches it.
+ */
+export function installAccessLog(
+  fastify: FastifyInstance,
+  logger: () => Logger | undefined,
+  fieldsOf: (request: FastifyRequest) => RequestLogFields,
+): void {
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const log = logger();
+    const status = reply.statusCode;
+    const level = status >= 500 ? 'error' : 'info';
+    if (log?.isLevelEnabled(level) && !UNLOGGED_ROUTES.has(request.routeOptions.url ?? '')) {
+      const durationMs = Math.round(reply.elapsedTime * 100) / 100;
+      log[level](accessLine(request, status, durationMs, fieldsOf(request)), `${request.method} ${request.raw.url} ${status}`);
+    }
+    done();
+  });
 }

@@ -36,6 +36,7 @@ import { clientInfo } from './client-info';
 import { CookieMode, type CookieTokens } from './cookie-mode';
 import { JwtAuthGuard, OptionalJwtAuthGuard, RecentAuthRequired, SessionRequired } from './guards';
 import { LoginThrottleInterceptor } from './login-throttle.interceptor';
+import { VerifiesPassword } from './login-shedding';
 import { cookieModeRequested } from './refresh-cookie';
 import { CookieTokenResponseDto, RefreshBodyDto } from './refresh-cookie.dto';
 
@@ -101,6 +102,7 @@ export class AuthController {
 
   @Post('token')
   @HttpCode(200)
+  @VerifiesPassword()
   @RateLimitTier('token')
   @PublicEndpoint()
   @UseInterceptors(LoginThrottleInterceptor)

@@ -68,7 +68,13 @@ export class PasswordHasher {
    * request that is going to be shed can be shed before it costs anything else.
    */
   refuseIfSaturated(): void {
-    if (this.pool.saturated) throw this.busy();
+    const refusal = this.refusal();
+    if (refusal) throw refusal;
+  }
+
+  /** The 503 `server_busy` a hashing submitted now would meet (counted as refused), or undefined. */
+  refusal(): AuthError | undefined {
+    return this.pool.saturated ? this.busy() : undefined;
   }
 
   private async bounded<T>(task: () => Promise<T>): Promise<T> {

@@ -1,0 +1,144 @@
+/**
+ * The benchmark as a regression gate: `npm run bench -- --check` compares a run's ratios with
+ * the committed `bench/baseline.json`, and `npm run bench -- record <report.json>...` writes that
+ * file from several full runs (their median per ratio, and the noise band their spread shows).
+ *
+ * A ratio fails the gate only when it falls below `median × (1 − band)`. The band is what the
+ * recorded runs themselves moved — the largest relative distance of a run from the median,
+ * times a safety factor — and never less than `MIN_BAND`, so a slower or busier machine moves
+ * both sides of a ratio and does not trip it; a change that costs a path a fifth of its rate does.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Comparison, Report } from './report';
+import { GROUPS, type GroupId } from './settings';
+
+/** No band is narrower than this, whatever a few recorded runs showed (2 shared cores: ±10 % is ordinary). */
+export const MIN_BAND = 0.15;
+/** The recorded runs' own spread is widened by this much: three runs understate the tails. */
+export const SPREAD_FACTOR = 2;
+
+export interface BaselineRatio {
+  title: string;
+  median: number;
+  min: number;
+  max: number;
+  /** Relative band below the median a run may fall before the gate fails. */
+  band: number;
+  floor: number;
+}
+
+export interface Baseline {
+  recorded_at: string;
+  git_sha: string;
+  machine: string;
+  runs: number;
+  method: string;
+  ratios: Record<string, BaselineRatio>;
+}
+
+export interface GateVerdict {
+  id: string;
+  title: string;
+  ratio: number;
+  floor: number;
+  median: number;
+  ok: boolean;
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+const measured = (c: Comparison): c is Comparison & { ratio: number } =>
+  c.status !== 'skipped' && typeof c.ratio === 'number' && Number.isFinite(c.ratio);
+
+/** The baseline of several full runs: per ratio, the median, the extremes and the band their spread gives. */
+export function recordBaseline(reports: Report[], recordedAt = new Date().toISOString()): Baseline {
+  if (reports.length < 2) throw new Error('record needs at least two full runs to measure their spread');
+  const smoke = reports.find((r) => r.smoke);
+  if (smoke) throw new Error(`a smoke run (${smoke.generated_at}) has no meaningful figures`);
+  const values = new Map<string, { title: string; values: number[] }>();
+  for (const report of reports) {
+    for (const c of report.comparisons.filter(measured)) {
+      const entry = values.get(c.id) ?? { title: c.title, values: [] };
+      entry.values.push(c.ratio);
+      values.set(c.id, entry);
+    }
+  }
+  const ratios: Record<string, BaselineRatio> = {};
+  for (const [id, { title, values: v }] of values) {
+    if (v.length < reports.length) continue; // a ratio not every run measured has no spread to speak of
+    const m = median(v);
+    const spread = Math.max(...v.map((x) => Math.abs(x - m) / m));
+    const band = round(Math.max(MIN_BAND, spread * SPREAD_FACTOR));
+    ratios[id] = {
+      title,
+      median: round(m),
+      min: round(Math.min(...v)),
+      max: round(Math.max(...v)),
+      band,
+      floor: round(m * (1 - band)),
+    };
+  }
+  const first = reports[0];
+  return {
+    recorded_at: recordedAt,
+    git_sha: reports
+      .map((r) => r.git_sha)
+      .filter((s, i, all) => all.indexOf(s) === i)
+      .join(','),
+    machine: `${first.machine.cores} × ${first.machine.cpu}, Node ${first.machine.node}`,
+    runs: reports.length,
+    method:
+      `median of ${reports.length} full \`npm run bench\` runs; band = max(${MIN_BAND}, ${SPREAD_FACTOR} × the largest ` +
+      'relative distance of a run from the median); floor = median × (1 − band)',
+    ratios,
+  };
+}
+
+/** Each ratio of `report` that the baseline knows, against its floor. */
+export function checkAgainstBaseline(report: Report, baseline: Baseline): GateVerdict[] {
+  if (report.smoke) throw new Error('--check needs a full run: a smoke pass has no meaningful figures');
+  return report.comparisons.filter(measured).flatMap((c) => {
+    const base = baseline.ratios[c.id];
+    if (!base) return [];
+    return [{ id: c.id, title: c.title, ratio: c.ratio, floor: base.floor, median: base.median, ok: c.ratio >= base.floor }];
+  });
+}
+
+export function formatVerdicts(verdicts: GateVerdict[]): string {
+  const lines = ['| ratio | this run | baseline median | floor | |', '|---|--:|--:|--:|---|'];
+  for (const v of verdicts)
+    lines.push(
+      `| ${v.title} | ${v.ratio.toFixed(2)} | ${v.median.toFixed(2)} | ${v.floor.toFixed(2)} | ${v.ok ? 'ok' : '**regressed**'} |`,
+    );
+  return lines.join('\n');
+}
+
+const round = (n: number): number => Math.round(n * 1000) / 1000;
+
+/** Where the committed baseline lives: `bench/baseline.json` (the rest of bench/ is output, ignored by git). */
+export function baselinePath(outDir: string): string {
+  return join(outDir, 'baseline.json');
+}
+
+export function readBaseline(outDir: string): Baseline {
+  const file = baselinePath(outDir);
+  if (!existsSync(file)) throw new Error(`--check needs ${file}: record one with \`npm run bench -- record <report.json>...\``);
+  return JSON.parse(readFileSync(file, 'utf8')) as Baseline;
+}
+
+/** The groups (in run order) the given verdicts' scenarios belong to. */
+export function groupsOf(report: Report, verdicts: GateVerdict[]): GroupId[] {
+  const scenarioIds = new Set(
+    verdicts.flatMap((v) => {
+      const c = report.comparisons.find((x) => x.id === v.id);
+      return c ? [c.scenario, c.peer] : [];
+    }),
+  );
+  const groups = new Set(report.scenarios.filter((s) => scenarioIds.has(s.id)).map((s) => s.group));
+  return GROUPS.filter((g) => groups.has(g));
+}

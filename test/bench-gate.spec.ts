@@ -1,0 +1,80 @@
+import { checkAgainstBaseline, groupsOf, MIN_BAND, recordBaseline } from '../scripts/bench/baseline/gate';
+import type { Comparison, Report, ScenarioResult } from '../scripts/bench/baseline/report';
+
+const scenario = (id: string, group: string): ScenarioResult => ({
+  id,
+  group,
+  title: id,
+  server: 'app',
+  connections: 10,
+  expected: ['200'],
+  unexpected: {},
+});
+
+function report(ratios: Record<string, number>, smoke = false): Report {
+  const comparisons: Comparison[] = Object.entries(ratios).map(([id, ratio]) => ({
+    id,
+    title: id,
+    scenario: id === 'item-vs-pg' ? 'item' : 'health',
+    peer: id === 'item-vs-pg' ? 'pg-item' : 'fastify-hello',
+    ratio,
+    status: 'info',
+  }));
+  return {
+    generated_at: '2026-12-04T00:00:00Z',
+    smoke,
+    git_sha: 'abc1234',
+    machine: { cpu: 'cpu', cores: 2, memory_gib: 24, os: 'Linux', node: 'v24', load_average_start: [], load_average_end: [] },
+    settings: {},
+    scenarios: [
+      scenario('health', 'hello'),
+      scenario('fastify-hello', 'hello'),
+      scenario('item', 'reads'),
+      scenario('pg-item', 'reads'),
+    ],
+    comparisons,
+    problems: [],
+    duration_seconds: 1,
+  };
+}
+
+describe('benchmark regression gate', () => {
+  it('records the median of the runs and a band no narrower than the minimum', () => {
+    const baseline = recordBaseline([
+      report({ 'health-vs-fastify': 0.5, 'item-vs-pg': 0.6 }),
+      report({ 'health-vs-fastify': 0.52, 'item-vs-pg': 0.4 }),
+      report({ 'health-vs-fastify': 0.54, 'item-vs-pg': 0.6 }),
+    ]);
+    expect(baseline.runs).toBe(3);
+    expect(baseline.ratios['health-vs-fastify']).toMatchObject({ median: 0.52, min: 0.5, max: 0.54, band: MIN_BAND });
+    expect(baseline.ratios['health-vs-fastify'].floor).toBeCloseTo(0.52 * (1 - MIN_BAND), 3);
+    // 0.4 is a third below the median 0.6: the band widens to twice that spread.
+    expect(baseline.ratios['item-vs-pg'].band).toBeCloseTo((2 * 0.2) / 0.6, 3);
+    expect(baseline.ratios['item-vs-pg'].floor).toBeCloseTo(0.6 * (1 - (2 * 0.2) / 0.6), 3);
+  });
+
+  it('refuses to record from one run or from a smoke pass', () => {
+    expect(() => recordBaseline([report({ a: 1 })])).toThrow(/at least two/);
+    expect(() => recordBaseline([report({ a: 1 }), report({ a: 1 }, true)])).toThrow(/smoke/);
+  });
+
+  it('fails a ratio only below its floor, and names the groups to measure again', () => {
+    const baseline = recordBaseline([
+      report({ 'health-vs-fastify': 0.5, 'item-vs-pg': 0.6 }),
+      report({ 'health-vs-fastify': 0.5, 'item-vs-pg': 0.6 }),
+    ]);
+    const run = report({ 'health-vs-fastify': 0.44, 'item-vs-pg': 0.5, unknown: 0.1 });
+    const verdicts = checkAgainstBaseline(run, baseline);
+    expect(verdicts.map((v) => [v.id, v.ok])).toEqual([
+      ['health-vs-fastify', true], // 0.44 ≥ 0.5 × 0.85
+      ['item-vs-pg', false], // 0.5 < 0.6 × 0.85
+    ]);
+    expect(
+      groupsOf(
+        run,
+        verdicts.filter((v) => !v.ok),
+      ),
+    ).toEqual(['reads']);
+    expect(() => checkAgainstBaseline(report({}, true), baseline)).toThrow(/smoke/);
+  });
+});
