@@ -33,6 +33,8 @@ export function comparisons(scenarios: ScenarioResult[]): Comparison[] {
     compare('fastify-vs-node', 'Fastify vs node:http', 'fastify-hello', 'node-hello'),
     compare('nest-vs-fastify', 'bare NestJS vs bare Fastify', 'nest-hello', 'fastify-hello'),
     compare('health-vs-nest', 'liveness vs bare NestJS on Fastify', 'health', 'nest-hello', 0.7),
+    compare('probe-floor-vs-nest', "bare NestJS with the probe's headers vs bare NestJS", 'nest-probe', 'nest-hello'),
+    compare('health-vs-probe-floor', "liveness vs bare NestJS with the probe's headers", 'health', 'nest-probe'),
     compare('item-vs-pg', 'item GET vs Fastify + pg', 'item', 'pg-item', 0.6),
     tail('item-tail', 'item GET p50 / p99 (p99 ≤ 3 × p50)', 'item', 1 / 3),
     compare('304-vs-200', '304 vs 200 of the same item', 'item-304', 'item', 1.0),

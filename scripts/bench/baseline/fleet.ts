@@ -78,6 +78,7 @@ export async function startFleet({ baseEnv, redis, candidate, scratch, onCleanup
     start('node-http', 'node-http'),
     start('fastify', 'fastify'),
     start('nest', 'nest'),
+    start('nest-headers', 'nest-headers'),
     start('fastify-pg', 'fastify-pg'),
     start('argon2', 'argon2'),
     start('client', 'client'),

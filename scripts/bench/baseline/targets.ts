@@ -7,6 +7,9 @@
  *   fastify     bare Fastify answering the same hello
  *   nest        bare NestJS on Fastify answering the same hello: one controller, no hooks, guards,
  *               interceptors, pipes or middleware (what the framework itself costs)
+ *   nest-headers the same bare NestJS, answering what the liveness probe answers: its body and
+ *               every header the app sends with it (security headers, request id, `vary`), set in
+ *               one `onRequest` hook: the floor of a liveness probe that must send those headers
  *   fastify-pg  bare Fastify + `pg`: the exact SQL the project item GET and list run (the tenant
  *               transaction: begin, scope, query, commit), as the app's runtime role
  *   argon2      raw `argon2.verify` loops with the app's parameters (same env, same threadpool)
@@ -19,6 +22,7 @@
  * child → `{type:'ready', port?}` once serving; parent → `{type:'stop'}` to close and exit.
  */
 import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as argon2 from 'argon2';
@@ -31,8 +35,9 @@ import { sample } from '../sampling';
 import { parseIdentityConfig } from '../../../src/contexts/identity';
 import { parseEnvironment } from '../../../src/platform/config/environment';
 import { prepareRuntimeRole, runtimeRoleOptions } from '../../../src/platform/database/runtime-role';
+import { securityHeadersFor } from '../../../src/platform/security/security-policy';
 
-export type TargetKind = 'app' | 'node-http' | 'fastify' | 'nest' | 'fastify-pg' | 'argon2' | 'client' | 'flood';
+export type TargetKind = 'app' | 'node-http' | 'fastify' | 'nest' | 'nest-headers' | 'fastify-pg' | 'argon2' | 'client' | 'flood';
 
 /** Messages from the parent. */
 export type ToTarget =
@@ -139,16 +144,22 @@ async function serveFastify(): Promise<void> {
   untilStopped(() => app.close());
 }
 
-/** Bare NestJS on Fastify (Nest is loaded here only, so the other peers never load it). */
-async function serveNest(): Promise<void> {
+/**
+ * Bare NestJS on Fastify (Nest is loaded here only, so the other peers never load it); with
+ * `probeResponse`, answering the liveness probe's body with every header the app sends with it.
+ */
+async function serveNest(probeResponse = false): Promise<void> {
   const { Controller, Get, Module } = await import('@nestjs/common');
   const { NestFactory } = await import('@nestjs/core');
   const { FastifyAdapter } = await import('@nestjs/platform-fastify');
+  const started = Date.now();
   @Controller()
   class HelloController {
     @Get()
-    hello(): { hello: string } {
-      return { hello: 'world' };
+    hello(): object {
+      if (!probeResponse) return { hello: 'world' };
+      const uptime = Math.round((Date.now() - started) / 1000);
+      return { status: 'ok', version: '0.1.0', git_sha: 'unknown', built_at: null, uptime_seconds: uptime };
     }
   }
   @Module({ controllers: [HelloController] })
@@ -156,6 +167,16 @@ async function serveNest(): Promise<void> {
   const app = await NestFactory.create<NestFastifyApplication>(HelloModule, new FastifyAdapter({ logger: false }), {
     logger: false,
   });
+  if (probeResponse) {
+    const headers = { vary: 'Origin', ...securityHeadersFor('test')('/health/live') };
+    app
+      .getHttpAdapter()
+      .getInstance()
+      .addHook('onRequest', (_request, reply, done) => {
+        void reply.headers(headers).header('x-request-id', randomUUID());
+        done();
+      });
+  }
   await app.listen(0, '127.0.0.1');
   send({ type: 'ready', port: listening(app.getHttpAdapter().getInstance().server) });
   untilStopped(() => app.close());
@@ -305,7 +326,8 @@ function serveFlood(): void {
 const SERVE: Record<Exclude<TargetKind, 'app'>, () => Promise<void> | void> = {
   'node-http': serveNodeHttp,
   fastify: serveFastify,
-  nest: serveNest,
+  nest: () => serveNest(),
+  'nest-headers': () => serveNest(true),
   'fastify-pg': serveFastifyPg,
   argon2: serveArgon2,
   client: serveClient,

@@ -21,6 +21,8 @@ export type RateLimitTier = (typeof RATE_LIMIT_TIERS)[number];
 
 const TIER_KEY = 'bastion:rate-limit-tier';
 
+const isRouteTier = (name: string | undefined): boolean => (RATE_LIMIT_TIERS as readonly (string | undefined)[]).includes(name);
+
 /** Puts a route under one of the tighter tiers, limited per client IP. */
 export const RateLimitTier = (tier: RateLimitTier): MethodDecorator => SetMetadata(TIER_KEY, tier);
 
@@ -80,13 +82,54 @@ export class RateLimitGuard extends ThrottlerGuard {
     super(options, storage, reflector);
   }
 
+  /** Per route handler: the throttlers that may apply to it (the IP and user tiers, and its own tier if any). */
+  private readonly plans = new WeakMap<object, ThrottlerOptions[]>();
+
   /** Off by configuration, outside HTTP, and for the probes and the metrics scrape (never limited). */
   protected override shouldSkip(context: ExecutionContext): Promise<boolean> {
-    return Promise.resolve(
+    return Promise.resolve(this.skips(context));
+  }
+
+  private skips(context: ExecutionContext): boolean {
+    return (
       !this.config.rateLimit.enabled ||
-        context.getType() !== 'http' ||
-        isOperationsPath(context.switchToHttp().getRequest<FastifyRequest>().url),
+      context.getType() !== 'http' ||
+      isOperationsPath(context.switchToHttp().getRequest<FastifyRequest>().url)
     );
+  }
+
+  /**
+   * `ThrottlerGuard.canActivate` with the route's throttlers worked out once per handler instead
+   * of on every request (it reads six metadata keys per throttler per request, for overrides
+   * Bastion does not use: no `@Throttle()`/`@SkipThrottle()`); the tiers still count in the
+   * configured order and the first refusal ends the request.
+   */
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (this.skips(context)) return true;
+    for (const throttler of this.planFor(context.getHandler())) {
+      if (throttler.skipIf?.(context)) continue;
+      const ttl = throttler.ttl as number;
+      await this.handleRequest({
+        context,
+        limit: throttler.limit as number,
+        ttl,
+        throttler,
+        blockDuration: (throttler.blockDuration as number | undefined) ?? ttl,
+        getTracker: throttler.getTracker ?? this.commonOptions.getTracker!,
+        generateKey: throttler.generateKey ?? this.commonOptions.generateKey!,
+      });
+    }
+    return true;
+  }
+
+  private planFor(handler: object): ThrottlerOptions[] {
+    let plan = this.plans.get(handler);
+    if (!plan) {
+      const tier = Reflect.getMetadata(TIER_KEY, handler) as RateLimitTier | undefined;
+      plan = this.throttlers.filter((t) => !isRouteTier(t.name) || t.name === tier);
+      this.plans.set(handler, plan);
+    }
+    return plan;
   }
 
   protected override async handleRequest({

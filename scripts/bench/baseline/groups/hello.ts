@@ -1,6 +1,7 @@
 /**
  * Group `hello`: what a request costs before any work. The liveness probe of the app next to a
- * small JSON hello from bare node:http, bare Fastify and bare NestJS on Fastify.
+ * small JSON hello from bare node:http, bare Fastify and bare NestJS on Fastify, and bare NestJS
+ * answering exactly what the probe answers (body and headers): the floor of the probe.
  */
 import { type Group, type GroupContext, healthLoad, httpMember, plainLoad } from './group';
 
@@ -10,6 +11,14 @@ export function helloGroup(ctx: GroupContext): Group {
     httpMember(ctx, 'node-hello', 'node:http hello', 'node:http', plainLoad(ctx, targets['node-http'], '/'), ['200']),
     httpMember(ctx, 'fastify-hello', 'Fastify hello', 'fastify', plainLoad(ctx, targets.fastify, '/'), ['200']),
     httpMember(ctx, 'nest-hello', 'NestJS on Fastify hello', 'nest', plainLoad(ctx, targets.nest, '/'), ['200']),
+    httpMember(
+      ctx,
+      'nest-probe',
+      "NestJS on Fastify, the probe's body and headers",
+      'nest-headers',
+      plainLoad(ctx, targets['nest-headers'], '/'),
+      ['200'],
+    ),
     httpMember(ctx, 'health', 'GET /health/live', 'app', healthLoad(ctx), ['200']),
   ];
   const candidate = targets['app-candidate'];
