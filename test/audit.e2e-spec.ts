@@ -627,7 +627,10 @@ describe('audit trail (e2e)', () => {
           headers: { ...bearer(admin), 'x-request-id': 'refused-1' },
         });
         expect(res.statusCode).toBe(201);
-        expect(await outboxOf('audit-outage')).toEqual([{ attempts: 1 }]);
+        // In the outbox, tried and not yet parked (a drain kicked by other work may already have tried it twice).
+        const [pending] = await outboxOf('audit-outage');
+        expect(pending.attempts).toBeGreaterThanOrEqual(1);
+        expect(pending.attempts).toBeLessThan(MAX_DRAIN_ATTEMPTS);
         expect(await failures()).toBe(counted);
         for (let i = 1; i < MAX_DRAIN_ATTEMPTS; i++) await service().drainOutbox();
         // Parked: left in the outbox, not retried, logged with the row and counted.

@@ -53,9 +53,9 @@ describe('statement budgets of the hot paths (e2e)', () => {
   const postProject = (headers: Record<string, string> = {}) =>
     t.inject({ method: 'POST', url: '/api/v1/projects', headers: { ...bearer(tokens), ...headers }, payload: { name: 'p' } });
 
-  it('login: 15 (throttle 2 + 2, lockout 2, user 1, MFA 1, last login 1, session 1, audit 2 × 2, login sources 1)', async () => {
+  it('login: 14 (throttle 2 + 2, lockout 1, user 1, MFA 1, last login 1, session 1, audit 2 × 2, login sources 1)', async () => {
     const sent = await statementsOf(() => tokenRequest(t, email), 200);
-    expect(sent).toHaveLength(15);
+    expect(sent).toHaveLength(14);
     expect(sent.filter((s) => /^(START TRANSACTION|BEGIN|COMMIT)/.test(s))).toEqual([]);
   });
 

@@ -190,6 +190,7 @@ export class AuthService {
     return this.signedIn(user, email, now, client, {
       reopening,
       rehashed,
+      streak: gate.streak,
       update: rehashed ? { passwordHash: await this.hasher.hash(input.password) } : {},
     });
   }
@@ -208,7 +209,7 @@ export class AuthService {
     const reopening = !user.isActive && isCancellableBySignIn(user, now);
     if (!user.isActive && !reopening) return this.failed(email, user.id, 'inactive', client, now);
     if (this.config.requireEmailVerification && user.emailVerifiedAt === null) throw AuthError.emailNotVerified();
-    return this.signedIn(user, email, now, client, { reopening, rehashed: false, update: {} });
+    return this.signedIn(user, email, now, client, { reopening, rehashed: false, streak: gate.streak, update: {} });
   }
 
   /** A failed passkey assertion for a known account counts like a wrong password (lockout bookkeeping). */
@@ -222,10 +223,11 @@ export class AuthService {
     email: string,
     now: Date,
     client: ClientInfo,
-    options: { reopening: boolean; rehashed: boolean; update: Partial<UserEntity> },
+    options: { reopening: boolean; rehashed: boolean; streak: boolean; update: Partial<UserEntity> },
   ): Promise<TokenPair> {
     const { reopening, rehashed } = options;
-    const success = await this.lockouts.recordSuccess(email, now);
+    // The lockout row was read when the attempt began (`check`): no second read when there was none.
+    const success = await this.lockouts.recordSuccess(email, now, options.streak);
     if (success.refused) throw AuthError.tooManyAttempts(success.retryAfterSeconds);
     if (reopening && !(await this.closure.reopen(user, client))) return this.failed(email, user.id, 'inactive', client, now);
     await this.users.update({ id: user.id }, { ...options.update, lastLoginAt: now });

@@ -58,11 +58,16 @@ export class LoginLockoutStore {
    * Whether a login may be attempted. A lock whose cooldown has passed is cleared here;
    * `unlocked` is true for the one caller (across instances) that cleared it.
    */
-  async check(email: string, now: Date): Promise<LoginGate & { unlocked: boolean; userId: string | null }> {
+  async check(
+    email: string,
+    now: Date,
+  ): Promise<
+    LoginGate & { unlocked: boolean; userId: string | null; /** The subject had a row (a streak or a lock). */ streak: boolean }
+  > {
     const subject = lockoutSubject(email);
     const row = await this.dataSource.getRepository(LoginLockoutEntity).findOneBy({ subjectHash: subject });
     const g = gate(stateOf(row), now);
-    if (!row || !g.allowed || !g.expiredLock) return { ...g, unlocked: false, userId: row?.userId ?? null };
+    if (!row || !g.allowed || !g.expiredLock) return { ...g, unlocked: false, userId: row?.userId ?? null, streak: row !== null };
     const cleared = afterCooldown(stateOf(row));
     const result = await this.dataSource
       .createQueryBuilder()
@@ -70,7 +75,7 @@ export class LoginLockoutStore {
       .set({ failedCount: cleared.failedCount, lockedUntil: null })
       .where('subject_hash = :subject AND locked_until = :lockedUntil', { subject, lockedUntil: row.lockedUntil })
       .execute();
-    return { ...g, unlocked: (result.affected ?? 0) > 0, userId: row.userId };
+    return { ...g, unlocked: (result.affected ?? 0) > 0, userId: row.userId, streak: true };
   }
 
   /**
@@ -94,12 +99,14 @@ export class LoginLockoutStore {
   /**
    * A correct password: ends the streak (deletes the row), unless the account is locked.
    *
-   * Most logins have no row: one plain read settles those. A row created by a concurrent
-   * failure after that read is simply ordered after this success (which changed nothing),
-   * exactly as if the failure had waited for this success's row lock.
+   * Most logins have no row: one plain read settles those — or none, when the caller passes
+   * `streak` from the `check` that opened the attempt (a login reads the row once, not twice).
+   * A row created by a concurrent failure after that read is simply ordered after this success
+   * (which changed nothing), exactly as if the failure had waited for this success's row lock.
    */
-  async recordSuccess(email: string, now: Date): Promise<SuccessOutcome> {
-    const existing = await this.dataSource.getRepository(LoginLockoutEntity).existsBy({ subjectHash: lockoutSubject(email) });
+  async recordSuccess(email: string, now: Date, streak?: boolean): Promise<SuccessOutcome> {
+    const existing =
+      streak ?? (await this.dataSource.getRepository(LoginLockoutEntity).existsBy({ subjectHash: lockoutSubject(email) }));
     if (!existing) return registerSuccess(FRESH_LOCKOUT_STATE, now);
     return this.locked(email, async (m, subject, row) => {
       const outcome = registerSuccess(stateOf(row), now);
