@@ -51,5 +51,7 @@ export function comparisons(scenarios: ScenarioResult[]): Comparison[] {
     compare('throttler-redis', 'throttler (Redis) vs off', 'item-redis', 'item-unthrottled', 0.9),
     compare('login-vs-verify', 'login vs raw argon2id verify', 'login', 'argon2-verify', 0.85),
     compare('health-under-flood', 'liveness during login flood vs idle', 'health-flood', 'health-idle', 0.5),
+    compare('flood-elsewhere', 'liveness during a flood on another instance vs idle', 'health-flood-elsewhere', 'health-idle'),
+    compare('flood-own-share', "liveness during its own flood vs during another's", 'health-flood', 'health-flood-elsewhere'),
   ].filter((x): x is Comparison => x !== undefined);
 }

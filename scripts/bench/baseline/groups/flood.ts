@@ -1,6 +1,7 @@
 /**
  * Group `flood`: the liveness probe of an idle app next to the same probe while a login flood
- * (from its own process, twice what the argon2 pool takes) hammers that app.
+ * (from its own process, twice what the argon2 pool takes) hammers that app, and while the same
+ * flood hammers another instance on the same machine (what the machine's cores alone cost it).
  */
 import { sleep } from '../load';
 import type { FromTarget, ToTarget } from '../targets';
@@ -9,15 +10,16 @@ import { fire, type Group, type GroupContext, healthLoad, httpMember, loginLoad,
 export function floodGroup(ctx: GroupContext): Group {
   const { targets, floodTotals } = ctx;
   const health = healthLoad(ctx);
-  const underFlood: Member = {
-    id: 'health-flood',
-    title: 'GET /health/live, login flood',
+  /** The app's liveness while the flood hits `floodTarget` (the app itself, or another instance on the same cores). */
+  const underFlood = (id: string, title: string, floodTarget: string): Member => ({
+    id,
+    title,
     server: 'app',
     connections: ctx.connections,
     expected: ['200'],
     noWarmUp: true,
     run: async (seconds) => {
-      const flood = loginLoad(ctx, ctx.sizing.floodConnections);
+      const flood = loginLoad(ctx, ctx.sizing.floodConnections, targets[floodTarget]);
       const stopped = targets.flood.ask(
         { type: 'flood-start', url: flood.url, connections: flood.connections, body: flood.body! },
         (m): m is Extract<FromTarget, { type: 'flood-stopped' }> => m.type === 'flood-stopped',
@@ -31,11 +33,17 @@ export function floodGroup(ctx: GroupContext): Group {
       floodTotals.errors += result.errors;
       return sample;
     },
-  };
+  });
   return {
     id: 'flood',
     slice: 2.5,
     settleMs: 1500,
-    members: [httpMember(ctx, 'health-idle', 'GET /health/live, idle app', 'app', health, ['200']), underFlood],
+    members: [
+      httpMember(ctx, 'health-idle', 'GET /health/live, idle app', 'app', health, ['200']),
+      underFlood('health-flood', 'GET /health/live, login flood', 'app'),
+      // The machine's share of the effect: the same flood on another instance (app-memory: same database, same
+      // settings) shares the two cores with this app but not its event loop.
+      underFlood('health-flood-elsewhere', 'GET /health/live, login flood on another instance', 'app-memory'),
+    ],
   };
 }

@@ -107,8 +107,8 @@ export const postLoad = (ctx: GroupContext, headers: Record<string, string> = {}
 });
 
 /** The login account's correct-password login at the app, from `connections` connections. */
-export const loginLoad = (ctx: GroupContext, connections: number): Load => ({
-  url: ctx.targets.app.url('/api/v1/auth/token'),
+export const loginLoad = (ctx: GroupContext, connections: number, target: Target = ctx.targets.app): Load => ({
+  url: target.url('/api/v1/auth/token'),
   method: 'POST',
   headers: { 'content-type': 'application/json' },
   body: JSON.stringify({ email: ctx.seed.emails.login, password: PASSWORD }),
