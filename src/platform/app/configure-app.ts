@@ -10,8 +10,8 @@ import { sendProblem } from '../http/early-refusal';
 import { DomainError, ValidationFailedError } from '../http/problem';
 import { REQUEST_ID_HEADER, requestIdFor } from '../http/request-id';
 import { installEtags } from '../http/etag.hooks';
-import { installRequestContext, requestContextOf } from '../http/request-context';
-import { installAccessLog, type LoggedRequest } from '../observability/logging';
+import { installRequestContext, requestLogFieldsOf } from '../http/request-context';
+import { installAccessLog } from '../observability/logging';
 import { ReadinessState } from '../health/readiness.state';
 import { Metrics } from '../observability/metrics';
 import { Tracing } from '../observability/tracing';
@@ -90,10 +90,6 @@ export async function configureApp(app: NestFastifyApplication, env: Environment
   fastify.removeContentTypeParser('text/plain');
   const readiness = app.get(ReadinessState);
   fastify.addHook('onRequest', (request, reply, done) => {
-    const raw = request.raw as LoggedRequest;
-    raw.route_pattern = request.routeOptions.url;
-    // Fastify's `request.ip` honours TRUST_PROXY; the access log reads it from the raw request.
-    raw.ip = request.ip;
     void reply.header(REQUEST_ID_HEADER, request.id);
     // Draining (phase 1), or the listener is closed (phase 3): serve, then end the connection.
     if (
@@ -105,11 +101,7 @@ export async function configureApp(app: NestFastifyApplication, env: Environment
   });
   guardAgainstHostileInput(fastify);
   installEtags(fastify);
-  installAccessLog(
-    fastify,
-    () => PinoLogger.root,
-    (request) => requestContextOf(request).logFields ?? { request_id: String(request.id), trace_id: '', span_id: '' },
-  );
+  installAccessLog(fastify, () => PinoLogger.root, requestLogFieldsOf);
   // Last of the preHandler hooks: the route handler runs inside the context it makes current.
   installRequestContext(fastify);
   fastify.addHook('preClose', async () => {

@@ -64,9 +64,18 @@ class FastifyRequestContext implements RequestContext {
   }
 }
 
-export function requestContextOf(request: FastifyRequest): RequestContext {
-  const holder = request as FastifyRequest & { [CONTEXT]?: RequestContext };
+function contextOf(request: FastifyRequest): FastifyRequestContext {
+  const holder = request as FastifyRequest & { [CONTEXT]?: FastifyRequestContext };
   return (holder[CONTEXT] ??= new FastifyRequestContext(request));
+}
+
+export function requestContextOf(request: FastifyRequest): RequestContext {
+  return contextOf(request);
+}
+
+/** The request id and trace ids of `request` (decided once per request), for its access line. */
+export function requestLogFieldsOf(request: FastifyRequest): RequestLogFields {
+  return contextOf(request).logFields;
 }
 
 /** The request id and trace ids of the current request, for its log lines; undefined outside one. */

@@ -4,10 +4,8 @@ import type { Params } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import type { Environment } from '../config/environment';
 
-/** What Bastion keeps on the raw request for its access log line. */
+/** What Bastion keeps on the raw request for its access log line: the signed-in user, once a guard has found one. */
 export interface LoggedRequest extends IncomingMessage {
-  ip?: string;
-  route_pattern?: string;
   user_id?: string;
 }
 
@@ -89,11 +87,13 @@ export function accessLine(
   const line: Record<string, unknown> = {
     ...fields,
     method: request.method,
-    route: raw.route_pattern,
+    // Route templates only (`/api/v1/projects/:id`); absent when no route matched.
+    route: request.routeOptions.url,
     url: raw.url,
     status,
     duration_ms: durationMs,
-    ip: raw.ip ?? raw.socket?.remoteAddress,
+    // Fastify's `request.ip` honours TRUST_PROXY.
+    ip: request.ip,
   };
   if (raw.user_id) line.user_id = raw.user_id;
   return line;

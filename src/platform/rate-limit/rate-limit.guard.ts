@@ -58,10 +58,8 @@ export function throttlerOptions(settings: RateLimitSettings, principal: Request
         },
       }),
       ...RATE_LIMIT_TIERS.map((tier) =>
-        toThrottler(tier, settings[tier], {
-          getTracker: ip,
-          skipIf: (context) => Reflect.getMetadata(TIER_KEY, context.getHandler()) !== tier,
-        }),
+        // Only on the routes marked with this tier: RateLimitGuard's per-handler plan.
+        toThrottler(tier, settings[tier], { getTracker: ip }),
       ),
     ],
   };
@@ -86,10 +84,6 @@ export class RateLimitGuard extends ThrottlerGuard {
   private readonly plans = new WeakMap<object, ThrottlerOptions[]>();
 
   /** Off by configuration, outside HTTP, and for the probes and the metrics scrape (never limited). */
-  protected override shouldSkip(context: ExecutionContext): Promise<boolean> {
-    return Promise.resolve(this.skips(context));
-  }
-
   private skips(context: ExecutionContext): boolean {
     return (
       !this.config.rateLimit.enabled ||
