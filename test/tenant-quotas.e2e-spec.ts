@@ -121,6 +121,31 @@ describe('tenant quotas and usage (e2e)', () => {
       expect(Number(audited[0].n)).toBe(PARALLEL - 4);
     });
 
+    it('under an Idempotency-Key: the refusal is audited on its own while the change rolls back, and replayed', async () => {
+      const tenant = await tenantWith({ max_projects: 1 });
+      await ok(call(alice, 'POST', '/projects', { tenant, payload: { name: 'the one' } }), 201);
+      published.clear();
+      const keyed = () =>
+        t.inject({
+          method: 'POST',
+          url: '/api/v1/projects',
+          headers: { ...bearer(alice.tokens), 'x-tenant-id': tenant, 'idempotency-key': `quota-${tenant}` },
+          payload: { name: 'one too many' },
+        });
+      const refused = expectProblem(await keyed(), 403, 'quota_exceeded');
+      const again = await keyed();
+      expect(again.headers['idempotent-replayed']).toBe('true');
+      expect(again.json()).toEqual(refused);
+      const [{ n }] = await t.db.query<{ n: string }>('SELECT count(*) AS n FROM projects WHERE tenant_id = $1', [tenant]);
+      expect(Number(n)).toBe(1);
+      await settled(t);
+      const audited = await t.db.query<{ n: string }>(
+        `SELECT count(*) AS n FROM audit_events WHERE type = 'tenancy.quota_exceeded' AND outcome = 'denied' AND subject_id = $1`,
+        [tenant],
+      );
+      expect(Number(audited[0].n)).toBe(1);
+    });
+
     it('leaves other tenants alone, and lets creation resume when the limit is raised', async () => {
       const tenant = await tenantWith({ max_projects: 1 });
       await ok(call(alice, 'POST', '/projects', { tenant, payload: { name: 'only' } }), 201);

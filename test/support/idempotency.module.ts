@@ -19,6 +19,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
 import { IdentityModule, type AuthenticatedUser, OptionalJwtAuthGuard } from '../../src/contexts/identity';
 import { Idempotent } from '../../src/contexts/idempotency';
+import { runInTransaction } from '../../src/platform/database/transaction-context';
 import { DomainError } from '../../src/platform/http/problem';
 
 class CreateItemDto {
@@ -149,6 +150,36 @@ class IdempotencyTestController {
       [body.name, body.note ?? null, request.user?.id ?? null],
     );
     void reply.header('location', `/api/v1/test-idempotency/items/${row.id}`);
+    return view(row);
+  }
+
+  /**
+   * The atomic mode: the item is written first, in the ambient transaction, and only then does
+   * the handler fail on demand, so a test can see the write roll back with the outcome.
+   */
+  @Post('atomic-items')
+  @Idempotent({ atomic: true })
+  async createAtomically(
+    @Body() body: CreateItemDto,
+    @Req() request: Request,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<ItemView> {
+    this.probe.calls.create += 1;
+    const row = await runInTransaction(this.dataSource, async (m) => {
+      const [inserted] = await m.query<ItemRow[]>(
+        'INSERT INTO idempotency_probe_items (name, note, owner_id) VALUES ($1, $2, $3) RETURNING *',
+        [body.name, body.note ?? null, request.user?.id ?? null],
+      );
+      return inserted;
+    });
+    await this.probe.pass(body.name);
+    if (body.delay_ms) await new Promise((resolve) => setTimeout(resolve, body.delay_ms));
+    if (this.probe.failuresLeft > 0) {
+      this.probe.failuresLeft -= 1;
+      throw new Error('simulated crash');
+    }
+    if (body.name === 'taken') throw new DomainError('name_taken', 409, 'An item with this name exists.');
+    void reply.header('location', `/api/v1/test-idempotency/atomic-items/${row.id}`);
     return view(row);
   }
 

@@ -3,10 +3,13 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Cron, CronExpression } from '@nestjs/schedule';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, type Repository } from 'typeorm';
+import { runInOwnTransaction } from '../../platform/database/transaction-context';
+import { isUniqueViolation } from '../../platform/database/sql-errors';
 import { JobRunner } from '../../platform/jobs';
-import { decideIdempotency, type IdempotencyStatus } from './domain/decision';
+import { decideIdempotency } from './domain/decision';
 import { IdempotencyError } from './domain/idempotency.errors';
 import { idempotencyConfig, type IdempotencyConfig } from './idempotency.config';
+import { type ClaimedRow, claimStatements, completionStatements, readClaim } from './infra/atomic-statements';
 import { IdempotencyKeyEntity } from './infra/idempotency-key.entity';
 
 /** A request under an idempotency key: its scope (already hashed), the key and its fingerprint. */
@@ -33,6 +36,16 @@ export interface IdempotencyClaim {
 export type BeginResult =
   { kind: 'proceed'; claim: IdempotencyClaim; takeOver?: 'expired' | 'abandoned' } | { kind: 'replay'; response: StoredResponse };
 
+/**
+ * What a handler run in the atomic mode came to: its value or error, and the response to store
+ * for the key (null: none — a success that cannot be stored keeps its work and leaves the key
+ * free; an error that is not final rolls everything back).
+ */
+export type HandlerOutcome<T> =
+  { ok: true; value: T; response: StoredResponse | null } | { ok: false; error: unknown; response: StoredResponse | null };
+
+export type AtomicResult<T> = { kind: 'replay'; response: StoredResponse } | { kind: 'ran'; outcome: HandlerOutcome<T> };
+
 const HOUR_MS = 3_600_000;
 
 /**
@@ -57,21 +70,12 @@ const CLAIM_SQL = `
     FROM idempotency_keys
    WHERE scope_hash = $1 AND key = $2 AND NOT EXISTS (SELECT 1 FROM claimed)`;
 
-interface ClaimRow {
-  id: string;
+interface ClaimRow extends ClaimedRow {
   claimed: boolean;
-  fingerprint: string;
-  status: IdempotencyStatus;
-  lock_token: string;
-  locked_at: Date;
-  expires_at: Date;
-  response_status: number | null;
-  response_headers: Record<string, string> | null;
-  response_body: string | null;
 }
 
 function toEntity(
-  row: ClaimRow,
+  row: ClaimedRow,
 ): Pick<
   IdempotencyKeyEntity,
   'id' | 'fingerprint' | 'status' | 'lockToken' | 'lockedAt' | 'expiresAt' | 'responseStatus' | 'responseHeaders' | 'responseBody'
@@ -88,6 +92,12 @@ function toEntity(
     responseBody: row.response_body,
   };
 }
+function storedResponse(
+  stored: Pick<IdempotencyKeyEntity, 'responseStatus' | 'responseHeaders' | 'responseBody'>,
+): StoredResponse {
+  return { status: stored.responseStatus ?? 200, headers: stored.responseHeaders ?? {}, body: stored.responseBody };
+}
+
 /** Claiming loops only when another request changes the row between our reads; a few rounds settle it. */
 const MAX_CLAIM_ROUNDS = 3;
 
@@ -135,10 +145,7 @@ export class IdempotencyService {
       });
       switch (decision.kind) {
         case 'replay':
-          return {
-            kind: 'replay',
-            response: { status: stored.responseStatus ?? 200, headers: stored.responseHeaders ?? {}, body: stored.responseBody },
-          };
+          return { kind: 'replay', response: storedResponse(stored) };
         case 'mismatch':
           throw IdempotencyError.keyReused();
         case 'in_progress':
@@ -160,6 +167,74 @@ export class IdempotencyService {
       }
     }
     throw IdempotencyError.inProgress();
+  }
+
+  /**
+   * The atomic mode (`@Idempotent({ atomic: true })`, docs/idempotency.md): `run` runs in a
+   * transaction of its own, which every `runInTransaction` of the handler joins. The key's claim
+   * (its advisory lock, taken without waiting, and its row) goes out with START TRANSACTION, the
+   * stored response with COMMIT: the handler's work and the key's outcome commit together or not
+   * at all, at no round trip of their own. A stored response is replayed, another request's
+   * key answers 422, a key held by a running request 409 (all rolled back before anything ran).
+   * An error outcome to store rolls the work back to a savepoint and stores the response. If
+   * another request completed the key meanwhile, the unique index refuses the insert, the
+   * attempt rolls back and the key is decided again.
+   */
+  async runAtomically<T>(
+    request: IdempotentRequest,
+    run: () => Promise<HandlerOutcome<T>>,
+    now: Date = new Date(),
+  ): Promise<AtomicResult<T>> {
+    for (let round = 0; round < MAX_CLAIM_ROUNDS; round++) {
+      const result = await this.attempt(request, run, now).catch((error: unknown) => {
+        // Another request stored an outcome between our read and our insert: decide again on it.
+        if (isUniqueViolation(error, 'ux_idempotency_keys_scope_key')) return 'changed' as const;
+        throw error;
+      });
+      if (result !== 'changed') return result;
+    }
+    throw IdempotencyError.inProgress();
+  }
+
+  private attempt<T>(request: IdempotentRequest, run: () => Promise<HandlerOutcome<T>>, now: Date): Promise<AtomicResult<T>> {
+    return runInOwnTransaction(this.dataSource, claimStatements(request), async (opened, _manager, ending) => {
+      const claim = readClaim(opened);
+      const stored = claim.row ? toEntity(claim.row) : null;
+      const decision = decideIdempotency({
+        stored,
+        fingerprint: request.fingerprint,
+        now,
+        lockTimeoutMs: this.config.lockTimeoutMs,
+      });
+      switch (decision.kind) {
+        case 'replay':
+          return { kind: 'replay', response: storedResponse(stored!) };
+        case 'mismatch':
+          throw IdempotencyError.keyReused();
+        case 'in_progress':
+          throw IdempotencyError.inProgress();
+      }
+      if (!claim.locked) throw IdempotencyError.inProgress();
+      if (decision.kind === 'take_over' && decision.reason === 'abandoned') {
+        this.logger.warn({ idempotency_row_id: stored?.id }, 'Idempotency key taken over from an abandoned attempt');
+      }
+      const outcome = await run();
+      if (outcome.response) {
+        const statements = completionStatements({
+          ...request,
+          ...outcome.response,
+          now,
+          expiresAt: new Date(now.getTime() + this.config.ttlMs),
+          replacing: stored?.id ?? null,
+          discardWork: !outcome.ok,
+        });
+        // A stored error keeps none of the handler's work, so none of its after-commit hooks run.
+        ending.commitWith(statements, { runAfterCommitHooks: outcome.ok });
+      } else if (outcome.ok) {
+        ending.commitWith('');
+      }
+      return { kind: 'ran', outcome };
+    });
   }
 
   /**

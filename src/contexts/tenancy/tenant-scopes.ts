@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { withinTenant } from '../../platform/database/tenant-scope';
-import { runInTransaction } from '../../platform/database/transaction-context';
+import { runApart, runInTransaction } from '../../platform/database/transaction-context';
 import { EventBus } from '../../platform/events';
 import { tooManyRequests } from '../../platform/rate-limit';
 import { quotasOf, type UsageQuota, usageQuotaBreach } from './domain/quotas';
@@ -76,8 +76,10 @@ export class TenantScopes {
       });
     } catch (error) {
       if (!(error instanceof QuotaRefusal)) throw error;
-      // The change rolled back; its refusal is recorded on its own (an audit row, outcome denied).
-      await runInTransaction(this.dataSource, () =>
+      // The change rolls back; its refusal is recorded on its own (an audit row, outcome denied),
+      // in a transaction of its own even when the change ran inside a caller's (an atomic
+      // idempotent request's), which the refusal rolls back too.
+      await runApart(this.dataSource, () =>
         this.events.publish('tenancy.quota_exceeded', { tenant_id: error.tenantId, ...error.breach, by_user_id: caller.userId }),
       );
       throw TenancyError.quotaExceeded(error.breach);

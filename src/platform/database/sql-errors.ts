@@ -1,6 +1,12 @@
 import { QueryFailedError } from 'typeorm';
 
-/** PostgreSQL refused a row because a unique index already holds its key (SQLSTATE 23505). */
-export function isUniqueViolation(error: unknown): boolean {
-  return error instanceof QueryFailedError && (error.driverError as { code?: string } | undefined)?.code === '23505';
+/**
+ * PostgreSQL refused a row because a unique index already holds its key (SQLSTATE 23505); with
+ * `index`, only that index. Takes TypeORM's QueryFailedError and pg's own error alike.
+ */
+export function isUniqueViolation(error: unknown, index?: string): boolean {
+  const driverError = (error instanceof QueryFailedError ? error.driverError : error) as
+    { code?: unknown; constraint?: unknown } | undefined;
+  if (driverError?.code !== '23505') return false;
+  return index === undefined || driverError.constraint === index;
 }

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 
 /** What is current while a service runs inside `runInTransaction`. */
 interface TransactionScope {
@@ -47,4 +47,126 @@ export async function runInTransaction<T>(dataSource: DataSource, fn: (manager: 
   const result = await dataSource.transaction((manager) => storage.run({ manager, afterCommit: hooks }, () => fn(manager)));
   for (const hook of hooks) await hook();
   return result;
+}
+
+/**
+ * Runs `fn` in a transaction of its own even inside another one: for a record that must stand
+ * whatever becomes of the caller's transaction (a refusal audited while the change it refused
+ * rolls back). It takes a second connection from the pool for its duration.
+ */
+export function runApart<T>(dataSource: DataSource, fn: (manager: EntityManager) => Promise<T>): Promise<T> {
+  return storage.exit(() => runInTransaction(dataSource, fn));
+}
+
+/** How `runInOwnTransaction` ends the transaction once `fn` has settled. */
+export interface TransactionEnding {
+  /** Commit, sending `statements` (literals only, no parameters) in the same round trip as COMMIT. */
+  commitWith(statements: string, options?: { runAfterCommitHooks?: boolean }): void;
+  /** Roll back (the default). */
+  rollBack(): void;
+}
+
+/**
+ * A transaction on a connection of its own whose first and last round trips carry the caller's
+ * statements: `opening` goes out with START TRANSACTION, and what `fn` passes to
+ * `ending.commitWith` goes out with COMMIT. The transaction is the ambient one (as with
+ * `runInTransaction`) for everything `fn` awaits, so a `runInTransaction` inside joins it, and
+ * the `afterCommit` hooks registered meanwhile run once it has committed.
+ *
+ * For a layer that wraps someone else's transaction at no extra round trip (idempotency:
+ * docs/idempotency.md). The statements travel in PostgreSQL's simple query protocol, which
+ * takes no parameters: they must be built from literals escaped with pg's `escapeLiteral` or
+ * checked against a safe alphabet. TypeORM still runs the transaction (its START TRANSACTION and
+ * COMMIT, its depth bookkeeping, its subscribers); only the text of those two queries is
+ * extended, for that one call each.
+ *
+ * `fn` returns what the caller gets and decides the ending through `ending` (rolled back unless
+ * it asks to commit). If `fn` throws, the transaction rolls back and the error propagates; so
+ * does the error of a COMMIT round trip that failed (one of the caller's statements refused),
+ * after the rollback.
+ */
+export async function runInOwnTransaction<T>(
+  dataSource: DataSource,
+  opening: string,
+  fn: (opened: Record<string, unknown>[][], manager: EntityManager, ending: TransactionEnding) => Promise<T>,
+): Promise<T> {
+  if (storage.getStore()) throw new Error('runInOwnTransaction cannot run inside another transaction');
+  const runner = dataSource.createQueryRunner();
+  const hooks: (() => Promise<void>)[] = [];
+  let ending: { statements: string; runHooks: boolean } | undefined;
+  let value: T;
+  try {
+    const client = (await runner.connect()) as { query(sql: string): Promise<PgResult | PgResult[]> };
+    let opened: Record<string, unknown>[][] = [];
+    await extendingOnce(
+      runner,
+      'START TRANSACTION',
+      () => runner.startTransaction(),
+      async () => {
+        const results = await client.query(`START TRANSACTION; ${opening}`);
+        opened = (Array.isArray(results) ? results : [results]).slice(1).map((r) => r.rows);
+      },
+    );
+    const control: TransactionEnding = {
+      commitWith: (statements, options) => {
+        ending = { statements, runHooks: options?.runAfterCommitHooks ?? true };
+      },
+      rollBack: () => {
+        ending = undefined;
+      },
+    };
+    value = await storage.run({ manager: runner.manager, afterCommit: hooks }, () => fn(opened, runner.manager, control));
+    const commit = ending;
+    if (commit) {
+      await extendingOnce(
+        runner,
+        'COMMIT',
+        () => runner.commitTransaction(),
+        async () => {
+          await client.query(commit.statements ? `${commit.statements}; COMMIT` : 'COMMIT');
+        },
+      );
+    } else {
+      await runner.rollbackTransaction();
+    }
+  } catch (error) {
+    if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+    throw error;
+  } finally {
+    await runner.release();
+  }
+  if (ending?.runHooks) for (const hook of hooks) await hook();
+  return value;
+}
+
+interface PgResult {
+  rows: Record<string, unknown>[];
+}
+
+/**
+ * Calls `lifecycle` (TypeORM's startTransaction or commitTransaction) with its query `sql`
+ * sent by `send` instead; every other query goes through untouched.
+ */
+async function extendingOnce(
+  runner: QueryRunner,
+  sql: string,
+  lifecycle: () => Promise<void>,
+  send: () => Promise<void>,
+): Promise<void> {
+  const original = runner.query.bind(runner) as (...args: unknown[]) => Promise<unknown>;
+  let sent = false;
+  runner.query = (async (text: string, ...rest: unknown[]) => {
+    if (!sent && text === sql) {
+      sent = true;
+      await send();
+      return undefined;
+    }
+    return original(text, ...rest);
+  }) as QueryRunner['query'];
+  try {
+    await lifecycle();
+  } finally {
+    delete (runner as Partial<QueryRunner>).query; // the prototype's again
+  }
+  if (!sent) throw new Error(`TypeORM did not send ${sql}: runInOwnTransaction needs updating`);
 }

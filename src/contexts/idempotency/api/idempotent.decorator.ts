@@ -1,8 +1,20 @@
-import { applyDecorators, UseInterceptors } from '@nestjs/common';
+import { applyDecorators, SetMetadata, UseInterceptors } from '@nestjs/common';
 import { ApiHeader } from '@nestjs/swagger';
 import { ProblemResponses } from '../../../platform/openapi/problem-responses';
 import { MAX_IDEMPOTENCY_KEY_LENGTH } from '../domain/idempotency-key';
-import { IdempotencyInterceptor } from './idempotency.interceptor';
+import { IDEMPOTENT_ATOMIC, IdempotencyInterceptor } from './idempotency.interceptor';
+
+export interface IdempotentOptions {
+  /**
+   * The handler's work, the key's claim and its stored response commit together, in one
+   * transaction and at no extra round trip but one read (docs/idempotency.md, "Atomic routes").
+   * Only for handlers that do all their database work through `runInTransaction` (a tenant
+   * scope does) and nothing outside it that must not roll back: the transaction holds a pooled
+   * connection for the handler's duration, and a write on another connection would neither
+   * commit with it nor see its uncommitted rows.
+   */
+  atomic?: boolean;
+}
 
 /**
  * Makes a POST or PATCH handler idempotent under the optional `Idempotency-Key` header
@@ -13,8 +25,9 @@ import { IdempotencyInterceptor } from './idempotency.interceptor';
  *   @Idempotent()
  *   create(@Body() body: CreateProjectDto) { ... }
  */
-export function Idempotent(): MethodDecorator {
+export function Idempotent(options: IdempotentOptions = {}): MethodDecorator {
   return applyDecorators(
+    SetMetadata(IDEMPOTENT_ATOMIC, options.atomic === true),
     UseInterceptors(IdempotencyInterceptor),
     ApiHeader({
       name: 'Idempotency-Key',

@@ -28,7 +28,7 @@ export class CommunityPostsController {
   }
 
   @Post()
-  @Idempotent()
+  @Idempotent({ atomic: true })
   @ApiOperation({ operationId: 'communityPostsCreate', summary: 'Publish a community post' })
   @ApiCreatedResponse({ type: CommunityPostDto })
   @ProblemResponses(401, 403, 404)

@@ -36,7 +36,7 @@ export class ProjectsController {
   }
 
   @Post()
-  @Idempotent()
+  @Idempotent({ atomic: true })
   @ApiOperation({ operationId: 'projectsCreate', summary: 'Create a project in the tenant, owned by you' })
   @ApiCreatedResponse({ type: ProjectDto })
   @ProblemResponses(401, 403, 404)
@@ -63,7 +63,7 @@ export class ProjectsController {
   }
 
   @Patch(':id')
-  @Idempotent()
+  @Idempotent({ atomic: true })
   @ApiOperation({ operationId: 'projectsUpdate', summary: 'Change some of a project’s fields (honours If-Match)' })
   @ApiHeader(IF_MATCH)
   @ApiOkResponse({ type: ProjectDto, description: 'The new representation; its ETag is in the ETag header' })

@@ -29,7 +29,7 @@ export class SupportTicketsController {
   }
 
   @Post()
-  @Idempotent()
+  @Idempotent({ atomic: true })
   @ApiOperation({ operationId: 'supportTicketsCreate', summary: 'Open a support ticket (status starts open)' })
   @ApiCreatedResponse({ type: SupportTicketDto })
   @ProblemResponses(401, 403, 404)
@@ -52,7 +52,7 @@ export class SupportTicketsController {
   }
 
   @Patch(':id')
-  @Idempotent()
+  @Idempotent({ atomic: true })
   @ApiOperation({
     operationId: 'supportTicketsUpdate',
     summary: 'Change some of a ticket’s fields, following the status workflow (honours If-Match)',
