@@ -17,6 +17,8 @@ export interface Seed {
   tokens: Record<string, string>;
   /** The reader as the app knows them from their token (`sub`, `sid`): what the fastify-pg peer is told instead. */
   reader: { userId: string; sessionId: string };
+  /** The writer, likewise (the peer's POSTs go to the writer's personal tenant, as the app's do). */
+  writer: { userId: string; sessionId: string };
   /** The reader's first project: what the item scenarios GET. */
   item: { id: string; owner_id: string };
   itemPath: string;
@@ -60,7 +62,16 @@ export async function seedThroughApi(app: string, run: string): Promise<Seed> {
     headers: { 'idempotency-key': replayKey },
   });
   expectStatus('first keyed POST', first, 201);
-  return { run, emails, tokens, reader: claimsOf(tokens.reader), item, itemPath: `/api/v1/projects/${item.id}`, replayKey };
+  return {
+    run,
+    emails,
+    tokens,
+    reader: claimsOf(tokens.reader),
+    writer: claimsOf(tokens.writer),
+    item,
+    itemPath: `/api/v1/projects/${item.id}`,
+    replayKey,
+  };
 }
 
 /** The user and session of an access token (its payload read, not verified: the bench issued it). */
@@ -73,7 +84,7 @@ function claimsOf(token: string): { userId: string; sessionId: string } {
   return { userId: sub, sessionId: sid };
 }
 
-/** The query string that tells the fastify-pg peer who is asking (the reader). */
-export function peerCaller(seed: Seed): string {
-  return new URLSearchParams({ user_id: seed.reader.userId, session_id: seed.reader.sessionId }).toString();
+/** The query string that tells the fastify-pg peer who is asking (the reader, or the writer). */
+export function peerCaller(seed: Seed, who: 'reader' | 'writer' = 'reader'): string {
+  return new URLSearchParams({ user_id: seed[who].userId, session_id: seed[who].sessionId }).toString();
 }

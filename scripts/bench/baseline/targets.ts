@@ -11,7 +11,10 @@
  *               every header the app sends with it (security headers, request id, `vary`), set in
  *               one `onRequest` hook: the floor of a liveness probe that must send those headers
  *   fastify-pg  bare Fastify + `pg`: the exact SQL the project item GET and list run (the tenant
- *               transaction: begin, scope, query, commit), as the app's runtime role
+ *               transaction: begin, scope, query, commit), as the app's runtime role; and a
+ *               project POST in that transaction, without and with an idempotency key (the
+ *               atomic mode's claim and stored response riding with its START TRANSACTION and
+ *               COMMIT): what the key costs the database alone
  *   argon2      raw `argon2.verify` loops with the app's parameters (same env, same threadpool)
  *   client      the load generator: autocannon runs here, not in the parent (which runs under
  *               ts-node), and answers with every response's status and latency
@@ -22,7 +25,7 @@
  * child → `{type:'ready', port?}` once serving; parent → `{type:'stop'}` to close and exit.
  */
 import 'reflect-metadata';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as argon2 from 'argon2';
@@ -33,6 +36,7 @@ import { Pool, type PoolClient } from 'pg';
 import { fire, type Load, type Sample } from './load';
 import { sample } from '../sampling';
 import { parseIdentityConfig } from '../../../src/contexts/identity';
+import { claimStatements, completionStatements } from '../../../src/contexts/idempotency/testing';
 import { parseEnvironment } from '../../../src/platform/config/environment';
 import { prepareRuntimeRole, runtimeRoleOptions } from '../../../src/platform/database/runtime-role';
 import { securityHeadersFor } from '../../../src/platform/security/security-policy';
@@ -93,6 +97,10 @@ export const PROJECT_PAGE_SQL =
   '"p"."updated_at" AS "p_updated_at" FROM "projects" "p" WHERE "p"."tenant_id" = $1 ' +
   'ORDER BY "p"."created_at" DESC, "p"."id" DESC LIMIT 20 OFFSET 0';
 export const PROJECT_COUNT_SQL = 'SELECT COUNT(1) AS "cnt" FROM "projects" "p" WHERE "p"."tenant_id" = $1';
+/** A project insert as `ProjectsService.create` makes it (`$1` the tenant, `$2` the name, `$3` the owner). */
+export const PROJECT_INSERT_SQL =
+  `INSERT INTO projects (tenant_id, name, description, status, owner_id) VALUES ($1, $2, '', 'active', $3) ` +
+  'RETURNING id, tenant_id, name, description, status, owner_id, created_at, updated_at';
 
 /** Who the fastify-pg peer serves (query parameters): the user and session the app reads from the token (`sub`, `sid`). */
 export interface Caller {
@@ -250,6 +258,45 @@ async function serveFastifyPg(): Promise<void> {
     });
     if (!page) return reply.code(404).send({ status: 404 });
     return page;
+  });
+  // The project POST, and with `Idempotency-Key` the statements of the atomic mode around it.
+  const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+  app.post<{ Querystring: Caller; Body: { name: string } }>('/projects', async (request, reply) => {
+    const key = request.headers['idempotency-key'];
+    const caller = request.query;
+    const claimed = typeof key === 'string' ? { scopeHash: sha256(`${caller.user_id}:POST:/projects`), key } : null;
+    const client = await pool.connect();
+    try {
+      await client.query(claimed ? `${BEGIN_SQL}; ${claimStatements(claimed)}` : BEGIN_SQL);
+      const scope = await client.query<{ id: string }>(TENANT_SCOPE_SQL, [caller.user_id, caller.session_id]);
+      const { rows } = await client.query<Record<string, unknown>>(PROJECT_INSERT_SQL, [
+        scope.rows[0].id,
+        request.body.name,
+        caller.user_id,
+      ]);
+      const body = JSON.stringify(view(rows[0], ''));
+      const now = new Date();
+      const completion = claimed
+        ? completionStatements({
+            ...claimed,
+            fingerprint: sha256(JSON.stringify(request.body)),
+            status: 201,
+            headers: { 'content-type': 'application/json; charset=utf-8' },
+            body,
+            now,
+            expiresAt: new Date(now.getTime() + 86_400_000),
+            replacing: null,
+            discardWork: false,
+          })
+        : null;
+      await client.query(completion ? `${completion}; ${COMMIT_SQL}` : COMMIT_SQL);
+      client.release();
+      return reply.code(201).type('application/json; charset=utf-8').send(body);
+    } catch (error) {
+      await client.query(ROLLBACK_SQL).catch(() => undefined);
+      client.release(error instanceof Error ? error : true);
+      throw error;
+    }
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   send({ type: 'ready', port: listening(app.server) });

@@ -1,3 +1,3 @@
 /** What only tests and benchmarks use from the idempotency context. */
 export { IdempotencyService } from './idempotency.service';
-export { IDEMPOTENCY_LOCK_CLASS } from './infra/atomic-statements';
+export { claimStatements, completionStatements, IDEMPOTENCY_LOCK_CLASS } from './infra/atomic-statements';
