@@ -72,6 +72,8 @@ export function comparisons(scenarios: ScenarioResult[]): Comparison[] {
     compare('304-vs-200', '304 vs 200 of the same item', 'item-304', 'item', 1.0),
     compare('replay-vs-item', 'idempotent replay vs item GET', 'replay', 'item', 0.9),
     compare('list-vs-pg', 'list vs Fastify + pg list', 'list', 'pg-list', 0.6),
+    compare('item-vs-pg-prepared', 'item GET vs Fastify + pg preparing what the app prepares', 'item', 'pg-item-prepared'),
+    compare('list-vs-pg-prepared', 'list vs Fastify + pg preparing what the app prepares', 'list', 'pg-list-prepared'),
     compare('list-vs-item', 'list (20) vs item GET', 'list', 'item'),
     compare('candidate-health', 'candidate liveness vs bare Fastify', 'health-candidate', 'fastify-hello', 0.5),
     compare('candidate-health-gain', 'candidate liveness vs this tree', 'health-candidate', 'health'),

@@ -90,13 +90,11 @@ export const PROJECT_BY_ID_SQL =
   '"r"."created_at" AS "r_created_at", "r"."updated_at" AS "r_updated_at" FROM "projects" "r" ' +
   'WHERE "r"."tenant_id" = $1 AND "r"."id" = $2';
 
-/** The two statements TypeORM sends for `ProjectsService.list` of a tenant (page, then count when the page is full; `$1` the tenant). */
+/** The two statements `ProjectsService.list` sends (`listPage`: the page, then the count when the page is full; `$1` the tenant), verbatim. */
 export const PROJECT_PAGE_SQL =
-  'SELECT "p"."id" AS "p_id", "p"."tenant_id" AS "p_tenant_id", "p"."name" AS "p_name", "p"."description" AS "p_description", ' +
-  '"p"."status" AS "p_status", "p"."owner_id" AS "p_owner_id", "p"."created_at" AS "p_created_at", ' +
-  '"p"."updated_at" AS "p_updated_at" FROM "projects" "p" WHERE "p"."tenant_id" = $1 ' +
-  'ORDER BY "p"."created_at" DESC, "p"."id" DESC LIMIT 20 OFFSET 0';
-export const PROJECT_COUNT_SQL = 'SELECT COUNT(1) AS "cnt" FROM "projects" "p" WHERE "p"."tenant_id" = $1';
+  'SELECT id, tenant_id, name, description, status, owner_id, created_at, updated_at FROM projects WHERE tenant_id = $1 ' +
+  'ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3';
+export const PROJECT_COUNT_SQL = 'SELECT count(*)::int AS total FROM projects WHERE tenant_id = $1';
 /** A project insert as `ProjectsService.create` makes it (`$1` the tenant, `$2` the name, `$3` the owner). */
 export const PROJECT_INSERT_SQL =
   `INSERT INTO projects (tenant_id, name, description, status, owner_id) VALUES ($1, $2, '', 'active', $3) ` +
@@ -106,6 +104,8 @@ export const PROJECT_INSERT_SQL =
 export interface Caller {
   user_id: string;
   session_id: string;
+  /** `1`: prepare the statements the app prepares (see serveFastifyPg). */
+  prepared?: string;
 }
 
 /** The environment the app would see (same parser), without loading Nest into a peer. */
@@ -197,7 +197,9 @@ async function serveNest(probeResponse = false): Promise<void> {
  * `session_id` (query parameters: the app takes them from the bearer token), the item's
  * statement or the list's page + count statements with the tenant id the scope statement
  * returned, `COMMIT` — mapped to the same JSON the app returns. No auth, no ORM, no validation, no hooks: what the database
- * round trips cost on their own.
+ * round trips cost on their own. With `prepared=1` it names (prepares) exactly the statements the app prepares — the
+ * tenant scope and the list's page and count — so that both sides do the same database work and the ratio is what the
+ * app adds; without, it sends every statement unnamed (the issue's peer).
  */
 async function serveFastifyPg(): Promise<void> {
   const env = environment();
@@ -224,12 +226,20 @@ async function serveFastifyPg(): Promise<void> {
     created_at: (r[`${prefix}created_at`] as Date).toISOString(),
     updated_at: (r[`${prefix}updated_at`] as Date).toISOString(),
   });
+  /**
+   * A statement the app prepares (`preparedQuery`): unnamed by default (the issue's peer: the same SQL, each statement
+   * parsed and planned every time, as TypeORM sends it); named with `?prepared=1`, as the app sends it.
+   */
+  const prepared = (caller: Caller, name: string, text: string, values: unknown[]) =>
+    caller.prepared ? { name: `peer_${name}`, text, values } : { text, values };
   /** `fn` in a transaction scoped to the caller's personal tenant (null: no such tenant), as `TenantScopes.run` does. */
   const inTenant = async <T>(caller: Caller, fn: (client: PoolClient, tenantId: string) => Promise<T>): Promise<T | null> => {
     const client = await pool.connect();
     try {
       await client.query(BEGIN_SQL);
-      const scope = await client.query<{ id: string }>(TENANT_SCOPE_SQL, [caller.user_id, caller.session_id]);
+      const scope = await client.query<{ id: string }>(
+        prepared(caller, 'scope', TENANT_SCOPE_SQL, [caller.user_id, caller.session_id]),
+      );
       const result = scope.rows.length === 0 ? null : await fn(client, scope.rows[0].id);
       await client.query(COMMIT_SQL);
       client.release();
@@ -251,10 +261,15 @@ async function serveFastifyPg(): Promise<void> {
   });
   app.get<{ Querystring: Caller }>('/projects', async (request, reply) => {
     const page = await inTenant(request.query, async (client, tenantId) => {
-      const { rows } = await client.query<Record<string, unknown>>(PROJECT_PAGE_SQL, [tenantId]);
+      const { rows } = await client.query<Record<string, unknown>>(
+        prepared(request.query, 'page', PROJECT_PAGE_SQL, [tenantId, 20, 0]),
+      );
       const total =
-        rows.length < 20 ? rows.length : Number((await client.query<{ cnt: string }>(PROJECT_COUNT_SQL, [tenantId])).rows[0].cnt);
-      return { items: rows.map((r) => view(r, 'p_')), total, page: 1, page_size: 20, pages: Math.ceil(total / 20) };
+        rows.length < 20
+          ? rows.length
+          : (await client.query<{ total: number }>(prepared(request.query, 'count', PROJECT_COUNT_SQL, [tenantId]))).rows[0]
+              .total;
+      return { items: rows.map((r) => view(r, '')), total, page: 1, page_size: 20, pages: Math.ceil(total / 20) };
     });
     if (!page) return reply.code(404).send({ status: 404 });
     return page;
@@ -268,7 +283,9 @@ async function serveFastifyPg(): Promise<void> {
     const client = await pool.connect();
     try {
       await client.query(claimed ? `${BEGIN_SQL}; ${claimStatements(claimed)}` : BEGIN_SQL);
-      const scope = await client.query<{ id: string }>(TENANT_SCOPE_SQL, [caller.user_id, caller.session_id]);
+      const scope = await client.query<{ id: string }>(
+        prepared(caller, 'scope', TENANT_SCOPE_SQL, [caller.user_id, caller.session_id]),
+      );
       const { rows } = await client.query<Record<string, unknown>>(PROJECT_INSERT_SQL, [
         scope.rows[0].id,
         request.body.name,

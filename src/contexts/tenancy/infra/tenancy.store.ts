@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { escapeLike } from '../../../platform/database/like';
+import { preparedQuery } from '../../../platform/database/prepared';
 import { setTenantSql } from '../../../platform/database/tenant-scope';
 import type { InvitationRole } from '../domain/invitations';
 import type { TenantRole } from '../domain/roles';
@@ -167,7 +168,10 @@ export class TenancyStore {
   ): Promise<EnteredTenantRow | null> {
     const params: unknown[] = [userId, sessionId];
     if (tenantId !== null) params.push(tenantId);
-    const rows: EnteredTenantRow[] = await m.query(
+    // Every tenant-owned request starts with this statement: prepared, one name per variant.
+    const rows = await preparedQuery<EnteredTenantRow>(
+      m,
+      tenantId === null ? 'enter_personal_tenant' : 'enter_tenant',
       `SELECT ${TENANT_COLUMNS}, mb.role,
               EXISTS (SELECT 1 FROM user_mfa f WHERE f.user_id = $1 AND f.enabled_at IS NOT NULL) AS has_mfa,
               (SELECT s.created_at FROM user_sessions s WHERE s.id = $2::uuid) AS session_started_at,

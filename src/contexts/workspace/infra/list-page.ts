@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { escapeLike } from '../../../platform/database/like';
+import { preparedQuery } from '../../../platform/database/prepared';
 import { currentTenantId } from '../../../platform/database/tenant-scope';
 import { type Page, pageWindow, toPage } from '../../../platform/http/pagination';
 import type { ListCriteria } from './list-query';
@@ -19,10 +20,6 @@ export interface ListTable<V> {
   /** The columns `ListCriteria.text` and `equals` may name. */
   filterable: readonly string[];
   toView: (row: Record<string, unknown>) => V;
-}
-
-interface PgClient {
-  query<R>(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: R[] }>;
 }
 
 /** A page of the scope's tenant's rows of `t` (see `ListTable`). */
@@ -53,35 +50,29 @@ export async function listPage<V>(
     variant += `_${name}`;
   }
   const filter = where.join(' AND ');
-  const client = await pgClientOf(m);
-  const { rows } = await client.query<Record<string, unknown>>({
-    name: `${t.table}_page${variant}`,
-    text:
-      `SELECT ${t.columns.join(', ')} FROM ${t.table} WHERE ${filter} ` +
+  const rows = await preparedQuery<Record<string, unknown>>(
+    m,
+    `${t.table}_page${variant}`,
+    `SELECT ${t.columns.join(', ')} FROM ${t.table} WHERE ${filter} ` +
       `ORDER BY created_at DESC, id DESC LIMIT $${values.length + 1} OFFSET $${values.length + 2}`,
-    values: [...values, take, skip],
-  });
+    [...values, take, skip],
+  );
   // TypeORM's rule (getManyAndCount's lazy count): the total is known unless the page is full,
   // or an offset page came back empty.
   const counted = rows.length === take || (rows.length === 0 && skip > 0);
   const total = counted
     ? (
-        await client.query<{ total: number }>({
-          name: `${t.table}_count${variant}`,
-          text: `SELECT count(*)::int AS total FROM ${t.table} WHERE ${filter}`,
+        await preparedQuery<{ total: number }>(
+          m,
+          `${t.table}_count${variant}`,
+          `SELECT count(*)::int AS total FROM ${t.table} WHERE ${filter}`,
           values,
-        })
-      ).rows[0].total
+        )
+      )[0].total
     : skip + rows.length;
   return toPage(
     rows.map((row) => t.toView(row)),
     total,
     query,
   );
-}
-
-/** The pg client of the transaction `m` runs in (the tenant scope's). */
-async function pgClientOf(m: EntityManager): Promise<PgClient> {
-  if (!m.queryRunner) throw new Error('listPage runs inside a transaction (a tenant scope)');
-  return (await m.queryRunner.connect()) as PgClient;
 }
