@@ -1,4 +1,4 @@
-import { checkAgainstBaseline, groupsOf, MIN_BAND, recordBaseline } from '../scripts/bench/baseline/gate';
+import { checkAgainstBaseline, groupsOf, MAX_BAND, MIN_BAND, recordBaseline } from '../scripts/bench/baseline/gate';
 import type { Comparison, Report, ScenarioResult } from '../scripts/bench/baseline/report';
 
 const scenario = (id: string, group: string): ScenarioResult => ({
@@ -42,15 +42,25 @@ describe('benchmark regression gate', () => {
   it('records the median of the runs and a band no narrower than the minimum', () => {
     const baseline = recordBaseline([
       report({ 'health-vs-fastify': 0.5, 'item-vs-pg': 0.6 }),
-      report({ 'health-vs-fastify': 0.52, 'item-vs-pg': 0.4 }),
+      report({ 'health-vs-fastify': 0.52, 'item-vs-pg': 0.45 }),
       report({ 'health-vs-fastify': 0.54, 'item-vs-pg': 0.6 }),
     ]);
     expect(baseline.runs).toBe(3);
     expect(baseline.ratios['health-vs-fastify']).toMatchObject({ median: 0.52, min: 0.5, max: 0.54, band: MIN_BAND });
     expect(baseline.ratios['health-vs-fastify'].floor).toBeCloseTo(0.52 * (1 - MIN_BAND), 3);
-    // 0.4 is a third below the median 0.6: the band widens to twice that spread.
-    expect(baseline.ratios['item-vs-pg'].band).toBeCloseTo((2 * 0.2) / 0.6, 3);
-    expect(baseline.ratios['item-vs-pg'].floor).toBeCloseTo(0.6 * (1 - (2 * 0.2) / 0.6), 3);
+    // 0.45 is a quarter below the median 0.6: the band widens to twice that spread.
+    expect(baseline.ratios['item-vs-pg'].band).toBeCloseTo((2 * 0.15) / 0.6, 3);
+    expect(baseline.ratios['item-vs-pg'].floor).toBeCloseTo(0.6 * (1 - (2 * 0.15) / 0.6), 3);
+  });
+
+  it('records a ratio too noisy to hold a floor above zero, and does not gate it', () => {
+    // 0.2 and 0.36 around a median of 0.22: a band of 2 × 0.64, so a floor below zero.
+    const runs = [0.2, 0.22, 0.36].map((r) => report({ 'health-vs-fastify': 0.5, 'item-vs-pg': r }));
+    const baseline = recordBaseline(runs);
+    expect(baseline.ratios['item-vs-pg'].band).toBeGreaterThan(MAX_BAND);
+    expect(baseline.ratios['item-vs-pg'].floor).toBeNull();
+    const verdicts = checkAgainstBaseline(report({ 'health-vs-fastify': 0.5, 'item-vs-pg': 0.01 }), baseline);
+    expect(verdicts.map((v) => v.id)).toEqual(['health-vs-fastify']);
   });
 
   it('refuses to record from one run or from a smoke pass', () => {

@@ -17,6 +17,12 @@ import { GROUPS, type GroupId } from './settings';
 export const MIN_BAND = 0.15;
 /** The recorded runs' own spread is widened by this much: three runs understate the tails. */
 export const SPREAD_FACTOR = 2;
+/**
+ * A ratio whose band would be wider than this is recorded but not gated: its floor would sit so
+ * far below the median (or below zero) that the check could not fail, which is no check at all.
+ * Such a ratio needs quieter runs, or longer slices, before it can guard anything.
+ */
+export const MAX_BAND = 0.6;
 
 export interface BaselineRatio {
   title: string;
@@ -25,7 +31,8 @@ export interface BaselineRatio {
   max: number;
   /** Relative band below the median a run may fall before the gate fails. */
   band: number;
-  floor: number;
+  /** median × (1 − band); null when the band is wider than `MAX_BAND` (recorded, not gated). */
+  floor: number | null;
 }
 
 export interface Baseline {
@@ -80,7 +87,7 @@ export function recordBaseline(reports: Report[], recordedAt = new Date().toISOS
       min: round(Math.min(...v)),
       max: round(Math.max(...v)),
       band,
-      floor: round(m * (1 - band)),
+      floor: band > MAX_BAND ? null : round(m * (1 - band)),
     };
   }
   const first = reports[0];
@@ -94,7 +101,8 @@ export function recordBaseline(reports: Report[], recordedAt = new Date().toISOS
     runs: reports.length,
     method:
       `median of ${reports.length} full \`npm run bench\` runs; band = max(${MIN_BAND}, ${SPREAD_FACTOR} × the largest ` +
-      'relative distance of a run from the median); floor = median × (1 − band)',
+      `relative distance of a run from the median); floor = median × (1 − band); a ratio with a band over ${MAX_BAND} is ` +
+      'not gated (floor null)',
     ratios,
   };
 }
@@ -104,7 +112,7 @@ export function checkAgainstBaseline(report: Report, baseline: Baseline): GateVe
   if (report.smoke) throw new Error('--check needs a full run: a smoke pass has no meaningful figures');
   return report.comparisons.filter(measured).flatMap((c) => {
     const base = baseline.ratios[c.id];
-    if (!base) return [];
+    if (!base || base.floor === null) return [];
     return [{ id: c.id, title: c.title, ratio: c.ratio, floor: base.floor, median: base.median, ok: c.ratio >= base.floor }];
   });
 }
