@@ -1,6 +1,6 @@
 /**
  * Before anything is measured: every path answers what its scenario expects (an ETag and
- * rate-limit headers on the item GET, 304 on a match, a full first page, the fastify-pg peer
+ * rate-limit headers on the item GET, 304 on a match, a full first page, the fastify-pg peers
  * returning exactly the app's JSON, a replay from the stored response, no rate-limit headers
  * with the throttler off, Redis-backed limits on the Redis app).
  */
@@ -23,13 +23,17 @@ export async function checkPaths(targets: Record<string, Target>, seed: Seed): P
   if (page.items.length !== 20 || page.total !== 40)
     throw new Error(`list: expected 20 of 40 items, got ${page.items.length} of ${page.total}`);
 
-  const peer = targets['fastify-pg'].url('');
-  // The peer is told who the reader is (the app knows them from the token).
-  const caller = peerCaller(seed);
-  const peerItem = expectStatus('peer item', await call(peer, 'GET', `/projects/${seed.item.id}?${caller}`), 200);
-  deepStrictEqual(JSON.parse(peerItem.text), JSON.parse(read.text), 'the fastify-pg peer must return the same project');
-  const peerList = expectStatus('peer list', await call(peer, 'GET', `/projects?${caller}`), 200);
-  deepStrictEqual(JSON.parse(peerList.text), page, 'the fastify-pg peer must return the same page');
+  // The peers are told who the reader is (the app knows them from the token); the second one prepares what the app prepares.
+  for (const [name, query] of [
+    ['fastify-pg', peerCaller(seed)],
+    ['fastify-pg-prepared', `${peerCaller(seed)}&prepared=1`],
+  ] as const) {
+    const peer = targets[name].url('');
+    const peerItem = expectStatus(`${name} item`, await call(peer, 'GET', `/projects/${seed.item.id}?${query}`), 200);
+    deepStrictEqual(JSON.parse(peerItem.text), JSON.parse(read.text), `the ${name} peer must return the same project`);
+    const peerList = expectStatus(`${name} list`, await call(peer, 'GET', `/projects?${query}`), 200);
+    deepStrictEqual(JSON.parse(peerList.text), page, `the ${name} peer must return the same page`);
+  }
 
   const again = await call(app, 'POST', '/api/v1/projects', {
     token: seed.tokens.writer,
