@@ -109,6 +109,17 @@ export class IdempotencyProbe implements OnModuleInit {
     return { entered, release };
   }
 
+  /** What the tests steer inside a create: its gate, its delay, a crash on demand, the `taken` conflict. */
+  async steer(body: { name: string; delay_ms?: number }): Promise<void> {
+    await this.pass(body.name);
+    if (body.delay_ms) await new Promise((resolve) => setTimeout(resolve, body.delay_ms));
+    if (this.failuresLeft > 0) {
+      this.failuresLeft -= 1;
+      throw new Error('simulated crash');
+    }
+    if (body.name === 'taken') throw new DomainError('name_taken', 409, 'An item with this name exists.');
+  }
+
   async pass(name: string): Promise<void> {
     const gate = this.gates.get(name);
     if (!gate) return;
@@ -137,13 +148,7 @@ class IdempotencyTestController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ItemView> {
     this.probe.calls.create += 1;
-    await this.probe.pass(body.name);
-    if (body.delay_ms) await new Promise((resolve) => setTimeout(resolve, body.delay_ms));
-    if (this.probe.failuresLeft > 0) {
-      this.probe.failuresLeft -= 1;
-      throw new Error('simulated crash');
-    }
-    if (body.name === 'taken') throw new DomainError('name_taken', 409, 'An item with this name exists.');
+    await this.probe.steer(body);
     if (body.name === 'busy') throw new DomainError('too_many_attempts', 429, 'Slow down.', { headers: { 'retry-after': '1' } });
     const [row] = await this.dataSource.query<ItemRow[]>(
       'INSERT INTO idempotency_probe_items (name, note, owner_id) VALUES ($1, $2, $3) RETURNING *',
@@ -172,13 +177,7 @@ class IdempotencyTestController {
       );
       return inserted;
     });
-    await this.probe.pass(body.name);
-    if (body.delay_ms) await new Promise((resolve) => setTimeout(resolve, body.delay_ms));
-    if (this.probe.failuresLeft > 0) {
-      this.probe.failuresLeft -= 1;
-      throw new Error('simulated crash');
-    }
-    if (body.name === 'taken') throw new DomainError('name_taken', 409, 'An item with this name exists.');
+    await this.probe.steer(body);
     void reply.header('location', `/api/v1/test-idempotency/atomic-items/${row.id}`);
     return view(row);
   }

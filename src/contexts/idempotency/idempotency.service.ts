@@ -6,7 +6,7 @@ import { DataSource, type EntityManager, type Repository } from 'typeorm';
 import { runInOwnTransaction } from '../../platform/database/transaction-context';
 import { isUniqueViolation } from '../../platform/database/sql-errors';
 import { JobRunner } from '../../platform/jobs';
-import { decideIdempotency } from './domain/decision';
+import { decideIdempotency, type IdempotencyDecision, type StoredAttempt } from './domain/decision';
 import { IdempotencyError } from './domain/idempotency.errors';
 import { idempotencyConfig, type IdempotencyConfig } from './idempotency.config';
 import { type ClaimedRow, claimStatements, completionStatements, readClaim } from './infra/atomic-statements';
@@ -137,19 +137,10 @@ export class IdempotencyService {
       if (!row) continue;
       if (row.claimed) return { kind: 'proceed', claim: { id: row.id, lockToken } };
       const stored = toEntity(row);
-      const decision = decideIdempotency({
-        stored,
-        fingerprint: request.fingerprint,
-        now,
-        lockTimeoutMs: this.config.lockTimeoutMs,
-      });
+      const decision = this.decide(stored, request, now);
       switch (decision.kind) {
         case 'replay':
           return { kind: 'replay', response: storedResponse(stored) };
-        case 'mismatch':
-          throw IdempotencyError.keyReused();
-        case 'in_progress':
-          throw IdempotencyError.inProgress();
         case 'take_over': {
           const claim = await this.takeOver(stored, request, now, decision.reason);
           if (!claim) continue; // another request took it first: decide again on its row
@@ -167,6 +158,23 @@ export class IdempotencyService {
       }
     }
     throw IdempotencyError.inProgress();
+  }
+
+  /** The decision on the key's row; 422 (another request's key) and 409 (still running) are thrown. */
+  private decide(
+    stored: StoredAttempt | null,
+    request: IdempotentRequest,
+    now: Date,
+  ): Exclude<IdempotencyDecision, { kind: 'mismatch' | 'in_progress' }> {
+    const decision = decideIdempotency({
+      stored,
+      fingerprint: request.fingerprint,
+      now,
+      lockTimeoutMs: this.config.lockTimeoutMs,
+    });
+    if (decision.kind === 'mismatch') throw IdempotencyError.keyReused();
+    if (decision.kind === 'in_progress') throw IdempotencyError.inProgress();
+    return decision;
   }
 
   /**
@@ -200,20 +208,8 @@ export class IdempotencyService {
     return runInOwnTransaction(this.dataSource, claimStatements(request), async (opened, _manager, ending) => {
       const claim = readClaim(opened);
       const stored = claim.row ? toEntity(claim.row) : null;
-      const decision = decideIdempotency({
-        stored,
-        fingerprint: request.fingerprint,
-        now,
-        lockTimeoutMs: this.config.lockTimeoutMs,
-      });
-      switch (decision.kind) {
-        case 'replay':
-          return { kind: 'replay', response: storedResponse(stored!) };
-        case 'mismatch':
-          throw IdempotencyError.keyReused();
-        case 'in_progress':
-          throw IdempotencyError.inProgress();
-      }
+      const decision = this.decide(stored, request, now);
+      if (decision.kind === 'replay') return { kind: 'replay', response: storedResponse(stored!) };
       if (!claim.locked) throw IdempotencyError.inProgress();
       if (decision.kind === 'take_over' && decision.reason === 'abandoned') {
         this.logger.warn({ idempotency_row_id: stored?.id }, 'Idempotency key taken over from an abandoned attempt');
