@@ -187,6 +187,11 @@ export class IdempotencyService {
    * An error outcome to store rolls the work back to a savepoint and stores the response. If
    * another request completed the key meanwhile, the unique index refuses the insert, the
    * attempt rolls back and the key is decided again.
+   *
+   * So a later round may run the handler a second time: only after its first run rolled back
+   * whole (nothing of it committed, none of its after-commit hooks ran), and only if the
+   * winner's row is gone again by then (expired, or its own transaction rolled back) — which is
+   * what a client's retry with the same key would have done anyway.
    */
   async runAtomically<T>(
     request: IdempotentRequest,
@@ -205,7 +210,7 @@ export class IdempotencyService {
   }
 
   private attempt<T>(request: IdempotentRequest, run: () => Promise<HandlerOutcome<T>>, now: Date): Promise<AtomicResult<T>> {
-    return runInOwnTransaction(this.dataSource, claimStatements(request), async (opened, _manager, ending) => {
+    return runInOwnTransaction(this.dataSource, claimStatements(request), async (opened, ending) => {
       const claim = readClaim(opened);
       const stored = claim.row ? toEntity(claim.row) : null;
       const decision = this.decide(stored, request, now);

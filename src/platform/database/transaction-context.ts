@@ -58,12 +58,10 @@ export function runApart<T>(dataSource: DataSource, fn: (manager: EntityManager)
   return storage.exit(() => runInTransaction(dataSource, fn));
 }
 
-/** How `runInOwnTransaction` ends the transaction once `fn` has settled. */
+/** How `runInOwnTransaction` ends the transaction once `fn` has settled: rolled back unless `fn` commits. */
 export interface TransactionEnding {
   /** Commit, sending `statements` (literals only, no parameters) in the same round trip as COMMIT. */
   commitWith(statements: string, options?: { runAfterCommitHooks?: boolean }): void;
-  /** Roll back (the default). */
-  rollBack(): void;
 }
 
 /**
@@ -88,7 +86,7 @@ export interface TransactionEnding {
 export async function runInOwnTransaction<T>(
   dataSource: DataSource,
   opening: string,
-  fn: (opened: Record<string, unknown>[][], manager: EntityManager, ending: TransactionEnding) => Promise<T>,
+  fn: (opened: Record<string, unknown>[][], ending: TransactionEnding) => Promise<T>,
 ): Promise<T> {
   if (storage.getStore()) throw new Error('runInOwnTransaction cannot run inside another transaction');
   const runner = dataSource.createQueryRunner();
@@ -111,11 +109,8 @@ export async function runInOwnTransaction<T>(
       commitWith: (statements, options) => {
         ending = { statements, runHooks: options?.runAfterCommitHooks ?? true };
       },
-      rollBack: () => {
-        ending = undefined;
-      },
     };
-    value = await storage.run({ manager: runner.manager, afterCommit: hooks }, () => fn(opened, runner.manager, control));
+    value = await storage.run({ manager: runner.manager, afterCommit: hooks }, () => fn(opened, control));
     const commit = ending;
     if (commit) {
       await extendingOnce(

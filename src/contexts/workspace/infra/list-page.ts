@@ -1,9 +1,8 @@
 import type { EntityManager } from 'typeorm';
-import { escapeLike } from '../../../platform/database/like';
 import { preparedQuery } from '../../../platform/database/prepared';
 import { currentTenantId } from '../../../platform/database/tenant-scope';
 import { type Page, pageWindow, toPage } from '../../../platform/http/pagination';
-import type { ListCriteria } from './list-query';
+import { LIST_ORDER, type ListCriteria, listConditions } from './list-query';
 
 /**
  * A hot list read in hand-written SQL, for the lists that pay for it (the project list): the
@@ -34,27 +33,18 @@ export async function listPage<V>(
   const values: unknown[] = [currentTenantId()];
   // The statement's name says which filters it has; the values never reach the text.
   let variant = '';
-  const column = (name: string): string => {
-    if (!t.filterable.includes(name)) throw new Error(`${t.table}.${name} is not a list filter`);
-    return name;
-  };
-  if (criteria.text?.value) {
-    values.push(`%${escapeLike(criteria.text.value)}%`);
-    where.push(`${column(criteria.text.column)} ILIKE $${values.length} ESCAPE '\\'`);
-    variant += `_q${criteria.text.column}`;
-  }
-  for (const [name, value] of Object.entries(criteria.equals ?? {})) {
-    if (value === undefined) continue;
-    values.push(value);
-    where.push(`${column(name)} = $${values.length}`);
-    variant += `_${name}`;
+  for (const c of listConditions(criteria)) {
+    if (!t.filterable.includes(c.column)) throw new Error(`${t.table}.${c.column} is not a list filter`);
+    values.push(c.value);
+    where.push(c.sql(c.column, `$${values.length}`));
+    variant += `_${c.key}`;
   }
   const filter = where.join(' AND ');
   const rows = await preparedQuery<Record<string, unknown>>(
     m,
     `${t.table}_page${variant}`,
     `SELECT ${t.columns.join(', ')} FROM ${t.table} WHERE ${filter} ` +
-      `ORDER BY created_at DESC, id DESC LIMIT $${values.length + 1} OFFSET $${values.length + 2}`,
+      `ORDER BY ${LIST_ORDER.map((o) => o.join(' ')).join(', ')} LIMIT $${values.length + 1} OFFSET $${values.length + 2}`,
     [...values, take, skip],
   );
   // TypeORM's rule (getManyAndCount's lazy count): the total is known unless the page is full,

@@ -13,6 +13,43 @@ export interface ListCriteria {
 }
 
 /**
+ * One condition of a workspace list filter, for both ways a list is read (`listQuery` through
+ * TypeORM's builder, `listPage` in hand-written SQL): `sql` compares `column` with the
+ * placeholder it is given; `value` is bound to that placeholder; `key` names the condition (a
+ * parameter name, a part of a prepared statement's name).
+ */
+export interface ListCondition {
+  column: string;
+  key: string;
+  value: string;
+  sql: (column: string, placeholder: string) => string;
+}
+
+/** The conditions `criteria` asks for, in a fixed order (the text filter first, then the equalities). */
+export function listConditions(criteria: ListCriteria): ListCondition[] {
+  const { text, equals = {} } = criteria;
+  const conditions: ListCondition[] = [];
+  if (text?.value) {
+    conditions.push({
+      column: text.column,
+      key: `q${text.column}`,
+      value: `%${escapeLike(text.value)}%`,
+      sql: (column, placeholder) => `${column} ILIKE ${placeholder} ESCAPE '\\'`,
+    });
+  }
+  for (const [column, value] of Object.entries(equals)) {
+    if (value !== undefined) conditions.push({ column, key: column, value, sql: (c, placeholder) => `${c} = ${placeholder}` });
+  }
+  return conditions;
+}
+
+/** The order of every workspace list: newest first, id breaking ties. */
+export const LIST_ORDER = [
+  ['created_at', 'DESC'],
+  ['id', 'DESC'],
+] as const;
+
+/**
  * A tenant's list: the scope's tenant (`scopedQuery`), the workspace list filters, and the stable
  * ordering (newest first, id breaking ties) that every workspace list uses and its
  * `(tenant_id, …, created_at DESC, id DESC)` indexes serve.
@@ -23,15 +60,12 @@ export function listQuery<T extends ObjectLiteral>(
   alias: string,
   criteria: ListCriteria,
 ): SelectQueryBuilder<T> {
-  const { text, equals = {} } = criteria;
   const qb = scopedQuery(m, entity, alias);
-  if (text?.value) {
-    qb.andWhere(`${alias}.${text.column} ILIKE :q ESCAPE '\\'`, { q: `%${escapeLike(text.value)}%` });
+  for (const c of listConditions(criteria)) {
+    qb.andWhere(c.sql(`${alias}.${c.column}`, `:f_${c.key}`), { [`f_${c.key}`]: c.value });
   }
-  for (const [column, value] of Object.entries(equals)) {
-    if (value !== undefined) qb.andWhere(`${alias}.${column} = :eq_${column}`, { [`eq_${column}`]: value });
-  }
-  return qb.orderBy(`${alias}.created_at`, 'DESC').addOrderBy(`${alias}.id`, 'DESC');
+  for (const [column, direction] of LIST_ORDER) qb.addOrderBy(`${alias}.${column}`, direction);
+  return qb;
 }
 
 /** One item of the scope's tenant, or null (unknown, or another tenant's: the same answer). */
