@@ -28,37 +28,33 @@ export function comparisons(scenarios: ScenarioResult[]): Comparison[] {
     return { id, title, scenario, peer: scenario, ratio, target, status: ratio >= target ? 'met' : 'missed' };
   };
   /**
-   * The floor of the keyed POST's ratio: the app's POST plus what the key costs the database
-   * alone (the peer's keyed POST minus its plain one, in machine time per request at saturation),
-   * and nothing else. What the idempotency layer's own code would leave if it cost nothing.
+   * The floor of a ratio "the app with X vs without": the app's request without X, plus what X costs
+   * a bare Fastify peer (its request with X minus without, in machine time per request at
+   * saturation), and nothing else: what the app's ratio would be if its own code around X cost
+   * nothing. With that ratio over the floor, when both are there.
    */
-  const keyFloor = (): Comparison | undefined => {
-    const [post, pgPost, pgKey] = ['post', 'pg-post', 'pg-post-key'].map((id) => byId.get(id));
-    if (!post?.rps || !pgPost?.rps || !pgKey?.rps || post.skipped || pgPost.skipped || pgKey.skipped) return undefined;
-    const extraSeconds = 1 / pgKey.rps - 1 / pgPost.rps;
-    const ratio = 1 / (1 + post.rps * Math.max(0, extraSeconds));
-    return {
-      id: 'post-key-floor',
-      title: "POST with new key vs without, if the key cost only its database work (the target's floor)",
-      scenario: 'post-key',
-      peer: 'post',
-      ratio,
+  const floorOf = (
+    id: string,
+    title: string,
+    [scenario, base]: [string, string],
+    [peerWith, peerWithout]: [string, string],
+  ): Comparison[] => {
+    const [app, appBase, pgWith, pgWithout] = [scenario, base, peerWith, peerWithout].map((x) => byId.get(x));
+    if (!appBase?.rps || !pgWith?.rps || !pgWithout?.rps || appBase.skipped || pgWith.skipped || pgWithout.skipped) return [];
+    const extraSeconds = 1 / pgWith.rps - 1 / pgWithout.rps;
+    const ratio = 1 / (1 + appBase.rps * Math.max(0, extraSeconds));
+    const floor: Comparison = { id: `${id}-floor`, title: `${title}: its floor`, scenario, peer: base, ratio, status: 'info' };
+    if (!app?.rps || app.skipped) return [floor];
+    const over: Comparison = {
+      id: `${id}-vs-floor`,
+      title: `${title}, over its floor`,
+      scenario,
+      peer: base,
+      ratio: app.rps / appBase.rps / ratio,
       status: 'info',
     };
+    return [floor, over];
   };
-  const floor = keyFloor();
-  const post = compare('post-key-vs-post', 'POST with new key vs without', 'post-key', 'post', 0.85);
-  const overFloor: Comparison | undefined =
-    floor?.ratio && post?.ratio !== undefined
-      ? {
-          id: 'post-key-vs-floor',
-          title: 'POST with new key vs without, over its floor',
-          scenario: 'post-key',
-          peer: 'post',
-          ratio: post.ratio / floor.ratio,
-          status: 'info',
-        }
-      : undefined;
   return [
     compare('health-vs-fastify', 'liveness vs bare Fastify', 'health', 'fastify-hello', 0.5),
     compare('health-vs-node', 'liveness vs bare node:http', 'health', 'node-hello'),
@@ -80,17 +76,28 @@ export function comparisons(scenarios: ScenarioResult[]): Comparison[] {
     compare('candidate-item', 'candidate item GET vs Fastify + pg', 'item-candidate', 'pg-item', 0.6),
     compare('candidate-item-gain', 'candidate item GET vs this tree', 'item-candidate', 'item'),
     compare('candidate-list-gain', 'candidate list vs this tree', 'list-candidate', 'list'),
-    post,
+    compare('post-key-vs-post', 'POST with new key vs without', 'post-key', 'post', 0.85),
     compare(
       'pg-post-key-vs-pg-post',
       'Fastify + pg: POST with new key vs without (the database alone)',
       'pg-post-key',
       'pg-post',
     ),
-    floor,
-    overFloor,
+    ...floorOf(
+      'post-key',
+      'POST with new key vs without, if the key cost only its database work',
+      ['post-key', 'post'],
+      ['pg-post-key', 'pg-post'],
+    ),
     compare('throttler-memory', 'throttler (memory) vs off', 'item-memory', 'item-unthrottled', 0.95),
     compare('throttler-redis', 'throttler (Redis) vs off', 'item-redis', 'item-unthrottled', 0.9),
+    compare('pg-throttler-redis', 'Fastify + pg item: the two tiers on Redis vs none', 'pg-item-redis', 'pg-item-off'),
+    ...floorOf(
+      'throttler-redis',
+      'throttler (Redis) vs off, if it cost only its two counters and their headers',
+      ['item-redis', 'item-unthrottled'],
+      ['pg-item-redis', 'pg-item-off'],
+    ),
     compare('login-vs-verify', 'login vs raw argon2id verify', 'login', 'argon2-verify', 0.85),
     compare('health-under-flood', 'liveness during login flood vs idle', 'health-flood', 'health-idle', 0.5),
     compare('flood-elsewhere', 'liveness during a flood on another instance vs idle', 'health-flood-elsewhere', 'health-idle'),

@@ -83,6 +83,10 @@ export async function startFleet({ baseEnv, redis, candidate, scratch, onCleanup
     // The peer preparing what the app prepares runs apart: named statements on the same pooled
     // connections were seen to slow the unnamed peer's statements down by a third.
     start('fastify-pg-prepared', 'fastify-pg'),
+    // The same peer with the app's two rate-limit tiers on Redis (`throttle=1`): the Redis throttler's floor.
+    redis.unavailable
+      ? undefined
+      : start('fastify-pg-redis', 'fastify-pg', { ...baseEnv, REDIS_URL: redis.url, REDIS_KEY_PREFIX: `${redis.prefix}peer:` }),
     start('argon2', 'argon2'),
     start('client', 'client'),
     start('flood', 'flood'),

@@ -14,7 +14,9 @@
  *               transaction: begin, scope, query, commit), as the app's runtime role; and a
  *               project POST in that transaction, without and with an idempotency key (the
  *               atomic mode's claim and stored response riding with its START TRANSACTION and
- *               COMMIT): what the key costs the database alone
+ *               COMMIT): what the key costs the database alone; started with REDIS_URL, its item GET
+ *               with `throttle=1` first counts the app's two rate-limit tiers on Redis and sends
+ *               their headers (the Redis throttler's floor)
  *   argon2      raw `argon2.verify` loops with the app's parameters (same env, same threadpool)
  *   client      the load generator: autocannon runs here, not in the parent (which runs under
  *               ts-node), and answers with every response's status and latency
@@ -31,7 +33,7 @@ import type { AddressInfo } from 'node:net';
 import * as argon2 from 'argon2';
 import autocannon from 'autocannon';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { fastify } from 'fastify';
+import { fastify, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Pool, type PoolClient } from 'pg';
 import { fire, type Load, type Sample } from './load';
 import { sample } from '../sampling';
@@ -39,6 +41,7 @@ import { parseIdentityConfig } from '../../../src/contexts/identity';
 import { claimStatements, completionStatements } from '../../../src/contexts/idempotency/testing';
 import { parseEnvironment } from '../../../src/platform/config/environment';
 import { prepareRuntimeRole, runtimeRoleOptions } from '../../../src/platform/database/runtime-role';
+import { noteRateLimit } from '../../../src/platform/rate-limit/headers';
 import { securityHeadersFor } from '../../../src/platform/security/security-policy';
 
 export type TargetKind = 'app' | 'node-http' | 'fastify' | 'nest' | 'nest-headers' | 'fastify-pg' | 'argon2' | 'client' | 'flood';
@@ -106,6 +109,8 @@ export interface Caller {
   session_id: string;
   /** `1`: prepare the statements the app prepares (see serveFastifyPg). */
   prepared?: string;
+  /** `1` (item GET, a peer started with REDIS_URL): count the request against the app's two rate-limit tiers first. */
+  throttle?: string;
 }
 
 /** The environment the app would see (same parser), without loading Nest into a peer. */
@@ -250,8 +255,10 @@ async function serveFastifyPg(): Promise<void> {
       throw error;
     }
   };
+  const throttle = env.redisUrl ? await redisTiers(env) : undefined;
   const app = fastify({ logger: false });
   app.get<{ Params: { id: string }; Querystring: Caller }>('/projects/:id', async (request, reply) => {
+    if (request.query.throttle && throttle) await throttle(request, reply, request.query.user_id);
     const row = await inTenant(request.query, async (client, tenantId) => {
       const { rows } = await client.query<Record<string, unknown>>(PROJECT_BY_ID_SQL, [tenantId, request.params.id]);
       return rows[0] ?? null;
@@ -321,6 +328,52 @@ async function serveFastifyPg(): Promise<void> {
     await app.close();
     await pool.end();
   });
+}
+
+/**
+ * The app's two rate-limit tiers of an authenticated request, with nothing around them: the per-IP
+ * and then the per-user counter, each one `consume` of rate-limiter-flexible's Redis limiter built
+ * with the options the app's throttler storage gives it (FlexibleThrottlerStorage.limiterFor),
+ * one after the other as the app counts them, and the rate-limit headers the app sends for them
+ * (the same `noteRateLimit`). What the Redis throttler costs at its floor.
+ */
+async function redisTiers(
+  env: ReturnType<typeof environment>,
+): Promise<(request: FastifyRequest, reply: FastifyReply, userId: string) => Promise<void>> {
+  const { Redis } = await import('ioredis');
+  const { RateLimiterMemory, RateLimiterRedis } = await import('rate-limiter-flexible');
+  const client = new Redis(env.redisUrl!, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  await new Promise<void>((resolve, reject) => {
+    client.once('ready', () => resolve());
+    client.once('error', reject);
+  });
+  const tiers = (
+    [
+      ['ip', env.rateLimit.ip],
+      ['user', env.rateLimit.user],
+    ] as const
+  ).map(([name, rate]) => {
+    const options = {
+      keyPrefix: `${env.redisKeyPrefix}rl:${name}`,
+      points: rate.limit,
+      duration: rate.windowSeconds,
+      blockDuration: 0,
+    };
+    const limiter = new RateLimiterRedis({ ...options, storeClient: client, insuranceLimiter: new RateLimiterMemory(options) });
+    return { name, rate, limiter };
+  });
+  return async (request, reply, userId) => {
+    for (const { name, rate, limiter } of tiers) {
+      const res = await limiter.consume(`${name}:${name === 'ip' ? request.ip : userId}`);
+      noteRateLimit(request, reply, {
+        policy: name,
+        limit: rate.limit,
+        remaining: Math.max(0, rate.limit - res.consumedPoints),
+        resetAt: Date.now() + Math.max(0, Math.ceil(res.msBeforeNext / 1000)) * 1000,
+        windowSeconds: rate.windowSeconds,
+      });
+    }
+  };
 }
 
 /**
