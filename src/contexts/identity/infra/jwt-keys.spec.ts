@@ -133,6 +133,59 @@ describe.each([
     expect(codec.verify('not.a.jwt', NOW)).toBeUndefined();
   });
 
+  it('checks a token’s signature once; a known token still needs its key at `now`, its claims, and the same keys', async () => {
+    const one = generate();
+    const two = generate();
+    const both = `{"keys":[${jwkOf(one.privateKey, { kid: 'k1', status: 'active' })},${jwkOf(two.privateKey, { kid: 'k2', status: 'next' })}]}`;
+    const codec = codecFor({ JWT_KEYS: both });
+    const token = await sign(codec);
+    // The module object itself (an `import * as` namespace cannot be spied on): what jwt-keys.ts calls.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const checks = jest.spyOn(require('node:crypto') as typeof import('node:crypto'), 'verify');
+    try {
+      expect(codec.verify(token, NOW)).toMatchObject({ sub: 'u1' });
+      expect(codec.verify(token, NOW)).toMatchObject({ sub: 'u1' });
+      expect(checks).toHaveBeenCalledTimes(1);
+      // Past exp (and the tolerance): refused although its signature was checked.
+      const expired = jest.spyOn(Date, 'now').mockReturnValue(Date.now() + (TTL + TOLERANCE + 1) * 1000);
+      expect(codec.verify(token, NOW)).toBeUndefined();
+      expired.mockRestore();
+      // The expired lookup dropped it and checked it in full (refused on exp again); back in time it is
+      // checked afresh once, and kept again.
+      expect(checks).toHaveBeenCalledTimes(2);
+      expect(codec.verify(token, NOW)).toBeDefined();
+      expect(codec.verify(token, NOW)).toBeDefined();
+      expect(checks).toHaveBeenCalledTimes(3);
+      // k1 retired: known tokens hold until its window ends, as new ones would.
+      const retired = `{"keys":[${jwkOf(one.publicKey, { kid: 'k1', status: 'retired', retired_at: NOW.toISOString() })},${jwkOf(two.privateKey, { kid: 'k2', status: 'active' })}]}`;
+      codec.replace(new JwtKeyring(settings({ JWT_KEYS: retired }).keys));
+      const windowEnd = new Date(NOW.getTime() + (TTL + TOLERANCE) * 1000);
+      expect(codec.verify(token, new Date(windowEnd.getTime() - 1000))).toBeDefined();
+      expect(codec.verify(token, windowEnd)).toBeUndefined();
+      // k1 gone from the keys: refused, whatever was known of the token.
+      expect(codec.verify(token, NOW)).toBeDefined();
+      codec.replace(
+        new JwtKeyring(settings({ JWT_KEYS: `{"keys":[${jwkOf(two.privateKey, { kid: 'k2', status: 'active' })}]}` }).keys),
+      );
+      expect(codec.verify(token, NOW)).toBeUndefined();
+    } finally {
+      checks.mockRestore();
+    }
+  });
+
+  it('never keeps a token whose check failed, nor one changed by a single character', async () => {
+    const { privateKey } = generate();
+    const codec = codecFor({ JWT_ALG: alg, JWT_PRIVATE_KEY: pem(privateKey) });
+    const token = await sign(codec);
+    const [header, payload] = token.split('.');
+    const forged = `${header}.${payload}.${Buffer.alloc(64, 1).toString('base64url')}`;
+    expect(codec.verify(forged, NOW)).toBeUndefined();
+    expect(codec.verify(forged, NOW)).toBeUndefined();
+    expect(codec.verify(token, NOW)).toBeDefined();
+    const tampered = `${header}.${Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), role: 'admin' })).toString('base64url')}.${token.split('.')[2]}`;
+    expect(codec.verify(tampered, NOW)).toBeUndefined();
+  });
+
   it('checks iss, aud and exp (with the clock tolerance)', async () => {
     const { privateKey, publicKey } = generate();
     const codec = codecFor({ JWT_ALG: alg, JWT_PRIVATE_KEY: pem(privateKey) });

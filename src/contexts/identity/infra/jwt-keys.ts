@@ -81,6 +81,17 @@ export type AccessTokenClaims = Record<string, unknown>;
  * Expiry follows real time; the key windows follow the injected clock (`now`).
  */
 export class JwtCodec {
+  /**
+   * Asymmetric tokens whose signature has been checked, with the key that checked it: an Ed25519
+   * or P-256 check costs 60–120 µs here and every authenticated request makes one, mostly for a
+   * token it has seen before (docs/performance.md). A token is found here only by its exact text,
+   * and only ever added after its signature held, so nobody can fill this without the signing key.
+   * A hit still needs that same key to verify the token's kid and alg at `now` (not rotated out,
+   * not past a retired key's window) and the claims to hold (`exp` above all). Emptied when the
+   * keys change, and when it outgrows its bound (as the session-liveness cache is).
+   */
+  private readonly checked = new Map<string, { key: JwtKey; payload: JWTPayload }>();
+
   constructor(
     private keyring: JwtKeyring,
     private readonly config: Pick<IdentityConfig, 'jwtIssuer' | 'jwtAudience' | 'jwtClockTolerance'>,
@@ -93,6 +104,7 @@ export class JwtCodec {
   /** Swaps the keys (rotated secrets read again), for every token signed or verified from now on. */
   replace(keyring: JwtKeyring): void {
     this.keyring = keyring;
+    this.checked.clear();
   }
 
   sign(claims: AccessTokenClaims, options: { subject: string; jti: string; ttlSeconds: number }): Promise<string> {
@@ -115,6 +127,12 @@ export class JwtCodec {
    * these tokens with `jose` against the published key set.
    */
   verify(rawJwt: string, now: Date): JWTPayload | undefined {
+    const known = this.checked.get(rawJwt);
+    if (known) {
+      const { key, payload } = known;
+      if (this.keyring.verifierFor(key.kid, key.alg, now) === key && this.claimsHold(payload)) return payload;
+      this.checked.delete(rawJwt);
+    }
     const parts = rawJwt.split('.');
     if (parts.length !== 3 || rawJwt.length > 8192) return undefined;
     const header = parseSegment(parts[0]);
@@ -128,6 +146,11 @@ export class JwtCodec {
     if (!signatureHolds(key, `${parts[0]}.${parts[1]}`, parts[2])) return undefined;
     const payload: JWTPayload | undefined = parseSegment(parts[1]);
     if (!payload || !this.claimsHold(payload)) return undefined;
+    if (key.alg !== 'HS256') {
+      // HS256's check (about 5 µs) costs little more than the lookup: only asymmetric ones are kept.
+      if (this.checked.size >= CHECKED_TOKENS_MAX) this.checked.clear();
+      this.checked.set(rawJwt, { key, payload: Object.freeze(payload) });
+    }
     return payload;
   }
 
@@ -144,6 +167,9 @@ export class JwtCodec {
     return true;
   }
 }
+
+/** The most checked tokens `JwtCodec` keeps (a few MB at most); beyond it, it starts afresh. */
+const CHECKED_TOKENS_MAX = 10_000;
 
 /** A base64url JSON object segment, or undefined. */
 function parseSegment(segment: string): Record<string, unknown> | undefined {
