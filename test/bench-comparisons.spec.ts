@@ -15,16 +15,20 @@ const at = (id: string, rps: number, skipped?: string): ScenarioResult => ({
 
 const byId = (scenarios: ScenarioResult[]) => new Map(comparisons(scenarios).map((c) => [c.id, c]));
 
+/** The throttler group's four scenarios at these rates (a skipped peer with the tiers: `peerRedis` 0 and a reason). */
+const throttler = (off: number, redis: number, peerOff: number, peerRedis: number, skipped?: string) =>
+  byId([
+    at('item-unthrottled', off),
+    at('item-redis', redis),
+    at('pg-item-off', peerOff),
+    at('pg-item-redis', peerRedis, skipped),
+  ]);
+
 describe('benchmark comparisons: floors', () => {
   it("adds to the app's request only the machine time the peer spends on the feature", () => {
     // The peer: 1,000 req/s without the counters, 800 with them: 0.25 ms per request more.
     // The app without: 2,000 req/s (0.5 ms); its floor with the counters: 0.75 ms, a ratio of 2/3.
-    const ratios = byId([
-      at('item-unthrottled', 2000),
-      at('item-redis', 1200),
-      at('pg-item-off', 1000),
-      at('pg-item-redis', 800),
-    ]);
+    const ratios = throttler(2000, 1200, 1000, 800);
     expect(ratios.get('throttler-redis')?.ratio).toBeCloseTo(0.6);
     expect(ratios.get('throttler-redis-floor')?.ratio).toBeCloseTo(2 / 3);
     expect(ratios.get('throttler-redis-vs-floor')?.ratio).toBeCloseTo(0.9);
@@ -39,19 +43,9 @@ describe('benchmark comparisons: floors', () => {
   });
 
   it('gives no floor when a peer was skipped, and never a floor above 1 when the peer got faster with the feature', () => {
-    const skipped = byId([
-      at('item-unthrottled', 2000),
-      at('item-redis', 1200),
-      at('pg-item-off', 1000),
-      at('pg-item-redis', 0, 'no Redis'),
-    ]);
+    const skipped = throttler(2000, 1200, 1000, 0, 'no Redis');
     expect(skipped.has('throttler-redis-floor')).toBe(false);
-    const noise = byId([
-      at('item-unthrottled', 2000),
-      at('item-redis', 1900),
-      at('pg-item-off', 1000),
-      at('pg-item-redis', 1100),
-    ]);
+    const noise = throttler(2000, 1900, 1000, 1100);
     expect(noise.get('throttler-redis-floor')?.ratio).toBe(1);
   });
 });
