@@ -127,14 +127,16 @@ export class JwtCodec {
    * these tokens with `jose` against the published key set.
    */
   verify(rawJwt: string, now: Date): JWTPayload | undefined {
-    const known = this.checked.get(rawJwt);
+    if (rawJwt.length > 8192) return undefined;
+    // (HS256-only deployments never fill it: no lookup at all then.)
+    const known = this.checked.size > 0 ? this.checked.get(rawJwt) : undefined;
     if (known) {
       const { key, payload } = known;
       if (this.keyring.verifierFor(key.kid, key.alg, now) === key && this.claimsHold(payload)) return payload;
       this.checked.delete(rawJwt);
     }
     const parts = rawJwt.split('.');
-    if (parts.length !== 3 || rawJwt.length > 8192) return undefined;
+    if (parts.length !== 3) return undefined;
     const header = parseSegment(parts[0]);
     if (!header) return undefined;
     const key = this.keyring.verifierFor(
