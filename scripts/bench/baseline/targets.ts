@@ -41,7 +41,8 @@ import { parseIdentityConfig } from '../../../src/contexts/identity';
 import { claimStatements, completionStatements } from '../../../src/contexts/idempotency/testing';
 import { parseEnvironment } from '../../../src/platform/config/environment';
 import { prepareRuntimeRole, runtimeRoleOptions } from '../../../src/platform/database/runtime-role';
-import { noteRateLimit } from '../../../src/platform/rate-limit/headers';
+import { noteRateLimit, throttlerObservation } from '../../../src/platform/rate-limit/headers';
+import { ThrottlerCounters } from '../../../src/platform/rate-limit/throttler-counters';
 import { securityHeadersFor } from '../../../src/platform/security/security-policy';
 
 export type TargetKind = 'app' | 'node-http' | 'fastify' | 'nest' | 'nest-headers' | 'fastify-pg' | 'argon2' | 'client' | 'flood';
@@ -332,46 +333,30 @@ async function serveFastifyPg(): Promise<void> {
 
 /**
  * The app's two rate-limit tiers of an authenticated request, with nothing around them: the per-IP
- * and then the per-user counter, each one `consume` of rate-limiter-flexible's Redis limiter built
- * with the options the app's throttler storage gives it (FlexibleThrottlerStorage.limiterFor),
- * one after the other as the app counts them, and the rate-limit headers the app sends for them
- * (the same `noteRateLimit`). What the Redis throttler costs at its floor.
+ * and then the per-user count with the app's own counters (`ThrottlerCounters`, what its throttler
+ * storage runs) on Redis, one after the other as its guard counts them, and the rate-limit headers
+ * the guard sends for them (the same `throttlerObservation` and `noteRateLimit`). What the Redis
+ * throttler costs at its floor.
  */
 async function redisTiers(
   env: ReturnType<typeof environment>,
 ): Promise<(request: FastifyRequest, reply: FastifyReply, userId: string) => Promise<void>> {
   const { Redis } = await import('ioredis');
-  const { RateLimiterMemory, RateLimiterRedis } = await import('rate-limiter-flexible');
   const client = new Redis(env.redisUrl!, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
   await new Promise<void>((resolve, reject) => {
     client.once('ready', () => resolve());
     client.once('error', reject);
   });
-  const tiers = (
-    [
-      ['ip', env.rateLimit.ip],
-      ['user', env.rateLimit.user],
-    ] as const
-  ).map(([name, rate]) => {
-    const options = {
-      keyPrefix: `${env.redisKeyPrefix}rl:${name}`,
-      points: rate.limit,
-      duration: rate.windowSeconds,
-      blockDuration: 0,
-    };
-    const limiter = new RateLimiterRedis({ ...options, storeClient: client, insuranceLimiter: new RateLimiterMemory(options) });
-    return { name, rate, limiter };
-  });
+  const counters = new ThrottlerCounters(client, env.redisKeyPrefix);
+  const tiers = [
+    { name: 'ip', rate: env.rateLimit.ip },
+    { name: 'user', rate: env.rateLimit.user },
+  ];
   return async (request, reply, userId) => {
-    for (const { name, rate, limiter } of tiers) {
-      const res = await limiter.consume(`${name}:${name === 'ip' ? request.ip : userId}`);
-      noteRateLimit(request, reply, {
-        policy: name,
-        limit: rate.limit,
-        remaining: Math.max(0, rate.limit - res.consumedPoints),
-        resetAt: Date.now() + Math.max(0, Math.ceil(res.msBeforeNext / 1000)) * 1000,
-        windowSeconds: rate.windowSeconds,
-      });
+    for (const { name, rate } of tiers) {
+      const ttl = rate.windowSeconds * 1000;
+      const count = await counters.increment(`${name}:${name === 'ip' ? request.ip : userId}`, ttl, rate.limit, ttl, name);
+      noteRateLimit(request, reply, throttlerObservation(name, rate.limit, ttl, count));
     }
   };
 }

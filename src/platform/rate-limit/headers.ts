@@ -12,6 +12,22 @@ export interface RateLimitObservation {
   windowSeconds: number;
 }
 
+/** The throttler's count of a request against one tier (`ThrottlerCounters.increment`), for the headers. */
+export function throttlerObservation(
+  policy: string,
+  limit: number,
+  ttlMs: number,
+  count: { totalHits: number; isBlocked: boolean; timeToExpire: number; timeToBlockExpire: number },
+): RateLimitObservation {
+  return {
+    policy,
+    limit,
+    remaining: Math.max(0, limit - count.totalHits),
+    resetAt: Date.now() + (count.isBlocked ? count.timeToBlockExpire : count.timeToExpire) * 1000,
+    windowSeconds: Math.ceil(ttlMs / 1000),
+  };
+}
+
 const OBSERVED = Symbol('bastion.rateLimits');
 type Observed = FastifyRequest & { [OBSERVED]?: RateLimitObservation[] };
 

@@ -13,7 +13,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Rate, RateLimitSettings } from '../config';
 import { platformConfig, type PlatformConfig } from '../config';
 import { isOperationsPath } from '../http/operations-path';
-import { noteRateLimit, tooManyRequests } from './headers';
+import { noteRateLimit, throttlerObservation, tooManyRequests } from './headers';
 
 /** Routes with a tier of their own (on top of the per-IP and per-user tiers). */
 export const RATE_LIMIT_TIERS = ['register', 'token', 'refresh'] as const;
@@ -141,13 +141,7 @@ export class RateLimitGuard extends ThrottlerGuard {
     if (tracker === '') return true;
     const name = throttler.name ?? 'default';
     const record = await this.storageService.increment(generateKey(context, tracker, name), ttl, limit, blockDuration, name);
-    noteRateLimit(request, reply, {
-      policy: name,
-      limit,
-      remaining: Math.max(0, limit - record.totalHits),
-      resetAt: Date.now() + (record.isBlocked ? record.timeToBlockExpire : record.timeToExpire) * 1000,
-      windowSeconds: Math.ceil(ttl / 1000),
-    });
+    noteRateLimit(request, reply, throttlerObservation(name, limit, ttl, record));
     if (record.isBlocked) {
       throw tooManyRequests('rate_limited', 'Too many requests. Slow down and retry later.', record.timeToBlockExpire);
     }
