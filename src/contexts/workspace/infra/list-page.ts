@@ -2,7 +2,7 @@ import type { EntityManager } from 'typeorm';
 import { preparedQuery } from '../../../platform/database/prepared';
 import { currentTenantId } from '../../../platform/database/tenant-scope';
 import { type Page, pageWindow, toPage } from '../../../platform/http/pagination';
-import { LIST_ORDER, type ListCriteria, listConditions } from './list-query';
+import { LIST_ORDER_SQL, type ListCriteria, listConditions } from './list-query';
 
 /**
  * A hot list read in hand-written SQL, for the lists that pay for it (the project list): the
@@ -44,7 +44,7 @@ export async function listPage<V>(
     m,
     `${t.table}_page${variant}`,
     `SELECT ${t.columns.join(', ')} FROM ${t.table} WHERE ${filter} ` +
-      `ORDER BY ${LIST_ORDER.map((o) => o.join(' ')).join(', ')} LIMIT $${values.length + 1} OFFSET $${values.length + 2}`,
+      `ORDER BY ${LIST_ORDER_SQL} LIMIT $${values.length + 1} OFFSET $${values.length + 2}`,
     [...values, take, skip],
   );
   // TypeORM's rule (getManyAndCount's lazy count): the total is known unless the page is full,

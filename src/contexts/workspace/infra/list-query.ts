@@ -25,20 +25,18 @@ export interface ListCondition {
   sql: (column: string, placeholder: string) => string;
 }
 
+const containsText = (column: string, placeholder: string): string => `${column} ILIKE ${placeholder} ESCAPE '\\'`;
+const equalTo = (column: string, placeholder: string): string => `${column} = ${placeholder}`;
+
 /** The conditions `criteria` asks for, in a fixed order (the text filter first, then the equalities). */
 export function listConditions(criteria: ListCriteria): ListCondition[] {
   const { text, equals = {} } = criteria;
   const conditions: ListCondition[] = [];
   if (text?.value) {
-    conditions.push({
-      column: text.column,
-      key: `q${text.column}`,
-      value: `%${escapeLike(text.value)}%`,
-      sql: (column, placeholder) => `${column} ILIKE ${placeholder} ESCAPE '\\'`,
-    });
+    conditions.push({ column: text.column, key: `q${text.column}`, value: `%${escapeLike(text.value)}%`, sql: containsText });
   }
   for (const [column, value] of Object.entries(equals)) {
-    if (value !== undefined) conditions.push({ column, key: column, value, sql: (c, placeholder) => `${c} = ${placeholder}` });
+    if (value !== undefined) conditions.push({ column, key: column, value, sql: equalTo });
   }
   return conditions;
 }
@@ -48,6 +46,9 @@ export const LIST_ORDER = [
   ['created_at', 'DESC'],
   ['id', 'DESC'],
 ] as const;
+
+/** `LIST_ORDER` as an ORDER BY list, for hand-written SQL. */
+export const LIST_ORDER_SQL = LIST_ORDER.map(([column, direction]) => `${column} ${direction}`).join(', ');
 
 /**
  * A tenant's list: the scope's tenant (`scopedQuery`), the workspace list filters, and the stable
