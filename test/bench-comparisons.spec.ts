@@ -49,3 +49,25 @@ describe('benchmark comparisons: floors', () => {
     expect(noise.get('throttler-redis-floor')?.ratio).toBe(1);
   });
 });
+
+describe('benchmark comparisons: the login and the flood against their floors', () => {
+  it('sets the login against raw verification and against its floor (the login-floor peer with the round trips)', () => {
+    const ratios = byId([at('argon2-verify', 100), at('login', 60), at('login-floor-http', 95), at('login-floor', 80)]);
+    expect(ratios.get('login-vs-verify')?.ratio).toBeCloseTo(0.6);
+    expect(ratios.get('login-floor-http')?.ratio).toBeCloseTo(0.95);
+    expect(ratios.get('login-floor')?.ratio).toBeCloseTo(0.8);
+    expect(ratios.get('login-vs-floor')?.ratio).toBeCloseTo(0.75);
+  });
+
+  it("divides the app's liveness-under-flood ratio by the bare process's, and leaves it out when the floor is missing", () => {
+    const flood = [at('health-idle', 20_000), at('health-flood', 2_600)];
+    const ratios = byId([...flood, at('floor-health-idle', 40_000), at('floor-health-flood', 8_000)]);
+    expect(ratios.get('health-under-flood')?.ratio).toBeCloseTo(0.13);
+    expect(ratios.get('flood-floor')?.ratio).toBeCloseTo(0.2);
+    expect(ratios.get('flood-vs-floor')?.ratio).toBeCloseTo(0.65);
+    expect(byId(flood).has('flood-vs-floor')).toBe(false);
+    expect(byId([...flood, at('floor-health-idle', 40_000), at('floor-health-flood', 0, 'no peer')]).has('flood-vs-floor')).toBe(
+      false,
+    );
+  });
+});

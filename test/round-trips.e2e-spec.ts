@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { Metrics } from '../src/platform/observability';
 import { createTestApp, type TestApp, withTestApp } from './support/app';
+import { LOGIN_ROUND_TRIP_COUNT } from '../scripts/bench/baseline/login-floor';
 import { bearer, login, register, requestToken, STRONG_PASSWORD, type Tokens, uniqueEmail } from './support/auth';
 import { settled } from './support/eventually';
 
@@ -57,6 +58,8 @@ describe('statement budgets of the hot paths (e2e)', () => {
     const sent = await statementsOf(() => tokenRequest(t, email), 200);
     expect(sent).toHaveLength(14);
     expect(sent.filter((s) => /^(START TRANSACTION|BEGIN|COMMIT)/.test(s))).toEqual([]);
+    // The benchmark's login floor (scripts/bench/baseline/login-floor.ts) sends as many: change both together.
+    expect(LOGIN_ROUND_TRIP_COUNT).toBe(sent.length);
   });
 
   // Tenant-owned routes run in a transaction scoped to the tenant (docs/tenancy.md, "Isolation, twice"):

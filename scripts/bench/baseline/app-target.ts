@@ -9,7 +9,7 @@ import { Session } from 'node:inspector/promises';
 import { dirname } from 'node:path';
 import { createApp } from '../../../src/platform/app/create-app';
 import { loadEnvironment } from '../../../src/platform/config';
-import { listening, send, type ToTarget, untilStopped } from './targets';
+import { listening, send, type ToTarget, untilStopped } from './ipc';
 
 function profileOnRequest(): void {
   let session: Session | undefined;

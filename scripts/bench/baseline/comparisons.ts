@@ -55,7 +55,7 @@ export function comparisons(scenarios: ScenarioResult[]): Comparison[] {
     };
     return [floor, over];
   };
-  return [
+  const list = [
     compare('health-vs-fastify', 'liveness vs bare Fastify', 'health', 'fastify-hello', 0.5),
     compare('health-vs-node', 'liveness vs bare node:http', 'health', 'node-hello'),
     compare('fastify-vs-node', 'Fastify vs node:http', 'fastify-hello', 'node-hello'),
@@ -99,8 +99,38 @@ export function comparisons(scenarios: ScenarioResult[]): Comparison[] {
       ['pg-item-redis', 'pg-item-off'],
     ),
     compare('login-vs-verify', 'login vs raw argon2id verify', 'login', 'argon2-verify', 0.85),
+    compare(
+      'login-floor-http',
+      'login at its best without statements (verify + HTTP) vs raw verify',
+      'login-floor-http',
+      'argon2-verify',
+    ),
+    compare(
+      'login-floor',
+      "login at its best with the app's round trips vs raw verify (the target's floor)",
+      'login-floor',
+      'argon2-verify',
+    ),
+    compare('login-vs-floor', 'login vs its floor', 'login', 'login-floor'),
     compare('health-under-flood', 'liveness during login flood vs idle', 'health-flood', 'health-idle', 0.5),
     compare('flood-elsewhere', 'liveness during a flood on another instance vs idle', 'health-flood-elsewhere', 'health-idle'),
     compare('flood-own-share', "liveness during its own flood vs during another's", 'health-flood', 'health-flood-elsewhere'),
+    compare(
+      'flood-floor',
+      "a bare process's probe during its own login flood vs idle (the target's floor)",
+      'floor-health-flood',
+      'floor-health-idle',
+    ),
   ].filter((x): x is Comparison => x !== undefined);
+  return [
+    ...list,
+    ...over(list, 'flood-vs-floor', 'liveness during login flood vs idle, over its floor', 'health-under-flood', 'flood-floor'),
+  ];
+}
+
+/** Comparison `of` over comparison `floor` (both measured): how far a ratio is from its floor. */
+function over(list: Comparison[], id: string, title: string, of: string, floor: string): Comparison[] {
+  const [a, b] = [of, floor].map((x) => list.find((c) => c.id === x));
+  if (a?.ratio === undefined || !b?.ratio) return [];
+  return [{ id, title, scenario: a.scenario, peer: a.peer, ratio: a.ratio / b.ratio, status: 'info' }];
 }

@@ -87,6 +87,8 @@ export async function startFleet({ baseEnv, redis, candidate, scratch, onCleanup
     redis.unavailable
       ? undefined
       : start('fastify-pg-redis', 'fastify-pg', { ...baseEnv, REDIS_URL: redis.url, REDIS_KEY_PREFIX: `${redis.prefix}peer:` }),
+    // A login and a probe at their best (login-floor.ts): the login's and the flood's floors.
+    start('login-floor', 'login-floor'),
     start('argon2', 'argon2'),
     start('client', 'client'),
     start('flood', 'flood'),

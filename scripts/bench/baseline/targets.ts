@@ -17,6 +17,9 @@
  *               COMMIT): what the key costs the database alone; started with REDIS_URL, its item GET
  *               with `throttle=1` first counts the app's two rate-limit tiers on Redis and sends
  *               their headers (the Redis throttler's floor)
+ *   login-floor bare Fastify + `pg` + argon2 with the app's pool: a login that is only its
+ *               verification, its statements' round trips and HTTP, and the liveness probe with
+ *               its headers; refusing in `onRequest` what the pool would refuse (login-floor.ts)
  *   argon2      raw `argon2.verify` loops with the app's parameters (same env, same threadpool)
  *   client      the load generator: autocannon runs here, not in the parent (which runs under
  *               ts-node), and answers with every response's status and latency
@@ -29,13 +32,14 @@
 import 'reflect-metadata';
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as argon2 from 'argon2';
 import autocannon from 'autocannon';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { fastify, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Pool, type PoolClient } from 'pg';
-import { fire, type Load, type Sample } from './load';
+import { listening, send, type ToTarget, untilStopped } from './ipc';
+import { fire } from './load';
+import { serveLoginFloor } from './login-floor';
 import { sample } from '../sampling';
 import { parseIdentityConfig } from '../../../src/contexts/identity';
 import { claimStatements, completionStatements } from '../../../src/contexts/idempotency/testing';
@@ -45,26 +49,10 @@ import { noteRateLimit, throttlerObservation } from '../../../src/platform/rate-
 import { ThrottlerCounters } from '../../../src/platform/rate-limit/throttler-counters';
 import { securityHeadersFor } from '../../../src/platform/security/security-policy';
 
-export type TargetKind = 'app' | 'node-http' | 'fastify' | 'nest' | 'nest-headers' | 'fastify-pg' | 'argon2' | 'client' | 'flood';
+export type TargetKind =
+  'app' | 'node-http' | 'fastify' | 'nest' | 'nest-headers' | 'fastify-pg' | 'login-floor' | 'argon2' | 'client' | 'flood';
 
-/** Messages from the parent. */
-export type ToTarget =
-  | { type: 'stop' }
-  | { type: 'verify'; ms: number; concurrency: number }
-  | { type: 'fire'; load: Load; seconds: number }
-  | { type: 'flood-start'; url: string; connections: number; body: string }
-  | { type: 'flood-stop' }
-  | { type: 'profile-start' }
-  | { type: 'profile-stop'; file: string };
-
-/** Messages to the parent. */
-export type FromTarget =
-  | { type: 'ready'; port?: number; argon2?: { memoryKib: number; timeCost: number; parallelism: number } }
-  | { type: 'failed'; message: string }
-  | { type: 'verified'; latencies: number[]; elapsedMs: number; failures: number }
-  | { type: 'fired'; sample?: Sample; error?: string }
-  | { type: 'flood-stopped'; statuses: Record<string, number>; errors: number }
-  | { type: 'profiled'; file: string };
+export type { FromTarget, ToTarget } from './ipc';
 
 /** The hello both bare peers answer, the size of a small JSON object. */
 const HELLO = JSON.stringify({ hello: 'world' });
@@ -116,29 +104,6 @@ export interface Caller {
 
 /** The environment the app would see (same parser), without loading Nest into a peer. */
 const environment = () => parseEnvironment(process.env);
-
-export function send(message: FromTarget): void {
-  process.send?.(message);
-}
-
-export function listening(server: { address(): AddressInfo | string | null }): number {
-  const address = server.address();
-  if (!address || typeof address === 'string') throw new Error('not listening on a TCP port');
-  return address.port;
-}
-
-/** Serves until the parent says stop; `close` runs then, and the process exits. */
-export function untilStopped(close: () => Promise<void>): void {
-  process.on('message', (message: ToTarget) => {
-    if (message.type !== 'stop') return;
-    close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  });
-  // The parent is gone (it crashed or was killed): do not linger.
-  process.on('disconnect', () => process.exit(0));
-}
 
 async function serveNodeHttp(): Promise<void> {
   const server = createServer((_req, res) => {
@@ -431,6 +396,7 @@ const SERVE: Record<Exclude<TargetKind, 'app'>, () => Promise<void> | void> = {
   nest: () => serveNest(),
   'nest-headers': () => serveNest(true),
   'fastify-pg': serveFastifyPg,
+  'login-floor': serveLoginFloor,
   argon2: serveArgon2,
   client: serveClient,
   flood: serveFlood,

@@ -1,20 +1,24 @@
 /**
  * Group `flood`: the liveness probe of an idle app next to the same probe while a login flood
  * (from its own process, twice what the argon2 pool takes) hammers that app, and while the same
- * flood hammers another instance on the same machine (what the machine's cores alone cost it).
+ * flood hammers another instance on the same machine (what the machine's cores alone cost it); and
+ * the login-floor peer's probe, idle and under the same flood aimed at that peer (what a process
+ * that refuses a login in its first hook and does nothing else keeps of its probe: the floor).
  */
 import { sleep } from '../load';
 import type { FromTarget, ToTarget } from '../targets';
-import { fire, type Group, type GroupContext, healthLoad, httpMember, loginLoad, type Member } from './group';
+import type { Load } from '../load';
+import { fire, type Group, type GroupContext, healthLoad, httpMember, loginLoad, type Member, plainLoad } from './group';
 
 export function floodGroup(ctx: GroupContext): Group {
   const { targets, floodTotals } = ctx;
   const health = healthLoad(ctx);
-  /** The app's liveness while the flood hits `floodTarget` (the app itself, or another instance on the same cores). */
-  const underFlood = (id: string, title: string, floodTarget: string): Member => ({
+  const floorHealth = plainLoad(ctx, targets['login-floor'], '/health/live');
+  /** `probe` (the app's liveness by default) while the flood hits `floodTarget` (the app itself, or another process on the same cores). */
+  const underFlood = (id: string, title: string, floodTarget: string, probe: Load = health, server = 'app'): Member => ({
     id,
     title,
-    server: 'app',
+    server,
     connections: ctx.connections,
     expected: ['200'],
     noWarmUp: true,
@@ -26,7 +30,7 @@ export function floodGroup(ctx: GroupContext): Group {
         (seconds + 60) * 1000,
       );
       await sleep(1000); // let the flood fill the argon2 pool and its queue
-      const sample = await fire(targets.client, health, seconds);
+      const sample = await fire(targets.client, probe, seconds);
       targets.flood.child.send({ type: 'flood-stop' } satisfies ToTarget);
       const result = await stopped;
       for (const [code, n] of Object.entries(result.statuses)) floodTotals.statuses[code] = (floodTotals.statuses[code] ?? 0) + n;
@@ -44,6 +48,15 @@ export function floodGroup(ctx: GroupContext): Group {
       // The machine's share of the effect: the same flood on another instance (app-memory: same database, same
       // settings) shares the two cores with this app but not its event loop.
       underFlood('health-flood-elsewhere', 'GET /health/live, login flood on another instance', 'app-memory'),
+      // The floor of the first ratio: the same flood on a process that refuses in its first hook and does nothing else.
+      httpMember(ctx, 'floor-health-idle', 'login-floor peer GET /health/live, idle', 'login-floor', floorHealth, ['200']),
+      underFlood(
+        'floor-health-flood',
+        'login-floor peer GET /health/live, its login flood',
+        'login-floor',
+        floorHealth,
+        'login-floor',
+      ),
     ],
   };
 }

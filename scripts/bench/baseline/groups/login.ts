@@ -1,4 +1,8 @@
-/** Group `login`: logins through the app next to raw argon2id verifications (the deliberate cost of a login). */
+/**
+ * Group `login`: logins through the app next to raw argon2id verifications (the deliberate cost of a
+ * login), and next to the login at its best (the login-floor peer: the verification, HTTP, and with
+ * or without the app's count of round trips to PostgreSQL; see login-floor.ts).
+ */
 import type { FromTarget } from '../targets';
 import { type Group, type GroupContext, httpMember, loginLoad, type Member } from './group';
 
@@ -27,10 +31,22 @@ export function loginGroup(ctx: GroupContext): Group {
       };
     },
   };
+  const floor = ctx.targets['login-floor'];
+  const floorLogin = (roundTrips: boolean) => ({
+    ...loginLoad(ctx, loginConnections, floor),
+    url: floor.url(`/api/v1/auth/token${roundTrips ? '' : '?round_trips=0'}`),
+  });
   return {
     id: 'login',
     slice: 2.5,
     settleMs: 1000,
-    members: [verify, httpMember(ctx, 'login', 'POST /auth/token (login)', 'app', loginLoad(ctx, loginConnections), ['200'])],
+    members: [
+      verify,
+      httpMember(ctx, 'login', 'POST /auth/token (login)', 'app', loginLoad(ctx, loginConnections), ['200']),
+      httpMember(ctx, 'login-floor-http', 'login at its best: verify + HTTP', 'login-floor', floorLogin(false), ['200']),
+      httpMember(ctx, 'login-floor', 'login at its best: verify + HTTP + 14 round trips', 'login-floor', floorLogin(true), [
+        '200',
+      ]),
+    ],
   };
 }

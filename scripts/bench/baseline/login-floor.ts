@@ -1,0 +1,130 @@
+/**
+ * The `login-floor` target (see targets.ts): what a login costs at its best on this machine, and
+ * what the liveness probe keeps under a login flood at its best. Bare Fastify + `pg` + argon2 with
+ * the app's parameters and the app's pool (`ARGON2_MAX_CONCURRENCY` hashing, `ARGON2_MAX_QUEUE`
+ * waiting, the app's own `BoundedPool`; a login it would refuse gets its 503 in `onRequest`, as
+ * `LoginShedding` does) and the app's threadpool priority (`THREADPOOL_NICE`). It answers:
+ *
+ *   POST /auth/token?round_trips=N  one argon2id verification of the body's password and an HS256
+ *        access token, around N one-row round trips to PostgreSQL in the order and kind of the
+ *        app's login (`LOGIN_ROUND_TRIPS`; N = 0: none). No Nest, no ORM, no validation, no audit
+ *        chain, no sessions: the verification, the statements' round trips and HTTP, nothing else.
+ *   GET /health/live  the probe's body and every header the app sends with it.
+ */
+import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
+import * as argon2 from 'argon2';
+import { fastify } from 'fastify';
+import { Pool } from 'pg';
+import { parseIdentityConfig } from '../../../src/contexts/identity';
+import { BoundedPool, PoolSaturatedError } from '../../../src/platform/concurrency/bounded-pool';
+import { lowerThreadpoolPriority } from '../../../src/platform/concurrency/threadpool-priority';
+import { parseEnvironment } from '../../../src/platform/config/environment';
+import { securityHeadersFor } from '../../../src/platform/security/security-policy';
+import { PASSWORD } from './seed';
+import { listening, send, untilStopped } from './ipc';
+
+type RoundTrip = 'counter' | 'read' | 'update' | 'insert';
+
+/**
+ * The app's login, one entry per statement (test/round-trips.e2e-spec.ts counts 14), each sent on
+ * its own as the app sends it; the entries of one inner array go out together (the throttle's two
+ * counters). Before the verification: the failed-login throttle's two counters (upserts on one
+ * row each), the lockout row, the user, MFA. After: the last-login update, the session, the two
+ * audit records (each a read of the chain's head and an insert), the login sources, the
+ * throttle's settlement.
+ */
+export const LOGIN_ROUND_TRIPS: { before: RoundTrip[][]; after: RoundTrip[][] } = {
+  before: [['counter', 'counter'], ['read'], ['read'], ['read']],
+  after: [['update'], ['insert'], ['read'], ['insert'], ['read'], ['insert'], ['insert'], ['counter', 'counter']],
+};
+
+export const LOGIN_ROUND_TRIP_COUNT = [...LOGIN_ROUND_TRIPS.before, ...LOGIN_ROUND_TRIPS.after].flat().length;
+
+const SETUP_SQL = [
+  'CREATE TABLE IF NOT EXISTS bench_login_floor_rows (key text PRIMARY KEY, points int NOT NULL, at timestamptz NOT NULL)',
+  'CREATE TABLE IF NOT EXISTS bench_login_floor_records (id uuid PRIMARY KEY, kind text NOT NULL, at timestamptz NOT NULL)',
+];
+const SQL: Record<RoundTrip, string> = {
+  counter:
+    'INSERT INTO bench_login_floor_rows (key, points, at) VALUES ($1, 1, now()) ' +
+    'ON CONFLICT (key) DO UPDATE SET points = bench_login_floor_rows.points + 1, at = now() RETURNING points',
+  read: 'SELECT key, points, at FROM bench_login_floor_rows WHERE key = $1',
+  update: 'UPDATE bench_login_floor_rows SET at = now() WHERE key = $1',
+  insert: 'INSERT INTO bench_login_floor_records (id, kind, at) VALUES ($1, $2, now())',
+};
+
+export async function serveLoginFloor(): Promise<void> {
+  const env = parseEnvironment(process.env);
+  if (!env.databaseUrl) throw new Error('the login-floor peer needs DATABASE_URL');
+  const { memoryKib, timeCost, parallelism, maxConcurrency, maxQueue } = parseIdentityConfig(process.env).argon2;
+  const hash = await argon2.hash(PASSWORD, { type: argon2.argon2id, memoryCost: memoryKib, timeCost, parallelism });
+  await lowerThreadpoolPriority(env.threadpoolNice);
+  const hashing = new BoundedPool('argon2', maxConcurrency, maxQueue);
+  const pool = new Pool({
+    connectionString: env.databaseUrl,
+    max: env.dbPoolSize,
+    application_name: 'bastion-bench-login-floor',
+  });
+  for (const statement of SETUP_SQL) await pool.query(statement);
+  const roundTrip = (kind: RoundTrip, key: string) => pool.query(SQL[kind], kind === 'insert' ? [randomUUID(), key] : [key]);
+  /** The steps one after the other, a step's statements together; `rows`: the two counters' keys (per IP, per identity). */
+  const run = async (steps: RoundTrip[][], rows: string[]) => {
+    for (const step of steps) await Promise.all(step.map((kind, i) => roundTrip(kind, rows[i % rows.length])));
+  };
+  const secret = randomBytes(64);
+  const token = (sub: string): string => {
+    const now = Math.floor(Date.now() / 1000);
+    const head = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url');
+    const body = Buffer.from(JSON.stringify({ sub, sid: randomUUID(), iat: now, exp: now + 900 })).toString('base64url');
+    return `${head}.${body}.${createHmac('sha256', secret).update(`${head}.${body}`).digest('base64url')}`;
+  };
+
+  const app = fastify({ logger: false });
+  const probeHeaders = { vary: 'Origin', ...securityHeadersFor('test')('/health/live') };
+  const started = Date.now();
+  app.get('/health/live', (_request, reply) => {
+    void reply.headers(probeHeaders).header('x-request-id', randomUUID());
+    const uptime = Math.round((Date.now() - started) / 1000);
+    return { status: 'ok', version: '0.1.0', git_sha: 'unknown', built_at: null, uptime_seconds: uptime };
+  });
+  app.addHook('onRequest', (request, reply, done) => {
+    if (request.method !== 'POST' || !hashing.saturated) return done();
+    void reply
+      .code(503)
+      .header('retry-after', '1')
+      .type('application/problem+json')
+      .send({ type: 'about:blank', title: 'Service Unavailable', status: 503, code: 'server_busy' });
+  });
+  app.post<{ Body: { email?: string; password?: string }; Querystring: { round_trips?: string } }>(
+    '/api/v1/auth/token',
+    async (request, reply) => {
+      const { email = '', password = '' } = request.body ?? {};
+      const withRoundTrips = request.query.round_trips !== '0';
+      const identity = createHash('sha256').update(email).digest('base64url');
+      const rows = ['ip:127.0.0.1', `identity:${identity}`];
+      if (withRoundTrips) await run(LOGIN_ROUND_TRIPS.before, rows);
+      // The pool may fill between the hook and here, as the app's interceptor knows.
+      const verified = await hashing
+        .run(() => argon2.verify(hash, password))
+        .catch((error: unknown) => {
+          if (error instanceof PoolSaturatedError) return null;
+          throw error;
+        });
+      if (verified === null) return reply.code(503).send({ status: 503, code: 'server_busy' });
+      if (!verified) return reply.code(401).send({ status: 401, code: 'invalid_credentials' });
+      if (withRoundTrips) await run(LOGIN_ROUND_TRIPS.after, rows);
+      return {
+        access_token: token(identity),
+        refresh_token: randomBytes(32).toString('base64url'),
+        token_type: 'Bearer',
+        expires_in: 900,
+      };
+    },
+  );
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  send({ type: 'ready', port: listening(app.server) });
+  untilStopped(async () => {
+    await app.close();
+    await pool.end();
+  });
+}
