@@ -1,4 +1,12 @@
-import { checkAgainstBaseline, groupsOf, MAX_BAND, MIN_BAND, recordBaseline } from '../scripts/bench/baseline/gate';
+import {
+  checkAgainstBaseline,
+  earlierValues,
+  groupsOf,
+  isBaseline,
+  MAX_BAND,
+  MIN_BAND,
+  recordBaseline,
+} from '../scripts/bench/baseline/gate';
 import type { Comparison, Report, ScenarioResult } from '../scripts/bench/baseline/report';
 
 const scenario = (id: string, group: string): ScenarioResult => ({
@@ -86,5 +94,40 @@ describe('benchmark regression gate', () => {
       ),
     ).toEqual(['reads']);
     expect(() => checkAgainstBaseline(report({}, true), baseline)).toThrow(/smoke/);
+  });
+
+  describe('recording on top of an earlier baseline (the runs of other days)', () => {
+    const yesterday = recordBaseline([0.55, 0.59, 0.6].map((r) => report({ 'health-vs-nest': r, 'item-vs-pg': 0.7 })));
+
+    it("keeps every run's value, and pools the earlier runs with the new ones", () => {
+      expect(yesterday.ratios['health-vs-nest'].values).toEqual([0.55, 0.59, 0.6]);
+      const today = [0.48, 0.42, 0.53].map((r) => report({ 'health-vs-nest': r, 'item-vs-pg': 0.7, 'login-floor': 0.75 }));
+      const pooled = recordBaseline(today, [yesterday]);
+      expect(pooled.runs).toBe(6);
+      // Six runs: median (0.53 + 0.55) / 2 = 0.54; the farthest, 0.42, is 0.222 below it: band 0.444.
+      expect(pooled.ratios['health-vs-nest']).toMatchObject({ median: 0.54, min: 0.42, max: 0.6, band: 0.444 });
+      expect(pooled.ratios['health-vs-nest'].values).toEqual([0.55, 0.59, 0.6, 0.48, 0.42, 0.53]);
+      // A day on which the app ran as it did on the first: within the pooled band, not a regression.
+      expect(checkAgainstBaseline(report({ 'health-vs-nest': 0.42 }), pooled)[0].ok).toBe(true);
+      // A ratio only the new runs measure is recorded from them alone.
+      expect(pooled.ratios['login-floor'].values).toEqual([0.75, 0.75, 0.75]);
+    });
+
+    it('drops the ratios the new runs no longer measure, and takes one new run on top of an earlier baseline', () => {
+      const pooled = recordBaseline([report({ 'item-vs-pg': 0.7 })], [yesterday]);
+      expect(pooled.runs).toBe(4);
+      expect(Object.keys(pooled.ratios)).toEqual(['item-vs-pg']);
+      expect(pooled.ratios['item-vs-pg'].values).toHaveLength(4);
+    });
+
+    it('reads a file from before values were kept: three runs are their minimum, median and maximum; other counts are refused', () => {
+      const { values: _values, ...old } = yesterday.ratios['health-vs-nest'];
+      const legacy = { ...yesterday, ratios: { 'health-vs-nest': old } };
+      expect(earlierValues(legacy, 'health-vs-nest')).toEqual([0.55, 0.59, 0.6]);
+      expect(earlierValues(legacy, 'unknown')).toEqual([]);
+      expect(() => earlierValues({ ...legacy, runs: 4 }, 'health-vs-nest')).toThrow(/no values/);
+      expect(isBaseline(legacy)).toBe(true);
+      expect(isBaseline(report({}))).toBe(false);
+    });
   });
 });

@@ -7,7 +7,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchAudit } from './audit';
-import { baselinePath, recordBaseline } from './baseline/gate';
+import { baselinePath, isBaseline, recordBaseline } from './baseline/gate';
 import type { Report } from './baseline/report';
 import { benchBaseline } from './baseline';
 import { benchEnumeration } from './enumeration';
@@ -34,13 +34,17 @@ function flag(name: string, fallback: number): number {
   return value;
 }
 
-/** `npm run bench -- record <report.json> <report.json>...`: bench/baseline.json from several full runs (baseline/gate.ts). */
+/**
+ * `npm run bench -- record [bench/baseline.json] <report.json> <report.json>...`: bench/baseline.json from several full
+ * runs, and from the runs an earlier baseline given among them recorded (baseline/gate.ts).
+ */
 function record(files: string[]): void {
-  const reports = files.map((file) => JSON.parse(readFileSync(file, 'utf8')) as Report);
-  const baseline = recordBaseline(reports);
+  const inputs = files.map((file): unknown => JSON.parse(readFileSync(file, 'utf8')));
+  const reports = inputs.filter((x): x is Report => !isBaseline(x));
+  const baseline = recordBaseline(reports, inputs.filter(isBaseline));
   const out = baselinePath(join(__dirname, '..', '..', 'bench'));
   writeFileSync(out, `${JSON.stringify(baseline, null, 2)}\n`);
-  console.log(`wrote ${out} from ${reports.length} runs`);
+  console.log(`wrote ${out} from ${baseline.runs} runs`);
   for (const [id, r] of Object.entries(baseline.ratios))
     console.log(
       `  ${id.padEnd(24)} median ${r.median.toFixed(2)}  range ${r.min.toFixed(2)}–${r.max.toFixed(2)}  band ${r.band}  floor ${r.floor}`,

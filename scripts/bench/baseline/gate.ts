@@ -33,6 +33,8 @@ export interface BaselineRatio {
   band: number;
   /** median × (1 − band); null when the band is wider than `MAX_BAND` (recorded, not gated). */
   floor: number | null;
+  /** Every recorded run's value (older files lack it: see `earlierValues`). */
+  values?: number[];
 }
 
 export interface Baseline {
@@ -62,9 +64,14 @@ const median = (values: number[]): number => {
 const measured = (c: Comparison): c is Comparison & { ratio: number } =>
   c.status !== 'skipped' && typeof c.ratio === 'number' && Number.isFinite(c.ratio);
 
-/** The baseline of several full runs: per ratio, the median, the extremes and the band their spread gives. */
-export function recordBaseline(reports: Report[], recordedAt = new Date().toISOString()): Baseline {
-  if (reports.length < 2) throw new Error('record needs at least two full runs to measure their spread');
+/**
+ * The baseline of several full runs: per ratio, the median, the extremes and the band their spread gives.
+ * `earlier` baselines add their runs (the same machine on other days: a band that has seen only one
+ * afternoon flakes on the next), for the ratios the new runs still measure.
+ */
+export function recordBaseline(reports: Report[], earlier: Baseline[] = [], recordedAt = new Date().toISOString()): Baseline {
+  const runs = reports.length + earlier.reduce((n, b) => n + b.runs, 0);
+  if (reports.length === 0 || runs < 2) throw new Error('record needs at least two full runs to measure their spread');
   const smoke = reports.find((r) => r.smoke);
   if (smoke) throw new Error(`a smoke run (${smoke.generated_at}) has no meaningful figures`);
   const values = new Map<string, { title: string; values: number[] }>();
@@ -76,8 +83,10 @@ export function recordBaseline(reports: Report[], recordedAt = new Date().toISOS
     }
   }
   const ratios: Record<string, BaselineRatio> = {};
-  for (const [id, { title, values: v }] of values) {
-    if (v.length < reports.length) continue; // a ratio not every run measured has no spread to speak of
+  for (const [id, { title, values: fresh }] of values) {
+    if (fresh.length < reports.length) continue; // a ratio not every new run measured has no spread to speak of
+    const v = [...earlier.flatMap((b) => earlierValues(b, id)), ...fresh];
+    if (v.length < 2) continue;
     const m = median(v);
     const spread = Math.max(...v.map((x) => Math.abs(x - m) / m));
     const band = round(Math.max(MIN_BAND, spread * SPREAD_FACTOR));
@@ -88,23 +97,44 @@ export function recordBaseline(reports: Report[], recordedAt = new Date().toISOS
       max: round(Math.max(...v)),
       band,
       floor: band > MAX_BAND ? null : round(m * (1 - band)),
+      values: v.map(round),
     };
   }
   const first = reports[0];
   return {
     recorded_at: recordedAt,
-    git_sha: reports
-      .map((r) => r.git_sha)
+    git_sha: [...earlier.map((b) => b.git_sha), ...reports.map((r) => r.git_sha)]
+      .flatMap((s) => s.split(','))
       .filter((s, i, all) => all.indexOf(s) === i)
       .join(','),
     machine: `${first.machine.cores} × ${first.machine.cpu}, Node ${first.machine.node}`,
-    runs: reports.length,
+    runs,
     method:
-      `median of ${reports.length} full \`npm run bench\` runs; band = max(${MIN_BAND}, ${SPREAD_FACTOR} × the largest ` +
-      `relative distance of a run from the median); floor = median × (1 − band); a ratio with a band over ${MAX_BAND} is ` +
-      'not gated (floor null)',
+      `median of the ${runs} full \`npm run bench\` runs recorded per ratio (\`values\`); band = max(${MIN_BAND}, ` +
+      `${SPREAD_FACTOR} × the largest relative distance of a run from the median); floor = median × (1 − band); a ratio ` +
+      `with a band over ${MAX_BAND} is not gated (floor null)`,
     ratios,
   };
+}
+
+/**
+ * The runs an earlier baseline recorded for ratio `id`: its `values`; in a file from before they were
+ * kept, the minimum, median and maximum of three runs are those three runs. Anything else cannot be
+ * merged exactly, and is refused rather than guessed.
+ */
+export function earlierValues(baseline: Baseline, id: string): number[] {
+  const ratio = baseline.ratios[id];
+  if (!ratio) return [];
+  if (ratio.values) return ratio.values;
+  if (baseline.runs === 3) return [ratio.min, ratio.median, ratio.max];
+  throw new Error(
+    `the baseline of ${baseline.recorded_at} keeps no values of its ${baseline.runs} runs: record from their reports`,
+  );
+}
+
+/** Whether a JSON file given to `record` is an earlier baseline (else a run's report). */
+export function isBaseline(json: unknown): json is Baseline {
+  return typeof json === 'object' && json !== null && 'ratios' in json && 'runs' in json;
 }
 
 /** Each ratio of `report` that the baseline knows, against its floor. */
