@@ -6,6 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { nearestRank } from '../sampling';
+import { addCpu, type CpuSplit } from './cpu';
 
 export interface Load {
   url: string;
@@ -25,6 +26,8 @@ export interface Sample {
   errors: number;
   timeouts: number;
   elapsedMs: number;
+  /** CPU time spent over the sample (run-groups.ts measures it around each slice), where /proc tells. */
+  cpuMs?: CpuSplit;
 }
 
 export interface Summary {
@@ -34,16 +37,23 @@ export interface Summary {
   errors: number;
   timeouts: number;
   statuses: Record<string, number>;
+  /** CPU milliseconds per response of the server, PostgreSQL and the load generators, where /proc tells. */
+  cpuMsPerResponse?: CpuSplit;
 }
 
 export const emptySample = (): Sample => ({ latencies: [], statuses: {}, errors: 0, timeouts: 0, elapsedMs: 0 });
 
 export function mergeInto(into: Sample, sample: Sample): void {
+  // CPU time only when every merged slice has it: a partial sum would read as a cheaper response.
+  const first = into.elapsedMs === 0 && into.latencies.length === 0;
+  const cpuMs = first ? sample.cpuMs : into.cpuMs && sample.cpuMs ? addCpu(into.cpuMs, sample.cpuMs) : undefined;
   for (const latency of sample.latencies) into.latencies.push(latency);
   for (const [code, count] of Object.entries(sample.statuses)) into.statuses[code] = (into.statuses[code] ?? 0) + count;
   into.errors += sample.errors;
   into.timeouts += sample.timeouts;
   into.elapsedMs += sample.elapsedMs;
+  if (cpuMs) into.cpuMs = cpuMs;
+  else delete into.cpuMs;
 }
 
 /** Runs `load` for `seconds` and returns every response's status and latency. */
@@ -96,6 +106,15 @@ export function summarize(sample: Sample): Summary {
     errors: sample.errors,
     timeouts: sample.timeouts,
     statuses: sample.statuses,
+    ...(sample.cpuMs && requests > 0
+      ? {
+          cpuMsPerResponse: {
+            server: sample.cpuMs.server / requests,
+            postgres: sample.cpuMs.postgres / requests,
+            generators: sample.cpuMs.generators / requests,
+          },
+        }
+      : {}),
   };
 }
 

@@ -106,6 +106,27 @@ export function renderMarkdown(report: Report): string {
         `${statusList(s.statuses)} | ${peer} | ${c?.ratio === undefined ? '' : c.ratio.toFixed(2)} |`,
     );
   }
+  const costed = report.scenarios.filter((s) => s.cpuMsPerResponse && !s.skipped);
+  if (costed.length > 0) {
+    lines.push('');
+    lines.push('## Machine time per response');
+    lines.push('');
+    lines.push(
+      "CPU time (user + system, every thread) over the scenario's slices, per response it measured: of the process that " +
+        'served it, of PostgreSQL (every `postgres` process) and of the load generators (the client and the login flood). ' +
+        "Under a flood, the probe's share includes the refusals its server sent meanwhile.",
+    );
+    lines.push('');
+    lines.push('| scenario | server | server ms | PostgreSQL ms | generators ms | total ms |');
+    lines.push('|---|---|--:|--:|--:|--:|');
+    for (const s of costed) {
+      const { server, postgres, generators } = s.cpuMsPerResponse!;
+      lines.push(
+        `| ${s.title} | ${s.server} | ${server.toFixed(3)} | ${postgres.toFixed(3)} | ${generators.toFixed(3)} | ` +
+          `${(server + postgres + generators).toFixed(3)} |`,
+      );
+    }
+  }
   lines.push('');
   lines.push('## Ratios and targets');
   lines.push('');

@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import type { Group, Member } from './groups';
+import { cpuBetween, readCpu } from './cpu';
 import { emptySample, mergeInto, type Sample, sleep } from './load';
 import type { Target } from './processes';
 import { type BenchRedis, redisKeys } from './redis';
@@ -56,7 +57,14 @@ export async function runGroups(
     for (let round = 0; round < rounds; round++) {
       for (const member of round % 2 === 0 ? active : [...active].reverse()) {
         const sample = samples.get(member.id) ?? emptySample();
-        mergeInto(sample, await member.run(slice));
+        const probe = {
+          server: member.cpuOf ? targets[member.cpuOf]?.child.pid : undefined,
+          generators: [targets.client?.child.pid, targets.flood?.child.pid],
+        };
+        const before = readCpu(probe);
+        const measured = await member.run(slice);
+        const after = readCpu(probe);
+        mergeInto(sample, before && after ? { ...measured, cpuMs: cpuBetween(before, after) } : measured);
         samples.set(member.id, sample);
         await sleep(group.settleMs);
       }

@@ -8,7 +8,17 @@
 import { sleep } from '../load';
 import type { FromTarget, ToTarget } from '../targets';
 import type { Load } from '../load';
-import { fire, type Group, type GroupContext, healthLoad, httpMember, loginLoad, type Member, plainLoad } from './group';
+import {
+  fire,
+  type Group,
+  type GroupContext,
+  healthLoad,
+  httpMember,
+  loginLoad,
+  type Member,
+  plainLoad,
+  targetAt,
+} from './group';
 
 export function floodGroup(ctx: GroupContext): Group {
   const { targets, floodTotals } = ctx;
@@ -22,6 +32,7 @@ export function floodGroup(ctx: GroupContext): Group {
     connections: ctx.connections,
     expected: ['200'],
     noWarmUp: true,
+    cpuOf: targetAt(ctx, probe.url),
     run: async (seconds) => {
       const flood = loginLoad(ctx, ctx.sizing.floodConnections, targets[floodTarget]);
       const stopped = targets.flood.ask(

@@ -19,6 +19,8 @@ export interface Member {
   skipped?: string;
   /** Not warmed up on its own (it measures a path another member has warmed). */
   noWarmUp?: boolean;
+  /** The target process that serves it, whose CPU time is counted (cpu.ts). */
+  cpuOf?: string;
 }
 
 export interface Group {
@@ -66,7 +68,14 @@ export function httpMember(
   skipped?: string,
 ): Member {
   const client = ctx.targets.client;
-  return { id, title, server, connections: load.connections, expected, run: (seconds) => fire(client, load, seconds), skipped };
+  const run = (seconds: number) => fire(client, load, seconds);
+  return { id, title, server, connections: load.connections, expected, run, skipped, cpuOf: targetAt(ctx, load.url) };
+}
+
+/** The target listening on the port `url` names. */
+export function targetAt(ctx: GroupContext, url: string): string | undefined {
+  const port = new URL(url).port;
+  return Object.keys(ctx.targets).find((name) => String(ctx.targets[name].port) === port);
 }
 
 export const bearer = (ctx: GroupContext, role: string): Record<string, string> => ({

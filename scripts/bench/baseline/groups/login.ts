@@ -14,6 +14,7 @@ export function loginGroup(ctx: GroupContext): Group {
     server: 'argon2 (own process)',
     connections: verifyConcurrency,
     expected: ['verified'],
+    cpuOf: 'argon2',
     run: async (seconds) => {
       const answer = await ctx.targets.argon2.ask(
         { type: 'verify', ms: seconds * 1000, concurrency: verifyConcurrency },

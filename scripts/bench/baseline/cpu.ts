@@ -1,0 +1,83 @@
+/**
+ * Where the machine's time goes while a scenario runs: the CPU time (user + system, every thread)
+ * its server process, PostgreSQL (every process named `postgres`: the server and its backends,
+ * whichever database they serve) and the load generators spent over its slices, read from
+ * `/proc` before and after each slice. Divided by the responses the scenario measured, it is
+ * what one response cost each of them — the figure that tells a floor from an overhead when two
+ * processes share two cores. Linux only; elsewhere nothing is reported.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** Linux reports CPU time in clock ticks of USER_HZ, which is 100 on every architecture Node runs on. */
+const TICK_MS = 10;
+
+export interface CpuSplit {
+  /** The server process that answered the scenario (with its threadpool: argon2 runs there). */
+  server: number;
+  postgres: number;
+  /** The load generator and the login flood. */
+  generators: number;
+}
+
+/** CPU milliseconds process `pid` has used so far, or null when `/proc` cannot tell (not Linux, or gone). */
+export function processCpuMs(pid: number | undefined, proc = '/proc'): number | null {
+  if (pid === undefined) return null;
+  try {
+    return ticksOf(readFileSync(`${proc}/${pid}/stat`, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+/** The CPU milliseconds in one `/proc/<pid>/stat` line: utime + stime (fields 14 and 15). */
+export function ticksOf(stat: string): number {
+  // The command name (field 2) is in parentheses and may hold spaces: count fields after its closing one.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+}
+
+/** CPU milliseconds every running process named `postgres` has used so far, or null without `/proc`. */
+export function postgresCpuMs(proc = '/proc'): number | null {
+  let pids: string[];
+  try {
+    pids = readdirSync(proc).filter((name) => /^\d+$/.test(name));
+  } catch {
+    return null;
+  }
+  let total = 0;
+  for (const pid of pids) {
+    try {
+      if (readFileSync(`${proc}/${pid}/comm`, 'utf8').trim() !== 'postgres') continue;
+      total += ticksOf(readFileSync(`${proc}/${pid}/stat`, 'utf8'));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return total;
+}
+
+export interface CpuProbe {
+  server: number | undefined;
+  generators: (number | undefined)[];
+}
+
+/** A reading of the three, to subtract from a later one; null when any cannot be read. */
+export function readCpu({ server, generators }: CpuProbe, proc = '/proc'): CpuSplit | null {
+  const s = processCpuMs(server, proc);
+  const p = postgresCpuMs(proc);
+  const g = generators.map((pid) => processCpuMs(pid, proc));
+  if (s === null || p === null || g.some((x) => x === null)) return null;
+  return { server: s, postgres: p, generators: g.reduce<number>((a, b) => a + (b ?? 0), 0) };
+}
+
+export function cpuBetween(before: CpuSplit, after: CpuSplit): CpuSplit {
+  return {
+    server: after.server - before.server,
+    postgres: Math.max(0, after.postgres - before.postgres), // a backend that exited takes its time with it
+    generators: after.generators - before.generators,
+  };
+}
+
+export function addCpu(a: CpuSplit, b: CpuSplit): CpuSplit {
+  return { server: a.server + b.server, postgres: a.postgres + b.postgres, generators: a.generators + b.generators };
+}
