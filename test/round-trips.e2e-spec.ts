@@ -103,7 +103,7 @@ describe('statement budgets of the hot paths (e2e)', () => {
     expect(replay[1]).toBe('ROLLBACK');
   });
 
-  it('a login the argon2 pool would refuse: 503 server_busy and no statement at all', async () => {
+  it('a login the argon2 pool would refuse, alone or in a burst: 503 server_busy and no statement at all', async () => {
     // One hashing at a time, no queue, and slow hashing, so one login holds the pool.
     const env = { ARGON2_MAX_CONCURRENCY: '1', ARGON2_MAX_QUEUE: '0', ARGON2_TIME_COST: '20', NOTIFICATIONS_POLL_MS: '3600000' };
     await withTestApp({ env }, async (capped) => {
@@ -119,6 +119,14 @@ describe('statement budgets of the hot paths (e2e)', () => {
       const shed = await statementsOf(() => tokenRequest(capped, other), 503);
       expect(shed).toEqual([]);
       expect((await holder).statusCode).toBe(200);
+
+      // A burst over what the pool takes: the login past it is refused in onRequest too (it was let
+      // through while the first had not reached the pool yet, and refused there after 6 round trips).
+      const alone = await statementsOf(() => tokenRequest(capped, other), 200);
+      statements.length = 0;
+      const burst = await Promise.all([tokenRequest(capped, other), tokenRequest(capped, other)]);
+      expect(burst.map((r) => r.statusCode).sort()).toEqual([200, 503]);
+      expect(statements).toHaveLength(alone.length);
     });
   });
 });

@@ -2,8 +2,8 @@
  * The `login-floor` target (see targets.ts): what a login costs at its best on this machine, and
  * what the liveness probe keeps under a login flood at its best. Bare Fastify + `pg` + argon2 with
  * the app's parameters and the app's pool (`ARGON2_MAX_CONCURRENCY` hashing, `ARGON2_MAX_QUEUE`
- * waiting, the app's own `BoundedPool`; a login it would refuse gets its 503 in `onRequest`, as
- * `LoginShedding` does) and the app's threadpool priority (`THREADPOOL_NICE`). It answers:
+ * waiting, the app's own `BoundedPool`; a login it would refuse gets its 503 in `onRequest`, admitted
+ * as `LoginShedding` admits) and the app's threadpool priority (`THREADPOOL_NICE`). It answers:
  *
  *   POST /auth/token?round_trips=N  one argon2id verification of the body's password and an HS256
  *        access token, around N one-row round trips to PostgreSQL in the order and kind of the
@@ -87,8 +87,14 @@ export async function serveLoginFloor(): Promise<void> {
     const uptime = Math.round((Date.now() - started) / 1000);
     return { status: 'ok', version: '0.1.0', git_sha: 'unknown', built_at: null, uptime_seconds: uptime };
   });
+  // As LoginShedding: a login is admitted only while the pool, with the logins already admitted, would take it.
   app.addHook('onRequest', (request, reply, done) => {
-    if (request.method !== 'POST' || !hashing.saturated) return done();
+    if (request.method !== 'POST') return done();
+    const admitted = hashing.admit();
+    if (admitted) {
+      reply.raw.once('close', admitted);
+      return done();
+    }
     void reply
       .code(503)
       .header('retry-after', '1')

@@ -42,7 +42,13 @@ export interface Report {
   settings: Record<string, unknown>;
   scenarios: ScenarioResult[];
   comparisons: Comparison[];
-  flood?: { connections: number; statuses: Record<string, number>; errors: number };
+  flood?: {
+    connections: number;
+    statuses: Record<string, number>;
+    errors: number;
+    /** The flood's statuses while each scenario under it was measured. */
+    by_scenario?: Record<string, Record<string, number>>;
+  };
   problems: string[];
   duration_seconds: number;
 }
@@ -143,6 +149,8 @@ export function renderMarkdown(report: Report): string {
         `${statusList(report.flood.statuses) || 'no responses'}, ${report.flood.errors} errors ` +
         '(503 is the argon2 pool refusing work beyond its cap, as designed).',
     );
+    const during = Object.entries(report.flood.by_scenario ?? {});
+    if (during.length > 0) lines.push('', `While measuring: ${during.map(([id, s]) => `${id} ${statusList(s)}`).join('; ')}.`);
   }
   lines.push('');
   lines.push('## Problems');

@@ -63,4 +63,34 @@ describe('BoundedPool', () => {
     gate.resolve();
     await first;
   });
+
+  describe('admission of callers that submit later', () => {
+    it('admits no more callers than the pool takes (running + queue), until they release', () => {
+      const pool = new BoundedPool('test', 2, 1);
+      const releases = [pool.admit(), pool.admit(), pool.admit()];
+      expect(releases.every((r) => typeof r === 'function')).toBe(true);
+      expect(pool.admittedCallers).toBe(3);
+      expect(pool.admit()).toBeNull();
+      releases[0]!();
+      releases[0]!(); // twice is once
+      expect(pool.admittedCallers).toBe(2);
+      expect(pool.admit()).not.toBeNull();
+      expect(pool.admit()).toBeNull();
+    });
+
+    it('refuses admission while the pool itself is saturated by tasks of callers never admitted', async () => {
+      const pool = new BoundedPool('test', 1, 0);
+      const gate = deferred();
+      const running = pool.run(() => gate.promise);
+      expect(pool.admit()).toBeNull();
+      gate.resolve();
+      await running;
+      const release = pool.admit();
+      expect(release).not.toBeNull();
+      // The admitted caller's own task runs: admission reserves a place, it does not take one.
+      await expect(pool.run(() => Promise.resolve('ran'))).resolves.toBe('ran');
+      release!();
+      expect(pool.admittedCallers).toBe(0);
+    });
+  });
 });

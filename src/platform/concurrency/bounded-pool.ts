@@ -14,6 +14,7 @@ export class PoolSaturatedError extends Error {
 export class BoundedPool {
   private active = 0;
   private readonly waiting: (() => void)[] = [];
+  private admitted = 0;
 
   constructor(
     readonly name: string,
@@ -29,6 +30,30 @@ export class BoundedPool {
 
   get queued(): number {
     return this.waiting.length;
+  }
+
+  /** Callers admitted (`admit`) and not yet released. */
+  get admittedCallers(): number {
+    return this.admitted;
+  }
+
+  /**
+   * Admits a caller that will submit a task later, after other work (a login, whose body is still to
+   * be read and whose throttle and account are still to be checked): the release function, or null
+   * when it must be refused now. Admitted callers count against what the pool takes (`concurrency`
+   * running + `maxQueue` waiting) from admission until they release, so a burst admitted at once
+   * cannot outgrow the pool and meet its refusal only after doing that other work. Release when
+   * the caller is done (idempotent).
+   */
+  admit(): (() => void) | null {
+    if (this.saturated || this.admitted >= this.concurrency + this.maxQueue) return null;
+    this.admitted += 1;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.admitted -= 1;
+    };
   }
 
   /** Whether a task submitted now would be refused: every slot busy and the queue full. */

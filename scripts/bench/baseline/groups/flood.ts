@@ -44,7 +44,11 @@ export function floodGroup(ctx: GroupContext): Group {
       const sample = await fire(targets.client, probe, seconds);
       targets.flood.child.send({ type: 'flood-stop' } satisfies ToTarget);
       const result = await stopped;
-      for (const [code, n] of Object.entries(result.statuses)) floodTotals.statuses[code] = (floodTotals.statuses[code] ?? 0) + n;
+      const during = ((floodTotals.by_scenario ??= {})[id] ??= {});
+      for (const [code, n] of Object.entries(result.statuses)) {
+        floodTotals.statuses[code] = (floodTotals.statuses[code] ?? 0) + n;
+        during[code] = (during[code] ?? 0) + n;
+      }
       floodTotals.errors += result.errors;
       return sample;
     },

@@ -3,6 +3,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { RouteConfig } from '@nestjs/platform-fastify';
 import type { FastifyInstance } from 'fastify';
 import { sendProblem } from '../../../platform/http/early-refusal';
+import { AuthError } from '../domain/auth.errors';
 import { PasswordHasher } from '../infra/password.hasher';
 
 declare module 'fastify' {
@@ -19,7 +20,10 @@ export const VerifiesPassword = (): MethodDecorator => RouteConfig({ verifiesPas
  * Sheds a login the argon2 pool would refuse in Fastify's first hook, before its body is read
  * and before Nest's pipeline: under a login flood the refusals (503 `server_busy`) are most of
  * the traffic, and each must cost a fraction of a served request or they starve everything
- * else. (`LoginThrottleInterceptor` checks again: the pool may fill between the two.)
+ * else. A login let through holds its place in the pool's capacity until its response is over
+ * (`PasswordHasher.admit`), so no more logins get past this hook than the pool will take: a
+ * burst is refused here, not after its throttle and account round trips. (`LoginThrottleInterceptor`
+ * checks the pool again: other hashing, a registration's, may fill it meanwhile.)
  */
 @Injectable()
 export class LoginShedding implements OnModuleInit {
@@ -33,9 +37,11 @@ export class LoginShedding implements OnModuleInit {
     if (adapter?.getType() !== 'fastify') return;
     adapter.getInstance<FastifyInstance>().addHook('onRequest', (request, reply, done) => {
       if (request.routeOptions.config?.verifiesPassword !== true) return done();
-      const refusal = this.hasher.refusal();
-      if (!refusal) return done();
-      sendProblem(request, reply, refusal);
+      const admitted = this.hasher.admit();
+      if (admitted instanceof AuthError) return sendProblem(request, reply, admitted);
+      // 'close' comes once the response is over, sent or cut off (light-my-request emits it too).
+      reply.raw.once('close', admitted);
+      done();
     });
   }
 }

@@ -19,6 +19,12 @@ export class PasswordHasher {
   private readonly pool: BoundedPool;
   private readonly refused: Counter;
   private dummy: Promise<string> | undefined;
+  /**
+   * The one 503 every refusal answers with: under a flood the refusals are most of the traffic, and a
+   * new error each would capture a stack trace nobody reads (DomainErrors are mapped, never logged
+   * with their stack, and nothing changes them).
+   */
+  private readonly busyError = AuthError.busy();
 
   constructor(@Inject(identityConfig.KEY) config: IdentityConfig, @Optional() metrics?: Metrics) {
     this.params = config.argon2;
@@ -68,13 +74,16 @@ export class PasswordHasher {
    * request that is going to be shed can be shed before it costs anything else.
    */
   refuseIfSaturated(): void {
-    const refusal = this.refusal();
-    if (refusal) throw refusal;
+    if (this.pool.saturated) throw this.busy();
   }
 
-  /** The 503 `server_busy` a hashing submitted now would meet (counted as refused), or undefined. */
-  refusal(): AuthError | undefined {
-    return this.pool.saturated ? this.busy() : undefined;
+  /**
+   * Admits a request that will verify a password (a login, before its body is read): the function
+   * that releases its place when the request is over, or the 503 `server_busy` (counted as refused)
+   * when the pool, with the requests already admitted, would refuse it. See `BoundedPool.admit`.
+   */
+  admit(): (() => void) | AuthError {
+    return this.pool.admit() ?? this.busy();
   }
 
   private async bounded<T>(task: () => Promise<T>): Promise<T> {
@@ -88,7 +97,7 @@ export class PasswordHasher {
 
   private busy(): AuthError {
     this.refused.inc();
-    return AuthError.busy();
+    return this.busyError;
   }
 
   /** Spends the same work as a real verification, so unknown emails take as long as wrong passwords. */
