@@ -31,7 +31,12 @@ describe('benchmark CPU accounting', () => {
     process_(11, 'postgres', 5, 5);
     process_(12, 'node', 1000, 1000);
     mkdirSync(join(proc, 'self'));
-    expect(postgresCpuMs(proc)).toBe(1300);
+    expect(postgresCpuMs(proc)).toEqual(
+      new Map([
+        [10, 1200],
+        [11, 100],
+      ]),
+    );
     expect(processCpuMs(12, proc)).toBe(20_000);
     expect(processCpuMs(99, proc)).toBeNull();
     expect(processCpuMs(undefined, proc)).toBeNull();
@@ -48,6 +53,10 @@ describe('benchmark CPU accounting', () => {
     process_(21, 'postgres', 30, 0);
     process_(22, 'node', 4, 1);
     expect(cpuBetween(before, readCpu(probe, proc)!)).toEqual({ server: 600, postgres: 200, generators: 20 });
+    // A backend that ended meanwhile does not make the sum go down; one that started counts whole.
+    rmSync(join(proc, '21'), { recursive: true });
+    process_(23, 'postgres', 7, 0);
+    expect(cpuBetween(before, readCpu(probe, proc)!).postgres).toBe(70);
     expect(readCpu({ server: 20, generators: [22, 404] }, proc)).toBeNull();
   });
 

@@ -113,6 +113,13 @@ describe('benchmark regression gate', () => {
       expect(pooled.ratios['login-floor'].values).toEqual([0.75, 0.75, 0.75]);
     });
 
+    it('records the ratios a change moved on purpose (`fresh`) from the new runs alone', () => {
+      const today = [0.3, 0.31, 0.32].map((r) => report({ 'health-vs-nest': r, 'item-vs-pg': 0.7 }));
+      const pooled = recordBaseline(today, [yesterday], { fresh: ['health-vs-nest'] });
+      expect(pooled.ratios['health-vs-nest']).toMatchObject({ median: 0.31, values: [0.3, 0.31, 0.32], band: MIN_BAND });
+      expect(pooled.ratios['item-vs-pg'].values).toHaveLength(6);
+    });
+
     it('drops the ratios the new runs no longer measure, and takes one new run on top of an earlier baseline', () => {
       const pooled = recordBaseline([report({ 'item-vs-pg': 0.7 })], [yesterday]);
       expect(pooled.runs).toBe(4);

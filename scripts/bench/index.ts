@@ -35,13 +35,17 @@ function flag(name: string, fallback: number): number {
 }
 
 /**
- * `npm run bench -- record [bench/baseline.json] <report.json> <report.json>...`: bench/baseline.json from several full
- * runs, and from the runs an earlier baseline given among them recorded (baseline/gate.ts).
+ * `npm run bench -- record [bench/baseline.json] <report.json> <report.json>... [--fresh id,id]`: bench/baseline.json
+ * from several full runs, and from the runs an earlier baseline given among them recorded, except for the `--fresh`
+ * ratios (a change moved them on purpose: the new runs alone) (baseline/gate.ts).
  */
-function record(files: string[]): void {
+function record(args: string[]): void {
+  const at = args.indexOf('--fresh');
+  const fresh = at >= 0 ? (args[at + 1] ?? '').split(',').filter(Boolean) : [];
+  const files = at >= 0 ? [...args.slice(0, at), ...args.slice(at + 2)] : args;
   const inputs = files.map((file): unknown => JSON.parse(readFileSync(file, 'utf8')));
   const reports = inputs.filter((x): x is Report => !isBaseline(x));
-  const baseline = recordBaseline(reports, inputs.filter(isBaseline));
+  const baseline = recordBaseline(reports, inputs.filter(isBaseline), { fresh });
   const out = baselinePath(join(__dirname, '..', '..', 'bench'));
   writeFileSync(out, `${JSON.stringify(baseline, null, 2)}\n`);
   console.log(`wrote ${out} from ${baseline.runs} runs`);

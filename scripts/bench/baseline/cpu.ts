@@ -36,24 +36,24 @@ export function ticksOf(stat: string): number {
   return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
 }
 
-/** CPU milliseconds every running process named `postgres` has used so far, or null without `/proc`. */
-export function postgresCpuMs(proc = '/proc'): number | null {
+/** CPU milliseconds each running process named `postgres` has used so far, by pid, or null without `/proc`. */
+export function postgresCpuMs(proc = '/proc'): Map<number, number> | null {
   let pids: string[];
   try {
     pids = readdirSync(proc).filter((name) => /^\d+$/.test(name));
   } catch {
     return null;
   }
-  let total = 0;
+  const byPid = new Map<number, number>();
   for (const pid of pids) {
     try {
       if (readFileSync(`${proc}/${pid}/comm`, 'utf8').trim() !== 'postgres') continue;
-      total += ticksOf(readFileSync(`${proc}/${pid}/stat`, 'utf8'));
+      byPid.set(Number(pid), ticksOf(readFileSync(`${proc}/${pid}/stat`, 'utf8')));
     } catch {
       // the process ended meanwhile
     }
   }
-  return total;
+  return byPid;
 }
 
 export interface CpuProbe {
@@ -61,8 +61,14 @@ export interface CpuProbe {
   generators: (number | undefined)[];
 }
 
-/** A reading of the three, to subtract from a later one; null when any cannot be read. */
-export function readCpu({ server, generators }: CpuProbe, proc = '/proc'): CpuSplit | null {
+/** A reading of the three, to subtract from a later one (`cpuBetween`); null when any cannot be read. */
+export interface CpuReading {
+  server: number;
+  postgres: Map<number, number>;
+  generators: number;
+}
+
+export function readCpu({ server, generators }: CpuProbe, proc = '/proc'): CpuReading | null {
   const s = processCpuMs(server, proc);
   const p = postgresCpuMs(proc);
   const g = generators.map((pid) => processCpuMs(pid, proc));
@@ -70,12 +76,15 @@ export function readCpu({ server, generators }: CpuProbe, proc = '/proc'): CpuSp
   return { server: s, postgres: p, generators: g.reduce<number>((a, b) => a + (b ?? 0), 0) };
 }
 
-export function cpuBetween(before: CpuSplit, after: CpuSplit): CpuSplit {
-  return {
-    server: after.server - before.server,
-    postgres: Math.max(0, after.postgres - before.postgres), // a backend that exited takes its time with it
-    generators: after.generators - before.generators,
-  };
+/**
+ * What was spent between two readings. PostgreSQL per backend: one started meanwhile counts whole,
+ * one that ended meanwhile (a pool closing an idle connection) takes only what it spent since the
+ * first reading with it, which for an idle connection is nothing.
+ */
+export function cpuBetween(before: CpuReading, after: CpuReading): CpuSplit {
+  let postgres = 0;
+  for (const [pid, ms] of after.postgres) postgres += Math.max(0, ms - (before.postgres.get(pid) ?? 0));
+  return { server: after.server - before.server, postgres, generators: after.generators - before.generators };
 }
 
 export function addCpu(a: CpuSplit, b: CpuSplit): CpuSplit {

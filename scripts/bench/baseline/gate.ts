@@ -67,9 +67,14 @@ const measured = (c: Comparison): c is Comparison & { ratio: number } =>
 /**
  * The baseline of several full runs: per ratio, the median, the extremes and the band their spread gives.
  * `earlier` baselines add their runs (the same machine on other days: a band that has seen only one
- * afternoon flakes on the next), for the ratios the new runs still measure.
+ * afternoon flakes on the next), for the ratios the new runs still measure, except the `fresh` ones:
+ * ratios a change moved on purpose, whose earlier runs measured what no longer runs.
  */
-export function recordBaseline(reports: Report[], earlier: Baseline[] = [], recordedAt = new Date().toISOString()): Baseline {
+export function recordBaseline(
+  reports: Report[],
+  earlier: Baseline[] = [],
+  { fresh = [], recordedAt = new Date().toISOString() }: { fresh?: string[]; recordedAt?: string } = {},
+): Baseline {
   const runs = reports.length + earlier.reduce((n, b) => n + b.runs, 0);
   if (reports.length === 0 || runs < 2) throw new Error('record needs at least two full runs to measure their spread');
   const smoke = reports.find((r) => r.smoke);
@@ -83,9 +88,10 @@ export function recordBaseline(reports: Report[], earlier: Baseline[] = [], reco
     }
   }
   const ratios: Record<string, BaselineRatio> = {};
-  for (const [id, { title, values: fresh }] of values) {
-    if (fresh.length < reports.length) continue; // a ratio not every new run measured has no spread to speak of
-    const v = [...earlier.flatMap((b) => earlierValues(b, id)), ...fresh];
+  const renewed = new Set(fresh);
+  for (const [id, { title, values: newValues }] of values) {
+    if (newValues.length < reports.length) continue; // a ratio not every new run measured has no spread to speak of
+    const v = [...(renewed.has(id) ? [] : earlier.flatMap((b) => earlierValues(b, id))), ...newValues];
     if (v.length < 2) continue;
     const m = median(v);
     const spread = Math.max(...v.map((x) => Math.abs(x - m) / m));
