@@ -7,6 +7,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchAudit } from './audit';
+import { format, resolveConfig } from 'prettier';
 import { baselinePath, isBaseline, recordBaseline } from './baseline/gate';
 import type { Report } from './baseline/report';
 import { benchBaseline } from './baseline';
@@ -39,7 +40,7 @@ function flag(name: string, fallback: number): number {
  * from several full runs, and from the runs an earlier baseline given among them recorded, except for the `--fresh`
  * ratios (a change moved them on purpose: the new runs alone) (baseline/gate.ts).
  */
-function record(args: string[]): void {
+async function record(args: string[]): Promise<void> {
   const at = args.indexOf('--fresh');
   const fresh = at >= 0 ? (args[at + 1] ?? '').split(',').filter(Boolean) : [];
   const files = at >= 0 ? [...args.slice(0, at), ...args.slice(at + 2)] : args;
@@ -47,7 +48,8 @@ function record(args: string[]): void {
   const reports = inputs.filter((x): x is Report => !isBaseline(x));
   const baseline = recordBaseline(reports, inputs.filter(isBaseline), { fresh });
   const out = baselinePath(join(__dirname, '..', '..', 'bench'));
-  writeFileSync(out, `${JSON.stringify(baseline, null, 2)}\n`);
+  // As the repository's formatter prints it, so that the recorded file passes `format:check` as written.
+  writeFileSync(out, await format(JSON.stringify(baseline), { ...(await resolveConfig(out)), parser: 'json' }));
   console.log(`wrote ${out} from ${baseline.runs} runs`);
   for (const [id, r] of Object.entries(baseline.ratios))
     console.log(
