@@ -110,14 +110,16 @@ describe('statement budgets of the hot paths (e2e)', () => {
       const other = uniqueEmail('shed');
       await register(capped, other);
       await settled(capped);
-      const running = async (): Promise<number> => {
+      const gauge = async (state: string): Promise<number> => {
         const pool = await capped.app.get(Metrics).registry.getSingleMetric('argon2_pool')?.get();
-        return pool?.values.find((v) => v.labels.state === 'running')?.value ?? 0;
+        return pool?.values.find((v) => v.labels.state === state)?.value ?? 0;
       };
+      const running = () => gauge('running');
       const holder = tokenRequest(capped, other);
       while ((await running()) === 0) await new Promise((resolve) => setImmediate(resolve));
       const shed = await statementsOf(() => tokenRequest(capped, other), 503);
       expect(shed).toEqual([]);
+      expect(await gauge('admitted')).toBe(1);
       expect((await holder).statusCode).toBe(200);
 
       // A burst over what the pool takes: the login past it is refused in onRequest too (it was let
@@ -127,6 +129,9 @@ describe('statement budgets of the hot paths (e2e)', () => {
       const burst = await Promise.all([tokenRequest(capped, other), tokenRequest(capped, other)]);
       expect(burst.map((r) => r.statusCode).sort()).toEqual([200, 503]);
       expect(statements).toHaveLength(alone.length);
+      // Every admitted login gave its place back when its response was over.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(await gauge('admitted')).toBe(0);
     });
   });
 });

@@ -38,11 +38,12 @@ export class PasswordHasher {
       const pool = this.pool;
       metrics.gauge({
         name: 'argon2_pool',
-        help: 'argon2 work running and waiting on this instance.',
+        help: 'argon2 work running and waiting on this instance, and logins admitted towards it (admitted).',
         labelNames: ['state'],
         collect() {
           this.set({ state: 'running' }, pool.running);
           this.set({ state: 'queued' }, pool.queued);
+          this.set({ state: 'admitted' }, pool.admittedCallers);
         },
       });
     }
