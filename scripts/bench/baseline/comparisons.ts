@@ -31,29 +31,20 @@ export function comparisons(scenarios: ScenarioResult[]): Comparison[] {
    * The floor of a ratio "the app with X vs without": the app's request without X, plus what X costs
    * a bare Fastify peer (its request with X minus without, in machine time per request at
    * saturation), and nothing else: what the app's ratio would be if its own code around X cost
-   * nothing. With that ratio over the floor, when both are there.
+   * nothing.
    */
   const floorOf = (
     id: string,
     title: string,
     [scenario, base]: [string, string],
     [peerWith, peerWithout]: [string, string],
-  ): Comparison[] => {
-    const [app, appBase, pgWith, pgWithout] = [scenario, base, peerWith, peerWithout].map((x) => byId.get(x));
-    if (!appBase?.rps || !pgWith?.rps || !pgWithout?.rps || appBase.skipped || pgWith.skipped || pgWithout.skipped) return [];
+  ): Comparison | undefined => {
+    const [appBase, pgWith, pgWithout] = [base, peerWith, peerWithout].map((x) => byId.get(x));
+    if (!appBase?.rps || !pgWith?.rps || !pgWithout?.rps || appBase.skipped || pgWith.skipped || pgWithout.skipped)
+      return undefined;
     const extraSeconds = 1 / pgWith.rps - 1 / pgWithout.rps;
     const ratio = 1 / (1 + appBase.rps * Math.max(0, extraSeconds));
-    const floor: Comparison = { id: `${id}-floor`, title: `${title}: its floor`, scenario, peer: base, ratio, status: 'info' };
-    if (!app?.rps || app.skipped) return [floor];
-    const over: Comparison = {
-      id: `${id}-vs-floor`,
-      title: `${title}, over its floor`,
-      scenario,
-      peer: base,
-      ratio: app.rps / appBase.rps / ratio,
-      status: 'info',
-    };
-    return [floor, over];
+    return { id, title, scenario, peer: base, ratio, status: 'info' };
   };
   const list = [
     compare('health-vs-fastify', 'liveness vs bare Fastify', 'health', 'fastify-hello', 0.5),
@@ -83,18 +74,13 @@ export function comparisons(scenarios: ScenarioResult[]): Comparison[] {
       'pg-post-key',
       'pg-post',
     ),
-    ...floorOf(
-      'post-key',
-      'POST with new key vs without, if the key cost only its database work',
-      ['post-key', 'post'],
-      ['pg-post-key', 'pg-post'],
-    ),
+    floorOf('post-key-floor', `${KEY_FLOOR}: its floor`, ['post-key', 'post'], ['pg-post-key', 'pg-post']),
     compare('throttler-memory', 'throttler (memory) vs off', 'item-memory', 'item-unthrottled', 0.95),
     compare('throttler-redis', 'throttler (Redis) vs off', 'item-redis', 'item-unthrottled', 0.9),
     compare('pg-throttler-redis', 'Fastify + pg item: the two tiers on Redis vs none', 'pg-item-redis', 'pg-item-off'),
-    ...floorOf(
-      'throttler-redis',
-      'throttler (Redis) vs off, if it cost only its two counters and their headers',
+    floorOf(
+      'throttler-redis-floor',
+      `${REDIS_FLOOR}: its floor`,
       ['item-redis', 'item-unthrottled'],
       ['pg-item-redis', 'pg-item-off'],
     ),
@@ -124,9 +110,14 @@ export function comparisons(scenarios: ScenarioResult[]): Comparison[] {
   ].filter((x): x is Comparison => x !== undefined);
   return [
     ...list,
+    ...over(list, 'post-key-vs-floor', `${KEY_FLOOR}, over its floor`, 'post-key-vs-post', 'post-key-floor'),
+    ...over(list, 'throttler-redis-vs-floor', `${REDIS_FLOOR}, over its floor`, 'throttler-redis', 'throttler-redis-floor'),
     ...over(list, 'flood-vs-floor', 'liveness during login flood vs idle, over its floor', 'health-under-flood', 'flood-floor'),
   ];
 }
+
+const KEY_FLOOR = 'POST with new key vs without, if the key cost only its database work';
+const REDIS_FLOOR = 'throttler (Redis) vs off, if it cost only its two counters and their headers';
 
 /** Comparison `of` over comparison `floor` (both measured): how far a ratio is from its floor. */
 function over(list: Comparison[], id: string, title: string, of: string, floor: string): Comparison[] {

@@ -16,12 +16,12 @@ import * as argon2 from 'argon2';
 import { fastify } from 'fastify';
 import { Pool } from 'pg';
 import { parseIdentityConfig } from '../../../src/contexts/identity';
-import { BoundedPool, PoolSaturatedError } from '../../../src/platform/concurrency/bounded-pool';
+import { BoundedPool } from '../../../src/platform/concurrency/bounded-pool';
 import { lowerThreadpoolPriority } from '../../../src/platform/concurrency/threadpool-priority';
 import { parseEnvironment } from '../../../src/platform/config/environment';
-import { securityHeadersFor } from '../../../src/platform/security/security-policy';
 import { PASSWORD } from './seed';
 import { listening, send, untilStopped } from './ipc';
+import { probeBody, setProbeHeaders } from './probe-response';
 
 type RoundTrip = 'counter' | 'read' | 'update' | 'insert';
 
@@ -80,12 +80,10 @@ export async function serveLoginFloor(): Promise<void> {
   };
 
   const app = fastify({ logger: false });
-  const probeHeaders = { vary: 'Origin', ...securityHeadersFor('test')('/health/live') };
   const started = Date.now();
   app.get('/health/live', (_request, reply) => {
-    void reply.headers(probeHeaders).header('x-request-id', randomUUID());
-    const uptime = Math.round((Date.now() - started) / 1000);
-    return { status: 'ok', version: '0.1.0', git_sha: 'unknown', built_at: null, uptime_seconds: uptime };
+    setProbeHeaders(reply);
+    return probeBody(started);
   });
   // As LoginShedding: a login is admitted only while the pool, with the logins already admitted, would take it.
   app.addHook('onRequest', (request, reply, done) => {
@@ -109,14 +107,8 @@ export async function serveLoginFloor(): Promise<void> {
       const identity = createHash('sha256').update(email).digest('base64url');
       const rows = ['ip:127.0.0.1', `identity:${identity}`];
       if (withRoundTrips) await run(LOGIN_ROUND_TRIPS.before, rows);
-      // The pool may fill between the hook and here, as the app's interceptor knows.
-      const verified = await hashing
-        .run(() => argon2.verify(hash, password))
-        .catch((error: unknown) => {
-          if (error instanceof PoolSaturatedError) return null;
-          throw error;
-        });
-      if (verified === null) return reply.code(503).send({ status: 503, code: 'server_busy' });
+      // Admitted in the hook, so the pool takes it: nothing else here hashes.
+      const verified = await hashing.run(() => argon2.verify(hash, password));
       if (!verified) return reply.code(401).send({ status: 401, code: 'invalid_credentials' });
       if (withRoundTrips) await run(LOGIN_ROUND_TRIPS.after, rows);
       return {

@@ -30,7 +30,7 @@
  * child → `{type:'ready', port?}` once serving; parent → `{type:'stop'}` to close and exit.
  */
 import 'reflect-metadata';
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import * as argon2 from 'argon2';
 import autocannon from 'autocannon';
@@ -40,6 +40,7 @@ import { Pool, type PoolClient } from 'pg';
 import { listening, send, type ToTarget, untilStopped } from './ipc';
 import { fire } from './load';
 import { serveLoginFloor } from './login-floor';
+import { probeBody, setProbeHeaders } from './probe-response';
 import { sample } from '../sampling';
 import { parseIdentityConfig } from '../../../src/contexts/identity';
 import { claimStatements, completionStatements } from '../../../src/contexts/idempotency/testing';
@@ -47,7 +48,6 @@ import { parseEnvironment } from '../../../src/platform/config/environment';
 import { prepareRuntimeRole, runtimeRoleOptions } from '../../../src/platform/database/runtime-role';
 import { noteRateLimit, throttlerObservation } from '../../../src/platform/rate-limit/headers';
 import { ThrottlerCounters } from '../../../src/platform/rate-limit/throttler-counters';
-import { securityHeadersFor } from '../../../src/platform/security/security-policy';
 
 export type TargetKind =
   'app' | 'node-http' | 'fastify' | 'nest' | 'nest-headers' | 'fastify-pg' | 'login-floor' | 'argon2' | 'client' | 'flood';
@@ -136,9 +136,7 @@ async function serveNest(probeResponse = false): Promise<void> {
   class HelloController {
     @Get()
     hello(): object {
-      if (!probeResponse) return { hello: 'world' };
-      const uptime = Math.round((Date.now() - started) / 1000);
-      return { status: 'ok', version: '0.1.0', git_sha: 'unknown', built_at: null, uptime_seconds: uptime };
+      return probeResponse ? probeBody(started) : { hello: 'world' };
     }
   }
   @Module({ controllers: [HelloController] })
@@ -147,12 +145,11 @@ async function serveNest(probeResponse = false): Promise<void> {
     logger: false,
   });
   if (probeResponse) {
-    const headers = { vary: 'Origin', ...securityHeadersFor('test')('/health/live') };
     app
       .getHttpAdapter()
       .getInstance()
       .addHook('onRequest', (_request, reply, done) => {
-        void reply.headers(headers).header('x-request-id', randomUUID());
+        setProbeHeaders(reply);
         done();
       });
   }
