@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../http/problem';
+import type { ThrottlerCount } from './throttler-counters';
 
 /** One limit's standing after this request counted against it. */
 export interface RateLimitObservation {
@@ -13,12 +14,7 @@ export interface RateLimitObservation {
 }
 
 /** The throttler's count of a request against one tier (`ThrottlerCounters.increment`), for the headers. */
-export function throttlerObservation(
-  policy: string,
-  limit: number,
-  ttlMs: number,
-  count: { totalHits: number; isBlocked: boolean; timeToExpire: number; timeToBlockExpire: number },
-): RateLimitObservation {
+export function throttlerObservation(policy: string, limit: number, ttlMs: number, count: ThrottlerCount): RateLimitObservation {
   return {
     policy,
     limit,
