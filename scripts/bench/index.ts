@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- <scenario> [--seconds N] [--concurrency N]`; scenarios: baseline, login, audit, idempotency, upload,
+ * `npm run bench -- <scenario> [--seconds N] [--concurrency N]`; scenarios: baseline, login, logging, audit, idempotency, upload,
  * enumeration, streams.
  * Without a scenario: the full baseline (scripts/bench/baseline.ts and scripts/bench/baseline/; `--smoke` for a short pass,
  * `--check` to hold it against bench/baseline.json); `record <report.json>...` writes that baseline from several runs.
@@ -14,6 +14,7 @@ import { benchBaseline } from './baseline';
 import { benchEnumeration } from './enumeration';
 import { benchIdempotency } from './idempotency';
 import { benchLogin } from './login';
+import { benchLogging } from './logging';
 import type { ScenarioOptions } from './scenario';
 import { benchStreams } from './streams';
 import { benchUpload } from './upload';
@@ -21,6 +22,7 @@ import { benchUpload } from './upload';
 const SCENARIOS: Record<string, (o: ScenarioOptions) => Promise<void>> = {
   baseline: benchBaseline,
   login: benchLogin,
+  logging: benchLogging,
   audit: benchAudit,
   idempotency: benchIdempotency,
   upload: benchUpload,

@@ -100,6 +100,23 @@ export function accessLine(
 }
 
 /**
+ * The logger access lines are written with: `root`'s child without redaction, at `root`'s level.
+ * Redaction never changes an access line: its fields are strings and numbers at the top level
+ * (`accessLine`), and every path in `REDACTED_PATHS` is two or more levels deep (both held by
+ * logging.spec.ts). Skipping it is most of a line's cost: 16.6 → 5.7 µs per line (`npm run bench
+ * -- logging`), paid by every API response and every refusal of a flood.
+ */
+export function accessLoggerOf(root: Logger): Logger {
+  const cached = accessLoggers.get(root);
+  if (cached && cached.level === root.level) return cached;
+  const access = root.child({}, { redact: [], level: root.level });
+  accessLoggers.set(root, access);
+  return access;
+}
+
+const accessLoggers = new WeakMap<Logger, Logger>();
+
+/**
  * One access line per response (probes aside), `info`, or `error` for a 5xx: method, route
  * template, URL, status, duration, client IP and the signed-in user, with the request and trace
  * ids. Nothing from the request's headers or body reaches it.
@@ -115,7 +132,10 @@ export function installAccessLog(
     const level = status >= 500 ? 'error' : 'info';
     if (log?.isLevelEnabled(level) && !UNLOGGED_ROUTES.has(request.routeOptions.url ?? '')) {
       const durationMs = Math.round(reply.elapsedTime * 100) / 100;
-      log[level](accessLine(request, status, durationMs, fieldsOf(request)), `${request.method} ${request.raw.url} ${status}`);
+      accessLoggerOf(log)[level](
+        accessLine(request, status, durationMs, fieldsOf(request)),
+        `${request.method} ${request.raw.url} ${status}`,
+      );
     }
     done();
   });
