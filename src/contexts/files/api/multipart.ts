@@ -50,8 +50,9 @@ export class MultipartSetup implements OnModuleInit {
     // Fastify's default error handler (plain JSON instead of problem+json for parser errors).
     void fastify.register(fastifyMultipart, { limits: formLimits(this.config.maxBytes), throwFileSizeLimit: true });
     fastify.addHook('onRequest', (request, _reply, done) => {
-      const accepts = request.routeOptions.config?.acceptsMultipart === true;
-      if (isMultipartType(request.headers['content-type']) && !request.is404 && !accepts) {
+      // The content type first: `routeOptions` builds a new object on every read.
+      if (!isMultipartType(request.headers['content-type'])) return done();
+      if (!request.is404 && request.routeOptions.config?.acceptsMultipart !== true) {
         done(new errorCodes.FST_ERR_CTP_INVALID_MEDIA_TYPE(request.headers['content-type']));
         return;
       }
