@@ -6,7 +6,7 @@
  * The figure docs/identity.md reports: known/unknown medians within 20 % of each other.
  */
 import { AccountRecoveryService } from '../../src/contexts/identity/testing';
-import { percentile } from './sampling';
+import { median } from './sampling';
 import { register, type ScenarioOptions, startApp } from './scenario';
 
 const ROUNDS = 20;
@@ -35,11 +35,6 @@ export async function benchEnumeration(_options: ScenarioOptions): Promise<void>
           await recovery.beforeApplicationShutdown();
         }
       }
-      const median = (values: number[]): number =>
-        percentile(
-          [...values].sort((a, b) => a - b),
-          0.5,
-        );
       const [k, u] = [median(times.known), median(times.unknown)];
       console.log(
         `scenario enumeration ${url}: median known ${k.toFixed(2)} ms, unknown ${u.toFixed(2)} ms, ratio ${(k / u).toFixed(2)} (${ROUNDS} each)`,

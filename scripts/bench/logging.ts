@@ -7,7 +7,7 @@
 import type { FastifyRequest } from 'fastify';
 import pino, { type Logger, type LoggerOptions } from 'pino';
 import { accessLine, accessLoggerOf, loggerParams } from '../../src/platform/observability/logging';
-import { percentile } from './sampling';
+import { median } from './sampling';
 import type { ScenarioOptions } from './scenario';
 
 const LINES_PER_ROUND = 20_000;
@@ -42,11 +42,6 @@ export function benchLogging({ seconds }: ScenarioOptions): Promise<void> {
     for (const kind of round % 2 === 0 ? (['root', 'access'] as const) : (['access', 'root'] as const))
       times[kind].push(microsPerLine(kind === 'root' ? root : access, line));
   }
-  const median = (values: number[]): number =>
-    percentile(
-      [...values].sort((a, b) => a - b),
-      0.5,
-    );
   const [r, a] = [median(times.root), median(times.access)];
   console.log(
     `scenario logging: access line through the redacting root logger ${r.toFixed(2)} µs, through the access logger ${a.toFixed(2)} µs, ratio ${(r / a).toFixed(2)} (${times.root.length} rounds of ${LINES_PER_ROUND} each)`,

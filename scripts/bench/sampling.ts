@@ -49,6 +49,14 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
 }
 
+/** The median of unsorted `values`, as `percentile` takes it (the upper one of an even count); 0 when empty. */
+export function median(values: number[]): number {
+  return percentile(
+    [...values].sort((a, b) => a - b),
+    0.5,
+  );
+}
+
 /** The nearest-rank percentile (the ⌈p·n⌉-th smallest) of ascending `sorted` (the baseline's); 0 when empty. */
 export function nearestRank(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;
