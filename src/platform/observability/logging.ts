@@ -103,8 +103,8 @@ export function accessLine(
  * The logger access lines are written with: `root`'s child without redaction, at `root`'s level.
  * Redaction never changes an access line: its fields are strings and numbers at the top level
  * (`accessLine`), and every path in `REDACTED_PATHS` is two or more levels deep (both held by
- * logging.spec.ts). Skipping it is most of a line's cost: 16.6 → 5.7 µs per line (`npm run bench
- * -- logging`), paid by every API response and every refusal of a flood.
+ * logging.spec.ts). Skipping it is most of a line's cost: 16.6 → 5.7 µs per line in plain Node
+ * (`npm run bench -- logging`), paid by every API response and every refusal of a flood.
  */
 export function accessLoggerOf(root: Logger): Logger {
   const cached = accessLoggers.get(root);
