@@ -123,6 +123,25 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   return path;
 }
 
+/**
+ * How wide the page is (`scrollWidth`), and the elements that reach past `width`: their tag, id,
+ * classes, right edge and the start of their text, so a page too wide for a phone says what made it so.
+ */
+export async function horizontalOverflow(page: Page, width: number): Promise<{ scrollWidth: number; past: string[] }> {
+  // A string, as the other in-page checks: the test build has no DOM types.
+  return page.evaluate<{ scrollWidth: number; past: string[] }>(`(() => {
+    const past = [];
+    for (const element of document.body.querySelectorAll('*')) {
+      const box = element.getBoundingClientRect();
+      if (box.width === 0 || box.right <= ${width}) continue;
+      const classes = Array.from(element.classList, (c) => '.' + c).join('');
+      const text = (element.textContent || '').trim().slice(0, 40);
+      past.push(element.tagName.toLowerCase() + (element.id ? '#' + element.id : '') + classes + ' right=' + box.right + ' "' + text + '"');
+    }
+    return { scrollWidth: document.documentElement.scrollWidth, past };
+  })()`);
+}
+
 /** A passkey the virtual authenticator holds (the fields of CDP's `WebAuthn.Credential` the tests read). */
 export interface VirtualCredential {
   credentialId: string;
