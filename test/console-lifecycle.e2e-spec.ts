@@ -3,8 +3,8 @@ import { generateSync } from 'otplib';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { createTestApp, type TestApp } from './support/app';
 import { bearer, login, person, register, STRONG_PASSWORD, uniqueEmail } from './support/auth';
-import { type BrowserDiagnostics, horizontalOverflow, instrumentedContext, launchChromium, screenshot } from './support/browser';
-import { expectClean, loginView, signIn, text } from './support/console-page';
+import { type BrowserDiagnostics, instrumentedContext, launchChromium, screenshot } from './support/browser';
+import { expectClean, expectFitsWidth, loginView, signIn, text } from './support/console-page';
 import { FakeSmtpServer } from './support/fake-smtp-server';
 
 const ADMIN_EMAIL = 'lifecycle.admin@example.com';
@@ -276,8 +276,7 @@ describe('account console: data, closing, invitations and users (e2e, Chromium)'
           '__Host-bastion_csrf',
           '__Host-bastion_refresh',
         ]);
-        const fit = await horizontalOverflow(tab, 360);
-        expect(fit.scrollWidth <= 360 ? 'fits' : fit).toBe('fits');
+        await expectFitsWidth(tab, 360);
 
         // A reload keeps the session (cookie mode, as a sign-in).
         await tab.reload();

@@ -3,8 +3,8 @@ import { generateSync } from 'otplib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createTestApp, type TestApp } from './support/app';
 import { bearer, login, person, register, requestRefresh, requestToken, STRONG_PASSWORD, uniqueEmail } from './support/auth';
-import { type BrowserDiagnostics, horizontalOverflow, instrumentedContext, launchChromium, screenshot } from './support/browser';
-import { expectClean, loginView, signIn, text } from './support/console-page';
+import { type BrowserDiagnostics, instrumentedContext, launchChromium, screenshot } from './support/browser';
+import { expectClean, expectFitsWidth, loginView, signIn, text } from './support/console-page';
 import { captureEvents } from './support/events';
 import { eventually } from './support/eventually';
 
@@ -508,8 +508,7 @@ describe('account console (e2e, Chromium)', () => {
       expect(await page.evaluate<string>('document.documentElement.dataset.theme')).toBe('dark'); // the saved choice wins
       const background = await page.evaluate<string>('getComputedStyle(document.body).backgroundColor');
       expect(background).toBe('rgb(13, 17, 23)');
-      const loginFit = await horizontalOverflow(page, 360);
-      expect(loginFit.scrollWidth <= 360 ? 'fits' : loginFit).toBe('fits');
+      await expectFitsWidth(page, 360);
       await screenshot(page, 'login-360-dark');
 
       // Sign in with the keyboard alone.
@@ -521,8 +520,7 @@ describe('account console (e2e, Chromium)', () => {
       await page.locator('#view-account').waitFor();
       expect(await page.evaluate<string>('document.activeElement.id')).toBe('account-title');
       await page.locator('#sessions li').first().waitFor();
-      const accountFit = await horizontalOverflow(page, 360);
-      expect(accountFit.scrollWidth <= 360 ? 'fits' : accountFit).toBe('fits');
+      await expectFitsWidth(page, 360);
       await screenshot(page, 'account-360-dark');
       expect(await page.locator('#admin').isHidden()).toBe(true);
       expectClean(diagnostics);

@@ -1,5 +1,5 @@
 import type { Locator, Page } from 'playwright-core';
-import type { BrowserDiagnostics } from './browser';
+import { type BrowserDiagnostics, horizontalOverflow } from './browser';
 
 /** The browser's own log line for a fetch that got an HTTP error status (not written by the page). */
 const HTTP_STATUS_LINE = /^Failed to load resource: the server responded with a status of (\d{3}) .*\((https?:\/\/[^)]+):\d+\)$/;
@@ -26,6 +26,15 @@ export function expectClean(diagnostics: BrowserDiagnostics, expectedHttpStatuse
   expect(diagnostics.pageErrors).toEqual([]);
   expect(diagnostics.cspViolations).toEqual([]);
   expect(httpStatuses).toEqual(expectedHttpStatuses);
+}
+
+/**
+ * The page is no wider than `width` (no horizontal scrolling on a phone); when it is, the failure
+ * shows its width and every element that reaches past `width`.
+ */
+export async function expectFitsWidth(page: Page, width: number): Promise<void> {
+  const fit = await horizontalOverflow(page, width);
+  expect(fit.scrollWidth <= width ? 'fits' : fit).toBe('fits');
 }
 
 export async function text(page: Page, selector: string): Promise<string> {
