@@ -52,7 +52,10 @@ describe('console live feed (e2e, Chromium)', () => {
     }
     const row = page.locator('#audit-rows tr[data-type="auth.account_locked"]');
     await row.first().waitFor({ timeout: 10_000 });
-    expect(await page.locator('#audit-rows tr[data-type="auth.login_failed"]').count()).toBeGreaterThanOrEqual(3);
+    // The lock is audited first (inside the lockout's transaction), the third failure just after it: wait for that row too.
+    const failures = page.locator('#audit-rows tr[data-type="auth.login_failed"]');
+    await failures.nth(2).waitFor({ timeout: 10_000 });
+    expect(await failures.count()).toBeGreaterThanOrEqual(3);
     expect(await text(page, '#audit-count')).toMatch(/^The last \d+ events\.$/);
     // New rows go on top: the lock sits above the sign-in that was shown first.
     const types = await page.locator('#audit-rows tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-type')));
