@@ -54,10 +54,19 @@ describe('statement budgets of the hot paths (e2e)', () => {
   const postProject = (headers: Record<string, string> = {}) =>
     t.inject({ method: 'POST', url: '/api/v1/projects', headers: { ...bearer(tokens), ...headers }, payload: { name: 'p' } });
 
-  it('login: 14 (throttle 2 + 2, lockout 1, user 1, MFA 1, last login 1, session 1, audit 2 × 2, login sources 1)', async () => {
+  it('login: 11 (throttle 2 + 2, lockout 1, user with its MFA flag 1, last login 1, session 1, login sources 1, audit 2)', async () => {
     const sent = await statementsOf(() => tokenRequest(t, email), 200);
-    expect(sent).toHaveLength(14);
+    expect(sent).toHaveLength(11);
     expect(sent.filter((s) => /^(START TRANSACTION|BEGIN|COMMIT)/.test(s))).toEqual([]);
+    // No MFA: the user's read says so, and the factor is not read on its own.
+    expect(sent.filter((s) => /FROM "user_mfa"/.test(s))).toEqual([
+      expect.stringMatching(/^SELECT "u"\."id".* EXISTS \(SELECT 1 FROM "user_mfa"/),
+    ]);
+    // The session's and the sign-in's facts go onto the audit chain together: one read, one append of two rows.
+    const appends = sent.filter((s) => s.includes('INSERT INTO "audit_events"'));
+    expect(appends).toHaveLength(1);
+    expect(appends[0]).toContain('$28::text)');
+    expect(sent.filter((s) => s.includes('FROM "audit_chain"'))).toHaveLength(1);
     // The benchmark's login floor (scripts/bench/baseline/login-floor.ts) sends as many: change both together.
     expect(LOGIN_ROUND_TRIP_COUNT).toBe(sent.length);
   });

@@ -24,6 +24,7 @@ import { OneTimeTokenStore } from './infra/one-time-token.store';
 import { PasswordRules, throwUnlessAccepted } from './password-rules';
 import { PasswordHasher } from './infra/password.hasher';
 import { type IssuedAccessToken, TokenService } from './infra/token.service';
+import { findSigningInUser } from './infra/signing-in-user';
 import { type Role, UserEntity } from './infra/user.entity';
 import { toUserView, type UserView } from './user-view';
 
@@ -44,6 +45,14 @@ export interface LoginInput {
 }
 
 const HOUR_MS = 3_600_000;
+
+/** How a verified sign-in ends: reopening a closing account, a rehashed password, the lockout streak, user fields to set. */
+interface SignInOptions {
+  reopening: boolean;
+  rehashed: boolean;
+  streak: boolean;
+  update: Partial<UserEntity>;
+}
 
 @Injectable()
 export class AuthService {
@@ -166,11 +175,12 @@ export class AuthService {
       throw AuthError.tooManyAttempts(gate.retryAfterSeconds);
     }
 
-    const user = await this.users.findOneBy({ email });
-    if (!user) {
+    const found = await findSigningInUser(this.users, email);
+    if (!found) {
       await this.hasher.verifyDummy(input.password);
       return this.failed(email, null, 'unknown_email', client, now);
     }
+    const { user, mfaEnabled } = found;
     if (!(await this.hasher.verify(user.passwordHash, input.password)))
       return this.failed(email, user.id, 'wrong_password', client, now);
     // A closed account in its grace period signs in to cancel the closing (after the second factor).
@@ -183,6 +193,7 @@ export class AuthService {
       { totpCode: input.totp_code, recoveryCode: input.recovery_code, passkeyResponse: input.passkey_response },
       now,
       client,
+      mfaEnabled,
     );
     if (factor === 'invalid') return this.failed(email, user.id, 'invalid_mfa_code', client, now);
 
@@ -217,13 +228,20 @@ export class AuthService {
     return this.failed(user.email, user.id, 'invalid_passkey', client, this.clock.now());
   }
 
-  /** The end of every successful sign-in: lockout success, session, events, tokens. */
-  private async signedIn(
+  /**
+   * The end of every successful sign-in: lockout success, session, events, tokens. Its facts
+   * (the session, the sign-in, a suspicious one) are published together: one audit append.
+   */
+  private signedIn(user: UserEntity, email: string, now: Date, client: ClientInfo, options: SignInOptions): Promise<TokenPair> {
+    return this.events.batch(() => this.signIn(user, email, now, client, options));
+  }
+
+  private async signIn(
     user: UserEntity,
     email: string,
     now: Date,
     client: ClientInfo,
-    options: { reopening: boolean; rehashed: boolean; streak: boolean; update: Partial<UserEntity> },
+    options: SignInOptions,
   ): Promise<TokenPair> {
     const { reopening, rehashed } = options;
     // The lockout row was read when the attempt began (`check`): no second read when there was none.

@@ -124,8 +124,16 @@ export class MfaService {
    * `mfa_required` (listing the account's methods, with an `mfa_token` for a passkey challenge
    * when it has passkeys), a wrong or replayed one `invalid` (the caller counts it as a failed
    * login). A passkey's refusal is published by the ceremony (`auth.passkey_login_failed`).
+   * `enabled`: what the caller's read of the account found (false: no factor to read).
    */
-  async checkLogin(userId: string, factor: SecondFactor, now: Date, client: ClientInfo): Promise<FactorCheck | 'invalid'> {
+  async checkLogin(
+    userId: string,
+    factor: SecondFactor,
+    now: Date,
+    client: ClientInfo,
+    enabled: boolean,
+  ): Promise<FactorCheck | 'invalid'> {
+    if (!enabled) return { method: 'none' };
     const row = await this.factors.findOneBy({ userId });
     if (!row?.enabledAt) return { method: 'none' };
     if (factor.passkeyResponse) {

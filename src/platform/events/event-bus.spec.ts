@@ -1,6 +1,7 @@
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { DataSource, EntityManager } from 'typeorm';
 import { runInTransaction } from '../database/transaction-context';
-import { OnDomainEvent } from './event-bus';
+import { EventBus, OnDomainEvent } from './event-bus';
 
 /** A DataSource whose transaction runs the callback and commits, or rolls back when it throws. */
 function fakeDataSource(log: string[]): DataSource {
@@ -73,5 +74,67 @@ describe('OnDomainEvent subscribers and transactions', () => {
       }),
     ).resolves.toBe('done');
     expect(log).toEqual(['commit', 'failing']);
+  });
+});
+
+describe('EventBus.batch', () => {
+  /** A bus whose one async subscriber logs each fact it handles (as the audit's listener is registered). */
+  function busWithLog(): { bus: EventBus; log: string[] } {
+    const emitter = new EventEmitter2();
+    const log: string[] = [];
+    const subscriber = async (event: { user_id: string }): Promise<void> => {
+      await Promise.resolve();
+      log.push(`handled ${event.user_id}`);
+    };
+    for (const name of ['auth.mfa_enabled', 'auth.mfa_disabled']) {
+      // As the audit's listener: the returned promise is what emitAsync (publish) awaits.
+      // eslint-disable-next-line @typescript-eslint/no-misused-promises
+      emitter.on(name, subscriber, { async: true, promisify: true });
+    }
+    return { bus: new EventBus(emitter), log };
+  }
+  const fact = (user: string) => ({ user_id: user, ip: null, user_agent: null });
+
+  it('holds the facts back until fn settles, then delivers them in order before it resolves', async () => {
+    const { bus, log } = busWithLog();
+    const result = await bus.batch(async () => {
+      await bus.publish('auth.mfa_enabled', fact('a'));
+      await bus.publish('auth.mfa_disabled', fact('b'));
+      log.push('fn done');
+      return 42;
+    });
+    expect(result).toBe(42);
+    expect(log).toEqual(['fn done', 'handled a', 'handled b']);
+  });
+
+  it('delivers what was published before fn failed, and rejects with its error', async () => {
+    const { bus, log } = busWithLog();
+    await expect(
+      bus.batch(async () => {
+        await bus.publish('auth.mfa_enabled', fact('a'));
+        throw new Error('the flow failed');
+      }),
+    ).rejects.toThrow('the flow failed');
+    expect(log).toEqual(['handled a']);
+  });
+
+  it('inside a transaction, a fact goes out at once (its outbox row must commit with the change)', async () => {
+    const { bus, log } = busWithLog();
+    await bus.batch(async () => {
+      await runInTransaction(fakeDataSource(log), () => bus.publish('auth.mfa_enabled', fact('in-tx')));
+      await bus.publish('auth.mfa_disabled', fact('after'));
+      log.push('fn done');
+    });
+    expect(log).toEqual(['handled in-tx', 'commit', 'fn done', 'handled after']);
+  });
+
+  it('a batch inside another joins it; outside any batch, publish waits for its subscribers', async () => {
+    const { bus, log } = busWithLog();
+    await bus.batch(async () => {
+      await bus.batch(() => bus.publish('auth.mfa_enabled', fact('inner')));
+      log.push('inner batch done');
+    });
+    await bus.publish('auth.mfa_disabled', fact('alone'));
+    expect(log).toEqual(['inner batch done', 'handled inner', 'handled alone']);
   });
 });

@@ -3,6 +3,7 @@
  * login), and next to the login at its best (the login-floor peer: the verification, HTTP, and with
  * or without the app's count of round trips to PostgreSQL; see login-floor.ts).
  */
+import { LOGIN_ROUND_TRIP_COUNT } from '../login-floor';
 import type { FromTarget } from '../targets';
 import { type Group, type GroupContext, httpMember, loginLoad, type Member } from './group';
 
@@ -45,9 +46,14 @@ export function loginGroup(ctx: GroupContext): Group {
       verify,
       httpMember(ctx, 'login', 'POST /auth/token (login)', 'app', loginLoad(ctx, loginConnections), ['200']),
       httpMember(ctx, 'login-floor-http', 'login at its best: verify + HTTP', 'login-floor', floorLogin(false), ['200']),
-      httpMember(ctx, 'login-floor', 'login at its best: verify + HTTP + 14 round trips', 'login-floor', floorLogin(true), [
-        '200',
-      ]),
+      httpMember(
+        ctx,
+        'login-floor',
+        `login at its best: verify + HTTP + ${LOGIN_ROUND_TRIP_COUNT} round trips`,
+        'login-floor',
+        floorLogin(true),
+        ['200'],
+      ),
     ],
   };
 }
