@@ -16,7 +16,6 @@ import { AuthError } from './domain/auth.errors';
 import { isValidEmail, normalizeEmail } from './domain/email';
 import { suspiciousReasons } from './domain/suspicious-login';
 import { LoginLockoutStore } from './infra/login-lockout.store';
-import { LoginSources } from './infra/login-source.store';
 import { AccountClosureService } from './account-closure.service';
 import { AccountRecoveryService } from './account-recovery.service';
 import { MfaService } from './mfa.service';
@@ -63,7 +62,6 @@ export class AuthService {
     private readonly sessions: SessionsService,
     private readonly events: EventBus,
     private readonly lockouts: LoginLockoutStore,
-    private readonly loginSources: LoginSources,
     private readonly clock: Clock,
     private readonly jobs: JobRunner,
     private readonly mfa: MfaService,
@@ -248,8 +246,9 @@ export class AuthService {
     const success = await this.lockouts.recordSuccess(email, now, options.streak);
     if (success.refused) throw AuthError.tooManyAttempts(success.retryAfterSeconds);
     if (reopening && !(await this.closure.reopen(user, client))) return this.failed(email, user.id, 'inactive', client, now);
-    await this.users.update({ id: user.id }, { ...options.update, lastLoginAt: now });
-    const session = await this.sessions.start(user.id, client);
+    if (Object.keys(options.update).length > 0) await this.users.update({ id: user.id }, options.update);
+    // The session's statement also stamps the last login and remembers the sign-in's sources.
+    const session = await this.sessions.start(user.id, client, now);
     await this.events.publish('auth.login_succeeded', {
       user_id: user.id,
       session_id: session.sessionId,
@@ -259,7 +258,7 @@ export class AuthService {
     });
     const reasons = suspiciousReasons({
       firstLogin: user.lastLoginAt === null,
-      newSources: await this.loginSources.remember(user.id, client, now),
+      newSources: session.newSources,
       failuresBefore: success.previousFailures,
       repeatedFailuresThreshold: this.config.login.repeatedFailures,
     });

@@ -31,7 +31,6 @@ import { UserEntity } from './infra/user.entity';
 import { LoginLockoutEntity } from './infra/login-lockout.entity';
 import { LoginLockoutStore } from './infra/login-lockout.store';
 import { LoginSourceEntity } from './infra/login-source.entity';
-import { LoginSources } from './infra/login-source.store';
 import { LoginThrottle } from './infra/login-throttle';
 import { LoginThrottleInterceptor } from './api/login-throttle.interceptor';
 import { RequestPrincipal } from './api/request-principal';
@@ -129,7 +128,6 @@ const IDENTITY_CONFIG = ConfigModule.forFeature(identityConfig);
     RolesGuard,
     AdminSeeder,
     LoginLockoutStore,
-    LoginSources,
     LoginThrottle,
     LoginThrottleInterceptor,
     RequestPrincipal,

@@ -10,6 +10,8 @@ import { JobRunner, slotStart } from '../../platform/jobs';
 import { type RefreshOutcome, refreshOutcome, sessionExpiry } from './domain/refresh-decision';
 import { SessionError } from './domain/session.errors';
 import { SessionStore } from './infra/session.store';
+import type { LoginSourceKind } from './infra/login-source.entity';
+import { loginSourcesOf } from './infra/login-sources';
 
 export interface ClientInfo {
   ip: string | null;
@@ -97,28 +99,32 @@ export class SessionsService implements OnApplicationBootstrap, BeforeApplicatio
     );
   }
 
-  async start(userId: string, rawClient: ClientInfo): Promise<IssuedRefresh> {
+  /**
+   * Starts a session. `signedInAt`: the session is a sign-in, and its statement also stamps the
+   * user's last login and remembers where it came from (`newSources`: the kinds of source seen
+   * for the first time, from the client as it came, not as the session row bounds it).
+   */
+  async start(
+    userId: string,
+    rawClient: ClientInfo,
+    signedInAt?: Date,
+  ): Promise<IssuedRefresh & { newSources: Set<LoginSourceKind> }> {
     const client = bounded(rawClient);
     const now = this.clock.now();
     const { token, hash } = newRefreshToken();
     const sessionId = randomUUID();
     const expiresAt = new Date(now.getTime() + this.config.sessionMaxLifetime * 1000);
-    await this.store.start({
-      id: sessionId,
-      userId,
-      now,
-      expiresAt,
-      ip: client.ip,
-      userAgent: client.userAgent,
-      tokenHash: hash,
-    });
+    const newSources = await this.store.start(
+      { id: sessionId, userId, now, expiresAt, ip: client.ip, userAgent: client.userAgent, tokenHash: hash },
+      signedInAt && { at: signedInAt, sources: loginSourcesOf(rawClient) },
+    );
     await this.events.publish('sessions.started', {
       session_id: sessionId,
       user_id: userId,
       ip: client.ip,
       user_agent: client.userAgent,
     });
-    return { sessionId, userId, refreshToken: token, authenticatedAt: now };
+    return { sessionId, userId, refreshToken: token, authenticatedAt: now, newSources };
   }
 
   /** Exchanges a refresh token for a new one (rotation), detecting reuse of rotated tokens. */

@@ -3,6 +3,8 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, IsNull, type Repository } from 'typeorm';
 import { runInTransaction } from '../../../platform/database/transaction-context';
 import type { RefreshOutcome } from '../domain/refresh-decision';
+import type { LoginSourceKind } from './login-source.entity';
+import type { LoginSource } from './login-sources';
 import { RefreshTokenEntity } from './refresh-token.entity';
 import { UserSessionEntity } from './user-session.entity';
 
@@ -15,6 +17,14 @@ export interface NewSession {
   userAgent: string | null;
   /** SHA-256 of the session's first refresh token. */
   tokenHash: string;
+}
+
+/** What a sign-in records with its session, in the session's statement. */
+export interface SignInRecord {
+  /** The user's `last_login_at`. */
+  at: Date;
+  /** Inserted into `login_sources`, or their `last_seen_at` moved to `at`. */
+  sources: LoginSource[];
 }
 
 /** What a refresh is decided on, read under the session's row lock. */
@@ -38,6 +48,32 @@ const START_SESSION_SQL = `
   )
   INSERT INTO refresh_tokens (session_id, token_hash, parent_id) VALUES ($1, $7, NULL)`;
 
+/**
+ * A sign-in in one statement: the session and its first token (as START_SESSION_SQL), the user's
+ * last login ($8), and the sign-in's sources, inserted or touched (`xmax = 0`: this statement
+ * inserted the row, so the source is new). Every data-modifying CTE runs whether or not the
+ * statement reads it.
+ */
+function signInSql(sources: number): string {
+  const values = Array.from({ length: sources }, (_, i) => `($2, $${i * 2 + 9}, $${i * 2 + 10}, $8, $8)`).join(', ');
+  const recorded =
+    sources === 0
+      ? `SELECT NULL::varchar AS kind, false AS inserted WHERE false`
+      : `INSERT INTO login_sources (user_id, kind, value_hash, first_seen_at, last_seen_at) VALUES ${values}
+         ON CONFLICT (user_id, kind, value_hash) DO UPDATE SET last_seen_at = EXCLUDED.last_seen_at
+         RETURNING kind, (xmax = 0) AS inserted`;
+  return `
+    WITH session AS (
+      INSERT INTO user_sessions (id, user_id, last_used_at, authenticated_at, expires_at, ip, user_agent)
+      VALUES ($1, $2, $3, $3, $4, $5, $6)
+    ), token AS (
+      INSERT INTO refresh_tokens (session_id, token_hash, parent_id) VALUES ($1, $7, NULL)
+    ), signed_in AS (
+      UPDATE users SET last_login_at = $8, updated_at = CURRENT_TIMESTAMP WHERE id = $2
+    )
+    ${recorded}`;
+}
+
 /** SQL of the sessions tables: start, refresh, revoke, list, count, clean up. */
 @Injectable()
 export class SessionStore {
@@ -47,8 +83,22 @@ export class SessionStore {
     @InjectRepository(RefreshTokenEntity) private readonly tokens: Repository<RefreshTokenEntity>,
   ) {}
 
-  async start(s: NewSession): Promise<void> {
-    await this.dataSource.query(START_SESSION_SQL, [s.id, s.userId, s.now, s.expiresAt, s.ip, s.userAgent, s.tokenHash]);
+  /**
+   * Starts a session. With `signIn`, the same statement records the sign-in (last login, sources)
+   * and the result is the sources seen for the first time; without, an empty set.
+   */
+  async start(s: NewSession, signIn?: SignInRecord): Promise<Set<LoginSourceKind>> {
+    const session = [s.id, s.userId, s.now, s.expiresAt, s.ip, s.userAgent, s.tokenHash];
+    if (!signIn) {
+      await this.dataSource.query(START_SESSION_SQL, session);
+      return new Set();
+    }
+    const rows = await this.dataSource.query<{ kind: LoginSourceKind; inserted: boolean }[]>(signInSql(signIn.sources.length), [
+      ...session,
+      signIn.at,
+      ...signIn.sources.flatMap(({ kind, valueHash }) => [kind, valueHash]),
+    ]);
+    return new Set(rows.filter((row) => row.inserted).map((row) => row.kind));
   }
 
   /**
