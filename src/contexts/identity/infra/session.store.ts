@@ -41,12 +41,10 @@ export interface LockedRefresh {
  * BEGIN/COMMIT): the token's foreign key is checked at the end of the statement, when the
  * session row exists.
  */
-const START_SESSION_SQL = `
-  WITH session AS (
-    INSERT INTO user_sessions (id, user_id, last_used_at, authenticated_at, expires_at, ip, user_agent)
-    VALUES ($1, $2, $3, $3, $4, $5, $6)
-  )
-  INSERT INTO refresh_tokens (session_id, token_hash, parent_id) VALUES ($1, $7, NULL)`;
+const INSERT_SESSION = `INSERT INTO user_sessions (id, user_id, last_used_at, authenticated_at, expires_at, ip, user_agent)
+  VALUES ($1, $2, $3, $3, $4, $5, $6)`;
+const INSERT_FIRST_TOKEN = `INSERT INTO refresh_tokens (session_id, token_hash, parent_id) VALUES ($1, $7, NULL)`;
+const START_SESSION_SQL = `WITH session AS (${INSERT_SESSION}) ${INSERT_FIRST_TOKEN}`;
 
 /**
  * A sign-in in one statement: the session and its first token (as START_SESSION_SQL), the user's
@@ -63,14 +61,9 @@ function signInSql(sources: number): string {
          ON CONFLICT (user_id, kind, value_hash) DO UPDATE SET last_seen_at = EXCLUDED.last_seen_at
          RETURNING kind, (xmax = 0) AS inserted`;
   return `
-    WITH session AS (
-      INSERT INTO user_sessions (id, user_id, last_used_at, authenticated_at, expires_at, ip, user_agent)
-      VALUES ($1, $2, $3, $3, $4, $5, $6)
-    ), token AS (
-      INSERT INTO refresh_tokens (session_id, token_hash, parent_id) VALUES ($1, $7, NULL)
-    ), signed_in AS (
-      UPDATE users SET last_login_at = $8, updated_at = CURRENT_TIMESTAMP WHERE id = $2
-    )
+    WITH session AS (${INSERT_SESSION}),
+    token AS (${INSERT_FIRST_TOKEN}),
+    signed_in AS (UPDATE users SET last_login_at = $8, updated_at = CURRENT_TIMESTAMP WHERE id = $2)
     ${recorded}`;
 }
 
