@@ -1,12 +1,11 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { Cron, CronExpression, SchedulerRegistry } from '@nestjs/schedule';
 import type { EntityManager } from 'typeorm';
 import { Clock } from '../../platform/clock';
 import { identityConfig, type IdentityConfig } from './identity.config';
 import { EventBus } from '../../platform/events';
 import { type Page, pageWindow, toPage } from '../../platform/http/pagination';
-import { JobRunner, slotStart } from '../../platform/jobs';
+import { JobRunner, SlotTimer, slotStart } from '../../platform/jobs';
 import { type RefreshOutcome, refreshOutcome, sessionExpiry } from './domain/refresh-decision';
 import { SessionError } from './domain/session.errors';
 import { SessionStore } from './infra/session.store';
@@ -58,45 +57,35 @@ function hashToken(token: string): string {
 export class SessionsService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Identity');
   private readonly activeCache = new Map<string, { active: boolean; at: number }>();
-  /** The cleanup slot this instance last started; null before bootstrap and from shutdown on (no new runs). */
-  private lastCleanupSlot: number | null = null;
+  /** Starts the cleanup of each new slot; none before bootstrap and from shutdown on. */
+  private cleanupTimer: SlotTimer | undefined;
 
   constructor(
     private readonly store: SessionStore,
     private readonly events: EventBus,
     private readonly clock: Clock,
     private readonly jobs: JobRunner,
-    private readonly scheduler: SchedulerRegistry,
     @Inject(identityConfig.KEY) private readonly config: IdentityConfig,
   ) {}
 
+  /**
+   * The cleanup's schedule. Every instance wakes at each multiple of SESSION_CLEANUP_INTERVAL
+   * (UTC-aligned, so at the top of each hour by default) and the job runner lets one of them run
+   * the slot. The slot under way at start is not this instance's to attempt: it begins with the
+   * next one. A slow run never shifts the schedule and a slot is never started twice here. The
+   * schedule follows the system clock; the run itself follows the injected Clock.
+   */
   onApplicationBootstrap(): void {
-    // The slot under way at start is not this instance's to attempt: it begins with the next one.
-    this.lastCleanupSlot = this.cleanupSlotOf(new Date());
+    this.cleanupTimer = new SlotTimer(this.config.sessionCleanupIntervalMs, () => {
+      this.cleanupScheduled().catch((error: unknown) =>
+        this.logger.error({ err: error, job: CLEANUP_JOB }, `Job ${CLEANUP_JOB} could not run`),
+      );
+    });
   }
 
   beforeApplicationShutdown(): void {
-    this.lastCleanupSlot = null;
-    if (this.scheduler.doesExist('cron', CLEANUP_JOB)) void this.scheduler.getCronJob(CLEANUP_JOB).stop();
-  }
-
-  /**
-   * The cleanup's schedule. Every instance fires at each multiple of SESSION_CLEANUP_INTERVAL
-   * (UTC-aligned, so at the top of each hour by default) and the job runner lets one of them run
-   * the slot. The cron ticks on each wall-clock second (the interval is whole seconds), and the
-   * first tick of a new slot starts it, so a slow run never shifts the schedule and a slot is
-   * never started twice here. The schedule follows the system clock, as cron does; the run
-   * itself follows the injected Clock.
-   */
-  @Cron(CronExpression.EVERY_SECOND, { name: CLEANUP_JOB })
-  cleanupTick(): void {
-    if (this.lastCleanupSlot === null) return;
-    const slot = this.cleanupSlotOf(new Date());
-    if (slot <= this.lastCleanupSlot) return;
-    this.lastCleanupSlot = slot;
-    this.cleanupScheduled().catch((error: unknown) =>
-      this.logger.error({ err: error, job: CLEANUP_JOB }, `Job ${CLEANUP_JOB} could not run`),
-    );
+    this.cleanupTimer?.stop();
+    this.cleanupTimer = undefined;
   }
 
   /**
@@ -262,10 +251,6 @@ export class SessionsService implements OnApplicationBootstrap, BeforeApplicatio
   /** Sessions last used before this are over by the idle timeout. */
   private idleCutoff(now: Date): Date {
     return new Date(now.getTime() - this.config.sessionIdleTimeout * 1000);
-  }
-
-  private cleanupSlotOf(at: Date): number {
-    return slotStart(at, this.config.sessionCleanupIntervalMs).getTime();
   }
 
   /**
