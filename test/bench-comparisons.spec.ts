@@ -71,3 +71,24 @@ describe('benchmark comparisons: the login and the flood against their floors', 
     );
   });
 });
+
+describe("benchmark comparisons: the item GET's tail against its peer's", () => {
+  const withLatency = (id: string, p50: number, p99: number): ScenarioResult => ({
+    ...at(id, 1000),
+    latencyMs: { p50, p97_5: p99, p99 },
+  });
+
+  it("sets the app's p50 / p99 against the same ratio of Fastify + pg under the same load (info, no target)", () => {
+    const ratios = byId([withLatency('item', 8, 36), withLatency('pg-item', 7.5, 47), withLatency('pg-item-prepared', 5, 25)]);
+    expect(ratios.get('item-tail')).toMatchObject({ status: 'missed', target: 1 / 3 });
+    expect(ratios.get('item-tail')?.ratio).toBeCloseTo(8 / 36);
+    expect(ratios.get('pg-item-tail')).toMatchObject({ status: 'info' });
+    expect(ratios.get('pg-item-tail')?.ratio).toBeCloseTo(7.5 / 47);
+    expect(ratios.get('pg-item-prepared-tail')?.ratio).toBeCloseTo(0.2);
+    expect(ratios.get('item-tail-vs-floor')?.ratio).toBeCloseTo(8 / 36 / (7.5 / 47));
+  });
+
+  it('gives no tail over its floor without the peer', () => {
+    expect(byId([withLatency('item', 8, 36)]).has('item-tail-vs-floor')).toBe(false);
+  });
+});

@@ -20,11 +20,12 @@ export function comparisons(scenarios: ScenarioResult[]): Comparison[] {
     };
   };
   /** A scenario's own latency spread: p50 over p99 (at least 1/3: the p99 within three times the median). */
-  const tail = (id: string, title: string, scenario: string, target: number): Comparison | undefined => {
+  const tail = (id: string, title: string, scenario: string, target?: number): Comparison | undefined => {
     const s = byId.get(scenario);
     if (!s) return undefined;
     if (s.skipped) return { id, title, scenario, peer: scenario, target, status: 'skipped', reason: s.skipped };
     const ratio = (s.latencyMs?.p50 ?? 0) / Math.max(s.latencyMs?.p99 ?? 0, Number.EPSILON);
+    if (target === undefined) return { id, title, scenario, peer: scenario, ratio, status: 'info' };
     return { id, title, scenario, peer: scenario, ratio, target, status: ratio >= target ? 'met' : 'missed' };
   };
   /**
@@ -56,6 +57,8 @@ export function comparisons(scenarios: ScenarioResult[]): Comparison[] {
     compare('health-vs-probe-floor', "liveness vs bare NestJS with the probe's headers", 'health', 'nest-probe'),
     compare('item-vs-pg', 'item GET vs Fastify + pg', 'item', 'pg-item', 0.6),
     tail('item-tail', 'item GET p50 / p99 (p99 ≤ 3 × p50)', 'item', 1 / 3),
+    tail('pg-item-tail', "Fastify + pg item p50 / p99, the same load (the target's floor)", 'pg-item'),
+    tail('pg-item-prepared-tail', 'Fastify + pg item prepared as the app, p50 / p99', 'pg-item-prepared'),
     compare('304-vs-200', '304 vs 200 of the same item', 'item-304', 'item', 1.0),
     compare('replay-vs-item', 'idempotent replay vs item GET', 'replay', 'item', 0.9),
     compare('list-vs-pg', 'list vs Fastify + pg list', 'list', 'pg-list', 0.6),
@@ -112,6 +115,7 @@ export function comparisons(scenarios: ScenarioResult[]): Comparison[] {
     ...list,
     ...over(list, 'post-key-vs-floor', `${KEY_FLOOR}, over its floor`, 'post-key-vs-post', 'post-key-floor'),
     ...over(list, 'throttler-redis-vs-floor', `${REDIS_FLOOR}, over its floor`, 'throttler-redis', 'throttler-redis-floor'),
+    ...over(list, 'item-tail-vs-floor', 'item GET p50 / p99, over its floor', 'item-tail', 'pg-item-tail'),
     ...over(list, 'flood-vs-floor', 'liveness during login flood vs idle, over its floor', 'health-under-flood', 'flood-floor'),
   ];
 }
