@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { newSpanId, newTraceId } from './random-ids';
 
 /** W3C Trace Context (https://www.w3.org/TR/trace-context/) of one request. */
 export interface TraceContext {
@@ -38,9 +38,9 @@ export function traceContextOf(request: IncomingMessage): TraceContext {
     const header = request.headers.traceparent;
     const parent = parseTraceparent(Array.isArray(header) ? header[0] : header);
     traced[TRACE] = {
-      traceId: parent?.traceId ?? randomBytes(16).toString('hex'),
+      traceId: parent?.traceId ?? newTraceId(),
       parentSpanId: parent?.parentSpanId ?? null,
-      spanId: randomBytes(8).toString('hex'),
+      spanId: newSpanId(),
       sampled: parent?.sampled ?? true,
     };
   }

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace, TraceFlags, type Tracer } from '@opentelemetry/api';
@@ -7,6 +6,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, type IdGenerator, TracerProvider } from '@opentelemetry/sdk-trace';
 import { platformConfig, type PlatformConfig } from '../config';
 import { BuildInfo } from './build-info';
+import { newSpanId, newTraceId } from './random-ids';
 import { traceContextOf } from './trace-context';
 
 /**
@@ -19,13 +19,13 @@ class PresetIds implements IdGenerator {
   spanId: string | undefined;
 
   generateTraceId(): string {
-    const id = this.traceId ?? randomBytes(16).toString('hex');
+    const id = this.traceId ?? newTraceId();
     this.traceId = undefined;
     return id;
   }
 
   generateSpanId(): string {
-    const id = this.spanId ?? randomBytes(8).toString('hex');
+    const id = this.spanId ?? newSpanId();
     this.spanId = undefined;
     return id;
   }
