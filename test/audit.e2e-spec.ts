@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { LightMyRequestResponse } from 'fastify';
-import { DataSource, type ObjectLiteral } from 'typeorm';
+import type { Pool, QueryConfig, QueryResult } from 'pg';
+import { DataSource } from 'typeorm';
 import { AuditService } from '../src/contexts/audit';
 import { AUDIT_MAPPING, EmailPseudonyms, readArchive } from '../src/contexts/audit/testing';
 import { Clock } from '../src/platform/clock';
@@ -573,18 +574,19 @@ describe('audit trail (e2e)', () => {
       const counted = await retries();
       const posted = (service: string) => ({ event_id: adminId, service, status: 'operational' as const, by_user_id: null });
       await withTestApp({ db: t.db }, async (second) => {
-        const dataSource = t.app.get(DataSource);
-        const query = dataSource.query.bind(dataSource);
+        // The head is read as a prepared statement on a connection of this instance's pool.
+        const pool = (t.app.get(DataSource).driver as unknown as { master: Pool }).master;
+        const query = pool.query.bind(pool) as (config: QueryConfig) => Promise<QueryResult>;
         let raced = false;
-        const spy = jest.spyOn(dataSource, 'query').mockImplementation(async (sql: string, ...rest: [ObjectLiteral?]) => {
-          const result: unknown = await query(sql, ...rest);
-          if (!raced && sql.includes('FROM "audit_chain" c')) {
+        const spy = jest.spyOn(pool, 'query').mockImplementation((async (config: QueryConfig) => {
+          const result = await query(config);
+          if (!raced && config.text.includes('FROM "audit_chain" c')) {
             raced = true;
             // The other instance appends after this instance read the head and before it writes.
             await second.app.get(EventBus).publish('status.event_posted', posted('race-winner'));
           }
           return result;
-        });
+        }) as never);
         try {
           await t.app.get(EventBus).publish('status.event_posted', posted('race-loser'));
         } finally {

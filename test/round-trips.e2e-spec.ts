@@ -18,6 +18,8 @@ describe('statement budgets of the hot paths (e2e)', () => {
   let email: string;
   let projectId: string;
   const statements: string[] = [];
+  /** Statements sent as named prepared statements (parsed and planned once per connection). */
+  const prepared = new Set<string>();
   const query = Client.prototype.query;
 
   beforeAll(async () => {
@@ -31,8 +33,10 @@ describe('statement budgets of the hot paths (e2e)', () => {
     projectId = created.json<{ id: string }>().id;
     await settled(t);
     Client.prototype.query = function (this: Client, ...args: unknown[]) {
-      const sql = args[0] as string | { text: string };
-      statements.push((typeof sql === 'string' ? sql : sql.text).replace(/\s+/g, ' ').trim());
+      const sql = args[0] as string | { text: string; name?: string };
+      const text = (typeof sql === 'string' ? sql : sql.text).replace(/\s+/g, ' ').trim();
+      statements.push(text);
+      if (typeof sql === 'object' && sql.name) prepared.add(text);
       return (query as (...a: unknown[]) => unknown).apply(this, args);
     } as typeof Client.prototype.query;
   });
@@ -74,6 +78,8 @@ describe('statement budgets of the hot paths (e2e)', () => {
     ]);
     // The benchmark's login floor (scripts/bench/baseline/login-floor.ts) sends as many: change both together.
     expect(LOGIN_ROUND_TRIP_COUNT).toBe(sent.length);
+    // Prepared, all but the user's read (TypeORM's): the throttle's, the lockout's, the sign-in and the audit chain's.
+    expect(sent.filter((s) => !prepared.has(s))).toEqual([expect.stringMatching(/^SELECT "u"\."id"/)]);
   });
 
   // Tenant-owned routes run in a transaction scoped to the tenant (docs/tenancy.md, "Isolation, twice"):

@@ -1,20 +1,27 @@
-import type { EntityManager } from 'typeorm';
+import { type EntityManager, QueryFailedError } from 'typeorm';
 
-interface PgClient {
+interface PgQueryable {
   query<R>(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: R[] }>;
 }
 
 /**
- * Runs `text` as the named prepared statement `name` on the connection of `m`'s transaction:
- * PostgreSQL parses and plans it once per connection instead of on every request. For the
- * hottest statements only (the tenant scope, the project list); one `name` must always carry
- * the same `text`. Outside a transaction (no query runner), an ordinary query.
+ * Runs `text` as the named prepared statement `name`: PostgreSQL parses and plans it once per
+ * connection instead of on every call. On the connection of `m`'s transaction when it has one,
+ * else on a connection of the pool for this statement alone (what TypeORM's `query` does).
+ * For the hottest statements only (the tenant scope, the project list, the sign-in, the audit
+ * chain's read and append); one `name` must always carry the same `text`. Errors come as
+ * TypeORM's `QueryFailedError`, as from `m.query`.
  *
  * Behind PgBouncer in transaction mode, named statements need its `max_prepared_statements`
  * (1.21+); docs/operations/capacity-planning.md.
  */
 export async function preparedQuery<R>(m: EntityManager, name: string, text: string, values: unknown[]): Promise<R[]> {
-  if (!m.queryRunner) return m.query<R[]>(text, values);
-  const client = (await m.queryRunner.connect()) as PgClient;
-  return (await client.query<R>({ name, text, values })).rows;
+  try {
+    const target = m.queryRunner
+      ? ((await m.queryRunner.connect()) as PgQueryable)
+      : (m.connection.driver as unknown as { master: PgQueryable }).master;
+    return (await target.query<R>({ name, text, values })).rows;
+  } catch (error) {
+    throw error instanceof QueryFailedError ? error : new QueryFailedError(text, values, error as Error);
+  }
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { DataSource, QueryFailedError } from 'typeorm';
+import { preparedQuery } from '../../../platform/database/prepared';
 import { auditConfig, type AuditConfig } from '../audit.config';
 import type { AuditDraft } from '../domain/audit-record';
 import { type AuditRow, sealRow } from '../domain/hash-chain';
@@ -31,6 +32,9 @@ const AUDIT_COLUMNS = [
 
 /** Rows per statement at most (14 parameters each; PostgreSQL allows 65 535). */
 export const MAX_BATCH = 200;
+
+/** The largest append sent as a prepared statement (one per batch size per connection); a request appends one to three. */
+export const PREPARED_APPEND_MAX = 4;
 
 /** How often one batch may find the head moved by another instance before the pass gives up (the sweep retries). */
 export const MAX_APPEND_ATTEMPTS = 20;
@@ -291,9 +295,9 @@ export class AuditDrainer implements OnApplicationBootstrap, BeforeApplicationSh
 
   /** The head and the oldest drainable outbox rows, in one statement. */
   private async read(): Promise<Snapshot> {
-    const rows = await this.dataSource.query<
-      { head_seq: string; head_hash: string; id: string | null; draft: AuditDraft | null }[]
-    >(
+    const rows = await preparedQuery<{ head_seq: string; head_hash: string; id: string | null; draft: AuditDraft | null }>(
+      this.dataSource.manager,
+      'audit_read',
       `SELECT c."head_seq", c."head_hash", o."id", o."draft"
          FROM "audit_chain" c
          LEFT JOIN LATERAL (
@@ -354,13 +358,17 @@ export class AuditDrainer implements OnApplicationBootstrap, BeforeApplicationSh
         sealed.push(row);
         prevHash = row.hash;
       }
-      const inserted = await this.dataSource.query<unknown[]>(appendAndDelete(sealed.length), [
-        ...sealed.flatMap(rowParams),
-        head.seq,
-        seq,
-        prevHash,
-        rows.flatMap((r) => (r.id === null ? [] : [r.id])),
-      ]);
+      const params = [...sealed.flatMap(rowParams), head.seq, seq, prevHash, rows.flatMap((r) => (r.id === null ? [] : [r.id]))];
+      // Prepared for the batches a request's facts make (one text per size); a sweep's larger ones are not.
+      const inserted =
+        sealed.length <= PREPARED_APPEND_MAX
+          ? await preparedQuery<unknown>(
+              this.dataSource.manager,
+              `audit_append_${sealed.length}`,
+              appendAndDelete(sealed.length),
+              params,
+            )
+          : await this.dataSource.query<unknown[]>(appendAndDelete(sealed.length), params);
       if (inserted.length === sealed.length) {
         for (const row of sealed) this.metrics.written.inc({ type: row.type });
         return;

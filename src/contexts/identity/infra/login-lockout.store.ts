@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { preparedQuery } from '../../../platform/database/prepared';
 import { runInTransaction } from '../../../platform/database/transaction-context';
 import { identityConfig, type IdentityConfig } from '../identity.config';
 import {
@@ -22,7 +23,15 @@ export function lockoutSubject(normalizedEmail: string): string {
   return createHash('sha256').update(`login:${normalizedEmail}`, 'utf8').digest('hex');
 }
 
-function stateOf(row: LoginLockoutEntity | null): LockoutState {
+/** What a login reads of its subject's lockout row. */
+type LockoutRow = Pick<LoginLockoutEntity, 'userId' | 'failedCount' | 'lockoutLevel' | 'lockedUntil' | 'lastFailedAt'>;
+
+/** Every login reads it (prepared: parsed and planned once per connection). */
+const READ_LOCKOUT_SQL = `SELECT user_id AS "userId", failed_count AS "failedCount", lockout_level AS "lockoutLevel",
+    locked_until AS "lockedUntil", last_failed_at AS "lastFailedAt"
+  FROM login_lockouts WHERE subject_hash = $1`;
+
+function stateOf(row: LockoutRow | null): LockoutState {
   if (!row) return FRESH_LOCKOUT_STATE;
   return {
     failedCount: row.failedCount,
@@ -65,7 +74,8 @@ export class LoginLockoutStore {
     LoginGate & { unlocked: boolean; userId: string | null; /** The subject had a row (a streak or a lock). */ streak: boolean }
   > {
     const subject = lockoutSubject(email);
-    const row = await this.dataSource.getRepository(LoginLockoutEntity).findOneBy({ subjectHash: subject });
+    const [found] = await preparedQuery<LockoutRow>(this.dataSource.manager, 'read_login_lockout', READ_LOCKOUT_SQL, [subject]);
+    const row = found ?? null;
     const g = gate(stateOf(row), now);
     if (!row || !g.allowed || !g.expiredLock) return { ...g, unlocked: false, userId: row?.userId ?? null, streak: row !== null };
     const cleared = afterCooldown(stateOf(row));

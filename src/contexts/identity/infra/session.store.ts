@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, IsNull, type Repository } from 'typeorm';
+import { preparedQuery } from '../../../platform/database/prepared';
 import { runInTransaction } from '../../../platform/database/transaction-context';
 import type { RefreshOutcome } from '../domain/refresh-decision';
 import type { LoginSourceKind } from './login-source.entity';
@@ -83,14 +84,17 @@ export class SessionStore {
   async start(s: NewSession, signIn?: SignInRecord): Promise<Set<LoginSourceKind>> {
     const session = [s.id, s.userId, s.now, s.expiresAt, s.ip, s.userAgent, s.tokenHash];
     if (!signIn) {
-      await this.dataSource.query(START_SESSION_SQL, session);
+      await preparedQuery(this.dataSource.manager, 'start_session', START_SESSION_SQL, session);
       return new Set();
     }
-    const rows = await this.dataSource.query<{ kind: LoginSourceKind; inserted: boolean }[]>(signInSql(signIn.sources.length), [
-      ...session,
-      signIn.at,
-      ...signIn.sources.flatMap(({ kind, valueHash }) => [kind, valueHash]),
-    ]);
+    // Prepared: every login sends it. One text per number of sources (0–2: address, user agent).
+    const sources = signIn.sources.length;
+    const rows = await preparedQuery<{ kind: LoginSourceKind; inserted: boolean }>(
+      this.dataSource.manager,
+      `sign_in_${sources}`,
+      signInSql(sources),
+      [...session, signIn.at, ...signIn.sources.flatMap(({ kind, valueHash }) => [kind, valueHash])],
+    );
     return new Set(rows.filter((row) => row.inserted).map((row) => row.kind));
   }
 
