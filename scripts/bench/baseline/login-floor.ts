@@ -7,8 +7,9 @@
  *
  *   POST /auth/token?round_trips=N  one argon2id verification of the body's password and an HS256
  *        access token, around N one-row round trips to PostgreSQL in the order and kind of the
- *        app's login (`LOGIN_ROUND_TRIPS`; N = 0: none). No Nest, no ORM, no validation, no audit
- *        chain, no sessions: the verification, the statements' round trips and HTTP, nothing else.
+ *        app's login (`LOGIN_ROUND_TRIPS`; N = 0: none), named prepared statements as the app's
+ *        are. No Nest, no ORM, no validation, no audit chain, no sessions: the verification, the
+ *        statements' round trips and HTTP, nothing else.
  *   GET /health/live  the probe's body and every header the app sends with it.
  */
 import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
@@ -66,7 +67,9 @@ export async function serveLoginFloor(): Promise<void> {
     application_name: 'bastion-bench-login-floor',
   });
   for (const statement of SETUP_SQL) await pool.query(statement);
-  const roundTrip = (kind: RoundTrip, key: string) => pool.query(SQL[kind], kind === 'insert' ? [randomUUID(), key] : [key]);
+  // Named, as the app sends every statement of its login: parsed and planned once per connection.
+  const roundTrip = (kind: RoundTrip, key: string) =>
+    pool.query({ name: `login_floor_${kind}`, text: SQL[kind], values: kind === 'insert' ? [randomUUID(), key] : [key] });
   /** The steps one after the other, a step's statements together; `rows`: the two counters' keys (per IP, per identity). */
   const run = async (steps: RoundTrip[][], rows: string[]) => {
     for (const step of steps) await Promise.all(step.map((kind, i) => roundTrip(kind, rows[i % rows.length])));
