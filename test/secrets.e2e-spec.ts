@@ -7,7 +7,7 @@ import { InvalidEnvironmentError } from '../src/platform/config';
 import { SecretsRefresher } from '../src/platform/secrets';
 import { createTestApp, type TestApp } from './support/app';
 import { person, STRONG_PASSWORD, uniqueEmail } from './support/auth';
-import { createTestDatabase, type TestDatabase } from './support/database';
+import { createTestDatabase, type TestDatabase, testDatabasesNamed } from './support/database';
 import { eventually } from './support/eventually';
 import { FakeSmtpServer, unusedPort } from './support/fake-smtp-server';
 import { FakeVault } from './support/fake-vault';
@@ -79,8 +79,11 @@ describe('secrets from files and from Vault (e2e)', () => {
 
   it('a missing secret file fails the start, reported with the rest of the configuration’s problems', async () => {
     const missing = join(dir, 'no-such-secret');
+    const before = await testDatabasesNamed('bastion_test_secrets_');
     const attempt = createTestApp({ env: { JWT_SECRET_FILE: missing, FILES_MAX_BYTES: 'lots' } });
     await expect(attempt).rejects.toThrow(InvalidEnvironmentError);
+    // The failed start dropped the database it was given (the harness leaves nothing behind).
+    expect(await testDatabasesNamed('bastion_test_secrets_')).toEqual(before);
     await expect(attempt).rejects.toThrow(
       new RegExp(
         `\\(2 problems\\)[\\s\\S]*JWT_SECRET_FILE: cannot read "${missing}" \\(ENOENT: no such file\\)[\\s\\S]*FILES_MAX_BYTES`,

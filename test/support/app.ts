@@ -51,6 +51,7 @@ export const GENEROUS_RATE_LIMITS = {
  */
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const db = options.db ?? (await createTestDatabase(expect.getState().testPath?.split('/').pop()?.split('.')[0] ?? 'e2e'));
+  const ownsDb = options.db === undefined;
   // The app reads its configuration from process.env while it is created; restore it after,
   // so one app's settings never leak into the next app of the same file.
   const saved = { ...process.env };
@@ -63,7 +64,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     REDIS_KEY_PREFIX: `test:${db.name}:`,
     ...options.env,
   });
-  let app: NestFastifyApplication;
+  let app: NestFastifyApplication | undefined;
   try {
     // Secrets from `<NAME>_FILE` and the provider, as main.ts resolves them; their problems
     // are reported with the rest of the configuration's, in one error.
@@ -72,11 +73,15 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     app = await createApp(loadEnvironment(), options.imports);
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
+  } catch (error) {
+    // A start that fails leaves nothing behind: the app closed if it was built, its own database dropped.
+    await app?.close().catch(() => undefined);
+    if (ownsDb) await db.drop();
+    throw error;
   } finally {
     for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
     Object.assign(process.env, saved);
   }
-  const ownsDb = options.db === undefined;
   return {
     app,
     db,

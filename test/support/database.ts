@@ -52,6 +52,17 @@ export async function createTestDatabase(label = 'e2e'): Promise<TestDatabase> {
   };
 }
 
+/** The test databases on the server whose names start with `prefix` (e.g. a file's `bastion_test_secrets_`). */
+export async function testDatabasesNamed(prefix: string): Promise<string[]> {
+  assertTestName(prefix);
+  const rows = await admin((client) =>
+    client.query<{ datname: string }>('SELECT datname FROM pg_database WHERE starts_with(datname, $1) ORDER BY datname', [
+      prefix,
+    ]),
+  );
+  return rows.rows.map((r) => r.datname);
+}
+
 export function assertTestName(name: string): void {
   if (!/^[a-z0-9_]+$/.test(name) || !name.includes('test')) {
     throw new Error(`refusing to touch database "${name}": test databases must have "test" in their name`);
