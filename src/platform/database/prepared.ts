@@ -1,3 +1,4 @@
+import { DatabaseError } from 'pg';
 import { type EntityManager, QueryFailedError } from 'typeorm';
 
 interface PgQueryable {
@@ -9,8 +10,11 @@ interface PgQueryable {
  * connection instead of on every call. On the connection of `m`'s transaction when it has one,
  * else on a connection of the pool for this statement alone (what TypeORM's `query` does).
  * For the hottest statements only (the tenant scope, the project list, the sign-in, the audit
- * chain's read and append); one `name` must always carry the same `text`. Errors come as
- * TypeORM's `QueryFailedError`, as from `m.query`.
+ * chain's read and append); one `name` must always carry the same `text`.
+ *
+ * What PostgreSQL refuses comes as TypeORM's `QueryFailedError`, as from `m.query`; a failure to
+ * reach it (no connection in time, a connection lost) comes as it is, so no caller takes an
+ * outage for a bad statement (the audit drainer parks a row only on the former).
  *
  * Behind PgBouncer in transaction mode, named statements need its `max_prepared_statements`
  * (1.21+); docs/operations/capacity-planning.md.
@@ -22,6 +26,6 @@ export async function preparedQuery<R>(m: EntityManager, name: string, text: str
       : (m.connection.driver as unknown as { master: PgQueryable }).master;
     return (await target.query<R>({ name, text, values })).rows;
   } catch (error) {
-    throw error instanceof QueryFailedError ? error : new QueryFailedError(text, values, error as Error);
+    throw error instanceof DatabaseError ? new QueryFailedError(text, values, error) : error;
   }
 }
