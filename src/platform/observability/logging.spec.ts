@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import type { FastifyRequest } from 'fastify';
 import pino, { type Logger, type LoggerOptions } from 'pino';
 import { accessLine, accessLoggerOf, loggerParams, REDACTED_PATHS } from './logging';
@@ -67,5 +68,50 @@ describe('access lines', () => {
     root.level = 'info';
     accessLoggerOf(root).info(FIELDS, 'kept');
     expect(lines().map((l) => l.msg)).toEqual(['kept']);
+  });
+});
+
+describe('the log destination', () => {
+  /**
+   * A child process builds the app's root logger (loggerParams, as app.module does), writes a line
+   * and is killed with SIGKILL in the same tick: only a line already on stdout survives that. An
+   * asynchronous destination hands the line to the threadpool and loses it.
+   */
+  it('writes each line before the logging call returns, so a killed process loses none', async () => {
+    const script = [
+      "const pino = require('pino');",
+      `const { loggerParams } = require(${JSON.stringify(require.resolve('./logging'))});`,
+      "const { stream, ...options } = loggerParams({ appEnv: 'production', logLevel: 'info' }).pinoHttp;",
+      'const logger = pino(options, stream);',
+      "for (let i = 0; i < 3; i++) logger.info({ line: i }, 'last words');",
+      "process.kill(process.pid, 'SIGKILL');",
+    ].join('\n');
+    const { stdout, signal } = await new Promise<{ stdout: string; signal: NodeJS.Signals | null }>((resolve, reject) => {
+      const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      child.once('error', reject);
+      child.once('close', (_code, killed) => resolve({ stdout: out, signal: killed }));
+    });
+    expect(signal).toBe('SIGKILL');
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.map((line) => [line.msg, line.line])).toEqual([
+      ['last words', 0],
+      ['last words', 1],
+      ['last words', 2],
+    ]);
+  }, 30_000);
+
+  it('is the same synchronous stdout destination in every environment off a terminal', () => {
+    for (const appEnv of ['production', 'test', 'development'] as const) {
+      const options = loggerParams({ appEnv, logLevel: 'info' }).pinoHttp as LoggerOptions & { stream?: unknown };
+      expect(options.transport).toBeUndefined();
+      expect(options.stream).toMatchObject({ fd: 1, sync: true });
+    }
   });
 });
