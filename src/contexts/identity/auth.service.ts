@@ -272,7 +272,7 @@ export class AuthService {
         failures_before: success.previousFailures,
       });
     }
-    const access = await this.tokens.issue({
+    const access = this.tokens.issue({
       sub: user.id,
       sid: session.sessionId,
       role: user.role,
@@ -296,7 +296,7 @@ export class AuthService {
       await this.sessions.revokeAllForUser(issued.userId, 'user_inactive');
       throw AuthError.invalidCredentials();
     }
-    const access = await this.tokens.issue({
+    const access = this.tokens.issue({
       sub: user.id,
       sid: issued.sessionId,
       role: user.role,

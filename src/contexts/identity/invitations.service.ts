@@ -145,7 +145,7 @@ export class InvitationsService {
     // Like a reset, the link proves the mailbox: a lockout built up by guesses at the invited address ends.
     await this.lockouts.clear(user.email, now);
     const session = await this.sessions.start(user.id, client);
-    const access = await this.accessTokens.issue({
+    const access = this.accessTokens.issue({
       sub: user.id,
       sid: session.sessionId,
       role: user.role,

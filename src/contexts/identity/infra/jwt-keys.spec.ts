@@ -1,5 +1,5 @@
 import { createSecretKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { SignJWT } from 'jose';
+import { decodeProtectedHeader, jwtVerify, SignJWT } from 'jose';
 import { EnvReader, type RawEnv } from '../../../platform/config/env-reader';
 import { type JwtKeySettings, readJwtKeys, thumbprint } from '../jwt-keys.config';
 import { JwtCodec, JwtKeyring, keyId, kidOf } from './jwt-keys';
@@ -45,17 +45,17 @@ function unsigned(header: object, payload: object): string {
 }
 
 describe('access-token keys: HS256', () => {
-  it('signs with the secret under its fingerprint kid and verifies what it signed', async () => {
+  it('signs with the secret under its fingerprint kid and verifies what it signed', () => {
     const codec = codecFor({ JWT_SECRET: SECRET, JWT_ALG: 'HS256' });
-    const token = await sign(codec);
+    const token = sign(codec);
     expect(kidOf(token)).toBe(keyId(SECRET));
     expect(codec.verify(token, NOW)).toMatchObject({ sub: 'u1', sid: 's1', iss: 'bastion', aud: 'bastion-api' });
   });
 
-  it('accepts the previous secret only until the end of its window', async () => {
+  it('accepts the previous secret only until the end of its window', () => {
     const until = new Date(NOW.getTime() + 60_000);
     const before = codecFor({ JWT_SECRET: PREVIOUS, JWT_ALG: 'HS256' });
-    const old = await sign(before);
+    const old = sign(before);
     const after = codecFor({
       JWT_SECRET: SECRET,
       JWT_ALG: 'HS256',
@@ -71,10 +71,10 @@ describe.each([
   ['EdDSA', ed],
   ['ES256', p256],
 ] as const)('access-token keys: %s', (alg, generate) => {
-  it('signs with the active key (kid: its thumbprint) and publishes only public keys', async () => {
+  it('signs with the active key (kid: its thumbprint) and publishes only public keys', () => {
     const { privateKey, publicKey } = generate();
     const codec = codecFor({ JWT_ALG: alg, JWT_PRIVATE_KEY: pem(privateKey) });
-    const token = await sign(codec);
+    const token = sign(codec);
     expect(kidOf(token)).toBe(thumbprint(publicKey));
     expect(codec.verify(token, NOW)).toMatchObject({ sub: 'u1' });
     const published = codec.keys.published(NOW);
@@ -82,7 +82,7 @@ describe.each([
     expect(JSON.stringify(published)).not.toContain('"d"');
   });
 
-  it('walks next → active → retired: the next key is trusted before it signs, the retired one until its window ends', async () => {
+  it('walks next → active → retired: the next key is trusted before it signs, the retired one until its window ends', () => {
     const one = generate();
     const two = generate();
     const phase1 = codecFor({
@@ -93,8 +93,8 @@ describe.each([
       JWT_KEYS: `{"keys":[${jwkOf(one.publicKey, { kid: 'k1', status: 'retired', retired_at: retiredAt.toISOString() })},${jwkOf(two.privateKey, { kid: 'k2', status: 'active' })}]}`,
     });
     expect(phase1.keys.published(NOW).map((k) => k.kid)).toEqual(['k1', 'k2']);
-    const byOne = await sign(phase1);
-    const byTwo = await sign(phase2);
+    const byOne = sign(phase1);
+    const byTwo = sign(phase2);
     expect(kidOf(byTwo)).toBe('k2');
     // Mid-rollout: each phase trusts the other's tokens.
     expect(phase1.verify(byTwo, NOW)).toMatchObject({ sub: 'u1' });
@@ -133,12 +133,12 @@ describe.each([
     expect(codec.verify('not.a.jwt', NOW)).toBeUndefined();
   });
 
-  it('checks a token’s signature once; a known token still needs its key at `now`, its claims, and the same keys', async () => {
+  it('checks a token’s signature once; a known token still needs its key at `now`, its claims, and the same keys', () => {
     const one = generate();
     const two = generate();
     const both = `{"keys":[${jwkOf(one.privateKey, { kid: 'k1', status: 'active' })},${jwkOf(two.privateKey, { kid: 'k2', status: 'next' })}]}`;
     const codec = codecFor({ JWT_KEYS: both });
-    const token = await sign(codec);
+    const token = sign(codec);
     // The module object itself (an `import * as` namespace cannot be spied on): what jwt-keys.ts calls.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const checks = jest.spyOn(require('node:crypto') as typeof import('node:crypto'), 'verify');
@@ -173,10 +173,10 @@ describe.each([
     }
   });
 
-  it('never keeps a token whose check failed, nor one changed by a single character', async () => {
+  it('never keeps a token whose check failed, nor one changed by a single character', () => {
     const { privateKey } = generate();
     const codec = codecFor({ JWT_ALG: alg, JWT_PRIVATE_KEY: pem(privateKey) });
-    const token = await sign(codec);
+    const token = sign(codec);
     const [header, payload] = token.split('.');
     const forged = `${header}.${payload}.${Buffer.alloc(64, 1).toString('base64url')}`;
     expect(codec.verify(forged, NOW)).toBeUndefined();
@@ -199,6 +199,51 @@ describe.each([
     const now = Math.floor(Date.now() / 1000);
     expect(codec.verify(await token({ iss: 'bastion', aud: 'bastion-api' }, now - 2), NOW)).toBeDefined();
     expect(codec.verify(await token({ iss: 'bastion', aud: 'bastion-api' }, now - 60), NOW)).toBeUndefined();
+  });
+});
+
+describe('access-token keys: what they sign is a standard JWT', () => {
+  it.each([
+    ['HS256', () => codecFor({ JWT_SECRET: SECRET, JWT_ALG: 'HS256' })],
+    ['EdDSA', () => codecFor({ JWT_ALG: 'EdDSA', JWT_PRIVATE_KEY: pem(ed().privateKey) })],
+    ['ES256', () => codecFor({ JWT_ALG: 'ES256', JWT_PRIVATE_KEY: pem(p256().privateKey) })],
+  ] as const)('%s: jose verifies it with the keyring’s key, header and claims as set', async (alg, make) => {
+    const codec = make();
+    const before = Math.floor(Date.now() / 1000);
+    const token = codec.sign({ sid: 's1', role: 'member', auth_time: before }, { subject: 'u1', jti: 'j1', ttlSeconds: TTL });
+    const { signer } = codec.keys;
+    const key = alg === 'HS256' ? signer.signingKey : signer.verifyKey;
+    const { payload, protectedHeader } = await jwtVerify(token, key, {
+      algorithms: [alg],
+      issuer: 'bastion',
+      audience: 'bastion-api',
+      typ: 'JWT',
+    });
+    expect(protectedHeader).toEqual({ alg, kid: signer.kid, typ: 'JWT' });
+    expect(decodeProtectedHeader(token)).toEqual(protectedHeader);
+    expect(payload).toEqual({
+      sid: 's1',
+      role: 'member',
+      auth_time: before,
+      sub: 'u1',
+      jti: 'j1',
+      iss: 'bastion',
+      aud: 'bastion-api',
+      iat: expect.any(Number) as number,
+      exp: (payload.iat ?? 0) + TTL,
+    });
+    expect(payload.iat).toBeGreaterThanOrEqual(before);
+    expect(codec.verify(token, NOW)).toEqual(payload);
+  });
+
+  it('keeps the registered claims its own: a claim of the same name is overwritten', () => {
+    const codec = codecFor({ JWT_SECRET: SECRET, JWT_ALG: 'HS256' });
+    const token = codec.sign(
+      { sub: 'someone-else', iss: 'evil', exp: 4_102_444_800 },
+      { subject: 'u1', jti: 'j1', ttlSeconds: TTL },
+    );
+    expect(codec.verify(token, NOW)).toMatchObject({ sub: 'u1', iss: 'bastion' });
+    expect(codec.verify(token, NOW)?.exp).toBeLessThanOrEqual(Math.floor(Date.now() / 1000) + TTL);
   });
 });
 

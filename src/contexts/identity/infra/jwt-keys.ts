@@ -1,5 +1,5 @@
-import { createHmac, type KeyObject, timingSafeEqual, verify as cryptoVerify } from 'node:crypto';
-import { decodeProtectedHeader, type JWTPayload, SignJWT } from 'jose';
+import { createHmac, type KeyObject, sign as cryptoSign, timingSafeEqual, verify as cryptoVerify } from 'node:crypto';
+import { decodeProtectedHeader, type JWTPayload } from 'jose';
 import type { IdentityConfig } from '../identity.config';
 import { hmacKeyId, type JwtAlgorithm, type JwtKey, type JwtKeySettings } from '../jwt-keys.config';
 
@@ -75,10 +75,11 @@ export class JwtKeyring {
 export type AccessTokenClaims = Record<string, unknown>;
 
 /**
- * Signs (`jose`) and verifies access tokens with the keyring: `kid`, `iss`, `aud`, `iat`, `exp`
- * and `jti` on every token; verification checks the signature with the `kid`'s key and that
- * key's algorithm, then `iss`, `aud`, `exp`, `nbf` and `iat` with `JWT_CLOCK_TOLERANCE` of leeway.
- * Expiry follows real time; the key windows follow the injected clock (`now`).
+ * Signs and verifies access tokens with the keyring, both with `node:crypto`: `kid`, `iss`, `aud`,
+ * `iat`, `exp` and `jti` on every token; verification checks the signature with the `kid`'s key and
+ * that key's algorithm, then `iss`, `aud`, `exp`, `nbf` and `iat` with `JWT_CLOCK_TOLERANCE` of
+ * leeway. Expiry follows real time; the key windows follow the injected clock (`now`). The tests
+ * check what it signs with `jose` (jwt-keys.spec.ts) and against the published key set (the e2e).
  */
 export class JwtCodec {
   /**
@@ -107,24 +108,32 @@ export class JwtCodec {
     this.checked.clear();
   }
 
-  sign(claims: AccessTokenClaims, options: { subject: string; jti: string; ttlSeconds: number }): Promise<string> {
+  /**
+   * A compact JWS of `claims` with the registered claims added, signed by the active key. Synchronous
+   * `node:crypto`, as verification is: `jose`'s `SignJWT` goes through WebCrypto, a threadpool job and
+   * about 6 % of a login's main-thread time (docs/performance.md, eighth pass).
+   */
+  sign(claims: AccessTokenClaims, options: { subject: string; jti: string; ttlSeconds: number }): string {
     const { signer } = this.keyring;
-    return new SignJWT(claims)
-      .setProtectedHeader({ alg: signer.alg, kid: signer.kid, typ: 'JWT' })
-      .setSubject(options.subject)
-      .setJti(options.jti)
-      .setIssuer(this.config.jwtIssuer)
-      .setAudience(this.config.jwtAudience)
-      .setIssuedAt()
-      .setExpirationTime(`${options.ttlSeconds}s`)
-      .sign(signer.signingKey);
+    const now = Math.floor(Date.now() / 1000);
+    const header = { alg: signer.alg, kid: signer.kid, typ: 'JWT' };
+    const payload = {
+      ...claims,
+      sub: options.subject,
+      jti: options.jti,
+      iss: this.config.jwtIssuer,
+      aud: this.config.jwtAudience,
+      iat: now,
+      exp: now + options.ttlSeconds,
+    };
+    const signingInput = `${segment(header)}.${segment(payload)}`;
+    return `${signingInput}.${signatureOf(signer, Buffer.from(signingInput)).toString('base64url')}`;
   }
 
   /**
    * The token's payload when it verifies; undefined otherwise (any reason). Synchronous
    * `node:crypto` on the hot path (every authenticated request): `jose`'s WebCrypto verify costs
-   * 5–10× more per token here (docs/performance.md); `jose` still signs, and the e2e tests verify
-   * these tokens with `jose` against the published key set.
+   * 5–10× more per token here (docs/performance.md).
    */
   verify(rawJwt: string, now: Date): JWTPayload | undefined {
     if (rawJwt.length > 8192) return undefined;
@@ -172,6 +181,23 @@ export class JwtCodec {
 
 /** The most checked tokens `JwtCodec` keeps (a few MB at most); beyond it, it starts afresh. */
 const CHECKED_TOKENS_MAX = 10_000;
+
+/** A JSON value as a base64url segment. */
+function segment(value: object): string {
+  return Buffer.from(JSON.stringify(value)).toString('base64url');
+}
+
+/** The signature of `data` with the active key, in JWS form (ES256: `r ‖ s`, 64 bytes). */
+function signatureOf(key: JwtKey & { signingKey: KeyObject }, data: Buffer): Buffer {
+  switch (key.alg) {
+    case 'HS256':
+      return createHmac('sha256', key.signingKey).update(data).digest();
+    case 'EdDSA':
+      return cryptoSign(null, data, key.signingKey);
+    case 'ES256':
+      return cryptoSign('sha256', data, { key: key.signingKey, dsaEncoding: 'ieee-p1363' });
+  }
+}
 
 /** A base64url JSON object segment, or undefined. */
 function parseSegment(segment: string): Record<string, unknown> | undefined {

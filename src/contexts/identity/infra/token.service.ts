@@ -29,9 +29,9 @@ export class TokenService {
     @Inject(identityConfig.KEY) private readonly config: IdentityConfig,
   ) {}
 
-  async issue(claims: AccessClaims): Promise<IssuedAccessToken> {
+  issue(claims: AccessClaims): IssuedAccessToken {
     const ttl = this.config.accessTokenTtl;
-    const access_token = await this.jwt.sign(
+    const access_token = this.jwt.sign(
       { sid: claims.sid, role: claims.role, auth_time: Math.floor(claims.authTime.getTime() / 1000) },
       { ttlSeconds: ttl, subject: claims.sub, jti: randomUUID() },
     );
