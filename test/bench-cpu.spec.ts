@@ -1,7 +1,15 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cpuBetween, postgresCpuMs, processCpuMs, readCpu, ticksOf } from '../scripts/bench/baseline/cpu';
+import {
+  cpuBetween,
+  postgresCpuMs,
+  processCpuMs,
+  readCpu,
+  threadCpuMs,
+  threadRole,
+  ticksOf,
+} from '../scripts/bench/baseline/cpu';
 import { emptySample, mergeInto, type Sample, summarize } from '../scripts/bench/baseline/load';
 
 /** A `/proc/<pid>/stat` line with `utime` and `stime` (fields 14 and 15) in ticks. */
@@ -58,6 +66,35 @@ describe('benchmark CPU accounting', () => {
     process_(23, 'postgres', 7, 0);
     expect(cpuBetween(before, readCpu(probe, proc)!).postgres).toBe(70);
     expect(readCpu({ server: 20, generators: [22, 404] }, proc)).toBeNull();
+  });
+
+  it('tells a thread’s role by its name: the event loop (tid = pid), V8’s workers, libuv’s threadpool, the rest', () => {
+    expect(threadRole(30, 30, 'node')).toBe('main');
+    expect(threadRole(30, 30, 'MainThread')).toBe('main');
+    expect(threadRole(30, 31, 'V8Worker')).toBe('v8');
+    expect(threadRole(30, 32, 'v8:ProfEvntProc')).toBe('v8');
+    expect(threadRole(30, 33, 'libuv-worker')).toBe('threadpool');
+    expect(threadRole(30, 34, 'node')).toBe('other');
+  });
+
+  it('sums a process’s threads by role, user and system apart, and gives null for a process it cannot read', () => {
+    const thread = (pid: number, tid: number, comm: string, utime: number, stime: number) => {
+      mkdirSync(join(proc, String(pid), 'task', String(tid)), { recursive: true });
+      writeFileSync(join(proc, String(pid), 'task', String(tid), 'stat'), stat(tid, comm, utime, stime));
+    };
+    thread(40, 40, 'node', 100, 20);
+    thread(40, 41, 'V8Worker', 5, 1);
+    thread(40, 42, 'V8Worker', 5, 0);
+    thread(40, 43, 'libuv-worker', 300, 2);
+    thread(40, 44, 'libuv-worker', 0, 3);
+    thread(40, 45, 'node (inspector)', 1, 1);
+    expect(threadCpuMs(40, proc)).toEqual({
+      main: { user: 1000, system: 200 },
+      v8: { user: 100, system: 10 },
+      threadpool: { user: 3000, system: 50 },
+      other: { user: 10, system: 10 },
+    });
+    expect(threadCpuMs(404, proc)).toBeNull();
   });
 
   it('reads this very process on Linux', () => {

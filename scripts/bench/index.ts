@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- <scenario> [--seconds N] [--concurrency N]`; scenarios: baseline, login, logging, audit, idempotency, upload,
- * enumeration, streams.
+ * enumeration, streams, sequential.
  * Without a scenario: the full baseline (scripts/bench/baseline.ts and scripts/bench/baseline/; `--smoke` for a short pass,
  * `--check` to hold it against bench/baseline.json); `record <report.json>...` writes that baseline from several runs.
  */
@@ -16,6 +16,7 @@ import { benchIdempotency } from './idempotency';
 import { benchLogin } from './login';
 import { benchLogging } from './logging';
 import type { ScenarioOptions } from './scenario';
+import { benchSequential } from './sequential';
 import { benchStreams } from './streams';
 import { benchUpload } from './upload';
 
@@ -28,6 +29,7 @@ const SCENARIOS: Record<string, (o: ScenarioOptions) => Promise<void>> = {
   upload: benchUpload,
   enumeration: benchEnumeration,
   streams: benchStreams,
+  sequential: benchSequential,
 };
 
 function flag(name: string, fallback: number): number {

@@ -90,3 +90,46 @@ export function cpuBetween(before: CpuReading, after: CpuReading): CpuSplit {
 export function addCpu(a: CpuSplit, b: CpuSplit): CpuSplit {
   return { server: a.server + b.server, postgres: a.postgres + b.postgres, generators: a.generators + b.generators };
 }
+
+/** What a thread of a Node process does, by its name: the event loop, V8's workers (GC, compilers), libuv's threadpool. */
+export type ThreadRole = 'main' | 'v8' | 'threadpool' | 'other';
+
+export const THREAD_ROLES: readonly ThreadRole[] = ['main', 'v8', 'threadpool', 'other'];
+
+/** The role of thread `tid` of process `pid` named `comm` (`V8Worker`, `libuv-worker`, …; the main thread's tid is the pid). */
+export function threadRole(pid: number, tid: number, comm: string): ThreadRole {
+  if (tid === pid) return 'main';
+  if (comm.startsWith('libuv-worker')) return 'threadpool';
+  if (/^V8|^v8:/.test(comm)) return 'v8';
+  return 'other';
+}
+
+/**
+ * CPU milliseconds process `pid` has used so far by thread role (user and system apart), or null without
+ * `/proc`. A thread that ended meanwhile takes its time with it: read around work that starts none.
+ */
+export function threadCpuMs(pid: number, proc = '/proc'): Record<ThreadRole, { user: number; system: number }> | null {
+  let tids: string[];
+  try {
+    tids = readdirSync(`${proc}/${pid}/task`).filter((name) => /^\d+$/.test(name));
+  } catch {
+    return null;
+  }
+  const out = Object.fromEntries(THREAD_ROLES.map((role) => [role, { user: 0, system: 0 }])) as Record<
+    ThreadRole,
+    { user: number; system: number }
+  >;
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`${proc}/${pid}/task/${tid}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const role = out[threadRole(pid, Number(tid), comm)];
+      role.user += Number(fields[11]) * TICK_MS;
+      role.system += Number(fields[12]) * TICK_MS;
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out;
+}

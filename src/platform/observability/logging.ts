@@ -57,9 +57,10 @@ export const UNLOGGED_ROUTES: ReadonlySet<string> = new Set(['/health/live', '/h
  * Lines go to stdout synchronously (`pino.destination({ sync: true })`, as Node's own stdout on
  * Linux): a line is written before the call that logs it returns, so a crash or a SIGKILL loses
  * none, and a log reader that falls behind slows the process instead of growing a buffer in it.
- * pino's default destination hands every line to the libuv threadpool instead, which cost a
- * refused login (under a login flood, where the threadpool is hashing) 0.47–0.54 ms of main-thread
- * CPU against 0.34–0.35 ms this way (docs/performance.md, eighth pass).
+ * pino's default destination hands every line to the libuv threadpool instead and wakes the event
+ * loop again when it is written: a refused login (one at a time, the threadpool hashing) cost
+ * 0.22–0.23 ms of main-thread CPU and 0.10–0.12 ms of system time that way, 0.19–0.20 and
+ * 0.04–0.05 ms this way (`npm run bench -- sequential`; docs/performance.md, eighth pass).
  */
 export function loggerParams(
   env: Pick<Environment, 'appEnv' | 'logLevel'>,

@@ -1,0 +1,281 @@
+/**
+ * `npm run bench -- sequential [--seconds N]`: what one request costs, one at a time, by thread.
+ *
+ * The full baseline measures at saturation, where the host's noise moves a ratio by ±0.1 between runs and hides
+ * anything under a tenth. Here each request waits for the one before, so nothing batches and nothing queues: the
+ * CPU a request costs, read from `/proc` for every thread of the serving process (grouped by role: the event loop,
+ * V8's workers, libuv's threadpool) and for every `postgres` process, divided by the requests. Each kind runs the
+ * app and its floor (the peer the baseline compares it with) started as the baseline starts them, on a throw-away
+ * database; `BENCH_SEQUENTIAL=login,refusal,probe,item` picks kinds (all by default), `BENCH_ROUNDS` repeats each
+ * (alternating the targets; default 2), `BENCH_CANDIDATE=<checkout>` measures that checkout's app too (a before and an
+ * after in one run). Linux only. docs/performance.md (eighth pass) reads its figures.
+ *
+ * - `login`: a correct password login (app: `POST /api/v1/auth/token`; floor: the login-floor peer, 9 round trips).
+ * - `refusal`: a login the argon2 pool refuses (503): a pool of one (`ARGON2_MAX_CONCURRENCY=1`, no queue) held by
+ *   one slow hashing (256 MiB, t=20) that a second client keeps going, while the measured client's logins are shed.
+ * - `probe`: `GET /health/live` (floor: bare Nest answering the probe's body and headers).
+ * - `item`: the authenticated item GET (the app alone: its peer needs the baseline's seeding).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { loadEnvironment } from '../../src/platform/config';
+import { postgresCpuMs, THREAD_ROLES, threadCpuMs, type ThreadRole } from './baseline/cpu';
+import { createBenchDatabase } from './baseline/database';
+import { benchEnvironment } from './baseline/fleet';
+import { startTarget, type Target, writeLoader } from './baseline/processes';
+import { PASSWORD } from './baseline/seed';
+import type { TargetKind } from './baseline/targets';
+import type { ScenarioOptions } from './scenario';
+
+const KINDS = ['login', 'refusal', 'probe', 'item'] as const;
+type Kind = (typeof KINDS)[number];
+
+/** The peer each kind is set against (none for the item GET). */
+const FLOOR: Record<Kind, TargetKind | undefined> = {
+  login: 'login-floor',
+  refusal: 'login-floor',
+  probe: 'nest-headers',
+  item: undefined,
+};
+
+/** A pool of one held for seconds by each hashing: every other login meanwhile is refused. */
+const REFUSAL_ENV = { ARGON2_MEMORY_KIB: '262144', ARGON2_TIME_COST: '20', ARGON2_MAX_CONCURRENCY: '1', ARGON2_MAX_QUEUE: '0' };
+
+const WARM_UP: Record<Kind, number> = { login: 50, refusal: 2000, probe: 5000, item: 2000 };
+
+/** What each kind must answer (a refusal window with anything else is measured again, see `measure`). */
+const EXPECTED: Record<Kind, string> = { login: '200', refusal: '503', probe: '200', item: '200' };
+
+export interface SequentialResult {
+  kind: Kind;
+  target: string;
+  requests: number;
+  statuses: Record<string, number>;
+  /** Refusal windows measured again because a login got through in them. */
+  droppedWindows: number;
+  /** Per request, ms: wall time, and CPU by thread role (user + system) and in PostgreSQL. */
+  wallMs: number;
+  cpuMs: Record<ThreadRole, number> & { postgres: number; system: number };
+}
+
+export async function benchSequential(options: ScenarioOptions): Promise<void> {
+  const kinds = parseKinds(process.env.BENCH_SEQUENTIAL);
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error('BENCH_ROUNDS must be a positive integer');
+  if (threadCpuMs(process.pid) === null) throw new Error('the sequential benchmark reads /proc: Linux only');
+  const database = await createBenchDatabase(loadEnvironment());
+  const scratch = mkdtempSync(join(tmpdir(), 'bastion-bench-'));
+  const results: SequentialResult[] = [];
+  const cleanup = async () => {
+    rmSync(scratch, { recursive: true, force: true });
+    await database.drop();
+  };
+  // Ctrl-C: the targets get the signal too; the database is dropped (connections and all) before leaving.
+  const onSignal = () => {
+    console.error('interrupted: dropping the bench database');
+    void cleanup().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const loader = writeLoader(scratch);
+    for (const kind of kinds)
+      for (let round = 0; round < rounds; round++)
+        for (const target of targetsOf(kind)) {
+          const result = await measure(kind, target, database.url, loader, options.seconds);
+          results.push(result);
+          console.log(line(result));
+        }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await cleanup();
+  }
+  console.log(`\n${table(results)}`);
+}
+
+function parseKinds(raw: string | undefined): Kind[] {
+  if (!raw) return [...KINDS];
+  const kinds = raw.split(',').map((k) => k.trim());
+  const unknown = kinds.filter((k) => !(KINDS as readonly string[]).includes(k));
+  if (unknown.length > 0) throw new Error(`BENCH_SEQUENTIAL: unknown kind ${unknown.join(', ')} (known: ${KINDS.join(', ')})`);
+  return kinds as Kind[];
+}
+
+interface Measured {
+  /** What the report calls it. */
+  name: string;
+  kind: TargetKind;
+  /** Another checkout whose app this is (`BENCH_CANDIDATE`). */
+  root?: string;
+}
+
+/** The floor (if the kind has one), the app, and with `BENCH_CANDIDATE=<checkout>` that checkout's app, in turn. */
+function targetsOf(kind: Kind): Measured[] {
+  const floor = FLOOR[kind];
+  const candidate = process.env.BENCH_CANDIDATE;
+  return [
+    ...(floor ? [{ name: floor, kind: floor }] : []),
+    { name: 'app', kind: 'app' as const },
+    ...(candidate ? [{ name: 'app-candidate', kind: 'app' as const, root: resolve(candidate) }] : []),
+  ];
+}
+
+async function measure(kind: Kind, measured: Measured, databaseUrl: string, loader: string, seconds: number) {
+  const env = { ...benchEnvironment('info', databaseUrl), ...(kind === 'refusal' ? REFUSAL_ENV : {}) };
+  const { name } = measured;
+  const { target } = await startTarget(name, measured.kind, env, loader, measured.root);
+  const stopHolding: (() => Promise<void>)[] = [];
+  try {
+    const request = await requestOf(kind, measured.kind, target);
+    if (kind === 'refusal') stopHolding.push(holdThePool(target, measured.kind === 'app' ? request.email : undefined));
+    for (let i = 0; i < WARM_UP[kind]; i++) await request.send();
+    const pid = target.child.pid!;
+    // One-second windows. A refusal window in which a request was let through (it slipped into the gap between
+    // two of the holder's hashings, and then hashed for seconds itself) is measured again: it measured a login.
+    const spent = { user: zeroByRole(), system: zeroByRole(), postgres: 0, wallMs: 0, requests: 0 };
+    const statuses: Record<string, number> = {};
+    let dropped = 0;
+    while (spent.wallMs < seconds * 1000) {
+      if (dropped > Math.max(10, 3 * seconds)) throw new Error(`${kind} on ${name}: too many windows let a login through`);
+      const window = await measureWindow(pid, request);
+      if (kind === 'refusal' && Object.keys(window.statuses).some((status) => status !== EXPECTED.refusal)) {
+        dropped++;
+        continue;
+      }
+      for (const role of THREAD_ROLES) {
+        spent.user[role] += window.user[role];
+        spent.system[role] += window.system[role];
+      }
+      spent.postgres += window.postgres;
+      spent.wallMs += window.wallMs;
+      spent.requests += window.requests;
+      for (const [status, n] of Object.entries(window.statuses)) statuses[status] = (statuses[status] ?? 0) + n;
+    }
+    const { requests } = spent;
+    const cpuMs = { postgres: spent.postgres / requests, system: 0 } as SequentialResult['cpuMs'];
+    for (const role of THREAD_ROLES) {
+      cpuMs[role] = (spent.user[role] + spent.system[role]) / requests;
+      cpuMs.system += spent.system[role] / requests;
+    }
+    const wallMs = spent.wallMs / requests;
+    const unexpected = Object.keys(statuses).filter((status) => status !== EXPECTED[kind]);
+    if (unexpected.length > 0)
+      throw new Error(`${kind} on ${name} answered ${unexpected.join(', ')}, not only ${EXPECTED[kind]}`);
+    return { kind, target: name, requests, statuses, droppedWindows: dropped, wallMs, cpuMs };
+  } finally {
+    for (const stop of stopHolding) await stop();
+    await target.stop();
+  }
+}
+
+const zeroByRole = (): Record<ThreadRole, number> => ({ main: 0, v8: 0, threadpool: 0, other: 0 });
+
+/** One second of requests one after the other: what process `pid` (by thread role) and PostgreSQL spent meanwhile. */
+async function measureWindow(pid: number, request: Request) {
+  const threadsBefore = threadCpuMs(pid)!;
+  const postgresBefore = postgresCpuMs()!;
+  const started = performance.now();
+  const statuses: Record<string, number> = {};
+  let requests = 0;
+  while (performance.now() - started < 1000) {
+    const status = await request.send();
+    statuses[status] = (statuses[status] ?? 0) + 1;
+    requests++;
+  }
+  const wallMs = performance.now() - started;
+  const threadsAfter = threadCpuMs(pid)!;
+  let postgres = 0;
+  for (const [p, ms] of postgresCpuMs()!) postgres += Math.max(0, ms - (postgresBefore.get(p) ?? 0));
+  const user = zeroByRole();
+  const system = zeroByRole();
+  for (const role of THREAD_ROLES) {
+    user[role] = threadsAfter[role].user - threadsBefore[role].user;
+    system[role] = threadsAfter[role].system - threadsBefore[role].system;
+  }
+  return { user, system, postgres, wallMs, requests, statuses };
+}
+
+interface Request {
+  email: string;
+  send(): Promise<number>;
+}
+
+async function requestOf(kind: Kind, name: TargetKind, target: Target): Promise<Request> {
+  const email = `bench.sequential.${randomBytes(4).toString('hex')}@example.com`;
+  const post = (path: string, body: unknown, token?: string) =>
+    fetch(target.url(path), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body),
+    });
+  const status = async (response: Promise<Response>) => {
+    const r = await response;
+    await r.arrayBuffer();
+    return r.status;
+  };
+  if (name === 'app' && kind !== 'probe') await status(post('/api/v1/auth/register', { email, password: PASSWORD }));
+  switch (kind) {
+    case 'login':
+      return { email, send: () => status(post('/api/v1/auth/token', { email, password: PASSWORD })) };
+    case 'refusal':
+      // A wrong password: a login let through by chance (the pool free for a moment) fails instead of holding it.
+      return { email, send: () => status(post('/api/v1/auth/token', { email, password: 'not-the-password' })) };
+    case 'probe':
+      // The bare Nest peer answers the probe's body and headers at its root.
+      return { email, send: () => status(fetch(target.url(name === 'app' ? '/health/live' : '/'))) };
+    case 'item': {
+      const login = await post('/api/v1/auth/token', { email, password: PASSWORD });
+      const { access_token: token } = (await login.json()) as { access_token: string };
+      const created = await post('/api/v1/projects', { name: 'Sequential bench' }, token);
+      const { id } = (await created.json()) as { id: string };
+      const headers = { authorization: `Bearer ${token}` };
+      return { email, send: () => status(fetch(target.url(`/api/v1/projects/${id}`), { headers })) };
+    }
+  }
+}
+
+/** Keeps one correct login hashing at all times (the pool of one full); returns what stops it. */
+function holdThePool(target: Target, email: string | undefined): () => Promise<void> {
+  let holding = true;
+  const body = JSON.stringify({ email: email ?? 'holder@example.com', password: PASSWORD });
+  const loop = (async () => {
+    while (holding) {
+      const r = await fetch(target.url('/api/v1/auth/token'), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      }).catch(() => undefined);
+      await r?.arrayBuffer();
+    }
+  })();
+  return async () => {
+    holding = false;
+    await loop;
+  };
+}
+
+const ms = (value: number) => (value < 1 ? value.toFixed(3) : value.toFixed(2));
+
+function line(r: SequentialResult): string {
+  const statuses = Object.entries(r.statuses)
+    .map(([s, n]) => `${s}×${n}`)
+    .join(' ');
+  const cpu = THREAD_ROLES.map((role) => `${role} ${ms(r.cpuMs[role])}`).join(', ');
+  return `${r.kind} on ${r.target}: ${r.requests} requests (${statuses}${r.droppedWindows ? `; ${r.droppedWindows} windows measured again` : ''}), per request wall ${ms(r.wallMs)} ms; CPU ms ${cpu}, PostgreSQL ${ms(r.cpuMs.postgres)}`;
+}
+
+/** One row per run: the CPU of one request by thread role, its system share, PostgreSQL's, and the wall time. */
+export function table(results: SequentialResult[]): string {
+  const rows = results.map((r) => {
+    const all = THREAD_ROLES.reduce((sum, role) => sum + r.cpuMs[role], 0);
+    return `| ${r.kind} | ${r.target} | ${r.requests} | ${THREAD_ROLES.map((role) => ms(r.cpuMs[role])).join(' | ')} | ${ms(all)} | ${ms(r.cpuMs.system)} | ${ms(r.cpuMs.postgres)} | ${ms(r.wallMs)} |`;
+  });
+  return [
+    '| kind | target | requests | main thread | V8 workers | threadpool | other threads | process | of it system | PostgreSQL | wall |',
+    '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+    ...rows,
+  ].join('\n');
+}
