@@ -41,6 +41,7 @@ import { createBenchDatabase } from './baseline/database';
 import { benchEnvironment, startFleet } from './baseline/fleet';
 import { buildGroups } from './baseline/groups';
 import { gitSha, machine, writeReport } from './baseline/output';
+import { cleanUpOnInterrupt } from './baseline/processes';
 import { probeRedis, redisKeys } from './baseline/redis';
 import type { Report } from './baseline/report';
 import { checkAgainstBaseline, formatVerdicts, groupsOf, readBaseline } from './baseline/gate';
@@ -60,12 +61,7 @@ export async function benchBaseline(options: ScenarioOptions): Promise<void> {
   const cleanup = async () => {
     for (const step of cleanups.splice(0).reverse()) await step().catch((e: unknown) => console.error('cleanup:', e));
   };
-  const onSignal = () => {
-    console.error('interrupted: stopping the targets and dropping the bench database');
-    void cleanup().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const stopListening = cleanUpOnInterrupt('stopping the targets and dropping the bench database', cleanup);
 
   try {
     const log = (m: string) => console.log(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(3)} s] ${m}`);
@@ -167,7 +163,6 @@ export async function benchBaseline(options: ScenarioOptions): Promise<void> {
     }
   } finally {
     await cleanup();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    stopListening();
   }
 }

@@ -21,10 +21,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadEnvironment } from '../../src/platform/config';
-import { postgresCpuMs, THREAD_ROLES, threadCpuMs, type ThreadRole } from './baseline/cpu';
+import { cpuBetween, readCpu, THREAD_ROLES, threadCpuMs, type ThreadRole } from './baseline/cpu';
 import { createBenchDatabase } from './baseline/database';
 import { benchEnvironment } from './baseline/fleet';
-import { startTarget, type Target, writeLoader } from './baseline/processes';
+import { cleanUpOnInterrupt, startTarget, type Target, writeLoader } from './baseline/processes';
 import { PASSWORD } from './baseline/seed';
 import type { TargetKind } from './baseline/targets';
 import type { ScenarioOptions } from './scenario';
@@ -72,13 +72,7 @@ export async function benchSequential(options: ScenarioOptions): Promise<void> {
     rmSync(scratch, { recursive: true, force: true });
     await database.drop();
   };
-  // Ctrl-C: the targets get the signal too; the database is dropped (connections and all) before leaving.
-  const onSignal = () => {
-    console.error('interrupted: dropping the bench database');
-    void cleanup().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const stopListening = cleanUpOnInterrupt('dropping the bench database', cleanup);
   try {
     const loader = writeLoader(scratch);
     for (const kind of kinds)
@@ -89,8 +83,7 @@ export async function benchSequential(options: ScenarioOptions): Promise<void> {
           console.log(line(result));
         }
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    stopListening();
     await cleanup();
   }
   console.log(`\n${table(results)}`);
@@ -135,7 +128,7 @@ async function measure(kind: Kind, measured: Measured, databaseUrl: string, load
     const pid = target.child.pid!;
     // One-second windows. A refusal window in which a request was let through (it slipped into the gap between
     // two of the holder's hashings, and then hashed for seconds itself) is measured again: it measured a login.
-    const spent = { user: zeroByRole(), system: zeroByRole(), postgres: 0, wallMs: 0, requests: 0 };
+    const spent = { cpu: zeroByRole(), system: 0, postgres: 0, wallMs: 0, requests: 0 };
     const statuses: Record<string, number> = {};
     let dropped = 0;
     while (spent.wallMs < seconds * 1000) {
@@ -145,21 +138,16 @@ async function measure(kind: Kind, measured: Measured, databaseUrl: string, load
         dropped++;
         continue;
       }
-      for (const role of THREAD_ROLES) {
-        spent.user[role] += window.user[role];
-        spent.system[role] += window.system[role];
-      }
+      for (const role of THREAD_ROLES) spent.cpu[role] += window.cpu[role];
+      spent.system += window.system;
       spent.postgres += window.postgres;
       spent.wallMs += window.wallMs;
       spent.requests += window.requests;
       for (const [status, n] of Object.entries(window.statuses)) statuses[status] = (statuses[status] ?? 0) + n;
     }
     const { requests } = spent;
-    const cpuMs = { postgres: spent.postgres / requests, system: 0 } as SequentialResult['cpuMs'];
-    for (const role of THREAD_ROLES) {
-      cpuMs[role] = (spent.user[role] + spent.system[role]) / requests;
-      cpuMs.system += spent.system[role] / requests;
-    }
+    const cpuMs = { system: spent.system / requests, postgres: spent.postgres / requests } as SequentialResult['cpuMs'];
+    for (const role of THREAD_ROLES) cpuMs[role] = spent.cpu[role] / requests;
     const wallMs = spent.wallMs / requests;
     const unexpected = Object.keys(statuses).filter((status) => status !== EXPECTED[kind]);
     if (unexpected.length > 0)
@@ -176,7 +164,7 @@ const zeroByRole = (): Record<ThreadRole, number> => ({ main: 0, v8: 0, threadpo
 /** One second of requests one after the other: what process `pid` (by thread role) and PostgreSQL spent meanwhile. */
 async function measureWindow(pid: number, request: Request) {
   const threadsBefore = threadCpuMs(pid)!;
-  const postgresBefore = postgresCpuMs()!;
+  const before = readCpu({ server: pid, generators: [] })!;
   const started = performance.now();
   const statuses: Record<string, number> = {};
   let requests = 0;
@@ -187,15 +175,15 @@ async function measureWindow(pid: number, request: Request) {
   }
   const wallMs = performance.now() - started;
   const threadsAfter = threadCpuMs(pid)!;
-  let postgres = 0;
-  for (const [p, ms] of postgresCpuMs()!) postgres += Math.max(0, ms - (postgresBefore.get(p) ?? 0));
-  const user = zeroByRole();
-  const system = zeroByRole();
+  const { postgres } = cpuBetween(before, readCpu({ server: pid, generators: [] })!);
+  const cpu = zeroByRole();
+  let system = 0;
   for (const role of THREAD_ROLES) {
-    user[role] = threadsAfter[role].user - threadsBefore[role].user;
-    system[role] = threadsAfter[role].system - threadsBefore[role].system;
+    const roleSystem = threadsAfter[role].system - threadsBefore[role].system;
+    cpu[role] = threadsAfter[role].user - threadsBefore[role].user + roleSystem;
+    system += roleSystem;
   }
-  return { user, system, postgres, wallMs, requests, statuses };
+  return { cpu, system, postgres, wallMs, requests, statuses };
 }
 
 interface Request {

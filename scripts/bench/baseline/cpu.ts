@@ -31,9 +31,15 @@ export function processCpuMs(pid: number | undefined, proc = '/proc'): number | 
 
 /** The CPU milliseconds in one `/proc/<pid>/stat` line: utime + stime (fields 14 and 15). */
 export function ticksOf(stat: string): number {
+  const { user, system } = timesOf(stat);
+  return user + system;
+}
+
+/** utime and stime of a `/proc/<pid>/stat` (or `/proc/<pid>/task/<tid>/stat`) line, in milliseconds. */
+function timesOf(stat: string): { user: number; system: number } {
   // The command name (field 2) is in parentheses and may hold spaces: count fields after its closing one.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+  return { user: Number(fields[11]) * TICK_MS, system: Number(fields[12]) * TICK_MS };
 }
 
 /** CPU milliseconds each running process named `postgres` has used so far, by pid, or null without `/proc`. */
@@ -123,10 +129,10 @@ export function threadCpuMs(pid: number, proc = '/proc'): Record<ThreadRole, { u
     try {
       const stat = readFileSync(`${proc}/${pid}/task/${tid}/stat`, 'utf8');
       const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const { user, system } = timesOf(stat);
       const role = out[threadRole(pid, Number(tid), comm)];
-      role.user += Number(fields[11]) * TICK_MS;
-      role.system += Number(fields[12]) * TICK_MS;
+      role.user += user;
+      role.system += system;
     } catch {
       // the thread ended meanwhile
     }

@@ -122,3 +122,20 @@ export async function startTarget(
   });
   return { target: new Target(name, child, ready.port), ready };
 }
+
+/**
+ * Runs `cleanup` on Ctrl-C or SIGTERM (the targets get the signal too), then leaves with 130; the
+ * function returned stops listening, for a run that ends by itself and cleans up on its own.
+ */
+export function cleanUpOnInterrupt(message: string, cleanup: () => Promise<void>): () => void {
+  const onSignal = () => {
+    console.error(`interrupted: ${message}`);
+    void cleanup().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+}
