@@ -20,19 +20,24 @@ import { BuildInfo } from './build-info';
 export class Metrics {
   readonly registry = new Registry();
 
-  readonly httpRequests = new Counter({
-    name: 'http_requests_total',
-    help: 'HTTP requests by method, route template and status code.',
-    labelNames: ['method', 'route', 'status'] as const,
-    registers: [this.registry],
-  });
-
   readonly httpDuration = new Histogram({
     name: 'http_request_duration_seconds',
     help: 'HTTP request duration by method, route template and status code.',
     labelNames: ['method', 'route', 'status'] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
+  });
+
+  /**
+   * The duration histogram's counts under their own name, worked out when scraped: a request
+   * is observed once (the histogram), not counted a second time on its way out.
+   */
+  readonly httpRequests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests by method, route template and status code.',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
+    collect: countsOf(this.httpDuration),
   });
 
   readonly rateLimitDropped = new Counter({
@@ -68,9 +73,7 @@ export class Metrics {
 
   /** One finished request. `route` is the route template (never the raw path), `unmatched` for 404s. */
   observeRequest(method: string, route: string, status: number, seconds: number): void {
-    const labels = { method, route, status: String(status) };
-    this.httpRequests.inc(labels);
-    this.httpDuration.observe(labels, seconds);
+    this.httpDuration.observe({ method, route, status: String(status) }, seconds);
     if (status === 429) this.rateLimitDropped.inc({ route });
   }
 
@@ -81,4 +84,13 @@ export class Metrics {
   gauge<L extends string>(config: Omit<GaugeConfiguration<L>, 'registers'>): Gauge<L> {
     return new Gauge({ ...config, registers: [this.registry] });
   }
+}
+
+/** A counter's `collect`: it becomes the `_count` series of `histogram`, label set for label set. */
+function countsOf<L extends string>(histogram: Histogram<L>): (this: Counter<L>) => Promise<void> {
+  return async function (this: Counter<L>) {
+    const { name, values } = await histogram.get();
+    this.reset();
+    for (const { metricName, labels, value } of values) if (metricName === `${name}_count`) this.inc(labels, value);
+  };
 }

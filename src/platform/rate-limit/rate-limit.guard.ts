@@ -1,4 +1,4 @@
-import { type ExecutionContext, Inject, Injectable, SetMetadata } from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, Inject, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import {
   InjectThrottlerOptions,
@@ -84,7 +84,7 @@ export class RateLimitGuard extends ThrottlerGuard {
   private readonly plans = new WeakMap<object, ThrottlerOptions[]>();
 
   /** Off by configuration, outside HTTP, and for the probes and the metrics scrape (never limited). */
-  private skips(context: ExecutionContext): boolean {
+  skips(context: ExecutionContext): boolean {
     return (
       !this.config.rateLimit.enabled ||
       context.getType() !== 'http' ||
@@ -100,6 +100,11 @@ export class RateLimitGuard extends ThrottlerGuard {
    */
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     if (this.skips(context)) return true;
+    return this.throttle(context);
+  }
+
+  /** The tiers of one request that the limits do not skip. */
+  async throttle(context: ExecutionContext): Promise<boolean> {
     for (const throttler of this.planFor(context.getHandler())) {
       if (throttler.skipIf?.(context)) continue;
       const ttl = throttler.ttl as number;
@@ -146,5 +151,19 @@ export class RateLimitGuard extends ThrottlerGuard {
       throw tooManyRequests('rate_limited', 'Too many requests. Slow down and retry later.', record.timeToBlockExpire);
     }
     return true;
+  }
+}
+
+/**
+ * The global guard. A request the limits skip (see `RateLimitGuard.skips`: the probes, the
+ * metrics scrape, limits turned off) is let through synchronously, so Nest has no promise to
+ * await for it; every other request goes through `RateLimitGuard`'s tiers.
+ */
+@Injectable()
+export class RateLimitGate implements CanActivate {
+  constructor(private readonly guard: RateLimitGuard) {}
+
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    return this.guard.skips(context) || this.guard.throttle(context);
   }
 }

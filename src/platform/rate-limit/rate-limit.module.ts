@@ -3,7 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { platformConfig, type PlatformConfig } from '../config';
 import { FlexibleThrottlerStorage } from './flexible-throttler.storage';
-import { RateLimitGuard, type RequestPrincipalResolver, throttlerOptions } from './rate-limit.guard';
+import { RateLimitGate, RateLimitGuard, type RequestPrincipalResolver, throttlerOptions } from './rate-limit.guard';
 
 /** The rate-limit counters (Redis when configured, else memory), for limits of a context's own (tenants' request rates). */
 @Module({ providers: [FlexibleThrottlerStorage], exports: [FlexibleThrottlerStorage] })
@@ -32,7 +32,7 @@ export class RateLimitModule {
           }),
         }),
       ],
-      providers: [{ provide: APP_GUARD, useClass: RateLimitGuard }],
+      providers: [RateLimitGuard, { provide: APP_GUARD, useClass: RateLimitGate }],
     };
   }
 }
