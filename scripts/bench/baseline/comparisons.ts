@@ -55,6 +55,18 @@ export function comparisons(scenarios: ScenarioResult[]): Comparison[] {
     compare('health-vs-nest', 'liveness vs bare NestJS on Fastify', 'health', 'nest-hello', 0.7),
     compare('probe-floor-vs-nest', "bare NestJS with the probe's headers vs bare NestJS", 'nest-probe', 'nest-hello'),
     compare('health-vs-probe-floor', "liveness vs bare NestJS with the probe's headers", 'health', 'nest-probe'),
+    compare(
+      'platform-floor-vs-nest',
+      "bare NestJS with the probe's headers and the platform's per-request work vs bare NestJS",
+      'nest-platform-probe',
+      'nest-hello',
+    ),
+    compare(
+      'health-vs-platform-floor',
+      "liveness vs bare NestJS with the probe's headers and the platform's per-request work",
+      'health',
+      'nest-platform-probe',
+    ),
     compare('item-vs-pg', 'item GET vs Fastify + pg', 'item', 'pg-item', 0.6),
     tail('item-tail', 'item GET p50 / p99 (p99 ≤ 3 × p50)', 'item', 1 / 3),
     tail('pg-item-tail', "Fastify + pg item p50 / p99, the same load (the target's floor)", 'pg-item'),

@@ -79,6 +79,7 @@ export async function startFleet({ baseEnv, redis, candidate, scratch, onCleanup
     start('fastify', 'fastify'),
     start('nest', 'nest'),
     start('nest-headers', 'nest-headers'),
+    start('nest-platform', 'nest-platform'),
     start('fastify-pg', 'fastify-pg'),
     // The peer preparing what the app prepares runs apart: named statements on the same pooled
     // connections were seen to slow the unnamed peer's statements down by a third.

@@ -10,6 +10,8 @@
  *   nest-headers the same bare NestJS, answering what the liveness probe answers: its body and
  *               every header the app sends with it (security headers, request id, `vary`), set in
  *               one `onRequest` hook: the floor of a liveness probe that must send those headers
+ *   nest-platform the same, with the platform's per-request work at its cheapest: CORS, a metric,
+ *               a global guard, a request context, the multipart parser (platform-floor.ts)
  *   fastify-pg  bare Fastify + `pg`: the exact SQL the project item GET and list run (the tenant
  *               transaction: begin, scope, query, commit), as the app's runtime role; and a
  *               project POST in that transaction, without and with an idempotency key (the
@@ -40,6 +42,7 @@ import { Pool, type PoolClient } from 'pg';
 import { listening, send, type ToTarget, untilStopped } from './ipc';
 import { fire } from './load';
 import { serveLoginFloor } from './login-floor';
+import { serveNestPlatform } from './platform-floor';
 import { probeBody, setProbeHeaders } from './probe-response';
 import { sample } from '../sampling';
 import { parseIdentityConfig } from '../../../src/contexts/identity';
@@ -50,7 +53,17 @@ import { noteRateLimit, throttlerObservation } from '../../../src/platform/rate-
 import { ThrottlerCounters } from '../../../src/platform/rate-limit/throttler-counters';
 
 export type TargetKind =
-  'app' | 'node-http' | 'fastify' | 'nest' | 'nest-headers' | 'fastify-pg' | 'login-floor' | 'argon2' | 'client' | 'flood';
+  | 'app'
+  | 'node-http'
+  | 'fastify'
+  | 'nest'
+  | 'nest-headers'
+  | 'nest-platform'
+  | 'fastify-pg'
+  | 'login-floor'
+  | 'argon2'
+  | 'client'
+  | 'flood';
 
 export type { FromTarget, ToTarget } from './ipc';
 
@@ -392,6 +405,7 @@ const SERVE: Record<Exclude<TargetKind, 'app'>, () => Promise<void> | void> = {
   fastify: serveFastify,
   nest: () => serveNest(),
   'nest-headers': () => serveNest(true),
+  'nest-platform': serveNestPlatform,
   'fastify-pg': serveFastifyPg,
   'login-floor': serveLoginFloor,
   argon2: serveArgon2,

@@ -1,7 +1,9 @@
 /**
  * Group `hello`: what a request costs before any work. The liveness probe of the app next to a
  * small JSON hello from bare node:http, bare Fastify and bare NestJS on Fastify, and bare NestJS
- * answering exactly what the probe answers (body and headers): the floor of the probe.
+ * answering exactly what the probe answers (body and headers): the floor of the probe; and the
+ * same with the platform's per-request work at its cheapest (platform-floor.ts): the floor of a
+ * probe that pays for CORS, a metric, a global guard, a request context and the upload parser.
  */
 import { type Group, type GroupContext, healthLoad, httpMember, plainLoad } from './group';
 
@@ -17,6 +19,14 @@ export function helloGroup(ctx: GroupContext): Group {
       "NestJS on Fastify, the probe's body and headers",
       'nest-headers',
       plainLoad(ctx, targets['nest-headers'], '/'),
+      ['200'],
+    ),
+    httpMember(
+      ctx,
+      'nest-platform-probe',
+      "NestJS on Fastify, the probe's body and headers, and the platform's per-request work",
+      'nest-platform',
+      plainLoad(ctx, targets['nest-platform'], '/'),
       ['200'],
     ),
     httpMember(ctx, 'health', 'GET /health/live', 'app', healthLoad(ctx), ['200']),

@@ -1,0 +1,88 @@
+/**
+ * `nest-platform`: the liveness probe's floor with the platform's per-request work done at its
+ * cheapest. Bare NestJS on Fastify answering the probe's body and headers (as `nest-headers`),
+ * plus what every request of a service like this one pays for, each by the library the app uses
+ * for it and in the cheapest form it offers:
+ *
+ * - CORS: `@fastify/cors` with the app's options (an origin callback, credentials, methods,
+ *   allowed and exposed headers), which on a request without `Origin` only adds `Vary: Origin`;
+ * - metrics: one `prom-client` histogram observation per response, labelled by method, route
+ *   template and status, in an `onResponse` hook;
+ * - rate limits: a global Nest guard, here one that lets every request through synchronously
+ *   (what the app's guard does for the probes, which it never limits);
+ * - request context: an `AsyncLocalStorage` made current in a `preHandler` hook for the handler
+ *   and what it awaits (what log lines and the audit trail read);
+ * - uploads: `@fastify/multipart` registered (its parser and its hooks are global).
+ *
+ * Everything else the app does per request (the hostile-input check, ETags, the access line, the
+ * login shedding, the drain check) costs nothing measurable on the probe and is left out. The
+ * ratio of the app's probe to this one is what the app's own code adds to the work itself.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import fastifyCors from '@fastify/cors';
+import fastifyMultipart from '@fastify/multipart';
+import { type CanActivate, Controller, Get, Injectable, Module } from '@nestjs/common';
+import { APP_GUARD, NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Histogram, Registry } from 'prom-client';
+import { CORS_ALLOWED_HEADERS, CORS_EXPOSED_HEADERS } from '../../../src/platform/security/security-policy';
+import { listening, send, untilStopped } from './ipc';
+import { probeBody, setProbeHeaders } from './probe-response';
+
+@Injectable()
+class LetThrough implements CanActivate {
+  canActivate(): boolean {
+    return true;
+  }
+}
+
+export async function serveNestPlatform(): Promise<void> {
+  const started = Date.now();
+  @Controller()
+  class ProbeController {
+    @Get()
+    probe(): object {
+      return probeBody(started);
+    }
+  }
+  @Module({ controllers: [ProbeController], providers: [{ provide: APP_GUARD, useClass: LetThrough }] })
+  class ProbeModule {}
+  const app = await NestFactory.create<NestFastifyApplication>(ProbeModule, new FastifyAdapter({ logger: false }), {
+    logger: false,
+  });
+  await app.register(fastifyCors, {
+    origin: (origin, callback) => callback(null, origin !== undefined && origin === 'https://console.example'),
+    credentials: true,
+    methods: ['GET', 'HEAD', 'POST', 'PATCH', 'PUT', 'DELETE', 'OPTIONS'],
+    allowedHeaders: CORS_ALLOWED_HEADERS,
+    exposedHeaders: CORS_EXPOSED_HEADERS,
+    maxAge: 600,
+  });
+  const fastify = app.getHttpAdapter().getInstance();
+  await fastify.register(fastifyMultipart);
+  fastify.addHook('onRequest', (_request, reply, done) => {
+    setProbeHeaders(reply);
+    done();
+  });
+  const duration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration by method, route template and status code.',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [new Registry()],
+  });
+  fastify.addHook('onResponse', (request, reply, done) => {
+    duration.observe(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+    done();
+  });
+  const storage = new AsyncLocalStorage<{ requestId: string }>();
+  fastify.addHook('preHandler', (request, _reply, done) => {
+    storage.run({ requestId: request.id }, done);
+  });
+  await app.listen(0, '127.0.0.1');
+  send({ type: 'ready', port: listening(fastify.server) });
+  untilStopped(() => app.close());
+}
