@@ -8,12 +8,13 @@
  * app and its floor (the peer the baseline compares it with) started as the baseline starts them, on a throw-away
  * database; `BENCH_SEQUENTIAL=login,refusal,probe,item` picks kinds (all by default), `BENCH_ROUNDS` repeats each
  * (alternating the targets; default 2), `BENCH_CANDIDATE=<checkout>` measures that checkout's app too (a before and an
- * after in one run). Linux only. docs/performance.md (eighth pass) reads its figures.
+ * after in one run). Linux only. docs/performance.md (eighth and ninth passes) reads its figures.
  *
  * - `login`: a correct password login (app: `POST /api/v1/auth/token`; floor: the login-floor peer, 9 round trips).
  * - `refusal`: a login the argon2 pool refuses (503): a pool of one (`ARGON2_MAX_CONCURRENCY=1`, no queue) held by
  *   one slow hashing (256 MiB, t=20) that a second client keeps going, while the measured client's logins are shed.
- * - `probe`: `GET /health/live` (floor: bare Nest answering the probe's body and headers).
+ * - `probe`: `GET /health/live` (floors: bare Nest answering the probe's body and headers; the same with the
+ *   platform's per-request work at its cheapest, platform-floor.ts).
  * - `item`: the authenticated item GET (the app alone: its peer needs the baseline's seeding).
  */
 import { randomBytes } from 'node:crypto';
@@ -32,12 +33,12 @@ import type { ScenarioOptions } from './scenario';
 const KINDS = ['login', 'refusal', 'probe', 'item'] as const;
 type Kind = (typeof KINDS)[number];
 
-/** The peer each kind is set against (none for the item GET). */
-const FLOOR: Record<Kind, TargetKind | undefined> = {
-  login: 'login-floor',
-  refusal: 'login-floor',
-  probe: 'nest-headers',
-  item: undefined,
+/** The peers each kind is set against (none for the item GET). */
+const FLOORS: Record<Kind, TargetKind[]> = {
+  login: ['login-floor'],
+  refusal: ['login-floor'],
+  probe: ['nest-headers', 'nest-platform'],
+  item: [],
 };
 
 /** A pool of one held for seconds by each hashing: every other login meanwhile is refused. */
@@ -105,12 +106,11 @@ interface Measured {
   root?: string;
 }
 
-/** The floor (if the kind has one), the app, and with `BENCH_CANDIDATE=<checkout>` that checkout's app, in turn. */
+/** The kind's floors, the app, and with `BENCH_CANDIDATE=<checkout>` that checkout's app, in turn. */
 function targetsOf(kind: Kind): Measured[] {
-  const floor = FLOOR[kind];
   const candidate = process.env.BENCH_CANDIDATE;
   return [
-    ...(floor ? [{ name: floor, kind: floor }] : []),
+    ...FLOORS[kind].map((floor) => ({ name: floor, kind: floor })),
     { name: 'app', kind: 'app' as const },
     ...(candidate ? [{ name: 'app-candidate', kind: 'app' as const, root: resolve(candidate) }] : []),
   ];
