@@ -122,6 +122,12 @@ export function comparisons(scenarios: ScenarioResult[]): Comparison[] {
       'floor-health-flood',
       'floor-health-idle',
     ),
+    compare(
+      'flood-platform-floor',
+      "a process refusing with the platform's per-request work: its probe during its own login flood vs idle",
+      'platform-floor-health-flood',
+      'platform-floor-health-idle',
+    ),
   ].filter((x): x is Comparison => x !== undefined);
   return [
     ...list,
@@ -129,6 +135,13 @@ export function comparisons(scenarios: ScenarioResult[]): Comparison[] {
     ...over(list, 'throttler-redis-vs-floor', `${REDIS_FLOOR}, over its floor`, 'throttler-redis', 'throttler-redis-floor'),
     ...over(list, 'item-tail-vs-floor', 'item GET p50 / p99, over its floor', 'item-tail', 'pg-item-tail'),
     ...over(list, 'flood-vs-floor', 'liveness during login flood vs idle, over its floor', 'health-under-flood', 'flood-floor'),
+    ...over(
+      list,
+      'flood-vs-platform-floor',
+      'liveness during login flood vs idle, over its platform floor',
+      'health-under-flood',
+      'flood-platform-floor',
+    ),
   ];
 }
 

@@ -90,6 +90,8 @@ export async function startFleet({ baseEnv, redis, candidate, scratch, onCleanup
       : start('fastify-pg-redis', 'fastify-pg', { ...baseEnv, REDIS_URL: redis.url, REDIS_KEY_PREFIX: `${redis.prefix}peer:` }),
     // A login and a probe at their best (login-floor.ts): the login's and the flood's floors.
     start('login-floor', 'login-floor'),
+    // The same with the platform's per-request work on every response (platform-floor.ts): the flood's platform floor.
+    start('login-floor-platform', 'login-floor', { ...baseEnv, LOGIN_FLOOR_PLATFORM: '1' }),
     start('argon2', 'argon2'),
     start('client', 'client'),
     start('flood', 'flood'),

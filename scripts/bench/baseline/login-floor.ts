@@ -11,6 +11,10 @@
  *        are. No Nest, no ORM, no validation, no audit chain, no sessions: the verification, the
  *        statements' round trips and HTTP, nothing else.
  *   GET /health/live  the probe's body and every header the app sends with it.
+ *
+ * With `LOGIN_FLOOR_PLATFORM=1` every response, the refusals included, also pays for the platform's
+ * per-request work as the app does (platform-floor.ts: CORS, the security headers and a request id,
+ * a metric, a request context, and an access line for each response but the probe's).
  */
 import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import * as argon2 from 'argon2';
@@ -22,6 +26,7 @@ import { lowerThreadpoolPriority } from '../../../src/platform/concurrency/threa
 import { parseEnvironment } from '../../../src/platform/config/environment';
 import { PASSWORD } from './seed';
 import { listening, send, untilStopped } from './ipc';
+import { platformWork } from './platform-floor';
 import { probeBody, setProbeHeaders } from './probe-response';
 
 type RoundTrip = 'counter' | 'read' | 'update' | 'insert';
@@ -83,9 +88,11 @@ export async function serveLoginFloor(): Promise<void> {
   };
 
   const app = fastify({ logger: false });
+  const platform = process.env.LOGIN_FLOOR_PLATFORM === '1';
+  if (platform) await platformWork(app, { accessLines: true });
   const started = Date.now();
   app.get('/health/live', (_request, reply) => {
-    setProbeHeaders(reply);
+    if (!platform) setProbeHeaders(reply);
     return probeBody(started);
   });
   // As LoginShedding: a login is admitted only while the pool, with the logins already admitted, would take it.

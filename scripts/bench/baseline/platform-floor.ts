@@ -17,40 +17,30 @@
  * Everything else the app does per request (the hostile-input check, ETags, the access line, the
  * login shedding, the drain check) costs nothing measurable on the probe and is left out. The
  * ratio of the app's probe to this one is what the app's own code adds to the work itself.
+ *
+ * `platformWork` is that work without Nest (the guard aside), for the login-floor peer's refusals too
+ * (login-floor.ts, `LOGIN_FLOOR_PLATFORM=1`), where it adds the access line the app writes for each.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
 import fastifyCors from '@fastify/cors';
 import fastifyMultipart from '@fastify/multipart';
-import { type CanActivate, Controller, Get, Injectable, Module } from '@nestjs/common';
-import { APP_GUARD, NestFactory } from '@nestjs/core';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyInstance } from 'fastify';
+import { destination, pino } from 'pino';
 import { Histogram, Registry } from 'prom-client';
 import { CORS_ALLOWED_HEADERS, CORS_EXPOSED_HEADERS } from '../../../src/platform/security/security-policy';
 import { listening, send, untilStopped } from './ipc';
 import { probeBody, setProbeHeaders } from './probe-response';
 
-@Injectable()
-class LetThrough implements CanActivate {
-  canActivate(): boolean {
-    return true;
-  }
-}
-
-export async function serveNestPlatform(): Promise<void> {
-  const started = Date.now();
-  @Controller()
-  class ProbeController {
-    @Get()
-    probe(): object {
-      return probeBody(started);
-    }
-  }
-  @Module({ controllers: [ProbeController], providers: [{ provide: APP_GUARD, useClass: LetThrough }] })
-  class ProbeModule {}
-  const app = await NestFactory.create<NestFastifyApplication>(ProbeModule, new FastifyAdapter({ logger: false }), {
-    logger: false,
-  });
-  await app.register(fastifyCors, {
+/**
+ * Registers the per-request work every response of the platform pays for on `fastify`: CORS, the
+ * probe's headers (the security headers and a request id), one histogram observation, a request
+ * context for the handler; with `accessLines`, an access line per response but the probe's, on a
+ * synchronous destination (as the app writes them).
+ */
+export async function platformWork(fastify: FastifyInstance, { accessLines = false } = {}): Promise<void> {
+  await fastify.register(fastifyCors, {
     origin: (origin, callback) => callback(null, origin !== undefined && origin === 'https://console.example'),
     credentials: true,
     methods: ['GET', 'HEAD', 'POST', 'PATCH', 'PUT', 'DELETE', 'OPTIONS'],
@@ -58,7 +48,6 @@ export async function serveNestPlatform(): Promise<void> {
     exposedHeaders: CORS_EXPOSED_HEADERS,
     maxAge: 600,
   });
-  const fastify = app.getHttpAdapter().getInstance();
   await fastify.register(fastifyMultipart);
   fastify.addHook('onRequest', (_request, reply, done) => {
     setProbeHeaders(reply);
@@ -71,17 +60,66 @@ export async function serveNestPlatform(): Promise<void> {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [new Registry()],
   });
+  const log = accessLines
+    ? pino({ base: { service: 'bastion' }, messageKey: 'msg' }, destination({ dest: 1, sync: true }))
+    : undefined;
   fastify.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url;
     duration.observe(
-      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      { method: request.method, route: route ?? 'unmatched', status: String(reply.statusCode) },
       reply.elapsedTime / 1000,
     );
+    if (log && route !== '/health/live') {
+      const trace = randomUUID().replaceAll('-', '');
+      log.info(
+        {
+          request_id: request.id,
+          trace_id: trace,
+          span_id: trace.slice(0, 16),
+          method: request.method,
+          route,
+          url: request.url,
+          status: reply.statusCode,
+          duration_ms: Math.round(reply.elapsedTime * 100) / 100,
+          ip: request.ip,
+        },
+        `${request.method} ${request.url} ${reply.statusCode}`,
+      );
+    }
     done();
   });
   const storage = new AsyncLocalStorage<{ requestId: string }>();
   fastify.addHook('preHandler', (request, _reply, done) => {
     storage.run({ requestId: request.id }, done);
   });
+}
+
+/** Nest is loaded here only (as targets.ts's `serveNest` does), so the peers that import this file never load it. */
+export async function serveNestPlatform(): Promise<void> {
+  const { Controller, Get, Injectable, Module } = await import('@nestjs/common');
+  const { APP_GUARD, NestFactory } = await import('@nestjs/core');
+  const { FastifyAdapter } = await import('@nestjs/platform-fastify');
+  const started = Date.now();
+  @Injectable()
+  class LetThrough {
+    canActivate(): boolean {
+      return true;
+    }
+  }
+  @Controller()
+  class ProbeController {
+    @Get()
+    probe(): object {
+      return probeBody(started);
+    }
+  }
+  @Module({ controllers: [ProbeController], providers: [{ provide: APP_GUARD, useClass: LetThrough }] })
+  class ProbeModule {}
+  const app = await NestFactory.create<NestFastifyApplication>(ProbeModule, new FastifyAdapter({ logger: false }), {
+    logger: false,
+  });
+  const fastify = app.getHttpAdapter().getInstance();
+  await platformWork(fastify);
   await app.listen(0, '127.0.0.1');
   send({ type: 'ready', port: listening(fastify.server) });
   untilStopped(() => app.close());

@@ -3,7 +3,9 @@
  * (from its own process, twice what the argon2 pool takes) hammers that app, and while the same
  * flood hammers another instance on the same machine (what the machine's cores alone cost it); and
  * the login-floor peer's probe, idle and under the same flood aimed at that peer (what a process
- * that refuses a login in its first hook and does nothing else keeps of its probe: the floor).
+ * that refuses a login in its first hook and does nothing else keeps of its probe: the floor); and the
+ * same peer doing the platform's per-request work on every response, refusals included (CORS, the
+ * security headers and request id, a metric, an access line: the platform floor).
  */
 import { sleep } from '../load';
 import type { FromTarget, ToTarget } from '../targets';
@@ -24,6 +26,7 @@ export function floodGroup(ctx: GroupContext): Group {
   const { targets, floodTotals } = ctx;
   const health = healthLoad(ctx);
   const floorHealth = plainLoad(ctx, targets['login-floor'], '/health/live');
+  const platformFloorHealth = plainLoad(ctx, targets['login-floor-platform'], '/health/live');
   /** `probe` (the app's liveness by default) while the flood hits `floodTarget` (the app itself, or another process on the same cores). */
   const underFlood = (id: string, title: string, floodTarget: string, probe: Load = health, server = 'app'): Member => ({
     id,
@@ -71,6 +74,21 @@ export function floodGroup(ctx: GroupContext): Group {
         'login-floor',
         floorHealth,
         'login-floor',
+      ),
+      httpMember(
+        ctx,
+        'platform-floor-health-idle',
+        'login-floor peer with the platform work GET /health/live, idle',
+        'login-floor-platform',
+        platformFloorHealth,
+        ['200'],
+      ),
+      underFlood(
+        'platform-floor-health-flood',
+        'login-floor peer with the platform work GET /health/live, its login flood',
+        'login-floor-platform',
+        platformFloorHealth,
+        'login-floor-platform',
       ),
     ],
   };
