@@ -113,6 +113,12 @@ export function comparisons(scenarios: ScenarioResult[]): Comparison[] {
       'argon2-verify',
     ),
     compare('login-vs-floor', 'login vs its floor', 'login', 'login-floor'),
+    compare(
+      'login-vs-platform-floor',
+      "login vs its floor with the platform's per-request work",
+      'login',
+      'login-platform-floor',
+    ),
     compare('health-under-flood', 'liveness during login flood vs idle', 'health-flood', 'health-idle', 0.5),
     compare('flood-elsewhere', 'liveness during a flood on another instance vs idle', 'health-flood-elsewhere', 'health-idle'),
     compare('flood-own-share', "liveness during its own flood vs during another's", 'health-flood', 'health-flood-elsewhere'),

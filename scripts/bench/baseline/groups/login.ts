@@ -1,7 +1,8 @@
 /**
  * Group `login`: logins through the app next to raw argon2id verifications (the deliberate cost of a
  * login), and next to the login at its best (the login-floor peer: the verification, HTTP, and with
- * or without the app's count of round trips to PostgreSQL; see login-floor.ts).
+ * or without the app's count of round trips to PostgreSQL; see login-floor.ts), and next to the same
+ * login on the peer that also does the platform's per-request work (platform-floor.ts).
  */
 import { LOGIN_ROUND_TRIP_COUNT } from '../login-floor';
 import type { FromTarget } from '../targets';
@@ -33,8 +34,7 @@ export function loginGroup(ctx: GroupContext): Group {
       };
     },
   };
-  const floor = ctx.targets['login-floor'];
-  const floorLogin = (roundTrips: boolean) => ({
+  const floorLogin = (roundTrips: boolean, floor = ctx.targets['login-floor']) => ({
     ...loginLoad(ctx, loginConnections, floor),
     url: floor.url(`/api/v1/auth/token${roundTrips ? '' : '?round_trips=0'}`),
   });
@@ -52,6 +52,14 @@ export function loginGroup(ctx: GroupContext): Group {
         `login at its best: verify + HTTP + ${LOGIN_ROUND_TRIP_COUNT} round trips`,
         'login-floor',
         floorLogin(true),
+        ['200'],
+      ),
+      httpMember(
+        ctx,
+        'login-platform-floor',
+        `login at its best with the platform's per-request work: verify + HTTP + ${LOGIN_ROUND_TRIP_COUNT} round trips`,
+        'login-floor-platform',
+        floorLogin(true, ctx.targets['login-floor-platform']),
         ['200'],
       ),
     ],
