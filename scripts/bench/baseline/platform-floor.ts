@@ -29,6 +29,8 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance } from 'fastify';
 import { destination, pino } from 'pino';
 import { Histogram, Registry } from 'prom-client';
+import { accessLine, UNLOGGED_ROUTES } from '../../../src/platform/observability/logging';
+import { HTTP_DURATION } from '../../../src/platform/observability/metrics';
 import { CORS_ALLOWED_HEADERS, CORS_EXPOSED_HEADERS } from '../../../src/platform/security/security-policy';
 import { listening, send, untilStopped } from './ipc';
 import { probeBody, setProbeHeaders } from './probe-response';
@@ -36,12 +38,12 @@ import { probeBody, setProbeHeaders } from './probe-response';
 /**
  * Registers the per-request work every response of the platform pays for on `fastify`: CORS, the
  * probe's headers (the security headers and a request id), one histogram observation, a request
- * context for the handler; with `accessLines`, an access line per response but the probe's, on a
- * synchronous destination (as the app writes them).
+ * context for the handler; with `accessLines`, the app's access line (`accessLine`) per response
+ * but the probes', on a synchronous destination (as the app writes them).
  */
 export async function platformWork(fastify: FastifyInstance, { accessLines = false } = {}): Promise<void> {
   await fastify.register(fastifyCors, {
-    origin: (origin, callback) => callback(null, origin !== undefined && origin === 'https://console.example'),
+    origin: (origin, callback) => callback(null, origin === 'https://console.example'),
     credentials: true,
     methods: ['GET', 'HEAD', 'POST', 'PATCH', 'PUT', 'DELETE', 'OPTIONS'],
     allowedHeaders: CORS_ALLOWED_HEADERS,
@@ -53,13 +55,7 @@ export async function platformWork(fastify: FastifyInstance, { accessLines = fal
     setProbeHeaders(reply);
     done();
   });
-  const duration = new Histogram({
-    name: 'http_request_duration_seconds',
-    help: 'HTTP request duration by method, route template and status code.',
-    labelNames: ['method', 'route', 'status'] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [new Registry()],
-  });
+  const duration = new Histogram({ ...HTTP_DURATION, registers: [new Registry()] });
   const log = accessLines
     ? pino({ base: { service: 'bastion' }, messageKey: 'msg' }, destination({ dest: 1, sync: true }))
     : undefined;
@@ -69,22 +65,11 @@ export async function platformWork(fastify: FastifyInstance, { accessLines = fal
       { method: request.method, route: route ?? 'unmatched', status: String(reply.statusCode) },
       reply.elapsedTime / 1000,
     );
-    if (log && route !== '/health/live') {
+    if (log && !UNLOGGED_ROUTES.has(route ?? '')) {
       const trace = randomUUID().replaceAll('-', '');
-      log.info(
-        {
-          request_id: request.id,
-          trace_id: trace,
-          span_id: trace.slice(0, 16),
-          method: request.method,
-          route,
-          url: request.url,
-          status: reply.statusCode,
-          duration_ms: Math.round(reply.elapsedTime * 100) / 100,
-          ip: request.ip,
-        },
-        `${request.method} ${request.url} ${reply.statusCode}`,
-      );
+      const fields = { request_id: request.id, trace_id: trace, span_id: trace.slice(0, 16) };
+      const durationMs = Math.round(reply.elapsedTime * 100) / 100;
+      log.info(accessLine(request, reply.statusCode, durationMs, fields), `${request.method} ${request.url} ${reply.statusCode}`);
     }
     done();
   });

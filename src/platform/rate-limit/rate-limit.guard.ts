@@ -92,18 +92,18 @@ export class RateLimitGuard extends ThrottlerGuard {
     );
   }
 
-  /**
-   * `ThrottlerGuard.canActivate` with the route's throttlers worked out once per handler instead
-   * of on every request (it reads six metadata keys per throttler per request, for overrides
-   * Bastion does not use: no `@Throttle()`/`@SkipThrottle()`); the tiers still count in the
-   * configured order and the first refusal ends the request.
-   */
+  /** `RateLimitGate`'s decision, for this guard used on its own (always a promise, as `ThrottlerGuard`'s). */
   override async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (this.skips(context)) return true;
-    return this.throttle(context);
+    return this.skips(context) || this.throttle(context);
   }
 
-  /** The tiers of one request that the limits do not skip. */
+  /**
+   * The tiers of one request that the limits do not skip: `ThrottlerGuard.canActivate` with the
+   * route's throttlers worked out once per handler instead of on every request (it reads six
+   * metadata keys per throttler per request, for overrides Bastion does not use: no
+   * `@Throttle()`/`@SkipThrottle()`); the tiers count in the configured order and the first
+   * refusal ends the request.
+   */
   async throttle(context: ExecutionContext): Promise<boolean> {
     for (const throttler of this.planFor(context.getHandler())) {
       if (throttler.skipIf?.(context)) continue;
