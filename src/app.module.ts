@@ -23,6 +23,7 @@ import { JobsModule } from './platform/jobs';
 import { ObservabilityModule } from './platform/observability';
 import { PersonalDataModule } from './platform/personal-data';
 import { TenantUsageModule } from './platform/tenant-usage';
+import { RouteHooksModule } from './platform/route-hooks';
 import { currentLogFields } from './platform/http/request-context';
 import { loggerParams } from './platform/observability/logging';
 import { RateLimitModule } from './platform/rate-limit';
@@ -63,6 +64,7 @@ export class AppModule {
         JobsModule,
         PersonalDataModule,
         TenantUsageModule,
+        RouteHooksModule,
         HealthModule,
         LiveModule,
         SecurityModule,

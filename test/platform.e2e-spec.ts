@@ -26,6 +26,16 @@ describe('platform HTTP conventions (e2e)', () => {
       expect(res.headers['x-request-id']).toBe(body.request_id);
     });
 
+    it('an unstorable string in the query: 400 on a route, 404 where there is none', async () => {
+      const hostile = '?page=1&q=a%00b';
+      const onRoute = await t.inject({ method: 'GET', url: `/api/v1/test-conventions/items${hostile}` });
+      expect(onRoute.statusCode).toBe(400);
+      expect(onRoute.json()).toMatchObject({ code: 'validation_failed', errors: [{ field: 'q' }] });
+      const nowhere = await t.inject({ method: 'GET', url: `/api/v1/nope${hostile}` });
+      expect(nowhere.statusCode).toBe(404);
+      expect(nowhere.json()).toMatchObject({ status: 404, code: 'not_found' });
+    });
+
     it('malformed JSON -> 400 malformed_json', async () => {
       const res = await t.inject({
         method: 'POST',
@@ -138,6 +148,27 @@ describe('platform HTTP conventions (e2e)', () => {
       });
       expect(other.statusCode).toBe(200);
       expect(other.headers.etag).not.toBe(etag);
+    });
+
+    it('gives a HEAD the GET’s ETag and 304, and the probes and metrics none', async () => {
+      const get = await t.inject({ method: 'GET', url: '/api/v1/test-conventions/items' });
+      const head = await t.inject({ method: 'HEAD', url: '/api/v1/test-conventions/items' });
+      expect(head.statusCode).toBe(200);
+      expect(head.body).toBe('');
+      expect(head.headers.etag).toBe(get.headers.etag);
+      expect(head.headers['cache-control']).toBe('private, no-cache');
+      const again = await t.inject({
+        method: 'HEAD',
+        url: '/api/v1/test-conventions/items',
+        headers: { 'if-none-match': get.headers.etag as string },
+      });
+      expect(again.statusCode).toBe(304);
+      expect(again.body).toBe('');
+      for (const url of ['/health/live', '/health/ready', '/metrics']) {
+        const res = await t.inject({ method: 'GET', url });
+        expect(res.statusCode).toBe(200);
+        expect(res.headers.etag).toBeUndefined();
+      }
     });
   });
 

@@ -1,6 +1,5 @@
 import type { IncomingMessage, Server } from 'node:http';
 import { Server as NetServer } from 'node:net';
-import type { FastifyInstance } from 'fastify';
 import { type INestApplication, RequestMethod } from '@nestjs/common';
 import type { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger, PinoLogger } from 'nestjs-pino';
@@ -9,7 +8,9 @@ import { inspectJson, type JsonVerdict, MAX_JSON_DEPTH, MAX_JSON_NODES } from '.
 import { sendProblem } from '../http/early-refusal';
 import { DomainError, ValidationFailedError } from '../http/problem';
 import { REQUEST_ID_HEADER, requestIdFor } from '../http/request-id';
-import { installEtags } from '../http/etag.hooks';
+import { etagHooks } from '../http/etag.hooks';
+import { isOperationsPath } from '../http/operations-path';
+import { installRouteHooks, RouteHookProviders, type RouteHooks, type RouteScope } from '../route-hooks';
 import { installRequestContext, requestLogFieldsOf } from '../http/request-context';
 import { installAccessLog } from '../observability/logging';
 import { ReadinessState } from '../health/readiness.state';
@@ -79,11 +80,14 @@ export async function configureApp(app: NestFastifyApplication, env: Environment
       spans.set(request.raw, tracing.startRequest(request.raw, request.method, request.routeOptions.url));
       done();
     });
+    fastify.addHook('onResponse', (request, reply, done) => {
+      tracing.endRequest(spans.get(request.raw), reply.statusCode);
+      done();
+    });
   }
   fastify.addHook('onResponse', (request, reply, done) => {
     // Route templates only (`/api/v1/projects/:id`); unknown paths share one label.
     metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
-    tracing.endRequest(spans.get(request.raw), reply.statusCode);
     done();
   });
   // JSON only: a text/plain body must get 415, not reach a handler as a string.
@@ -99,8 +103,9 @@ export async function configureApp(app: NestFastifyApplication, env: Environment
       void reply.header('connection', 'close');
     done();
   });
-  guardAgainstHostileInput(fastify);
-  installEtags(fastify);
+  // Before Nest registers its routes (in `app.init()`): the platform's and the contexts' hooks
+  // that only some routes need go to those routes only.
+  installRouteHooks(fastify, [hostileInputHooks, etagHooks, ...app.get(RouteHookProviders).scopes()]);
   installAccessLog(fastify, () => PinoLogger.root, requestLogFieldsOf);
   // Last of the preHandler hooks: the route handler runs inside the context it makes current.
   installRequestContext(fastify);
@@ -112,12 +117,14 @@ export async function configureApp(app: NestFastifyApplication, env: Environment
 }
 
 /**
- * One guard for every route, after parsing and before validation: JSON bodies within depth
- * and size bounds, and no unstorable string (NUL, lone surrogate) in the body, the query or
- * the path parameters. See `hostile-input.ts`.
+ * One guard for every route but the probes and metrics (which read no input), after parsing
+ * and before validation: JSON bodies within depth and size bounds, and no unstorable string
+ * (NUL, lone surrogate) in the body, the query or the path parameters. See `hostile-input.ts`.
  */
-function guardAgainstHostileInput(fastify: FastifyInstance): void {
-  fastify.addHook('preValidation', (request, reply, done) => {
+const hostileInputHooks: RouteScope = (route) => (isOperationsPath(route.url) ? undefined : HOSTILE_INPUT_HOOKS);
+
+const HOSTILE_INPUT_HOOKS: RouteHooks = {
+  preValidation: (request, reply, done) => {
     const refusal = refusalFor(request.body) ?? refusalFor(request.query) ?? refusalFor(request.params);
     if (!refusal) return done();
     sendProblem(
@@ -131,8 +138,8 @@ function guardAgainstHostileInput(fastify: FastifyInstance): void {
             `The JSON body is nested deeper than ${MAX_JSON_DEPTH} levels or holds more than ${MAX_JSON_NODES} keys and elements.`,
           ),
     );
-  });
-}
+  },
+};
 
 function refusalFor(value: unknown): Exclude<JsonVerdict, { ok: true }> | undefined {
   if (value === undefined || value === null) return undefined;

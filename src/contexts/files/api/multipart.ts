@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream';
 import { FilesError } from '../domain/files.errors';
 import { filesConfig, type FilesConfig } from '../files.config';
 import type { FormPart } from '../files.service';
+import { type RouteHookProvider, type RouteHooks, type RouteShape, ScopesRouteHooks } from '../../../platform/route-hooks';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -30,7 +31,8 @@ const isMultipartType = (contentType: string | undefined): boolean =>
  * parser does not read them; the upload route streams them under FILES_MAX_BYTES.
  */
 @Injectable()
-export class MultipartSetup implements OnModuleInit {
+@ScopesRouteHooks()
+export class MultipartSetup implements OnModuleInit, RouteHookProvider {
   private readonly logger = new Logger('Files');
 
   constructor(
@@ -49,25 +51,34 @@ export class MultipartSetup implements OnModuleInit {
     // handler. Awaiting here would load the plugin queue early and leave every route with
     // Fastify's default error handler (plain JSON instead of problem+json for parser errors).
     void fastify.register(fastifyMultipart, { limits: formLimits(this.config.maxBytes), throwFileSizeLimit: true });
-    fastify.addHook('onRequest', (request, _reply, done) => {
+    fastify.addHook('onRequest', (request, reply, done) => {
       // The content type first: `routeOptions` builds a new object on every read.
       if (!isMultipartType(request.headers['content-type'])) return done();
-      if (!request.is404 && request.routeOptions.config?.acceptsMultipart !== true) {
-        done(new errorCodes.FST_ERR_CTP_INVALID_MEDIA_TYPE(request.headers['content-type']));
-        return;
+      if (request.is404 || request.routeOptions.config?.acceptsMultipart !== true) {
+        // Answered (404, 415) without reading the upload: the connection ends with the answer
+        // instead of reading the rest of the upload only to throw it away.
+        void reply.header('connection', 'close');
+        if (!request.is404) return done(new errorCodes.FST_ERR_CTP_INVALID_MEDIA_TYPE(request.headers['content-type']));
       }
       done();
     });
-    // A multipart request answered before its body was read (401, a size or type refusal, a
-    // malformed form): close the connection after the answer instead of reading the rest of
-    // the upload only to throw it away.
-    fastify.addHook('onSend', (request, reply, payload, done) => {
-      if (isMultipartType(request.headers['content-type']) && !request.raw.readableEnded)
-        void reply.header('connection', 'close');
-      done(null, payload);
-    });
+  }
+
+  /**
+   * The upload routes: a multipart request answered before its body was read (401, a size or
+   * type refusal, a malformed form) closes the connection after the answer, as above.
+   */
+  hooksFor(route: RouteShape): RouteHooks | undefined {
+    return route.config?.acceptsMultipart === true ? UPLOAD_ROUTE_HOOKS : undefined;
   }
 }
+
+const UPLOAD_ROUTE_HOOKS: RouteHooks = {
+  onSend: (request, reply, payload, done) => {
+    if (isMultipartType(request.headers['content-type']) && !request.raw.readableEnded) void reply.header('connection', 'close');
+    done(null, payload);
+  },
+};
 
 /**
  * Busboy's limits for an upload form: our own size check cuts the file off at the first byte
