@@ -92,3 +92,12 @@ describe("benchmark comparisons: the item GET's tail against its peer's", () => 
     expect(byId([withLatency('item', 8, 36)]).has('item-tail-vs-floor')).toBe(false);
   });
 });
+
+describe('benchmark comparisons: the probe of an app that has served nothing else', () => {
+  it('sets it against the platform floor, and the app’s probe against it (the route mix)', () => {
+    const ratios = byId([at('health', 600), at('health-fresh', 800), at('nest-platform-probe', 1000)]);
+    expect(ratios.get('fresh-health-vs-platform-floor')).toMatchObject({ ratio: 0.8, status: 'info' });
+    expect(ratios.get('health-vs-fresh')).toMatchObject({ ratio: 0.75, status: 'info' });
+    expect(ratios.get('health-vs-platform-floor')?.ratio).toBeCloseTo(0.6);
+  });
+});

@@ -67,6 +67,18 @@ export function comparisons(scenarios: ScenarioResult[]): Comparison[] {
       'health',
       'nest-platform-probe',
     ),
+    compare(
+      'fresh-health-vs-platform-floor',
+      "liveness of an app that has served nothing else vs bare NestJS with the probe's headers and the platform's per-request work",
+      'health-fresh',
+      'nest-platform-probe',
+    ),
+    compare(
+      'health-vs-fresh',
+      'liveness vs the same of an app that has served nothing else (the route mix)',
+      'health',
+      'health-fresh',
+    ),
     compare('item-vs-pg', 'item GET vs Fastify + pg', 'item', 'pg-item', 0.6),
     tail('item-tail', 'item GET p50 / p99 (p99 ≤ 3 × p50)', 'item', 1 / 3),
     tail('pg-item-tail', "Fastify + pg item p50 / p99, the same load (the target's floor)", 'pg-item'),

@@ -87,6 +87,17 @@ require.extensions['.ts'] = (module, filename) => {
   return file;
 }
 
+/**
+ * Node and V8 flags for process `name`, for investigations: BENCH_EXEC_ARGV (space-separated, e.g.
+ * `--trace-gc`; V8's heap flags are refused in NODE_OPTIONS), given to the processes BENCH_EXEC_ARGV_FOR
+ * names (comma-separated, e.g. `app,app-fresh`), else to every one. None by default.
+ */
+export function nodeFlagsFor(name: string, env: NodeJS.ProcessEnv = process.env): string[] {
+  const flags = env.BENCH_EXEC_ARGV?.split(' ').filter(Boolean) ?? [];
+  const only = env.BENCH_EXEC_ARGV_FOR?.split(',').filter(Boolean);
+  return only && !only.includes(name) ? [] : flags;
+}
+
 /** Forks target `kind` as `name` and waits (up to 180 s) until it is serving. */
 export async function startTarget(
   name: string,
@@ -100,7 +111,7 @@ export async function startTarget(
   const stdout = kind === 'app' && process.env.BENCH_APP_STDOUT ? openSync(process.env.BENCH_APP_STDOUT, 'a') : 'ignore';
   const child = fork(targetFile(kind, root), [kind], {
     env,
-    execArgv: ['-r', loader],
+    execArgv: [...nodeFlagsFor(name), '-r', loader],
     stdio: ['ignore', stdout, 'inherit', 'ipc'],
     serialization: 'advanced',
   });

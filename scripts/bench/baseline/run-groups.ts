@@ -22,7 +22,13 @@ export interface Measured {
 }
 
 /** The app processes, each profiled in the groups that measure it. */
-const APPS = ['app', 'app-unthrottled', 'app-memory', 'app-redis', 'app-candidate'];
+const APPS = ['app', 'app-unthrottled', 'app-memory', 'app-redis', 'app-fresh', 'app-candidate'];
+
+/** The app processes a group measures (and so profiles, with `--profile`). */
+const PROFILED: Partial<Record<string, readonly string[]>> = {
+  hello: ['app', 'app-fresh', 'app-candidate'],
+  throttler: ['app-unthrottled', 'app-memory', 'app-redis'],
+};
 
 export async function runGroups(
   groups: Group[],
@@ -52,7 +58,7 @@ export async function runGroups(
       await member.run(warmSeconds(member));
       await sleep(group.settleMs);
     }
-    const profiled = apps.filter((name) => group.id === 'throttler' || name === 'app' || name === 'app-candidate');
+    const profiled = apps.filter((name) => (PROFILED[group.id] ?? ['app', 'app-candidate']).includes(name));
     if (settings.profile) for (const name of profiled) targets[name].child.send({ type: 'profile-start' } satisfies ToTarget);
     for (let round = 0; round < rounds; round++) {
       for (const member of round % 2 === 0 ? active : [...active].reverse()) {

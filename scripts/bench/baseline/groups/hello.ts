@@ -4,6 +4,8 @@
  * answering exactly what the probe answers (body and headers): the floor of the probe; and the
  * same with the platform's per-request work at its cheapest (platform-floor.ts): the floor of a
  * probe that pays for CORS, a metric, a global guard, a request context and the upload parser.
+ * And the probe of a second app process that has served nothing but its probe: the app's own code
+ * on the probe, without what serving every other route first leaves in the JIT (the route mix).
  */
 import { type Group, type GroupContext, healthLoad, httpMember, plainLoad } from './group';
 
@@ -30,6 +32,14 @@ export function helloGroup(ctx: GroupContext): Group {
       ['200'],
     ),
     httpMember(ctx, 'health', 'GET /health/live', 'app', healthLoad(ctx), ['200']),
+    httpMember(
+      ctx,
+      'health-fresh',
+      'GET /health/live of an app that has served nothing else',
+      'app-fresh',
+      plainLoad(ctx, targets['app-fresh'], '/health/live'),
+      ['200'],
+    ),
   ];
   const candidate = targets['app-candidate'];
   if (candidate) {
