@@ -16,10 +16,10 @@ declare module 'fastify' {
 export const VerifiesPassword = (): MethodDecorator => RouteConfig({ verifiesPassword: true });
 
 /**
- * Sheds a login the argon2 pool would refuse in its route's `onRequest` hook (after the platform's
- * global ones), before its body is read and before Nest's pipeline: under a login flood the refusals (503 `server_busy`) are most of
- * the traffic, and each must cost a fraction of a served request or they starve everything
- * else. A login let through holds its place in the pool's capacity until its response is over
+ * Sheds a login the argon2 pool would refuse in its route's `onRequest` hook (after the
+ * platform's global ones), before its body is read and before Nest's pipeline: under a login
+ * flood the refusals (503 `server_busy`) are most of the traffic, and each must cost a fraction
+ * of a served request or they starve everything else. A login let through holds its place in the pool's capacity until its response is over
  * (`PasswordHasher.admit`), so no more logins get past this hook than the pool will take: a
  * burst is refused here, not after its throttle and account round trips. (`LoginThrottleInterceptor`
  * checks the pool again: other hashing, a registration's, may fill it meanwhile.)
@@ -39,7 +39,7 @@ export class LoginShedding implements RouteHookProvider {
 
   constructor(private readonly hasher: PasswordHasher) {}
 
-  /** The routes marked `@VerifiesPassword()`, and only those, shed in their first hook. */
+  /** The routes marked `@VerifiesPassword()`, and only those, get the shedding hook. */
   hooksFor(route: RouteShape): RouteHooks | undefined {
     return route.config?.verifiesPassword === true ? this.hooks : undefined;
   }
