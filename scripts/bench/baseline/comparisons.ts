@@ -73,12 +73,7 @@ export function comparisons(scenarios: ScenarioResult[]): Comparison[] {
       'health-fresh',
       'nest-platform-probe',
     ),
-    compare(
-      'health-vs-fresh',
-      'liveness vs the same of an app that has served nothing else (the route mix)',
-      'health',
-      'health-fresh',
-    ),
+    compare('health-vs-fresh', 'liveness vs the same of an app that has served nothing else', 'health', 'health-fresh'),
     compare('item-vs-pg', 'item GET vs Fastify + pg', 'item', 'pg-item', 0.6),
     tail('item-tail', 'item GET p50 / p99 (p99 ≤ 3 × p50)', 'item', 1 / 3),
     tail('pg-item-tail', "Fastify + pg item p50 / p99, the same load (the target's floor)", 'pg-item'),

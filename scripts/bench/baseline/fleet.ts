@@ -81,7 +81,7 @@ export async function startFleet({ baseEnv, redis, candidate, scratch, onCleanup
     start('nest-headers', 'nest-headers'),
     start('nest-platform', 'nest-platform'),
     // The app again, never seeded and never asked anything but its probe (hello group): the probe
-    // of the app's own code without the route mix a process that has served every route carries.
+    // of the app's own code, next to the first app's (which migrated, was seeded and checked first).
     start('app-fresh', 'app'),
     start('fastify-pg', 'fastify-pg'),
     // The peer preparing what the app prepares runs apart: named statements on the same pooled

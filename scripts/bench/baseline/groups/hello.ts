@@ -5,7 +5,7 @@
  * same with the platform's per-request work at its cheapest (platform-floor.ts): the floor of a
  * probe that pays for CORS, a metric, a global guard, a request context and the upload parser.
  * And the probe of a second app process that has served nothing but its probe: the app's own code
- * on the probe, without what serving every other route first leaves in the JIT (the route mix).
+ * on the probe, next to the first app process's (the tenth pass in docs/performance.md).
  */
 import { type Group, type GroupContext, healthLoad, httpMember, plainLoad } from './group';
 
