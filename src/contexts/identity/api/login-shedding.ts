@@ -16,13 +16,14 @@ declare module 'fastify' {
 export const VerifiesPassword = (): MethodDecorator => RouteConfig({ verifiesPassword: true });
 
 /**
- * Sheds a login the argon2 pool would refuse in its route's `onRequest` hook (after the
- * platform's global ones), before its body is read and before Nest's pipeline: under a login
- * flood the refusals (503 `server_busy`) are most of the traffic, and each must cost a fraction
- * of a served request or they starve everything else. A login let through holds its place in the pool's capacity until its response is over
- * (`PasswordHasher.admit`), so no more logins get past this hook than the pool will take: a
- * burst is refused here, not after its throttle and account round trips. (`LoginThrottleInterceptor`
- * checks the pool again: other hashing, a registration's, may fill it meanwhile.)
+ * Sheds a login the argon2 pool would refuse in its route's `onRequest` hook (after the platform's
+ * global ones), before its body is read and before Nest's pipeline: under a login flood the
+ * refusals (503 `server_busy`) are most of the traffic, and each must cost a fraction of a served
+ * request or they starve everything else. A login let through holds its place in the pool's
+ * capacity until its response is over (`PasswordHasher.admit`), so no more logins get past this
+ * hook than the pool will take: a burst is refused here, not after its throttle and account round
+ * trips. (`LoginThrottleInterceptor` checks the pool again: other hashing, a registration's, may
+ * fill it meanwhile.)
  */
 @Injectable()
 @ScopesRouteHooks()
