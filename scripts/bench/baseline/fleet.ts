@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { BenchRedis } from './redis';
-import { type Ready, startTarget, type Target, writeLoader } from './processes';
+import { PROJECT_ROOT, type Ready, startTarget, type Target, writeLoader } from './processes';
 import type { TargetKind } from './targets';
 
 const MANY = '1000000/1m';
@@ -55,7 +55,7 @@ export interface FleetOptions {
 }
 
 export async function startFleet({ baseEnv, redis, candidate, scratch, onCleanup, log }: FleetOptions): Promise<Fleet> {
-  const loader = writeLoader(scratch);
+  const loader = writeLoader(scratch, candidate ? [PROJECT_ROOT, resolve(candidate)] : [PROJECT_ROOT]);
   const fleet: Fleet = { targets: {}, readies: {} };
   const start = async (name: string, kind: TargetKind, env: NodeJS.ProcessEnv = baseEnv, root?: string) => {
     const { target, ready } = await startTarget(name, kind, env, loader, root);
