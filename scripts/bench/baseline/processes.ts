@@ -85,12 +85,12 @@ export function compiledPath(outDir: string, filename: string): string {
  * checkouts in `roots` (this one, and a candidate's) is transpiled here, once, before any target
  * starts (`typescript.transpileModule` with the project's compiler options, what `ts-node -T`
  * does); the hook only reads the result. A target so runs without the TypeScript compiler in
- * its heap, as a production process (`node dist/...`) does. Transpiling in each target left
- * 130 – 200 MB of old generation behind (the compiler and its garbage; 57 – 82 MB without), and
- * the first app, started alone, answered its probe at 0.69 – 0.73 of an app started later; the
- * same pair at 0.87 – 0.98 since (docs/performance.md, eleventh pass). Not ts-node itself either:
- * its `register` loads `node:repl` and with it `node:domain`, which wraps every `EventEmitter`
- * emit and init in the whole process.
+ * its heap, as a production process (`node dist/...`) does. Transpiling in each target grew
+ * the heap to 170 – 230 MB during start-up and left 84 – 87 MB after the first full collection
+ * (72 – 80 and 56 – 66 MB without); the first app's probe against an app started later moved
+ * from 0.64 – 0.93 to 0.84 – 0.98 in short runs (docs/performance.md, eleventh pass), and the
+ * targets start in a third of the time. Not ts-node either: its `register` loads `node:repl`
+ * and with it `node:domain`, which wraps every `EventEmitter` emit and init in the process.
  */
 export function writeLoader(dir: string, roots: string[] = [PROJECT_ROOT]): string {
   const outDir = join(dir, 'js');
