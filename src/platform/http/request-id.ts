@@ -11,13 +11,11 @@ export function isSaneRequestId(value: unknown): value is string {
 }
 
 /**
- * Fastify `genReqId`: the client's `X-Request-Id` if sane, else a fresh UUID. The id is also
- * kept on the raw request so the access log (pino-http) uses the very same one.
+ * Fastify `genReqId`: the client's `X-Request-Id` if sane, else a fresh UUID. Fastify keeps it
+ * as `request.id`, which the response header, the access line and every log line of the request
+ * read; the raw request is left as Node made it.
  */
 export function requestIdFor(req: IncomingMessage): string {
   const header = req.headers[REQUEST_ID_HEADER];
-  const id = isSaneRequestId(header) ? header : randomUUID();
-  // pino-http reads `req.id`; keep Fastify's and the access log's ids identical.
-  req.id = id;
-  return id;
+  return isSaneRequestId(header) ? header : randomUUID();
 }
