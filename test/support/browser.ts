@@ -124,16 +124,24 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 }
 
 /**
- * How wide the page is (`scrollWidth`), and the elements that reach past `width`: their tag, id,
- * classes, right edge and the start of their text, so a page too wide for a phone says what made it so.
+ * How wide the page is (`scrollWidth`), and the elements that reach past `width` and widen it: their
+ * tag, id, classes, right edge and the start of their text, so a page too wide for a phone says what
+ * made it so. An element inside a box that clips or scrolls sideways (a table in its `.table-wrap`)
+ * does not widen the page and is left out, so the list names the culprit instead of its bystanders.
  */
 export async function horizontalOverflow(page: Page, width: number): Promise<{ scrollWidth: number; past: string[] }> {
   // A string, as the other in-page checks: the test build has no DOM types.
   return page.evaluate<{ scrollWidth: number; past: string[] }>(`(() => {
+    const clipped = (element) => {
+      for (let box = element.parentElement; box && box !== document.body; box = box.parentElement) {
+        if (getComputedStyle(box).overflowX !== 'visible') return true;
+      }
+      return false;
+    };
     const past = [];
     for (const element of document.body.querySelectorAll('*')) {
       const box = element.getBoundingClientRect();
-      if (box.width === 0 || box.right <= ${width}) continue;
+      if (box.width === 0 || box.right <= ${width} || clipped(element)) continue;
       const classes = Array.from(element.classList, (c) => '.' + c).join('');
       const text = (element.textContent || '').trim().slice(0, 40);
       past.push(element.tagName.toLowerCase() + (element.id ? '#' + element.id : '') + classes + ' right=' + box.right + ' "' + text + '"');

@@ -1,5 +1,5 @@
 import type { Locator, Page } from 'playwright-core';
-import { type BrowserDiagnostics, horizontalOverflow } from './browser';
+import { type BrowserDiagnostics, horizontalOverflow, screenshot } from './browser';
 
 /** The browser's own log line for a fetch that got an HTTP error status (not written by the page). */
 const HTTP_STATUS_LINE = /^Failed to load resource: the server responded with a status of (\d{3}) .*\((https?:\/\/[^)]+):\d+\)$/;
@@ -30,10 +30,12 @@ export function expectClean(diagnostics: BrowserDiagnostics, expectedHttpStatuse
 
 /**
  * The page is no wider than `width` (no horizontal scrolling on a phone); when it is, the failure
- * shows its width and every element that reaches past `width`.
+ * shows its width and every element that widens it past `width`, and a screenshot of the page is
+ * kept in test-artifacts/console (`overflow-<width>-<time>.png`).
  */
 export async function expectFitsWidth(page: Page, width: number): Promise<void> {
   const fit = await horizontalOverflow(page, width);
+  if (fit.scrollWidth > width) await screenshot(page, `overflow-${width}-${Date.now()}`);
   expect(fit.scrollWidth <= width ? 'fits' : fit).toBe('fits');
 }
 
