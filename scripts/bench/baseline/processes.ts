@@ -3,9 +3,8 @@
  * with `fork` under a plain TypeScript require hook, asking it something over IPC, stopping it.
  */
 import { type ChildProcess, fork } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import * as ts from 'typescript';
 import type { FromTarget, TargetKind, ToTarget } from './targets';
 
@@ -75,9 +74,9 @@ function sourceFiles(dir: string): string[] {
     .map((file) => join(dir, file));
 }
 
-/** Where the loader finds the JavaScript of `filename` (an absolute path). */
+/** Where the loader finds the JavaScript of `filename` (an absolute path): its path under `outDir`. */
 export function compiledPath(outDir: string, filename: string): string {
-  return join(outDir, `${createHash('sha1').update(filename).digest('hex')}.js`);
+  return `${join(outDir, filename)}.js`;
 }
 
 /**
@@ -109,17 +108,18 @@ export function writeLoader(dir: string, roots: string[] = [PROJECT_ROOT]): stri
   for (const root of roots)
     for (const file of SOURCE_DIRS.flatMap((sub) => sourceFiles(join(root, sub)))) {
       const { outputText } = ts.transpileModule(readFileSync(file, 'utf8'), { compilerOptions, fileName: file });
-      writeFileSync(compiledPath(outDir, file), outputText);
+      const compiled = compiledPath(outDir, file);
+      mkdirSync(dirname(compiled), { recursive: true });
+      writeFileSync(compiled, outputText);
     }
   const file = join(dir, 'ts-loader.js');
   writeFileSync(
     file,
     `'use strict';
 const { readFileSync } = require('node:fs');
-const { createHash } = require('node:crypto');
 const { join } = require('node:path');
 require.extensions['.ts'] = (module, filename) => {
-  const compiled = join(${JSON.stringify(outDir)}, createHash('sha1').update(filename).digest('hex') + '.js');
+  const compiled = join(${JSON.stringify(outDir)}, filename) + '.js';
   let source;
   try {
     source = readFileSync(compiled, 'utf8');
