@@ -10,7 +10,7 @@
  * (alternating the targets; default 2), `BENCH_CANDIDATE=<checkout>` measures that checkout's app too (a before and an
  * after in one run). Linux only. docs/performance.md (eighth and ninth passes) reads its figures.
  *
- * - `login`: a correct password login (app: `POST /api/v1/auth/token`; floor: the login-floor peer, 9 round trips).
+ * - `login`: a correct password login (app: `POST /api/v1/auth/token`; floor: the login-floor peer, 6 round trips).
  * - `refusal`: a login the argon2 pool refuses (503): a pool of one (`ARGON2_MAX_CONCURRENCY=1`, no queue) held by
  *   one slow hashing (256 MiB, t=20) that a second client keeps going, while the measured client's logins are shed.
  * - `probe`: `GET /health/live` (floors: bare Nest answering the probe's body and headers; the same with the
@@ -25,7 +25,7 @@ import { loadEnvironment } from '../../src/platform/config';
 import { cpuBetween, readCpu, THREAD_ROLES, threadCpuMs, type ThreadRole } from './baseline/cpu';
 import { createBenchDatabase } from './baseline/database';
 import { benchEnvironment } from './baseline/fleet';
-import { cleanUpOnInterrupt, startTarget, type Target, writeLoader } from './baseline/processes';
+import { cleanUpOnInterrupt, PROJECT_ROOT, startTarget, type Target, writeLoader } from './baseline/processes';
 import { PASSWORD } from './baseline/seed';
 import type { TargetKind } from './baseline/targets';
 import type { ScenarioOptions } from './scenario';
@@ -75,7 +75,9 @@ export async function benchSequential(options: ScenarioOptions): Promise<void> {
   };
   const stopListening = cleanUpOnInterrupt('dropping the bench database', cleanup);
   try {
-    const loader = writeLoader(scratch);
+    // Every checkout a target runs from (this one, and a candidate's) is transpiled before the first starts.
+    const roots = new Set([PROJECT_ROOT, ...kinds.flatMap(targetsOf).flatMap((t) => (t.root ? [t.root] : []))]);
+    const loader = writeLoader(scratch, [...roots]);
     for (const kind of kinds)
       for (let round = 0; round < rounds; round++)
         for (const target of targetsOf(kind)) {
