@@ -58,10 +58,21 @@ describe('statement budgets of the hot paths (e2e)', () => {
   const postProject = (headers: Record<string, string> = {}) =>
     t.inject({ method: 'POST', url: '/api/v1/projects', headers: { ...bearer(tokens), ...headers }, payload: { name: 'p' } });
 
-  it('login: 9 (throttle 2 + 2, lockout 1, user with its MFA flag 1, the sign-in 1, audit 2)', async () => {
+  it('login: 6 (throttle 1 + 1, lockout with the user and its MFA flag 1, the sign-in 1, audit 2)', async () => {
     const sent = await statementsOf(() => tokenRequest(t, email), 200);
-    expect(sent).toHaveLength(9);
+    expect(sent).toHaveLength(6);
     expect(sent.filter((s) => /^(START TRANSACTION|BEGIN|COMMIT)/.test(s))).toEqual([]);
+    // The failed-login throttle's two counters (per IP and email, per IP): taken in one statement, given back in one.
+    const throttle = sent.filter((s) => s.includes('"login_throttle"'));
+    expect(throttle).toEqual([
+      expect.stringMatching(/^INSERT INTO "login_throttle"/),
+      expect.stringMatching(/^INSERT INTO "login_throttle"/),
+    ]);
+    expect([sent[0], sent[sent.length - 1]]).toEqual(throttle);
+    // The lockout row is read with the user: one read before the password is checked.
+    expect(sent.filter((s) => s.includes('"login_lockouts"'))).toEqual([
+      expect.stringMatching(/LEFT JOIN "users" "u" ON .* LEFT JOIN "login_lockouts" "l"/),
+    ]);
     // No MFA: the user's read says so, and the factor is not read on its own.
     expect(sent.filter((s) => /FROM "user_mfa"/.test(s))).toEqual([
       expect.stringMatching(/^SELECT "u"\."id".* EXISTS \(SELECT 1 FROM "user_mfa"/),
@@ -78,7 +89,7 @@ describe('statement budgets of the hot paths (e2e)', () => {
     ]);
     // The benchmark's login floor (scripts/bench/baseline/login-floor.ts) sends as many: change both together.
     expect(LOGIN_ROUND_TRIP_COUNT).toBe(sent.length);
-    // Every one prepared (parsed and planned once per connection): the throttle's, the lockout's, the user's, the sign-in and the audit chain's.
+    // Every one prepared (parsed and planned once per connection): the throttle's, the lockout's with the user, the sign-in and the audit chain's.
     expect(sent.filter((s) => !prepared.has(s))).toEqual([]);
   });
 

@@ -29,19 +29,19 @@ import { listening, send, untilStopped } from './ipc';
 import { platformWork } from './platform-floor';
 import { probeBody, setProbeHeaders } from './probe-response';
 
-type RoundTrip = 'counter' | 'read' | 'update' | 'insert';
+type RoundTrip = 'counters' | 'read' | 'update' | 'insert';
 
 /**
- * The app's login, one entry per statement (test/round-trips.e2e-spec.ts counts 9), each sent on
- * its own as the app sends it; the entries of one inner array go out together (the throttle's two
- * counters). Before the verification: the failed-login throttle's two counters (upserts on one
- * row each), the lockout row, the user (with its MFA flag). After: the sign-in (session, token,
- * last login and sources in one statement; here one insert), the audit append of the session's
- * and the sign-in's records (a read of the chain's head and an insert), the throttle's settlement.
+ * The app's login, one entry per statement (test/round-trips.e2e-spec.ts counts 6), each sent on
+ * its own as the app sends it. Before the verification: the failed-login throttle's two counters
+ * (one upsert of both rows), the lockout row with the user (one read). After: the sign-in
+ * (session, token, last login and sources in one statement; here one insert), the audit append
+ * of the session's and the sign-in's records (a read of the chain's head and an insert), the
+ * throttle's settlement (one upsert of both rows).
  */
 export const LOGIN_ROUND_TRIPS: { before: RoundTrip[][]; after: RoundTrip[][] } = {
-  before: [['counter', 'counter'], ['read'], ['read']],
-  after: [['insert'], ['read'], ['insert'], ['counter', 'counter']],
+  before: [['counters'], ['read']],
+  after: [['insert'], ['read'], ['insert'], ['counters']],
 };
 
 export const LOGIN_ROUND_TRIP_COUNT = [...LOGIN_ROUND_TRIPS.before, ...LOGIN_ROUND_TRIPS.after].flat().length;
@@ -51,8 +51,8 @@ const SETUP_SQL = [
   'CREATE TABLE IF NOT EXISTS bench_login_floor_records (id uuid PRIMARY KEY, kind text NOT NULL, at timestamptz NOT NULL)',
 ];
 const SQL: Record<RoundTrip, string> = {
-  counter:
-    'INSERT INTO bench_login_floor_rows (key, points, at) VALUES ($1, 1, now()) ' +
+  counters:
+    'INSERT INTO bench_login_floor_rows (key, points, at) SELECT k, 1, now() FROM unnest($1::text[]) AS k ORDER BY k ' +
     'ON CONFLICT (key) DO UPDATE SET points = bench_login_floor_rows.points + 1, at = now() RETURNING points',
   read: 'SELECT key, points, at FROM bench_login_floor_rows WHERE key = $1',
   update: 'UPDATE bench_login_floor_rows SET at = now() WHERE key = $1',
@@ -73,11 +73,19 @@ export async function serveLoginFloor(): Promise<void> {
   });
   for (const statement of SETUP_SQL) await pool.query(statement);
   // Named, as the app sends every statement of its login: parsed and planned once per connection.
-  const roundTrip = (kind: RoundTrip, key: string) =>
-    pool.query({ name: `login_floor_${kind}`, text: SQL[kind], values: kind === 'insert' ? [randomUUID(), key] : [key] });
+  const values: Record<RoundTrip, (rows: string[]) => unknown[]> = {
+    counters: (rows) => [rows],
+    read: (rows) => [rows[1]],
+    update: (rows) => [rows[1]],
+    insert: (rows) => [randomUUID(), rows[1]],
+  };
   /** The steps one after the other, a step's statements together; `rows`: the two counters' keys (per IP, per identity). */
   const run = async (steps: RoundTrip[][], rows: string[]) => {
-    for (const step of steps) await Promise.all(step.map((kind, i) => roundTrip(kind, rows[i % rows.length])));
+    for (const step of steps) {
+      await Promise.all(
+        step.map((kind) => pool.query({ name: `login_floor_${kind}`, text: SQL[kind], values: values[kind](rows) })),
+      );
+    }
   };
   const secret = randomBytes(64);
   const token = (sub: string): string => {

@@ -23,7 +23,7 @@ import { OneTimeTokenStore } from './infra/one-time-token.store';
 import { PasswordRules, throwUnlessAccepted } from './password-rules';
 import { PasswordHasher } from './infra/password.hasher';
 import { type IssuedAccessToken, TokenService } from './infra/token.service';
-import { findSigningInUser } from './infra/signing-in-user';
+import { readLoginSubject } from './infra/signing-in-user';
 import { type Role, UserEntity } from './infra/user.entity';
 import { toUserView, type UserView } from './user-view';
 
@@ -160,7 +160,9 @@ export class AuthService {
   async login(input: LoginInput, client: ClientInfo): Promise<TokenPair> {
     const email = normalizeEmail(input.email);
     const now = this.clock.now();
-    const gate = await this.lockouts.check(email, now);
+    // The lockout row and the account in one read; the account is used only when the gate lets the attempt through.
+    const subject = await readLoginSubject(this.users, email);
+    const gate = await this.lockouts.gateOf(email, subject.lockout, now);
     if (gate.unlocked) await this.unlocked(gate.userId, 'cooldown', null, true, client);
     if (!gate.allowed) {
       await this.events.publish('auth.login_blocked', {
@@ -173,7 +175,7 @@ export class AuthService {
       throw AuthError.tooManyAttempts(gate.retryAfterSeconds);
     }
 
-    const found = await findSigningInUser(this.users, email);
+    const found = subject.signingIn;
     if (!found) {
       await this.hasher.verifyDummy(input.password);
       return this.failed(email, null, 'unknown_email', client, now);

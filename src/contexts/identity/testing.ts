@@ -6,3 +6,4 @@ export { SessionsService } from './sessions.service';
 export { AccountRecoveryService } from './account-recovery.service';
 export { AccountClosureService } from './account-closure.service';
 export { PasswordHasher } from './infra/password.hasher';
+export { type CounterKeys, PostgresCounters } from './infra/login-counters';

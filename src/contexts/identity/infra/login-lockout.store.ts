@@ -24,12 +24,31 @@ export function lockoutSubject(normalizedEmail: string): string {
 }
 
 /** What a login reads of its subject's lockout row. */
-type LockoutRow = Pick<LoginLockoutEntity, 'userId' | 'failedCount' | 'lockoutLevel' | 'lockedUntil' | 'lastFailedAt'>;
+export type LockoutRow = Pick<LoginLockoutEntity, 'userId' | 'failedCount' | 'lockoutLevel' | 'lockedUntil' | 'lastFailedAt'>;
 
-/** Every login reads it (prepared: parsed and planned once per connection). */
-const READ_LOCKOUT_SQL = `SELECT user_id AS "userId", failed_count AS "failedCount", lockout_level AS "lockoutLevel",
-    locked_until AS "lockedUntil", last_failed_at AS "lastFailedAt"
-  FROM login_lockouts WHERE subject_hash = $1`;
+/** The select list of a `LockoutRow` from `login_lockouts` aliased `alias`, each column named `prefix` + its property. */
+export function lockoutColumns(alias: string, prefix = ''): string {
+  return [
+    ['user_id', 'userId'],
+    ['failed_count', 'failedCount'],
+    ['lockout_level', 'lockoutLevel'],
+    ['locked_until', 'lockedUntil'],
+    ['last_failed_at', 'lastFailedAt'],
+  ]
+    .map(([column, property]) => `${alias}."${column}" AS "${prefix}${property}"`)
+    .join(', ');
+}
+
+/** A passkey login reads it (prepared: parsed and planned once per connection); a password login reads it with the user. */
+const READ_LOCKOUT_SQL = `SELECT ${lockoutColumns('l')} FROM "login_lockouts" l WHERE l."subject_hash" = $1`;
+
+/** Whether a login may be attempted, what a cleared lock says, and whether its subject had a row. */
+export type LockoutCheck = LoginGate & {
+  unlocked: boolean;
+  userId: string | null;
+  /** The subject had a row (a streak or a lock). */
+  streak: boolean;
+};
 
 function stateOf(row: LockoutRow | null): LockoutState {
   if (!row) return FRESH_LOCKOUT_STATE;
@@ -67,15 +86,16 @@ export class LoginLockoutStore {
    * Whether a login may be attempted. A lock whose cooldown has passed is cleared here;
    * `unlocked` is true for the one caller (across instances) that cleared it.
    */
-  async check(
-    email: string,
-    now: Date,
-  ): Promise<
-    LoginGate & { unlocked: boolean; userId: string | null; /** The subject had a row (a streak or a lock). */ streak: boolean }
-  > {
+  async check(email: string, now: Date): Promise<LockoutCheck> {
+    const [found] = await preparedQuery<LockoutRow>(this.dataSource.manager, 'read_login_lockout', READ_LOCKOUT_SQL, [
+      lockoutSubject(email),
+    ]);
+    return this.gateOf(email, found ?? null, now);
+  }
+
+  /** `check` on a row the caller has read (`readLoginSubject` reads it with the user: one round trip). */
+  async gateOf(email: string, row: LockoutRow | null, now: Date): Promise<LockoutCheck> {
     const subject = lockoutSubject(email);
-    const [found] = await preparedQuery<LockoutRow>(this.dataSource.manager, 'read_login_lockout', READ_LOCKOUT_SQL, [subject]);
-    const row = found ?? null;
     const g = gate(stateOf(row), now);
     if (!row || !g.allowed || !g.expiredLock) return { ...g, unlocked: false, userId: row?.userId ?? null, streak: row !== null };
     const cleared = afterCooldown(stateOf(row));

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { DataSource } from 'typeorm';
 import type { Rate } from '../../../platform/config';
 import { identityConfig, type IdentityConfig } from '../identity.config';
 import type { RateLimitObservation } from '../../../platform/rate-limit';
 import { RedisConnection } from '../../../platform/redis/redis.module';
-import { type Consumed, consume, observation, sharedRateLimiter } from './rate-limiters';
+import { type CounterKeys, LimiterCounters, type LoginCounters, PostgresCounters } from './login-counters';
+import { type Consumed, observation, sharedRateLimiter } from './rate-limiters';
 
 export type ThrottleScope = 'ip_email' | 'ip';
 
@@ -18,32 +18,35 @@ export type ThrottleDecision =
 export type AttemptOutcome = 'succeeded' | 'failed' | 'not_an_attempt';
 
 /**
- * Failed-login throttle on rate-limiter-flexible: per (client IP, email) and per client IP
- * across all emails. Each attempt takes a point *before* the password is checked (one
- * atomic increment in Redis or PostgreSQL), so parallel requests cannot slip past the
- * count; a success gives its point back and clears the (IP, email) streak.
+ * Failed-login throttle: per (client IP, email) and per client IP across all emails. Each
+ * attempt takes a point *before* the password is checked (one atomic increment of both
+ * counters), so parallel requests cannot slip past the count; a success gives its point back
+ * and clears the (IP, email) streak.
  *
- * Counters live in Redis when `REDIS_URL` is set, else in PostgreSQL (`login_throttle`),
- * never in process memory: the limit must hold across instances either way.
+ * Counters live in Redis when `REDIS_URL` is set (rate-limiter-flexible), else in PostgreSQL
+ * (`login_throttle`, one statement per step: `PostgresCounters`), never in process memory: the
+ * limit must hold across instances either way.
  */
 @Injectable()
 export class LoginThrottle {
-  private readonly identity: RateLimiterAbstract;
-  private readonly ip: RateLimiterAbstract;
+  private readonly counters: LoginCounters;
   private readonly rates: Record<ThrottleScope, Rate>;
 
   constructor(redis: RedisConnection, dataSource: DataSource, @Inject(identityConfig.KEY) config: IdentityConfig) {
     const { perIdentity, perIp } = config.login;
     this.rates = { ip_email: perIdentity, ip: perIp };
-    const limiter = (name: string, rate: Rate): RateLimiterAbstract =>
-      sharedRateLimiter(redis, dataSource, `login_${name}`, rate);
-    this.identity = limiter('ip_email', perIdentity);
-    this.ip = limiter('ip', perIp);
+    const prefixes = { identity: 'login_ip_email', ip: 'login_ip' };
+    this.counters = redis.client
+      ? new LimiterCounters(
+          sharedRateLimiter(redis, dataSource, prefixes.identity, perIdentity),
+          sharedRateLimiter(redis, dataSource, prefixes.ip, perIp),
+        )
+      : new PostgresCounters(dataSource, { identity: perIdentity, ip: perIp }, prefixes);
   }
 
   /** Counts an attempt; refuses it when either limit is already used up. */
   async attempt(ip: string | null, email: string): Promise<ThrottleDecision> {
-    const [identity, perIp] = await Promise.all([consume(this.identity, identityKey(ip, email)), consume(this.ip, ipKey(ip))]);
+    const { identity, ip: perIp } = await this.counters.consume(keysOf(ip, email));
     const observations = [this.observe('login', 'ip_email', identity), this.observe('login_ip', 'ip', perIp)];
     const refused = (
       [
@@ -59,11 +62,7 @@ export class LoginThrottle {
   /** Settles an attempt that was let through. */
   async settle(ip: string | null, email: string, outcome: AttemptOutcome): Promise<RateLimitObservation[]> {
     if (outcome === 'failed') return [];
-    const key = identityKey(ip, email);
-    await Promise.all([
-      outcome === 'succeeded' ? this.identity.delete(key) : this.identity.reward(key, 1),
-      this.ip.reward(ipKey(ip), 1),
-    ]);
+    await this.counters.giveBack(keysOf(ip, email), outcome === 'succeeded');
     if (outcome !== 'succeeded') return [];
     const windowSeconds = this.rates.ip_email.windowSeconds;
     const fresh = { policy: 'login', limit: this.rates.ip_email.limit, remaining: this.rates.ip_email.limit, windowSeconds };
@@ -75,13 +74,12 @@ export class LoginThrottle {
   }
 }
 
-/** Keys are hashed: no email address is written to Redis or the counter table. */
-function identityKey(ip: string | null, email: string): string {
-  return createHash('sha256')
-    .update(`${ip ?? '-'}|${email}`, 'utf8')
-    .digest('base64url');
-}
-
-function ipKey(ip: string | null): string {
-  return ip ?? '-';
+/** The identity's key is hashed: no email address is written to Redis or the counter table. */
+function keysOf(ip: string | null, email: string): CounterKeys {
+  return {
+    identity: createHash('sha256')
+      .update(`${ip ?? '-'}|${email}`, 'utf8')
+      .digest('base64url'),
+    ip: ip ?? '-',
+  };
 }
