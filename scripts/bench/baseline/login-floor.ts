@@ -46,10 +46,16 @@ export const LOGIN_ROUND_TRIPS: { before: RoundTrip[][]; after: RoundTrip[][] } 
 
 export const LOGIN_ROUND_TRIP_COUNT = [...LOGIN_ROUND_TRIPS.before, ...LOGIN_ROUND_TRIPS.after].flat().length;
 
-const SETUP_SQL = [
-  'CREATE TABLE IF NOT EXISTS bench_login_floor_rows (key text PRIMARY KEY, points int NOT NULL, at timestamptz NOT NULL)',
-  'CREATE TABLE IF NOT EXISTS bench_login_floor_records (id uuid PRIMARY KEY, kind text NOT NULL, at timestamptz NOT NULL)',
-];
+/**
+ * The floor's tables. The two login-floor peers start at once on the same database, and two
+ * `CREATE TABLE IF NOT EXISTS` of one table racing each other can fail (a unique violation in
+ * the catalogue): one transaction under an advisory lock, so the second waits and finds them.
+ */
+const SETUP_SQL = `BEGIN;
+  SELECT pg_advisory_xact_lock(hashtext('bench_login_floor'));
+  CREATE TABLE IF NOT EXISTS bench_login_floor_rows (key text PRIMARY KEY, points int NOT NULL, at timestamptz NOT NULL);
+  CREATE TABLE IF NOT EXISTS bench_login_floor_records (id uuid PRIMARY KEY, kind text NOT NULL, at timestamptz NOT NULL);
+  COMMIT`;
 const SQL: Record<RoundTrip, string> = {
   counters:
     'INSERT INTO bench_login_floor_rows (key, points, at) SELECT k, 1, now() FROM unnest($1::text[]) AS k ORDER BY k ' +
@@ -71,7 +77,7 @@ export async function serveLoginFloor(): Promise<void> {
     max: env.dbPoolSize,
     application_name: 'bastion-bench-login-floor',
   });
-  for (const statement of SETUP_SQL) await pool.query(statement);
+  await pool.query(SETUP_SQL);
   // Named, as the app sends every statement of its login: parsed and planned once per connection.
   const values: Record<RoundTrip, (rows: string[]) => unknown[]> = {
     counters: (rows) => [rows],
