@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { AuthService } from '../src/contexts/identity';
 import { type CounterKeys, PostgresCounters } from '../src/contexts/identity/testing';
 import { createTestApp, type TestApp } from './support/app';
 
@@ -124,5 +125,38 @@ describe('login throttle counters in PostgreSQL (e2e)', () => {
     expect(rounds).toHaveLength(200);
     // 200 taken, 100 given back, on both rows.
     expect(await rows(keys)).toMatchObject({ identity: { points: 100 }, ip: { points: 100 } });
+  });
+
+  it('the hourly cleanup skips a counter a login holds instead of waiting for it (no deadlock with the two-row statements)', async () => {
+    const keys = fresh();
+    await counters.consume(keys);
+    const [identityKey, ipKey] = [`login_ip_email:${keys.identity}`, `login_ip:${keys.ip}`];
+    await t.db.query(`UPDATE login_throttle SET expire = $2 WHERE key = ANY($1)`, [[identityKey, ipKey], Date.now() - 1]);
+    const dataSource = t.app.get(DataSource);
+    const holder = dataSource.createQueryRunner();
+    const cleaner = dataSource.createQueryRunner();
+    try {
+      // A login's statement holding the IP's row (a transaction keeps the lock while the cleanup runs).
+      await holder.startTransaction();
+      await holder.query(`SELECT key FROM login_throttle WHERE key = $1 FOR UPDATE`, [ipKey]);
+      await cleaner.startTransaction();
+      await cleaner.query(`SET LOCAL lock_timeout = '2s'`);
+      // Waiting on the held row would end in a lock timeout here (and, with a login waiting the other way, a deadlock).
+      const { counters: deleted } = await t.app.get(AuthService).deleteStaleLoginState(cleaner.manager, new Date());
+      await cleaner.commitTransaction();
+      const left = (
+        await t.db.query<{ key: string }>(`SELECT key FROM login_throttle WHERE key = ANY($1)`, [[identityKey, ipKey]])
+      ).map((r) => r.key);
+      expect(left).toEqual([ipKey]);
+      expect(deleted).toBeGreaterThanOrEqual(1);
+    } finally {
+      if (holder.isTransactionActive) await holder.rollbackTransaction();
+      if (cleaner.isTransactionActive) await cleaner.rollbackTransaction();
+      await holder.release();
+      await cleaner.release();
+    }
+    // The next cleanup, with nobody holding it, takes it.
+    await t.app.get(AuthService).deleteStaleLoginState(t.app.get(DataSource).manager, new Date());
+    expect(await t.db.query(`SELECT key FROM login_throttle WHERE key = $1`, [ipKey])).toEqual([]);
   });
 });

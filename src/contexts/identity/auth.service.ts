@@ -398,11 +398,13 @@ export class AuthService {
 
   async deleteStaleLoginState(m: EntityManager, now: Date): Promise<{ lockouts: number; counters: number }> {
     const lockouts = await this.lockouts.deleteStale(m, now);
+    // Rows a login holds right now are skipped, not waited for: a login's counters statements lock
+    // two rows in key order, and a DELETE waiting on one of them while holding another could deadlock.
     const counters = await m
       .createQueryBuilder()
       .delete()
       .from('login_throttle')
-      .where('expire < :now', { now: now.getTime() })
+      .where('key IN (SELECT key FROM login_throttle WHERE expire < :now FOR UPDATE SKIP LOCKED)', { now: now.getTime() })
       .execute();
     return { lockouts, counters: counters.affected ?? 0 };
   }
