@@ -1,3 +1,4 @@
+import { SchedulerRegistry } from '@nestjs/schedule';
 import { Client } from 'pg';
 import { Metrics } from '../src/platform/observability';
 import { createTestApp, type TestApp, withTestApp } from './support/app';
@@ -23,8 +24,13 @@ describe('statement budgets of the hot paths (e2e)', () => {
   const query = Client.prototype.query;
 
   beforeAll(async () => {
-    // No notification poll or audit outbox sweep in the middle of a count.
+    // No notification poll or audit outbox sweep in the middle of a count...
     t = await createTestApp({ env: { NOTIFICATIONS_POLL_MS: '3600000', AUDIT_OUTBOX_SWEEP_MS: '3600000' } });
+    // ... and no scheduled job either (`erase_closed_accounts` runs at every minute's start: a count that
+    // spanned one once took its nine statements too).
+    const jobs = t.app.get(SchedulerRegistry).getCronJobs();
+    expect(jobs.size).toBeGreaterThan(0);
+    for (const job of jobs.values()) void job.stop();
     email = uniqueEmail('budget');
     await register(t, email);
     await login(t, email); // the first login is the one that differs (suspicious-login telemetry)
