@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { AuthService } from '../src/contexts/identity';
-import { type CounterKeys, PostgresCounters } from '../src/contexts/identity/testing';
+import { type CounterKeys, PostgresCounters, sharedRateLimiter } from '../src/contexts/identity/testing';
+import type { RedisConnection } from '../src/platform/redis/redis.module';
 import { createTestApp, type TestApp } from './support/app';
 
 /**
@@ -158,5 +159,17 @@ describe('login throttle counters in PostgreSQL (e2e)', () => {
     // The next cleanup, with nobody holding it, takes it.
     await t.app.get(AuthService).deleteStaleLoginState(t.app.get(DataSource).manager, new Date());
     expect(await t.db.query(`SELECT key FROM login_throttle WHERE key = $1`, [ipKey])).toEqual([]);
+  });
+
+  it('the other throttles on this table run no clean-up of their own: the hourly job deletes their expired rows too', async () => {
+    // rate-limiter-flexible's timer would delete expired rows every five minutes in no order (a deadlock
+    // with a login's two-row statement); the account-mail throttle's limiters are made with it off.
+    const noRedis = { client: undefined } as unknown as RedisConnection;
+    const limiter = sharedRateLimiter(noRedis, t.app.get(DataSource), 'account_mail_ip', { limit: 3, windowSeconds: 60 });
+    expect((limiter as unknown as { clearExpiredByTimeout: boolean }).clearExpiredByTimeout).toBe(false);
+    const key = `account_mail_ip:${randomUUID()}`;
+    await t.db.query(`INSERT INTO login_throttle (key, points, expire) VALUES ($1, 1, $2)`, [key, Date.now() - 1]);
+    await t.app.get(AuthService).deleteStaleLoginState(t.app.get(DataSource).manager, new Date());
+    expect(await t.db.query(`SELECT key FROM login_throttle WHERE key = $1`, [key])).toEqual([]);
   });
 });

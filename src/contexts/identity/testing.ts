@@ -7,3 +7,4 @@ export { AccountRecoveryService } from './account-recovery.service';
 export { AccountClosureService } from './account-closure.service';
 export { PasswordHasher } from './infra/password.hasher';
 export { type CounterKeys, PostgresCounters } from './infra/login-counters';
+export { sharedRateLimiter } from './infra/rate-limiters';

@@ -14,6 +14,11 @@ import type { RedisConnection } from '../../../platform/redis/redis.module';
  * A counter shared by every instance: in Redis when `REDIS_URL` is set (with an in-memory
  * insurance limiter while Redis does not answer), else in PostgreSQL (`login_throttle`), never
  * in process memory alone.
+ *
+ * In PostgreSQL the library's own clean-up timer is off: it deletes the table's expired rows
+ * every five minutes in no particular order, which could deadlock with a login's counters
+ * statement (two rows in key order, `PostgresCounters`). The hourly `cleanup_login_defence`
+ * job deletes every expired row of the table instead, skipping rows a login holds.
  */
 export function sharedRateLimiter(redis: RedisConnection, dataSource: DataSource, name: string, rate: Rate): RateLimiterAbstract {
   const options = { keyPrefix: name, points: rate.limit, duration: rate.windowSeconds };
@@ -30,6 +35,7 @@ export function sharedRateLimiter(redis: RedisConnection, dataSource: DataSource
         storeType: 'typeorm',
         tableName: 'login_throttle',
         tableCreated: true,
+        clearExpiredByTimeout: false,
       });
 }
 
