@@ -354,6 +354,38 @@ describe('brute-force defence (e2e)', () => {
     });
   });
 
+  describe('client addresses behind TRUST_PROXY', () => {
+    it('a forwarded address that is not an IP (a 300-character one included) is no address: the login answers 200 or 401, never 500', async () => {
+      await withTestApp({ env: { TRUST_PROXY: 'true' } }, async (proxied) => {
+        const email = uniqueEmail('forwarded');
+        await register(proxied, email);
+        for (const forwarded of ['a'.repeat(300), 'not-an-address']) {
+          const headers = { 'x-forwarded-for': forwarded };
+          const wrong = await requestToken(proxied, { email, password: WRONG }, { headers });
+          expect(wrong.statusCode).toBe(401);
+          const right = await requestToken(proxied, { email, password: STRONG_PASSWORD }, { headers });
+          expect(right.statusCode).toBe(200);
+        }
+        // Counted under the unknown address, not the header's text; a real forwarded address is kept.
+        const keys = (await proxied.db.query<{ key: string }>(`SELECT key FROM login_throttle WHERE key LIKE 'login_ip:%'`)).map(
+          (r) => r.key,
+        );
+        expect(keys).toEqual(['login_ip:-']);
+        const forwarded = await requestToken(
+          proxied,
+          { email, password: STRONG_PASSWORD },
+          { headers: { 'x-forwarded-for': '203.0.113.9' } },
+        );
+        expect(forwarded.statusCode).toBe(200);
+        const sessions = await proxied.db.query<{ ip: string | null }>(
+          `SELECT s.ip FROM user_sessions s JOIN users u ON u.id = s.user_id WHERE u.email = $1 ORDER BY s.created_at`,
+          [email],
+        );
+        expect(sessions.map((r) => r.ip)).toEqual([null, null, '203.0.113.9']);
+      });
+    });
+  });
+
   describe('stale state cleanup', () => {
     it('forgets finished streaks and expired counters, and keeps locks in force', async () => {
       await withTestApp({ env: { LOCKOUT_RESET_AFTER: '60s' } }, async (other) => {
