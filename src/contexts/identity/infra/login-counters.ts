@@ -76,8 +76,7 @@ export class PostgresCounters implements LoginCounters {
 
   async consume(keys: CounterKeys): Promise<{ identity: Consumed; ip: Consumed }> {
     const now = Date.now();
-    const identityKey = `${this.prefixes.identity}:${keys.identity}`;
-    const ipKey = `${this.prefixes.ip}:${keys.ip}`;
+    const [identityKey, ipKey] = this.rowKeys(keys);
     const rows = await preparedQuery<{ key: string; points: number; expire: string | null }>(
       this.dataSource.manager,
       'login_throttle_consume',
@@ -99,11 +98,16 @@ export class PostgresCounters implements LoginCounters {
   }
 
   async giveBack(keys: CounterKeys, clear: boolean): Promise<void> {
-    const identityKey = `${this.prefixes.identity}:${keys.identity}`;
+    const rowKeys = this.rowKeys(keys);
     await preparedQuery(this.dataSource.manager, 'login_throttle_give_back', GIVE_BACK_SQL, [
-      [identityKey, `${this.prefixes.ip}:${keys.ip}`],
-      clear ? identityKey : null,
+      rowKeys,
+      clear ? rowKeys[0] : null,
       Date.now(),
     ]);
+  }
+
+  /** The rows' keys, the identity's first, as rate-limiter-flexible wrote them (`<prefix>:<key>`, its `getKey`). */
+  private rowKeys(keys: CounterKeys): [identity: string, ip: string] {
+    return [`${this.prefixes.identity}:${keys.identity}`, `${this.prefixes.ip}:${keys.ip}`];
   }
 }
