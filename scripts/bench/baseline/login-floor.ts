@@ -29,7 +29,7 @@ import { listening, send, untilStopped } from './ipc';
 import { platformWork } from './platform-floor';
 import { probeBody, setProbeHeaders } from './probe-response';
 
-type RoundTrip = 'counters' | 'read' | 'update' | 'insert';
+type RoundTrip = 'counters' | 'read' | 'insert';
 
 /**
  * The app's login, one entry per statement (test/round-trips.e2e-spec.ts counts 6), each sent on
@@ -61,7 +61,6 @@ const SQL: Record<RoundTrip, string> = {
     'INSERT INTO bench_login_floor_rows (key, points, at) SELECT k, 1, now() FROM unnest($1::text[]) AS k ORDER BY k ' +
     'ON CONFLICT (key) DO UPDATE SET points = bench_login_floor_rows.points + 1, at = now() RETURNING points',
   read: 'SELECT key, points, at FROM bench_login_floor_rows WHERE key = $1',
-  update: 'UPDATE bench_login_floor_rows SET at = now() WHERE key = $1',
   insert: 'INSERT INTO bench_login_floor_records (id, kind, at) VALUES ($1, $2, now())',
 };
 
@@ -82,7 +81,6 @@ export async function serveLoginFloor(): Promise<void> {
   const values: Record<RoundTrip, (rows: string[]) => unknown[]> = {
     counters: (rows) => [rows],
     read: (rows) => [rows[1]],
-    update: (rows) => [rows[1]],
     insert: (rows) => [randomUUID(), rows[1]],
   };
   /** The steps one after the other, a step's statements together; `rows`: the two counters' keys (per IP, per identity). */
