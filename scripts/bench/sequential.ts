@@ -16,6 +16,8 @@
  * - `probe`: `GET /health/live` (floors: bare Nest answering the probe's body and headers; the same with the
  *   platform's per-request work at its cheapest, platform-floor.ts).
  * - `item`: the authenticated item GET (the app alone: its peer needs the baseline's seeding).
+ * - `post`, `post-key`: the project POST without an idempotency key and with a new one each time (the app alone;
+ *   the difference is what the key costs it).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -30,7 +32,7 @@ import { PASSWORD } from './baseline/seed';
 import type { TargetKind } from './baseline/targets';
 import type { ScenarioOptions } from './scenario';
 
-const KINDS = ['login', 'refusal', 'probe', 'item'] as const;
+const KINDS = ['login', 'refusal', 'probe', 'item', 'post', 'post-key'] as const;
 type Kind = (typeof KINDS)[number];
 
 /** The peers each kind is set against (none for the item GET). */
@@ -39,15 +41,24 @@ const FLOORS: Record<Kind, TargetKind[]> = {
   refusal: ['login-floor'],
   probe: ['nest-headers', 'nest-platform'],
   item: [],
+  post: [],
+  'post-key': [],
 };
 
 /** A pool of one held for seconds by each hashing: every other login meanwhile is refused. */
 const REFUSAL_ENV = { ARGON2_MEMORY_KIB: '262144', ARGON2_TIME_COST: '20', ARGON2_MAX_CONCURRENCY: '1', ARGON2_MAX_QUEUE: '0' };
 
-const WARM_UP: Record<Kind, number> = { login: 50, refusal: 2000, probe: 5000, item: 2000 };
+const WARM_UP: Record<Kind, number> = { login: 50, refusal: 2000, probe: 5000, item: 2000, post: 500, 'post-key': 500 };
 
 /** What each kind must answer (a refusal window with anything else is measured again, see `measure`). */
-const EXPECTED: Record<Kind, string> = { login: '200', refusal: '503', probe: '200', item: '200' };
+const EXPECTED: Record<Kind, string> = {
+  login: '200',
+  refusal: '503',
+  probe: '200',
+  item: '200',
+  post: '201',
+  'post-key': '201',
+};
 
 export interface SequentialResult {
   kind: Kind;
@@ -195,12 +206,20 @@ interface Request {
 
 async function requestOf(kind: Kind, name: TargetKind, target: Target): Promise<Request> {
   const email = `bench.sequential.${randomBytes(4).toString('hex')}@example.com`;
-  const post = (path: string, body: unknown, token?: string) =>
+  const post = (path: string, body: unknown, token?: string, key?: string) =>
     fetch(target.url(path), {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      headers: {
+        'content-type': 'application/json',
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(key ? { 'idempotency-key': key } : {}),
+      },
       body: JSON.stringify(body),
     });
+  const signedIn = async () => {
+    const login = await post('/api/v1/auth/token', { email, password: PASSWORD });
+    return ((await login.json()) as { access_token: string }).access_token;
+  };
   const status = async (response: Promise<Response>) => {
     const r = await response;
     await r.arrayBuffer();
@@ -217,12 +236,18 @@ async function requestOf(kind: Kind, name: TargetKind, target: Target): Promise<
       // The bare Nest peer answers the probe's body and headers at its root.
       return { email, send: () => status(fetch(target.url(name === 'app' ? '/health/live' : '/'))) };
     case 'item': {
-      const login = await post('/api/v1/auth/token', { email, password: PASSWORD });
-      const { access_token: token } = (await login.json()) as { access_token: string };
+      const token = await signedIn();
       const created = await post('/api/v1/projects', { name: 'Sequential bench' }, token);
       const { id } = (await created.json()) as { id: string };
       const headers = { authorization: `Bearer ${token}` };
       return { email, send: () => status(fetch(target.url(`/api/v1/projects/${id}`), { headers })) };
+    }
+    case 'post':
+    case 'post-key': {
+      const token = await signedIn();
+      let n = 0;
+      const key = () => (kind === 'post-key' ? `sequential-${email}-${n++}` : undefined);
+      return { email, send: () => status(post('/api/v1/projects', { name: 'Sequential bench' }, token, key())) };
     }
   }
 }
