@@ -16,8 +16,10 @@
  * - `probe`: `GET /health/live` (floors: bare Nest answering the probe's body and headers; the same with the
  *   platform's per-request work at its cheapest, platform-floor.ts).
  * - `item`: the authenticated item GET (the app alone: its peer needs the baseline's seeding).
- * - `post`, `post-key`: the project POST without an idempotency key and with a new one each time (the app alone;
- *   the difference is what the key costs it).
+ * - `post`, `post-key`: the project POST without an idempotency key and with a new one each time, on the app and on
+ *   the Fastify + pg peer (the same SQL, the key's claim and stored response riding with its transaction's first and
+ *   last statements): the difference between the two kinds is what the key costs each. The app runs first: the peer
+ *   posts as the user the app's run signed in (`sub`, `sid` of its token).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -41,8 +43,8 @@ const FLOORS: Record<Kind, TargetKind[]> = {
   refusal: ['login-floor'],
   probe: ['nest-headers', 'nest-platform'],
   item: [],
-  post: [],
-  'post-key': [],
+  post: ['fastify-pg'],
+  'post-key': ['fastify-pg'],
 };
 
 /** A pool of one held for seconds by each hashing: every other login meanwhile is refused. */
@@ -122,12 +124,17 @@ interface Measured {
 /** The kind's floors, the app, and with `BENCH_CANDIDATE=<checkout>` that checkout's app, in turn. */
 function targetsOf(kind: Kind): Measured[] {
   const candidate = process.env.BENCH_CANDIDATE;
-  return [
-    ...FLOORS[kind].map((floor) => ({ name: floor, kind: floor })),
-    { name: 'app', kind: 'app' as const },
+  const floors = FLOORS[kind].map((floor) => ({ name: floor, kind: floor }));
+  const apps: Measured[] = [
+    { name: 'app', kind: 'app' },
     ...(candidate ? [{ name: 'app-candidate', kind: 'app' as const, root: resolve(candidate) }] : []),
   ];
+  // The POST's peer posts as the user an app's run signed in, so the app goes first there.
+  return kind === 'post' || kind === 'post-key' ? [...apps, ...floors] : [...floors, ...apps];
 }
+
+/** The user and session the last app run of a POST kind signed in (`sub`, `sid`), for the peer's requests. */
+let poster: { user_id: string; session_id: string } | undefined;
 
 async function measure(kind: Kind, measured: Measured, databaseUrl: string, loader: string, seconds: number) {
   const env = { ...benchEnvironment('info', databaseUrl), ...(kind === 'refusal' ? REFUSAL_ENV : {}) };
@@ -218,7 +225,10 @@ async function requestOf(kind: Kind, name: TargetKind, target: Target): Promise<
     });
   const signedIn = async () => {
     const login = await post('/api/v1/auth/token', { email, password: PASSWORD });
-    return ((await login.json()) as { access_token: string }).access_token;
+    const { access_token: token } = (await login.json()) as { access_token: string };
+    const { sub, sid } = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8')) as Record<string, string>;
+    poster = { user_id: sub, session_id: sid };
+    return token;
   };
   const status = async (response: Promise<Response>) => {
     const r = await response;
@@ -244,10 +254,15 @@ async function requestOf(kind: Kind, name: TargetKind, target: Target): Promise<
     }
     case 'post':
     case 'post-key': {
-      const token = await signedIn();
       let n = 0;
       const key = () => (kind === 'post-key' ? `sequential-${email}-${n++}` : undefined);
-      return { email, send: () => status(post('/api/v1/projects', { name: 'Sequential bench' }, token, key())) };
+      if (name === 'app') {
+        const token = await signedIn();
+        return { email, send: () => status(post('/api/v1/projects', { name: 'Sequential bench' }, token, key())) };
+      }
+      if (!poster) throw new Error(`${kind} on ${name}: no app run signed a user in before it`);
+      const path = `/projects?${new URLSearchParams(poster).toString()}`;
+      return { email, send: () => status(post(path, { name: 'Sequential bench' }, undefined, key())) };
     }
   }
 }
