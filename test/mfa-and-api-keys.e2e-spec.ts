@@ -253,6 +253,16 @@ describe('TOTP MFA, API keys and the admin user console (e2e)', () => {
       const past = await requestApiKey(t, bearer(tokens), { name: 'old', expires_at: new Date(clockAt - 1000).toISOString() });
       expect(past.statusCode).toBe(400);
       expect(past.json().errors[0]).toMatchObject({ field: 'expires_at' });
+      // ISO 8601 forms Date cannot read (a week date, the basic form, an hour-only time): 400, not a 500 from PostgreSQL.
+      for (const expires_at of ['2027-W10-3', '20270630T100000Z', '2027-06-30T10Z']) {
+        const odd = await requestApiKey(t, bearer(tokens), { name: 'odd', expires_at });
+        expect(odd.statusCode).toBe(400);
+        expect(odd.json().errors).toEqual([expect.objectContaining({ field: 'expires_at', code: 'is_iso8601' })]);
+      }
+      // A name of spaces only was stored as '' (it is trimmed): a 400 now.
+      const blank = await requestApiKey(t, bearer(tokens), { name: '   ' });
+      expect(blank.statusCode).toBe(400);
+      expect(blank.json().errors).toEqual([expect.objectContaining({ field: 'name', code: 'matches' })]);
       const key = (
         await requestApiKey(t, bearer(tokens), { name: 'short', expires_at: new Date(clockAt + 60_000).toISOString() })
       ).json();

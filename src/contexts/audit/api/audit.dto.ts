@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsInt, IsISO8601, IsOptional, IsString, IsUUID, Length, Matches, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, Min } from 'class-validator';
+import { IsDateTime } from '../../../platform/http/date-time';
 import { PaginationQueryDto } from '../../../platform/http/pagination';
 import { DEFAULT_LOG_LIMIT, MAX_LOG_LIMIT } from '../audit.service';
 import { AUDIT_OUTCOMES, type AuditOutcome } from '../domain/audit-mapping';
@@ -30,7 +31,7 @@ export class AuditEventsQueryDto extends PaginationQueryDto {
     example: '2026-11-01T00:00:00Z',
   })
   @IsOptional()
-  @IsISO8601({ strict: true, strictSeparator: true })
+  @IsDateTime()
   from?: string;
 
   @ApiPropertyOptional({
@@ -39,7 +40,7 @@ export class AuditEventsQueryDto extends PaginationQueryDto {
     example: '2026-12-01T00:00:00Z',
   })
   @IsOptional()
-  @IsISO8601({ strict: true, strictSeparator: true })
+  @IsDateTime()
   to?: string;
 }
 

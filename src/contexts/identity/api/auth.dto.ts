@@ -7,7 +7,6 @@ import {
   IsArray,
   IsBoolean,
   IsIn,
-  IsISO8601,
   IsObject,
   IsOptional,
   IsString,
@@ -16,6 +15,8 @@ import {
   MaxLength,
   MinLength,
 } from 'class-validator';
+import { IsDateTime } from '../../../platform/http/date-time';
+import { NotBlank } from '../../../platform/http/fields';
 import { PaginationQueryDto } from '../../../platform/http/pagination';
 
 /**
@@ -225,11 +226,12 @@ export class CreateApiKeyDto {
   @ApiProperty({ example: 'CI deploy', maxLength: 100 })
   @IsString()
   @Length(1, 100)
+  @NotBlank()
   name: string;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'When the key stops working (future, at most 2 years ahead)' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsDateTime()
   expires_at?: string;
 }
 
