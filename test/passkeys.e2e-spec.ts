@@ -93,6 +93,24 @@ describe('passkeys (e2e)', () => {
       expect(mails.map((m) => m.template)).toContain('security.passkey_added');
     });
 
+    it('keeps only known transport names of what the client reports (a string, objects, 100 kB names are dropped)', async () => {
+      const who = await person(t, 'pk-transports');
+      const reported: unknown[] = ['usb-usb-usb-usb', [{ evil: 'x'.repeat(1000) }, 42, 'nfc'], ['x'.repeat(100_000), 'usb', 'usb']];
+      const views: Json[] = [];
+      for (const transports of reported) {
+        const response = new SoftAuthenticator().register(await creationOptions(who)) as unknown as {
+          response: { transports?: unknown };
+        };
+        response.response.transports = transports;
+        views.push(await ok(post('/auth/passkeys/registration', { response }, who), 201));
+      }
+      expect(views.map((v) => v.transports)).toEqual([[], ['nfc'], ['usb']]);
+      // A row written before the filter is read through it too.
+      await t.db.query(`UPDATE passkeys SET transports = '[{"evil":1},"internal","bogus"]' WHERE id = $1`, [views[0].id]);
+      const list = await ok(t.inject({ method: 'GET', url: '/api/v1/auth/passkeys', headers: bearer(who.tokens) }));
+      expect((list.items as Json[]).find((p) => p.id === views[0].id)?.transports).toEqual(['internal']);
+    });
+
     it('refuses a replayed, foreign or mismatched answer', async () => {
       const who = await person(t, 'pk-refused');
       const other = await person(t, 'pk-other');

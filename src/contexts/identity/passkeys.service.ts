@@ -18,6 +18,7 @@ import { JobRunner } from '../../platform/jobs';
 import type { ClientInfo } from './sessions.service';
 import { AuthService, type TokenPair } from './auth.service';
 import { PasskeyError } from './domain/passkey.errors';
+import { knownTransports } from './domain/passkey-transports';
 import { challengeOf, PasskeyCeremonies } from './passkey-ceremonies';
 import { PasskeyEntity, WebAuthnChallengeEntity } from './infra/passkey.entity';
 import { UserEntity } from './infra/user.entity';
@@ -122,7 +123,7 @@ export class PasskeysService {
           credentialId: credential.id,
           publicKey: Buffer.from(credential.publicKey),
           counter: credential.counter,
-          transports: (credential.transports ?? response.response.transports ?? []).slice(0, 8),
+          transports: knownTransports(credential.transports ?? response.response.transports),
           deviceType: credentialDeviceType,
           backedUp: credentialBackedUp,
           name: name?.trim() || `Passkey ${(await m.countBy(PasskeyEntity, { userId })) + 1}`,

@@ -1,4 +1,5 @@
 import { Check, Column, CreateDateColumn, Entity, ForeignKey, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { knownTransports, type PasskeyTransport } from '../domain/passkey-transports';
 
 /**
  * A user's passkey (a WebAuthn credential): its id as the authenticator gave it (base64url), its
@@ -33,8 +34,13 @@ export class PasskeyEntity {
   })
   counter: number;
 
-  @Column({ type: 'jsonb', default: () => `'[]'` })
-  transports: string[];
+  /** Known transport names only, on the way in and out (rows written before the filter included). */
+  @Column({
+    type: 'jsonb',
+    default: () => `'[]'`,
+    transformer: { to: (v: unknown) => (v === undefined ? v : knownTransports(v)), from: (v: unknown) => knownTransports(v) },
+  })
+  transports: PasskeyTransport[];
 
   @Column({ type: 'varchar', length: 16 })
   deviceType: 'singleDevice' | 'multiDevice';
