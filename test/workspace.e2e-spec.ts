@@ -104,6 +104,26 @@ describe('workspace: projects, support tickets, community posts (e2e)', () => {
       );
     });
 
+    it('one Idempotency-Key sent to two tenants is two keys: each tenant gets its project (no replay across tenants)', async () => {
+      const [first, second] = [await sharedTenant(t, alice), await sharedTenant(t, alice)];
+      const key = { 'idempotency-key': `tenants-${Date.now()}` };
+      const inFirst = await call(alice, 'POST', '/projects', { name: 'Keyed' }, { ...inTenant(first), ...key });
+      const inSecond = await call(alice, 'POST', '/projects', { name: 'Keyed' }, { ...inTenant(second), ...key });
+      expect([inFirst.statusCode, inSecond.statusCode]).toEqual([201, 201]);
+      expect(inSecond.headers['idempotent-replayed']).toBeUndefined();
+      expect([inFirst.json().tenant_id, inSecond.json().tenant_id]).toEqual([first, second]);
+      // The same tenant written another way (case, spaces) is the same key: a replay.
+      const again = await call(
+        alice,
+        'POST',
+        '/projects',
+        { name: 'Keyed' },
+        { 'x-tenant-id': ` ${second.toUpperCase()} `, ...key },
+      );
+      expect(again.headers['idempotent-replayed']).toBe('true');
+      expect(again.json().id).toBe(inSecond.json().id);
+    });
+
     it('defaults the description to empty and accepts an initial status', async () => {
       const body = await ok(await call(alice, 'POST', '/projects', { name: 'Gemini', status: 'archived' }), 201);
       expect(body).toMatchObject({ name: 'Gemini', description: '', status: 'archived' });

@@ -13,7 +13,7 @@ import { PROBLEM_CONTENT_TYPE } from '../../../platform/http/problem';
 import { ProblemDetailsFilter } from '../../../platform/http/problem-details.filter';
 import { ValidationFailedError } from '../../../platform/http/validation';
 import { isFinalOutcome, replayableHeaders } from '../domain/decision';
-import { conditionalHeaders, requestFingerprint, scopeHash } from '../domain/fingerprint';
+import { actingHeaders, conditionalHeaders, requestFingerprint, scopeHash } from '../domain/fingerprint';
 import { checkIdempotencyKey, IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER } from '../domain/idempotency-key';
 import { IdempotencyError } from '../domain/idempotency.errors';
 import {
@@ -151,7 +151,13 @@ export class IdempotencyInterceptor implements NestInterceptor {
 /** The key, its scope (the caller, the method and the concrete path) and the request's fingerprint. */
 function idempotentRequest(request: IdempotentHttpRequest, key: string): IdempotentRequest {
   return {
-    scopeHash: scopeHash({ userId: request.user?.id ?? null, ip: request.ip ?? null, method: request.method, path: request.url }),
+    scopeHash: scopeHash({
+      userId: request.user?.id ?? null,
+      ip: request.ip ?? null,
+      method: request.method,
+      path: request.url,
+      acting: actingHeaders(request.headers),
+    }),
     key,
     fingerprint: requestFingerprint(request.body, request.query, conditionalHeaders(request.headers)),
   };

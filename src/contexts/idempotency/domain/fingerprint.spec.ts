@@ -1,4 +1,13 @@
-import { callerOf, canonicalJson, conditionalHeaders, pathOf, requestFingerprint, scopeHash } from './fingerprint';
+import { createHash } from 'node:crypto';
+import {
+  actingHeaders,
+  callerOf,
+  canonicalJson,
+  conditionalHeaders,
+  pathOf,
+  requestFingerprint,
+  scopeHash,
+} from './fingerprint';
 
 describe('canonicalJson', () => {
   it('sorts object keys at every depth and drops whitespace', () => {
@@ -123,6 +132,21 @@ describe('scope', () => {
       scopeHash({ ...base, path: '/api/v1/projects/b' }),
     ]);
     expect(hashes.size).toBe(7);
+  });
+
+  it('differs per tenant the request acts in, and hashes as before without one', () => {
+    const tenant = 'A1B2C3D4-0000-4000-8000-00000000000A';
+    const inTenant = scopeHash({ ...base, acting: actingHeaders({ 'x-tenant-id': ` ${tenant} ` }) });
+    expect(inTenant).not.toBe(scopeHash(base));
+    expect(inTenant).toBe(scopeHash({ ...base, acting: actingHeaders({ 'x-tenant-id': tenant.toLowerCase() }) }));
+    expect(inTenant).not.toBe(
+      scopeHash({ ...base, acting: actingHeaders({ 'x-tenant-id': 'a1b2c3d4-0000-4000-8000-00000000000b' }) }),
+    );
+    // Keys stored before the tenant was part of the scope keep their hash: no header, no part.
+    expect(scopeHash({ ...base, acting: actingHeaders({}) })).toBe(
+      createHash('sha256').update(`user:${base.userId}\nPOST\n/api/v1/projects`).digest('hex'),
+    );
+    expect(actingHeaders({ 'x-tenant-id': '  ' })).toEqual({});
   });
 
   it('ignores the query string and the method case', () => {

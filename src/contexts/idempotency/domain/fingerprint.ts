@@ -55,6 +55,27 @@ export interface ScopeParts {
   method: string;
   /** The concrete path, without the query string. */
   path: string;
+  /** Where the request acts, as its scoping headers say (`scopingHeaders`); none: where the caller acts by default. */
+  acting?: Record<string, string>;
+}
+
+/**
+ * Request headers that choose where a request acts: `X-Tenant-Id` picks the tenant a
+ * tenant-owned write goes to. They are part of the key's scope, so one key sent to two tenants
+ * is two keys (before, the second tenant got the first one's response replayed and nothing
+ * written). Compared as UUIDs are: trimmed, case-insensitive.
+ */
+export const SCOPING_HEADERS: readonly string[] = ['x-tenant-id'];
+
+/** The scoping headers a request carries, normalised; empty ones count as absent. */
+export function actingHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const picked: Record<string, string> = {};
+  for (const name of SCOPING_HEADERS) {
+    const raw = headers[name];
+    const value = (Array.isArray(raw) ? raw.join(',') : raw)?.trim().toLowerCase();
+    if (value) picked[name] = value;
+  }
+  return picked;
 }
 
 /** Who is calling: the user, or for anonymous requests a marker derived from the client IP. */
@@ -69,9 +90,11 @@ export function pathOf(url: string): string {
 }
 
 /**
- * The key's scope, (caller, method, concrete path), as a SHA-256: the table never holds a
- * user id or an IP address, only this hash.
+ * The key's scope, (caller, method, concrete path, where it acts), as a SHA-256: the table never
+ * holds a user id or an IP address, only this hash. A request without scoping headers hashes as
+ * before they were part of the scope, so keys stored earlier still replay.
  */
 export function scopeHash(parts: ScopeParts): string {
-  return sha256([callerOf(parts), parts.method.toUpperCase(), pathOf(parts.path)].join('\n'));
+  const acting = Object.entries(parts.acting ?? {}).map(([name, value]) => `${name}:${value}`);
+  return sha256([callerOf(parts), parts.method.toUpperCase(), pathOf(parts.path), ...acting].join('\n'));
 }
