@@ -1,8 +1,10 @@
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect as tcpConnect } from 'node:net';
 import { DataSource } from 'typeorm';
 import { WebSocket } from 'ws';
+import { AccessTokenVerifier } from '../src/contexts/identity/testing';
 import { runInTransaction } from '../src/platform/database/transaction-context';
 import { EventBus } from '../src/platform/events';
+import { Streams } from '../src/platform/live';
 import { createTestApp, type TestApp } from './support/app';
 import { bearer, loginPerson, person, requestToken, type Person } from './support/auth';
 import { createTestDatabase, type TestDatabase } from './support/database';
@@ -282,6 +284,116 @@ describe('live feeds (e2e)', () => {
       expect(logout.statusCode).toBe(204);
       expect(await socket.closed).toBe(4401);
       expect(Date.now() - revoked).toBeLessThan(5000);
+    });
+  });
+
+  describe('slots given back whatever the client does', () => {
+    /** Streams this instance counts as open, every feed together. */
+    const openStreams = async (t: TestApp): Promise<number> =>
+      (await t.app.get(Streams).openGauge.get()).values.reduce((sum, v) => sum + v.value, 0);
+    const until = async (check: () => Promise<boolean>, what: string): Promise<void> => {
+      for (let i = 0; i < 100; i++) {
+        if (await check()) return;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      throw new Error(`timed out waiting for ${what}`);
+    };
+    /** Sends `head` on a raw connection and drops it once the app is busy checking the token (made slow here). */
+    async function leaveWhileChecked(base: string, head: string): Promise<void> {
+      const verifier = a.app.get(AccessTokenVerifier);
+      const verify = verifier.verify.bind(verifier);
+      let checking!: () => void;
+      const started = new Promise<void>((resolve) => (checking = resolve));
+      const spy = jest.spyOn(verifier, 'verify').mockImplementation(async (token) => {
+        checking();
+        await new Promise((r) => setTimeout(r, 300));
+        return verify(token);
+      });
+      try {
+        const { port } = new URL(base);
+        const socket = tcpConnect(Number(port), '127.0.0.1');
+        socket.on('error', () => undefined);
+        await new Promise((resolve) => socket.once('connect', resolve));
+        socket.write(head);
+        await started;
+        socket.destroy();
+        await new Promise((r) => setTimeout(r, 500));
+      } finally {
+        spy.mockRestore();
+      }
+    }
+
+    it('a plain GET of the socket with a bearer subprotocol (426) holds no slot', async () => {
+      const before = await openStreams(a);
+      for (let i = 0; i < 4; i++) {
+        const plain = await fetch(`${baseA}/api/v1/admin/ws`, {
+          headers: { 'sec-websocket-protocol': `bastion.bearer, ${admin.tokens.access_token}` },
+        });
+        expect(plain.status).toBe(426);
+        await plain.arrayBuffer();
+      }
+      expect(await openStreams(a)).toBe(before);
+      expect((await sse(baseA, '/admin/events/stream', admin)).status).toBe(200);
+    });
+
+    it('a client that leaves while its upgrade, its SSE request or its first message is checked holds no slot', async () => {
+      const token = admin.tokens.access_token;
+      // The streams of the tests before are closed by their clients; wait until the server has seen them go.
+      await until(async () => (await openStreams(a)) === 0, 'the earlier streams to end');
+      const before = 0;
+      await leaveWhileChecked(
+        baseA,
+        'GET /api/v1/admin/ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
+          'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n' +
+          `Sec-WebSocket-Protocol: bastion.bearer, ${token}\r\n\r\n`,
+      );
+      await until(async () => (await openStreams(a)) === before, 'the upgrade’s slot');
+      await leaveWhileChecked(
+        baseA,
+        `GET /api/v1/admin/events/stream HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\nAuthorization: Bearer ${token}\r\n\r\n`,
+      );
+      await until(async () => (await openStreams(a)) === before, 'the SSE stream’s slot');
+
+      // The first message's check: the socket is open, the client goes while its token is verified.
+      const verifier = a.app.get(AccessTokenVerifier);
+      const verify = verifier.verify.bind(verifier);
+      const spy = jest.spyOn(verifier, 'verify').mockImplementation(async (t) => {
+        await new Promise((r) => setTimeout(r, 300));
+        return verify(t);
+      });
+      try {
+        const ws = new WebSocket(`${baseA.replace('http', 'ws')}/api/v1/admin/ws`);
+        ws.on('error', () => undefined);
+        await new Promise((resolve) => ws.once('open', resolve));
+        ws.send(JSON.stringify({ type: 'auth', token }));
+        await new Promise((r) => setTimeout(r, 50));
+        ws.terminate();
+        await new Promise((r) => setTimeout(r, 500));
+      } finally {
+        spy.mockRestore();
+      }
+      await until(async () => (await openStreams(a)) === before, 'the message-authenticated socket’s slot');
+    });
+
+    it('a first message of null closes the socket 4401 at once (no unhandled error, no socket left open)', async () => {
+      const ws = new WebSocket(`${baseA.replace('http', 'ws')}/api/v1/admin/ws`);
+      open.push({ close: () => ws.terminate() });
+      ws.on('error', () => undefined);
+      const closed = new Promise<number>((done) => ws.on('close', (code) => done(code)));
+      await new Promise((resolve) => ws.once('open', resolve));
+      const sent = Date.now();
+      ws.send('null');
+      expect(await closed).toBe(4401);
+      expect(Date.now() - sent).toBeLessThan(2000);
+    });
+
+    it('a repeated type filter is a 400 on the audit streams, not a 500', async () => {
+      const repeated = await sse(baseA, '/admin/events/stream?type=a.b&type=c.d', admin);
+      expect(repeated.status).toBe(400);
+      expect(JSON.parse(repeated.body!)).toMatchObject({
+        code: 'validation_failed',
+        errors: [expect.objectContaining({ field: 'type' })],
+      });
     });
   });
 

@@ -8,3 +8,4 @@ export { AccountClosureService } from './account-closure.service';
 export { PasswordHasher } from './infra/password.hasher';
 export { type CounterKeys, PostgresCounters } from './infra/login-counters';
 export { sharedRateLimiter } from './infra/rate-limiters';
+export { AccessTokenVerifier } from './api/access-token.verifier';

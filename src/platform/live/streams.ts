@@ -136,6 +136,9 @@ export class SseStream {
     }
     reply.hijack();
     this.raw = reply.raw;
+    // The client may have gone while the route's guards and checks ran: its response's close has
+    // fired already and would never reach the listener below, so the slot is given back at once.
+    const gone = this.raw.destroyed || !this.raw.socket || this.raw.socket.destroyed;
     this.raw.writeHead(200, {
       ...headers,
       'content-type': 'text/event-stream; charset=utf-8',
@@ -152,6 +155,7 @@ export class SseStream {
     this.heartbeat.unref();
     this.lifetime.unref();
     this.forget = streams.track(this);
+    if (gone) this.end('client');
   }
 
   get closed(): boolean {

@@ -94,7 +94,11 @@ export class AdminSocket implements OnModuleInit {
         method: 'GET',
         url: ADMIN_SOCKET_PATH,
         preValidation: (request, reply) => this.beforeUpgrade(request as SocketRequest, reply),
-        handler: (request, reply) => this.refuse(request, reply, new DomainError('upgrade_required', 426, 'Open a WebSocket.')),
+        handler: (request, reply) => {
+          // Not an upgrade (a proxy that dropped the Upgrade header): the slot taken before is given back.
+          (request as SocketRequest).bastionSocket?.ticket?.release('client');
+          this.refuse(request, reply, new DomainError('upgrade_required', 426, 'Open a WebSocket.'));
+        },
         wsHandler: (socket, request) => this.connected(socket, request as SocketRequest),
       });
     });
@@ -123,11 +127,19 @@ export class AdminSocket implements OnModuleInit {
     if (!(await this.auth.mayAdminister(user))) {
       return this.refuse(request, reply, new DomainError('forbidden', 403, 'You are not allowed to do this.'));
     }
+    let ticket: StreamTicket;
     try {
-      request.bastionSocket = { user, token, ticket: this.streams.admit('admin_ws', { userId: user.id, ip: request.ip }) };
+      ticket = this.streams.admit('admin_ws', { userId: user.id, ip: request.ip });
     } catch (error) {
       return this.refuse(request, reply, error as DomainError);
     }
+    request.bastionSocket = { user, token, ticket };
+    // A client that goes before the upgrade completes never reaches `connected`: its connection's
+    // close gives the slot back (a ticket is released once, so a served socket's own end is unharmed),
+    // and one that went while its token was checked gives it back now.
+    const connection = request.raw.socket;
+    if (connection.destroyed) ticket.release('client');
+    else connection.once('close', () => ticket.release('client'));
   }
 
   private refuse(request: FastifyRequest, reply: FastifyReply, error: DomainError): void {
@@ -153,17 +165,22 @@ export class AdminSocket implements OnModuleInit {
     const timer = setTimeout(() => socket.close(CLOSE.unauthenticated, 'authentication timed out'), AUTH_TIMEOUT_MS);
     socket.once('message', (data: Buffer) => {
       clearTimeout(timer);
-      void this.authenticateByMessage(socket, request, data.toString('utf8'));
+      this.authenticateByMessage(socket, request, data.toString('utf8')).catch((error: unknown) => {
+        this.logger.warn({ err: error }, 'Authenticating a socket by its first message failed');
+        socket.close(CLOSE.unauthenticated, 'a valid access token is required');
+      });
     });
     socket.once('close', () => clearTimeout(timer));
   }
 
   private async authenticateByMessage(socket: WebSocket, request: SocketRequest, text: string): Promise<void> {
-    let message: { type?: unknown; token?: unknown; after?: unknown };
+    let message: { type?: unknown; token?: unknown; after?: unknown } = {};
     try {
-      message = JSON.parse(text) as typeof message;
+      const parsed: unknown = JSON.parse(text);
+      // `null`, a number, a string: no fields (a `null` used to throw and leave the socket open, unauthenticated).
+      if (parsed !== null && typeof parsed === 'object') message = parsed;
     } catch {
-      message = {};
+      // Not JSON: no fields either.
     }
     const token = message.type === 'auth' && typeof message.token === 'string' ? message.token : undefined;
     const user = token ? await this.auth.authenticate(token) : undefined;
@@ -187,6 +204,11 @@ export class AdminSocket implements OnModuleInit {
     ticket: StreamTicket,
     after = afterOf(request),
   ): void {
+    // The client may have left while its token was checked: nothing to serve, the slot goes back.
+    if (socket.readyState !== socket.OPEN) {
+      ticket.release('client');
+      return;
+    }
     const { heartbeatSeconds, maxLifetimeSeconds, maxBufferBytes } = this.streams.config;
     let closed = false;
     const end = (reason: StreamEnd, code: number, text: string): void => {

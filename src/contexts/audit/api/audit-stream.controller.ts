@@ -20,8 +20,13 @@ export function resumePoint(header: string | undefined): number | undefined {
   return Number(header);
 }
 
-/** `?type=a,b`: the event types to keep, or undefined for all. */
-export function typeFilter(type: string | undefined): ReadonlySet<string> | undefined {
+/** `?type=a,b`: the event types to keep, or undefined for all. A repeated `type` is a 400 (it used to be a 500). */
+export function typeFilter(type: unknown): ReadonlySet<string> | undefined {
+  if (type !== undefined && typeof type !== 'string') {
+    throw new ValidationFailedError([
+      { field: 'type', code: 'invalid', message: 'Give type once, as a comma-separated list (type=a,b).' },
+    ]);
+  }
   if (type === undefined || type.trim() === '') return undefined;
   const types = type
     .split(',')
@@ -57,7 +62,7 @@ export class AuditStreamController {
   @ProblemResponses(400, 401, 403, 429)
   admin(
     @CurrentUser() user: AuthenticatedUser,
-    @Query('type') type: string | undefined,
+    @Query('type') type: unknown,
     @Headers('last-event-id') lastEventId: string | undefined,
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
@@ -76,7 +81,7 @@ export class AuditStreamController {
   async tenant(
     @CurrentUser() user: AuthenticatedUser,
     @UuidParam() id: string,
-    @Query('type') type: string | undefined,
+    @Query('type') type: unknown,
     @Headers('last-event-id') lastEventId: string | undefined,
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
