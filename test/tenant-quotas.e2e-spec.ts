@@ -156,6 +156,46 @@ describe('tenant quotas and usage (e2e)', () => {
     });
   });
 
+  // An atomic idempotent request holds its connection for the whole request. Anything that took a
+  // second connection meanwhile (the refusal's audit record; a new user's personal tenant) could
+  // wait on a pool whose other connections all waited on the first one's locks: 503 after the
+  // connect timeout. Small pools and a short timeout make that quick to see.
+  describe('keyed writes on a small pool', () => {
+    const SMALL = { ADMIN_EMAIL, ADMIN_PASSWORD, FILES_DIR: '', DB_POOL_SIZE: '3', DB_CONNECT_TIMEOUT_MS: '1500' };
+    const keyed = (app: TestApp, who: Person, key: string, tenant?: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/api/v1/projects',
+        headers: { ...bearer(who.tokens), 'idempotency-key': key, ...(tenant ? { 'x-tenant-id': tenant } : {}) },
+        payload: { name: key },
+      });
+
+    it('a burst of keyed creates over max_projects: every one 403 quota_exceeded (none 503), each refusal audited', async () => {
+      await withTestApp({ db: t.db, env: { ...SMALL, FILES_DIR: dir } }, async (small) => {
+        const tenant = await tenantWith({ max_projects: 1 });
+        await ok(call(alice, 'POST', '/projects', { tenant, payload: { name: 'fill' } }), 201);
+        const who = await loginPerson(small, alice.email);
+        const answers = await Promise.all(Array.from({ length: 6 }, (_, i) => keyed(small, who, `burst-${tenant}-${i}`, tenant)));
+        expect(answers.map((res) => res.statusCode)).toEqual(Array(6).fill(403));
+        for (const res of answers) expect(res.json()).toMatchObject({ code: 'quota_exceeded' });
+        await settled(small);
+        const audited = await t.db.query<{ n: string }>(
+          `SELECT count(*) AS n FROM audit_events WHERE type = 'tenancy.quota_exceeded' AND subject_id = $1`,
+          [tenant],
+        );
+        expect(Number(audited[0].n)).toBe(6);
+      });
+    });
+
+    it('new users’ first keyed creates, at once, without X-Tenant-Id: each personal tenant made, every one 201', async () => {
+      await withTestApp({ db: t.db, env: { ...SMALL, DB_POOL_SIZE: '2', FILES_DIR: dir } }, async (small) => {
+        const newcomers = [await person(small, 'first-keyed-1'), await person(small, 'first-keyed-2')];
+        const answers = await Promise.all(newcomers.map((who, i) => keyed(small, who, `first-${Date.now()}-${i}`)));
+        expect(answers.map((res) => res.statusCode)).toEqual([201, 201]);
+      });
+    });
+  });
+
   describe('max_storage_bytes', () => {
     it('holds under parallel uploads: what would go over is refused and its bytes are removed', async () => {
       const tenant = await tenantWith({ max_storage_bytes: 2500 });

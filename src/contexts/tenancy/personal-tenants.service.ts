@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { runInTransaction } from '../../platform/database/transaction-context';
+import { currentTransaction, runInTransaction } from '../../platform/database/transaction-context';
 import { EventBus } from '../../platform/events';
 import { personalSlug } from './domain/slug';
 import { TenancyError } from './domain/tenancy.errors';
@@ -24,7 +24,11 @@ export class PersonalTenants {
    * @throws TenancyError 404 tenant_not_found when there is no such user
    */
   async ensure(userId: string): Promise<string> {
-    const existing = await this.store.personalTenantId(this.dataSource.manager, userId);
+    // On the caller's transaction when there is one (an atomic idempotent request's): a second
+    // connection taken while it holds one could wait on an exhausted pool (503 after the
+    // connect timeout, for a new user's first keyed write in a burst).
+    const m = currentTransaction() ?? this.dataSource.manager;
+    const existing = await this.store.personalTenantId(m, userId);
     if (existing) return existing;
     const id = await runInTransaction(this.dataSource, async (m) => {
       const slug = personalSlug(userId);
@@ -40,7 +44,7 @@ export class PersonalTenants {
       }
       return created;
     });
-    const found = id ?? (await this.store.personalTenantId(this.dataSource.manager, userId));
+    const found = id ?? (await this.store.personalTenantId(currentTransaction() ?? this.dataSource.manager, userId));
     if (!found) throw TenancyError.tenantNotFound();
     return found;
   }

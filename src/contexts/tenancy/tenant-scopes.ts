@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { withinTenant } from '../../platform/database/tenant-scope';
-import { runApart, runInTransaction } from '../../platform/database/transaction-context';
+import { afterTransaction, runApart, runInTransaction } from '../../platform/database/transaction-context';
 import { EventBus } from '../../platform/events';
 import { tooManyRequests } from '../../platform/rate-limit';
 import { quotasOf, type UsageQuota, usageQuotaBreach } from './domain/quotas';
@@ -77,11 +77,16 @@ export class TenantScopes {
     } catch (error) {
       if (!(error instanceof QuotaRefusal)) throw error;
       // The change rolls back; its refusal is recorded on its own (an audit row, outcome denied),
-      // in a transaction of its own even when the change ran inside a caller's (an atomic
-      // idempotent request's), which the refusal rolls back too.
-      await runApart(this.dataSource, () =>
-        this.events.publish('tenancy.quota_exceeded', { tenant_id: error.tenantId, ...error.breach, by_user_id: caller.userId }),
-      );
+      // in a transaction of its own. Inside a caller's transaction (an atomic idempotent
+      // request's, which the refusal rolls back too) that happens once the caller's has ended and
+      // given its connection back: taking a second one while it holds the tenant's row lock could
+      // wait on a pool whose other connections all wait on that lock (a burst of keyed creates
+      // over a quota hung for the connect timeout and answered 503).
+      const record = (): Promise<void> =>
+        runApart(this.dataSource, () =>
+          this.events.publish('tenancy.quota_exceeded', { tenant_id: error.tenantId, ...error.breach, by_user_id: caller.userId }),
+        );
+      if (!afterTransaction(record)) await record();
       throw TenancyError.quotaExceeded(error.breach);
     }
   }

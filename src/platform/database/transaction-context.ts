@@ -6,6 +6,8 @@ interface TransactionScope {
   readonly manager: EntityManager;
   /** Run, in order, once the transaction has committed (never after a rollback). */
   readonly afterCommit: (() => Promise<void>)[];
+  /** Run, in order, once the transaction has ended either way and its connection is back in the pool. */
+  readonly afterEnd: (() => Promise<void>)[];
 }
 
 const storage = new AsyncLocalStorage<TransactionScope>();
@@ -34,6 +36,26 @@ export function afterCommit(hook: () => Promise<void>): boolean {
 }
 
 /**
+ * Registers `hook` to run once the current transaction has ended, committed or rolled back,
+ * and its connection is back in the pool; the call that owns the transaction awaits it before
+ * it returns (or throws). Outside a transaction, returns false and does nothing. For a record
+ * that must stand whatever becomes of the transaction and needs a connection of its own
+ * (`runApart`): taken while the transaction still holds one, that second connection can wait
+ * for ever on a pool whose other connections wait on this transaction's locks. Hooks should
+ * not throw (an error is logged by nobody: handle it).
+ */
+export function afterTransaction(hook: () => Promise<void>): boolean {
+  const scope = storage.getStore();
+  if (!scope) return false;
+  scope.afterEnd.push(hook);
+  return true;
+}
+
+async function runHooks(hooks: (() => Promise<void>)[]): Promise<void> {
+  for (const hook of hooks) await hook();
+}
+
+/**
  * Runs `fn` in a transaction and makes it the ambient one (`currentTransaction()`) for
  * everything `fn` awaits, event subscribers included, so what they write commits or rolls
  * back with the change. A call inside another `runInTransaction` joins the outer
@@ -44,8 +66,16 @@ export async function runInTransaction<T>(dataSource: DataSource, fn: (manager: 
   const outer = storage.getStore();
   if (outer) return fn(outer.manager);
   const hooks: (() => Promise<void>)[] = [];
-  const result = await dataSource.transaction((manager) => storage.run({ manager, afterCommit: hooks }, () => fn(manager)));
-  for (const hook of hooks) await hook();
+  const ended: (() => Promise<void>)[] = [];
+  let result: T;
+  try {
+    result = await dataSource.transaction((manager) =>
+      storage.run({ manager, afterCommit: hooks, afterEnd: ended }, () => fn(manager)),
+    );
+  } finally {
+    await runHooks(ended);
+  }
+  await runHooks(hooks);
   return result;
 }
 
@@ -91,6 +121,7 @@ export async function runInOwnTransaction<T>(
   if (storage.getStore()) throw new Error('runInOwnTransaction cannot run inside another transaction');
   const runner = dataSource.createQueryRunner();
   const hooks: (() => Promise<void>)[] = [];
+  const ended: (() => Promise<void>)[] = [];
   let ending: { statements: string; runHooks: boolean } | undefined;
   let value: T;
   try {
@@ -110,7 +141,7 @@ export async function runInOwnTransaction<T>(
         ending = { statements, runHooks: options?.runAfterCommitHooks ?? true };
       },
     };
-    value = await storage.run({ manager: runner.manager, afterCommit: hooks }, () => fn(opened, control));
+    value = await storage.run({ manager: runner.manager, afterCommit: hooks, afterEnd: ended }, () => fn(opened, control));
     const commit = ending;
     if (commit) {
       await extendingOnce(
@@ -129,8 +160,9 @@ export async function runInOwnTransaction<T>(
     throw error;
   } finally {
     await runner.release();
+    await runHooks(ended);
   }
-  if (ending?.runHooks) for (const hook of hooks) await hook();
+  if (ending?.runHooks) await runHooks(hooks);
   return value;
 }
 
