@@ -88,10 +88,13 @@ describe('statement budgets of the hot paths (e2e)', () => {
     expect(appends).toHaveLength(1);
     expect(appends[0]).toContain('$28::text)');
     expect(sent.filter((s) => s.includes('FROM "audit_chain"'))).toHaveLength(1);
-    // The session, its first token, the last login and the sign-in's sources: one statement.
+    // The last login (while the account still has the password it checked), the session, its first
+    // token and the sign-in's sources: one statement.
     const signIn = sent.filter((s) => /INSERT INTO (user_sessions|refresh_tokens|login_sources)|UPDATE "?users"? /.test(s));
     expect(signIn).toEqual([
-      expect.stringMatching(/^WITH session AS .*UPDATE users SET last_login_at.* INSERT INTO login_sources/),
+      expect.stringMatching(
+        /^WITH signed_in AS \(\s*UPDATE users SET last_login_at.*INSERT INTO user_sessions.*INSERT INTO refresh_tokens.*INSERT INTO login_sources/,
+      ),
     ]);
     // The benchmark's login floor (scripts/bench/baseline/login-floor.ts) sends as many: change both together.
     expect(LOGIN_ROUND_TRIP_COUNT).toBe(sent.length);

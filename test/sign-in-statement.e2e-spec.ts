@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
-import { SessionsService } from '../src/contexts/identity/testing';
+import { PasswordHasher, SessionsService } from '../src/contexts/identity/testing';
 import { createTestApp, type TestApp } from './support/app';
-import { register, uniqueEmail } from './support/auth';
+import { register, requestToken, STRONG_PASSWORD, uniqueEmail } from './support/auth';
 
 /**
  * A sign-in's one statement (`SessionsService.start` with `signedInAt`): the session and its token,
@@ -20,9 +20,13 @@ describe('the sign-in statement (e2e)', () => {
   });
   afterAll(() => t.close());
 
+  const passwordHash = async (userId: string) =>
+    (await db.query<{ password_hash: string }[]>('SELECT password_hash FROM users WHERE id = $1', [userId]))[0].password_hash;
+
   async function signIn(userId: string, client: { ip: string | null; userAgent: string | null }, at: Date) {
-    const { sessionId, newSources } = await sessions.start(userId, client, at);
-    return { id: sessionId, fresh: [...newSources].sort() };
+    const signedIn = await sessions.signIn(userId, client, at, await passwordHash(userId));
+    if (!signedIn) throw new Error('not signed in');
+    return { id: signedIn.sessionId, fresh: [...signedIn.newSources].sort(), role: signedIn.role };
   }
 
   const lastLogin = async (userId: string) =>
@@ -36,6 +40,7 @@ describe('the sign-in statement (e2e)', () => {
     const first = new Date('2026-12-01T10:00:00Z');
     const a = await signIn(user.id, { ip: '198.51.100.7', userAgent: 'agent-a' }, first);
     expect(a.fresh).toEqual(['ip', 'user_agent']);
+    expect(a.role).toBe('user');
     expect(await sessionRows(a.id)).toBe(1);
     expect(await lastLogin(user.id)).toEqual(first);
 
@@ -62,5 +67,62 @@ describe('the sign-in statement (e2e)', () => {
     expect(await sessionRows(signedIn.id)).toBe(1);
     expect(await lastLogin(user.id)).toEqual(at);
     expect(await db.query('SELECT 1 FROM login_sources WHERE user_id = $1', [user.id])).toEqual([]);
+  });
+
+  it('writes nothing when the account no longer has the password hash the sign-in checked, or is inactive', async () => {
+    const user = await register(t, uniqueEmail('sign-in-stale'));
+    const checked = await passwordHash(user.id);
+    const client = { ip: '198.51.100.8', userAgent: 'agent-stale' };
+    const sessionsOf = async () =>
+      Number((await db.query<{ n: string }[]>('SELECT count(*) AS n FROM user_sessions WHERE user_id = $1', [user.id]))[0].n);
+    // A reset (or a password change) committed between the check and the sign-in.
+    await db.query(`UPDATE users SET password_hash = 'changed' WHERE id = $1`, [user.id]);
+    expect(await sessions.signIn(user.id, client, new Date(), checked)).toBeNull();
+    // A deactivation.
+    await db.query(`UPDATE users SET password_hash = $2, is_active = false WHERE id = $1`, [user.id, checked]);
+    expect(await sessions.signIn(user.id, client, new Date(), checked)).toBeNull();
+    expect(await sessionsOf()).toBe(0);
+    expect(await lastLogin(user.id)).toBeNull();
+    expect(await db.query('SELECT 1 FROM login_sources WHERE user_id = $1', [user.id])).toEqual([]);
+  });
+
+  it('a sign-in waiting on a password change that commits writes nothing; the token carries the role as it stands', async () => {
+    const user = await register(t, uniqueEmail('sign-in-race'));
+    const checked = await passwordHash(user.id);
+    const changer = db.createQueryRunner();
+    await changer.connect();
+    try {
+      await changer.startTransaction();
+      await changer.query(`UPDATE users SET password_hash = 'reset' WHERE id = $1`, [user.id]);
+      const racing = sessions.signIn(user.id, { ip: null, userAgent: null }, new Date(), checked);
+      // The sign-in's UPDATE waits on the row the change holds, then sees its result.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await changer.commitTransaction();
+      expect(await racing).toBeNull();
+    } finally {
+      await changer.release();
+    }
+    await db.query(`UPDATE users SET password_hash = $2, role = 'admin' WHERE id = $1`, [user.id, checked]);
+    expect((await signIn(user.id, { ip: null, userAgent: null }, new Date())).role).toBe('admin');
+  });
+
+  it('a login whose password is reset while it is checked answers 401 and keeps no session', async () => {
+    const user = await register(t, uniqueEmail('sign-in-reset'));
+    const hasher = t.app.get(PasswordHasher);
+    const verify = hasher.verify.bind(hasher);
+    // The reset commits after the login has checked the old password, before its sign-in.
+    const spy = jest.spyOn(hasher, 'verify').mockImplementation(async (hash, password) => {
+      const ok = await verify(hash, password);
+      await db.query(`UPDATE users SET password_hash = 'reset-meanwhile' WHERE id = $1`, [user.id]);
+      return ok;
+    });
+    try {
+      const login = await requestToken(t, { email: user.email, password: STRONG_PASSWORD });
+      expect(login.statusCode).toBe(401);
+      expect(login.json()).toMatchObject({ code: 'invalid_credentials' });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(await db.query('SELECT 1 FROM user_sessions WHERE user_id = $1', [user.id])).toEqual([]);
   });
 });

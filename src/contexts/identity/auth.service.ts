@@ -249,8 +249,11 @@ export class AuthService {
     if (success.refused) throw AuthError.tooManyAttempts(success.retryAfterSeconds);
     if (reopening && !(await this.closure.reopen(user, client))) return this.failed(email, user.id, 'inactive', client, now);
     if (Object.keys(options.update).length > 0) await this.users.update({ id: user.id }, options.update);
-    // The session's statement also stamps the last login and remembers the sign-in's sources.
-    const session = await this.sessions.start(user.id, client, now);
+    // The session's statement also stamps the last login and remembers the sign-in's sources, and
+    // writes nothing if the account changed since it was read (a reset, a password change, a
+    // deactivation that ended every session): the credentials checked are no longer the account's.
+    const session = await this.sessions.signIn(user.id, client, now, options.update.passwordHash ?? user.passwordHash);
+    if (!session) throw AuthError.invalidCredentials();
     await this.events.publish('auth.login_succeeded', {
       user_id: user.id,
       session_id: session.sessionId,
@@ -277,7 +280,7 @@ export class AuthService {
     const access = this.tokens.issue({
       sub: user.id,
       sid: session.sessionId,
-      role: user.role,
+      role: session.role as Role,
       authTime: session.authenticatedAt,
     });
     return { ...access, refresh_token: session.refreshToken };

@@ -8,7 +8,7 @@ import { type Page, pageWindow, toPage } from '../../platform/http/pagination';
 import { JobRunner, SlotTimer, slotStart } from '../../platform/jobs';
 import { type RefreshOutcome, refreshOutcome, sessionExpiry } from './domain/refresh-decision';
 import { SessionError } from './domain/session.errors';
-import { SessionStore } from './infra/session.store';
+import { type NewSession, SessionStore } from './infra/session.store';
 import type { LoginSourceKind } from './infra/login-source.entity';
 import { loginSourcesOf } from './infra/login-sources';
 
@@ -88,32 +88,54 @@ export class SessionsService implements OnApplicationBootstrap, BeforeApplicatio
     this.cleanupTimer = undefined;
   }
 
+  /** Starts a session that is not a sign-in (an accepted invitation's): nothing else is recorded or checked. */
+  async start(userId: string, rawClient: ClientInfo): Promise<IssuedRefresh> {
+    const { session, refreshToken, client } = this.newSession(userId, rawClient);
+    await this.store.start(session);
+    await this.started(session, client);
+    return { sessionId: session.id, userId, refreshToken, authenticatedAt: session.now };
+  }
+
   /**
-   * Starts a session. `signedInAt`: the session is a sign-in, and its statement also stamps the
-   * user's last login and remembers where it came from (`newSources`: the kinds of source seen
-   * for the first time, from the client as it came, not as the session row bounds it).
+   * A sign-in's session: its statement also stamps the user's last login and remembers where it
+   * came from (`newSources`: the kinds of source seen for the first time, from the client as it
+   * came, not as the session row bounds it), and gives the account's role as it stands (the
+   * access token's). Null, with nothing written, when the account is no longer active or no
+   * longer has `passwordHash` (what the sign-in checked): it lost a race with a password reset, a
+   * password change or a deactivation, whose revocation of every session it would have escaped.
    */
-  async start(
+  async signIn(
     userId: string,
     rawClient: ClientInfo,
-    signedInAt?: Date,
-  ): Promise<IssuedRefresh & { newSources: Set<LoginSourceKind> }> {
+    at: Date,
+    passwordHash: string,
+  ): Promise<(IssuedRefresh & { newSources: Set<LoginSourceKind>; role: string }) | null> {
+    const { session, refreshToken, client } = this.newSession(userId, rawClient);
+    const signedIn = await this.store.signIn(session, { at, sources: loginSourcesOf(rawClient), passwordHash });
+    if (!signedIn) return null;
+    await this.started(session, client);
+    return { sessionId: session.id, userId, refreshToken, authenticatedAt: session.now, ...signedIn };
+  }
+
+  private newSession(userId: string, rawClient: ClientInfo): { session: NewSession; refreshToken: string; client: ClientInfo } {
     const client = bounded(rawClient);
     const now = this.clock.now();
     const { token, hash } = newRefreshToken();
-    const sessionId = randomUUID();
     const expiresAt = new Date(now.getTime() + this.config.sessionMaxLifetime * 1000);
-    const newSources = await this.store.start(
-      { id: sessionId, userId, now, expiresAt, ip: client.ip, userAgent: client.userAgent, tokenHash: hash },
-      signedInAt && { at: signedInAt, sources: loginSourcesOf(rawClient) },
-    );
-    await this.events.publish('sessions.started', {
-      session_id: sessionId,
-      user_id: userId,
+    return {
+      session: { id: randomUUID(), userId, now, expiresAt, ip: client.ip, userAgent: client.userAgent, tokenHash: hash },
+      refreshToken: token,
+      client,
+    };
+  }
+
+  private started(session: NewSession, client: ClientInfo): Promise<void> {
+    return this.events.publish('sessions.started', {
+      session_id: session.id,
+      user_id: session.userId,
       ip: client.ip,
       user_agent: client.userAgent,
     });
-    return { sessionId, userId, refreshToken: token, authenticatedAt: now, newSources };
   }
 
   /** Exchanges a refresh token for a new one (rotation), detecting reuse of rotated tokens. */

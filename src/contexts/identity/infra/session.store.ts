@@ -26,6 +26,18 @@ export interface SignInRecord {
   at: Date;
   /** Inserted into `login_sources`, or their `last_seen_at` moved to `at`. */
   sources: LoginSource[];
+  /**
+   * The password hash the sign-in checked (or wrote, when it rehashed): the session is started
+   * only if the account still has it and is active, so a login racing a password reset, a
+   * password change or a deactivation never keeps a session those ended.
+   */
+  passwordHash: string;
+}
+
+/** A sign-in's statement's outcome: the account's role as it stands, and the sources seen for the first time. */
+export interface SignedIn {
+  role: string;
+  newSources: Set<LoginSourceKind>;
 }
 
 /** What a refresh is decided on, read under the session's row lock. */
@@ -48,25 +60,37 @@ const INSERT_FIRST_TOKEN = `INSERT INTO refresh_tokens (session_id, token_hash, 
 const START_SESSION_SQL = `WITH session AS (${INSERT_SESSION}) ${INSERT_FIRST_TOKEN}`;
 
 /**
- * A sign-in in one statement: the session and its first token (as START_SESSION_SQL), the user's
- * last login ($8), and the sign-in's sources, inserted or touched (`xmax = 0`: this statement
- * inserted the row, so the source is new). Every data-modifying CTE runs whether or not the
- * statement reads it.
+ * A sign-in in one statement. First the user's last login ($8), only while the account is active
+ * and still has the password hash the sign-in checked ($9): the UPDATE waits for a transaction
+ * that changes the row (a reset, a password change, a deactivation) and then sees its result, so
+ * a sign-in that lost such a race writes nothing. Then, from that row, the session and its first
+ * token, and the sign-in's sources, inserted or touched (`xmax = 0`: this statement inserted the
+ * row, so the source is new). One row back: whether it signed in, the role as it stands now
+ * (the access token's), and each source (none: a null kind).
  */
 function signInSql(sources: number): string {
-  const values = Array.from({ length: sources }, (_, i) => `($2, $${i * 2 + 9}, $${i * 2 + 10}, $8, $8)`).join(', ');
+  const values = Array.from({ length: sources }, (_, i) => `($${i * 2 + 10}, $${i * 2 + 11})`).join(', ');
   const recorded =
     sources === 0
       ? `SELECT NULL::varchar AS kind, false AS inserted WHERE false`
-      : `INSERT INTO login_sources (user_id, kind, value_hash, first_seen_at, last_seen_at) VALUES ${values}
+      : `INSERT INTO login_sources (user_id, kind, value_hash, first_seen_at, last_seen_at)
+         SELECT signed_in.id, v.kind, v.value_hash, $8, $8 FROM signed_in, (VALUES ${values}) AS v (kind, value_hash)
          ON CONFLICT (user_id, kind, value_hash) DO UPDATE SET last_seen_at = EXCLUDED.last_seen_at
          RETURNING kind, (xmax = 0) AS inserted`;
   return `
-    WITH session AS (${INSERT_SESSION}),
-    token AS (${INSERT_FIRST_TOKEN}),
-    signed_in AS (UPDATE users SET last_login_at = $8, updated_at = CURRENT_TIMESTAMP WHERE id = $2)
-    ${recorded}`;
+    WITH signed_in AS (
+      UPDATE users SET last_login_at = $8, updated_at = CURRENT_TIMESTAMP
+      WHERE id = $2 AND is_active AND password_hash = $9 RETURNING id, role
+    ),
+    session AS (INSERT INTO user_sessions (id, user_id, last_used_at, authenticated_at, expires_at, ip, user_agent)
+      SELECT $1, signed_in.id, $3, $3, $4, $5, $6 FROM signed_in RETURNING id),
+    token AS (INSERT INTO refresh_tokens (session_id, token_hash, parent_id) SELECT session.id, $7, NULL FROM session),
+    recorded AS (${recorded})
+    SELECT signed_in.role, recorded.kind, recorded.inserted
+    FROM signed_in LEFT JOIN recorded ON true`;
 }
+
+const sessionValues = (s: NewSession): unknown[] => [s.id, s.userId, s.now, s.expiresAt, s.ip, s.userAgent, s.tokenHash];
 
 /** SQL of the sessions tables: start, refresh, revoke, list, count, clean up. */
 @Injectable()
@@ -77,25 +101,33 @@ export class SessionStore {
     @InjectRepository(RefreshTokenEntity) private readonly tokens: Repository<RefreshTokenEntity>,
   ) {}
 
+  /** Starts a session (not a sign-in: nothing else is recorded, nothing is checked). */
+  async start(s: NewSession): Promise<void> {
+    await preparedQuery(this.dataSource.manager, 'start_session', START_SESSION_SQL, sessionValues(s));
+  }
+
   /**
-   * Starts a session. With `signIn`, the same statement records the sign-in (last login, sources)
-   * and the result is the sources seen for the first time; without, an empty set.
+   * A sign-in's session, in one statement with what it records (last login, sources): the
+   * role as it stands and the sources seen for the first time, or null when the account is no
+   * longer active or no longer has `signIn.passwordHash` (nothing written; see `signInSql`).
    */
-  async start(s: NewSession, signIn?: SignInRecord): Promise<Set<LoginSourceKind>> {
-    const session = [s.id, s.userId, s.now, s.expiresAt, s.ip, s.userAgent, s.tokenHash];
-    if (!signIn) {
-      await preparedQuery(this.dataSource.manager, 'start_session', START_SESSION_SQL, session);
-      return new Set();
-    }
+  async signIn(s: NewSession, signIn: SignInRecord): Promise<SignedIn | null> {
     // Prepared: every login sends it. One text per number of sources (0–2: address, user agent).
     const sources = signIn.sources.length;
-    const rows = await preparedQuery<{ kind: LoginSourceKind; inserted: boolean }>(
+    const rows = await preparedQuery<{ role: string; kind: LoginSourceKind | null; inserted: boolean | null }>(
       this.dataSource.manager,
       `sign_in_${sources}`,
       signInSql(sources),
-      [...session, signIn.at, ...signIn.sources.flatMap(({ kind, valueHash }) => [kind, valueHash])],
+      [
+        ...sessionValues(s),
+        signIn.at,
+        signIn.passwordHash,
+        ...signIn.sources.flatMap(({ kind, valueHash }) => [kind, valueHash]),
+      ],
     );
-    return new Set(rows.filter((row) => row.inserted).map((row) => row.kind));
+    if (rows.length === 0) return null;
+    const newSources = new Set(rows.flatMap((row) => (row.kind !== null && row.inserted ? [row.kind] : [])));
+    return { role: rows[0].role, newSources };
   }
 
   /**
