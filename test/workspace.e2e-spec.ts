@@ -1,4 +1,5 @@
 import type { LightMyRequestResponse } from 'fastify';
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { createTestApp, type TestApp } from './support/app';
 import { bearer, loginPerson, person, type Person } from './support/auth';
@@ -122,6 +123,28 @@ describe('workspace: projects, support tickets, community posts (e2e)', () => {
       );
       expect(again.headers['idempotent-replayed']).toBe('true');
       expect(again.json().id).toBe(inSecond.json().id);
+    });
+
+    it('a create racing the deletion of its tenant answers 404 tenant_not_found, not 500', async () => {
+      const team = await sharedTenant(t, alice);
+      const etag = (await call(alice, 'GET', `/tenants/${team}`)).headers.etag as string;
+      // A connection of the test's own holds the tenant's row, so the delete and then the create queue behind it:
+      // the create has read the tenant already, and its insert's foreign key check meets the delete's result.
+      const holder = new Client({ connectionString: t.db.url });
+      await holder.connect();
+      try {
+        await holder.query('BEGIN');
+        await holder.query('SELECT 1 FROM tenants WHERE id = $1 FOR UPDATE', [team]);
+        const deleting = call(alice, 'DELETE', `/tenants/${team}`, undefined, { 'if-match': etag });
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        const creating = call(alice, 'POST', '/projects', { name: 'Racing' }, inTenant(team));
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        await holder.query('COMMIT');
+        expect((await deleting).statusCode).toBe(204);
+        expectProblem(await creating, 404, 'tenant_not_found');
+      } finally {
+        await holder.end();
+      }
     });
 
     it('defaults the description to empty and accepts an initial status', async () => {

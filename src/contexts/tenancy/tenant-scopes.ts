@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { isForeignKeyViolation } from '../../platform/database/sql-errors';
 import { withinTenant } from '../../platform/database/tenant-scope';
 import { afterTransaction, runApart, runInTransaction } from '../../platform/database/transaction-context';
 import { EventBus } from '../../platform/events';
@@ -25,6 +26,9 @@ export interface TenantScope {
    */
   withinQuota: (quota: UsageQuota, adding: number, measure: () => Promise<number>) => Promise<void>;
 }
+
+/** The foreign keys of tenant-owned rows to their tenant (`fk_<table>_tenant`). */
+const TENANT_FOREIGN_KEY = /^fk_[a-z_]+_tenant$/;
 
 /** A breach found inside the scope's transaction: rolled back, then audited and answered by `run`. */
 class QuotaRefusal extends Error {
@@ -75,6 +79,9 @@ export class TenantScopes {
         return withinTenant(tenant.tenantId, () => fn(scope));
       });
     } catch (error) {
+      // The tenant was deleted while this request wrote into it (its read of the tenant came
+      // before the delete committed; its insert's foreign key check after): as if it had not been found.
+      if (isForeignKeyViolation(error, TENANT_FOREIGN_KEY)) throw TenancyError.tenantNotFound();
       if (!(error instanceof QuotaRefusal)) throw error;
       // The change rolls back; its refusal is recorded on its own (an audit row, outcome denied),
       // in a transaction of its own. Inside a caller's transaction (an atomic idempotent

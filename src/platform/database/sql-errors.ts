@@ -10,3 +10,15 @@ export function isUniqueViolation(error: unknown, index?: string): boolean {
   if (driverError?.code !== '23505') return false;
   return index === undefined || driverError.constraint === index;
 }
+
+/**
+ * PostgreSQL refused a row because a row it references is gone (SQLSTATE 23503); with
+ * `constraint`, only a foreign key whose name it matches. Takes TypeORM's QueryFailedError and
+ * pg's own error alike.
+ */
+export function isForeignKeyViolation(error: unknown, constraint?: RegExp): boolean {
+  const driverError = (error instanceof QueryFailedError ? error.driverError : error) as
+    { code?: unknown; constraint?: unknown } | undefined;
+  if (driverError?.code !== '23503') return false;
+  return constraint === undefined || (typeof driverError.constraint === 'string' && constraint.test(driverError.constraint));
+}
