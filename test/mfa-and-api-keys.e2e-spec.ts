@@ -102,6 +102,25 @@ describe('TOTP MFA, API keys and the admin user console (e2e)', () => {
       expect(again.json().code).toBe('mfa_already_enabled');
     });
 
+    it('two activations at once: one 200, the other 409 mfa_already_enabled; the codes it gave are the ones that work', async () => {
+      const { id, email, tokens } = await person(t, 'activate-twice');
+      const { secret } = (await enrollTotp(tokens)).json();
+      const code = codeAt(secret, clockAt);
+      const answers = await Promise.all([activateTotp(tokens, code), activateTotp(tokens, code)]);
+      expect(answers.map((a) => a.statusCode).sort()).toEqual([200, 409]);
+      const won = answers.find((a) => a.statusCode === 200)!;
+      expect(answers.find((a) => a.statusCode === 409)!.json().code).toBe('mfa_already_enabled');
+      expect(named('auth.mfa_enabled', id)).toHaveLength(1);
+      const [recovery] = won.json().recovery_codes as string[];
+      expect((await tokenRequest({ email, password: STRONG_PASSWORD, recovery_code: recovery }, '192.0.2.41')).statusCode).toBe(
+        200,
+      );
+      // A new enrolment beside the active factor is refused, and leaves it active.
+      expect((await enrollTotp(tokens)).statusCode).toBe(409);
+      const [row] = await t.db.query<{ enabled_at: Date | null }>('SELECT enabled_at FROM user_mfa WHERE user_id = $1', [id]);
+      expect(row.enabled_at).not.toBeNull();
+    });
+
     it('login then needs the code: none → 401 mfa_required and no tokens; valid → tokens; replayed → refused', async () => {
       const { email, id, secret } = await enrolledUser();
       clockAt = T0 + 60_000;

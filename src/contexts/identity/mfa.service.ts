@@ -60,10 +60,17 @@ export class MfaService {
     if (existing?.enabledAt) throw AuthError.mfaAlreadyEnabled();
     const secret = Totp.newSecret();
     const sealed = this.box.seal(secret, userId);
-    await this.factors.upsert(
-      { userId, secretCiphertext: sealed.ciphertext, keyId: sealed.keyId, enabledAt: null, lastTimeStep: null },
-      ['userId'],
+    // Replaces an enrolment not yet activated, never an active factor: an activation that
+    // committed since the check above keeps its secret (an upsert reset it to not active).
+    const written: unknown[] = await this.factors.query(
+      `INSERT INTO user_mfa (user_id, secret_ciphertext, key_id, enabled_at, last_time_step) VALUES ($1, $2, $3, NULL, NULL)
+       ON CONFLICT (user_id) DO UPDATE SET secret_ciphertext = EXCLUDED.secret_ciphertext, key_id = EXCLUDED.key_id,
+         last_time_step = NULL
+       WHERE user_mfa.enabled_at IS NULL
+       RETURNING user_id`,
+      [userId, sealed.ciphertext, sealed.keyId],
     );
+    if (written.length === 0) throw AuthError.mfaAlreadyEnabled();
     const otpauthUrl = Totp.uri(secret, user.email, this.config.mfa.issuer);
     return { secret, otpauth_url: otpauthUrl, qr_svg: await qrSvg(otpauthUrl, { type: 'svg', margin: 1 }) };
   }
@@ -85,7 +92,14 @@ export class MfaService {
     }
     const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
     await runInTransaction(this.dataSource, async (m) => {
-      await m.update(UserMfaEntity, { userId }, { enabledAt: now, lastTimeStep: step });
+      // Only the enrolment this code was checked against, and only once: of two activations at
+      // once (or one beside a new enrolment) one wins; the other's recovery codes were never valid.
+      const enabled = await m.update(
+        UserMfaEntity,
+        { userId, enabledAt: IsNull(), secretCiphertext: factor.secretCiphertext },
+        { enabledAt: now, lastTimeStep: step },
+      );
+      if (!enabled.affected) throw AuthError.mfaAlreadyEnabled();
       await m.delete(RecoveryCodeEntity, { userId });
       await m.insert(
         RecoveryCodeEntity,
