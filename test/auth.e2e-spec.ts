@@ -402,6 +402,39 @@ describe('identity: registration, login, tokens and sessions (e2e)', () => {
   });
 
   describe('password change', () => {
+    it('counts wrong current passwords towards the lockout, on every route that asks for one: 429 once locked', async () => {
+      // Each of these asks for the current password; guessing there counts like a failed login.
+      const routes: [string, string, (guess: string) => Record<string, unknown>][] = [
+        ['POST', '/api/v1/auth/password', (guess) => ({ current_password: guess, new_password: 'another-Strong-passphrase-78' })],
+        // (another new address each time: the address's own mail limit is not what this is about)
+        [
+          'POST',
+          '/api/v1/auth/email/change',
+          (guess) => ({ current_password: guess, new_email: `${guess.toLowerCase()}@example.com` }),
+        ],
+        ['DELETE', '/api/v1/auth/me', (guess) => ({ current_password: guess })],
+      ];
+      for (const [method, url, body] of routes) {
+        const who = await person(t, 'guess');
+        const guess = (i: number) =>
+          t.inject({
+            method: method,
+            url,
+            headers: bearer(who.tokens),
+            payload: body(`Wrong-guess-${i}-xyz-abc`),
+          });
+        const answers: number[] = [];
+        for (let i = 0; i < 11; i++) answers.push((await guess(i)).statusCode);
+        // LOCKOUT_THRESHOLD (10) wrong guesses lock the account; the next one is refused before any check.
+        expect({ url, answers }).toEqual({ url, answers: [...Array(10).fill(400), 429] });
+        const [lock] = await t.db.query<{ locked_until: Date | null }>(
+          'SELECT locked_until FROM login_lockouts WHERE user_id = $1',
+          [who.id],
+        );
+        expect(lock?.locked_until).toBeTruthy();
+      }
+    });
+
     it('needs the current password, applies the policy and revokes every other session', async () => {
       const { email, tokens: other } = await person(t);
       const current = await login(t, email);

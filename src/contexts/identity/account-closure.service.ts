@@ -15,7 +15,7 @@ import { identityConfig, type IdentityConfig } from './identity.config';
 import { assertAdminsRemain } from './infra/admin-census';
 import { lockoutSubject } from './infra/login-lockout.store';
 import { OneTimeTokenStore } from './infra/one-time-token.store';
-import { PasswordHasher } from './infra/password.hasher';
+import { PasswordProof } from './password-proof';
 import { UserEntity } from './infra/user.entity';
 import { MfaService, type SecondFactor } from './mfa.service';
 import { type ClientInfo, SessionsService } from './sessions.service';
@@ -45,7 +45,7 @@ export class AccountClosureService implements BeforeApplicationShutdown {
   constructor(
     private readonly dataSource: DataSource,
     @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
-    private readonly hasher: PasswordHasher,
+    private readonly proof: PasswordProof,
     private readonly mfa: MfaService,
     private readonly sessions: SessionsService,
     private readonly apiKeys: ApiKeysService,
@@ -64,7 +64,7 @@ export class AccountClosureService implements BeforeApplicationShutdown {
   async closeOwn(userId: string, password: string, factor: SecondFactor, client: ClientInfo): Promise<UserEntity> {
     const user = await this.users.findOneBy({ id: userId });
     if (!user || user.deletionDueAt || user.erasedAt) throw AuthError.unauthenticated();
-    if (!(await this.hasher.verify(user.passwordHash, password))) throw AuthError.currentPasswordWrong();
+    await this.proof.checkCurrentPassword(user, password, client);
     await this.mfa.confirm(user.id, factor, this.clock.now(), client, 'delete_account');
     return this.close(user, user.id, client);
   }

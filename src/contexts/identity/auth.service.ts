@@ -22,6 +22,7 @@ import { MfaService } from './mfa.service';
 import { OneTimeTokenStore } from './infra/one-time-token.store';
 import { PasswordRules, throwUnlessAccepted } from './password-rules';
 import { PasswordHasher } from './infra/password.hasher';
+import { PasswordProof } from './password-proof';
 import { type IssuedAccessToken, TokenService } from './infra/token.service';
 import { readLoginSubject } from './infra/signing-in-user';
 import { type Role, UserEntity } from './infra/user.entity';
@@ -70,6 +71,7 @@ export class AuthService {
     private readonly recovery: AccountRecoveryService,
     private readonly oneTimeTokens: OneTimeTokenStore,
     private readonly closure: AccountClosureService,
+    private readonly proof: PasswordProof,
     @Inject(identityConfig.KEY) private readonly config: IdentityConfig,
   ) {}
 
@@ -320,7 +322,7 @@ export class AuthService {
   async changePassword(userId: string, sessionId: string, current: string, next: string, client: ClientInfo): Promise<void> {
     const user = await this.users.findOneBy({ id: userId });
     if (!user) throw AuthError.unauthenticated();
-    if (!(await this.hasher.verify(user.passwordHash, current))) throw AuthError.currentPasswordWrong();
+    await this.proof.checkCurrentPassword(user, current, client);
     const unchanged =
       current === next
         ? [{ field: 'new_password', code: 'unchanged', message: 'Choose a password different from the current one.' }]
@@ -346,33 +348,9 @@ export class AuthService {
     throw reason === 'invalid_mfa_code' ? AuthError.invalidMfaCode() : AuthError.invalidCredentials();
   }
 
-  /**
-   * A failed proof of identity for the account's lockout: the failure streak (locking the
-   * account at the threshold, its audit record in the same transaction), `report` (the failure's
-   * own event), then the repeated-failures flag. Shared by logins and re-authentication.
-   */
-  async countFailure(
-    email: string,
-    userId: string | null,
-    client: ClientInfo,
-    now: Date,
-    report: () => Promise<void>,
-  ): Promise<void> {
-    const who = { email, user_id: userId, ip: client.ip, user_agent: client.userAgent };
-    // The lock and its audit record commit together (published inside the lockout's transaction).
-    const outcome = await this.lockouts.recordFailure(email, userId, now, async ({ locked }) => {
-      if (!locked) return;
-      await this.events.publish('auth.account_locked', {
-        ...who,
-        locked_until: locked.until.toISOString(),
-        lockout_level: locked.level,
-        cooldown_seconds: locked.cooldownSeconds,
-      });
-    });
-    await report();
-    if (outcome.state.failedCount === this.config.login.repeatedFailures) {
-      await this.events.publish('auth.repeated_login_failures', { ...who, failures: outcome.state.failedCount });
-    }
+  /** A failed proof of identity for the account's lockout (`PasswordProof.countFailure`): logins and re-authentication. */
+  countFailure(email: string, userId: string | null, client: ClientInfo, now: Date, report: () => Promise<void>): Promise<void> {
+    return this.proof.countFailure(email, userId, client, now, report);
   }
 
   private async unlocked(

@@ -12,7 +12,7 @@ import { isValidEmail, normalizeEmail } from './domain/email';
 import { isTokenShaped, tokenLink } from './domain/one-time-token';
 import { identityConfig, type IdentityConfig } from './identity.config';
 import { OneTimeTokenStore } from './infra/one-time-token.store';
-import { PasswordHasher } from './infra/password.hasher';
+import { PasswordProof } from './password-proof';
 import { UserEntity } from './infra/user.entity';
 import type { ClientInfo } from './sessions.service';
 import { toUserView, type UserView } from './user-view';
@@ -28,7 +28,7 @@ export class EmailChangeService {
     private readonly dataSource: DataSource,
     @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
     private readonly tokens: OneTimeTokenStore,
-    private readonly hasher: PasswordHasher,
+    private readonly proof: PasswordProof,
     private readonly events: EventBus,
     private readonly clock: Clock,
     @Inject(identityConfig.KEY) private readonly config: IdentityConfig,
@@ -39,7 +39,7 @@ export class EmailChangeService {
   async request(userId: string, rawNewEmail: string, currentPassword: string, client: ClientInfo): Promise<void> {
     const user = await this.users.findOneBy({ id: userId });
     if (!user) throw AuthError.unauthenticated();
-    if (!(await this.hasher.verify(user.passwordHash, currentPassword))) throw AuthError.currentPasswordWrong();
+    await this.proof.checkCurrentPassword(user, currentPassword, client);
     const newEmail = normalizeEmail(rawNewEmail);
     if (!isValidEmail(newEmail)) throw AuthError.invalidEmail('new_email');
     if (newEmail === user.email) {

@@ -56,6 +56,7 @@ import { PasskeysController } from './api/passkeys.controller';
 import { PasskeyEntity, WebAuthnChallengeEntity } from './infra/passkey.entity';
 import { PasskeysService } from './passkeys.service';
 import { PasskeyCeremonies } from './passkey-ceremonies';
+import { PasswordProof } from './password-proof';
 import { ReauthenticationService } from './reauthentication.service';
 import { ReauthenticationController } from './api/reauthentication.controller';
 import { WellKnownController } from './api/well-known.controller';
@@ -109,6 +110,7 @@ const IDENTITY_CONFIG = ConfigModule.forFeature(identityConfig);
     ReauthenticationService,
     RecentAuthGuard,
     PasswordHasher,
+    PasswordProof,
     LoginShedding,
     TokenService,
     {

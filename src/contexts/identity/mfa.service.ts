@@ -9,7 +9,7 @@ import { runInTransaction } from '../../platform/database/transaction-context';
 import type { ClientInfo } from './sessions.service';
 import { AuthError } from './domain/auth.errors';
 import { hashRecoveryCode, newRecoveryCode, normalizeRecoveryCode, RECOVERY_CODE_COUNT } from './domain/recovery-codes';
-import { PasswordHasher } from './infra/password.hasher';
+import { PasswordProof } from './password-proof';
 import { RecoveryCodeEntity } from './infra/recovery-code.entity';
 import { SecretBox } from './infra/secret-box';
 import { Totp } from './infra/totp';
@@ -40,7 +40,7 @@ export class MfaService {
     @InjectRepository(UserMfaEntity) private readonly factors: Repository<UserMfaEntity>,
     @InjectRepository(RecoveryCodeEntity) private readonly recoveryCodes: Repository<RecoveryCodeEntity>,
     @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
-    private readonly hasher: PasswordHasher,
+    private readonly proof: PasswordProof,
     private readonly events: EventBus,
     private readonly ceremonies: PasskeyCeremonies,
     @Inject(identityConfig.KEY) private readonly config: IdentityConfig,
@@ -116,7 +116,7 @@ export class MfaService {
     if (!user) throw AuthError.unauthenticated();
     const row = await this.factors.findOneBy({ userId });
     if (!row?.enabledAt) throw AuthError.mfaNotEnabled();
-    if (!(await this.hasher.verify(user.passwordHash, password))) throw AuthError.currentPasswordWrong('password');
+    await this.proof.checkCurrentPassword(user, password, client, 'password');
     if (!(factor.totpCode || factor.recoveryCode) || !(await this.checkFactor(row, factor, now))) {
       await this.events.publish('auth.mfa_failed', {
         user_id: userId,

@@ -32,7 +32,7 @@ export class AccountController {
       'Close my account: signed out everywhere at once, erased after the grace period (ACCOUNT_DELETION_GRACE); signing in before then cancels',
   })
   @ApiAcceptedResponse({ type: UserDto, description: 'The closed account (`status: deletion_pending`, `deletion_due_at`)' })
-  @ProblemResponses(401, 403, 409)
+  @ProblemResponses(401, 403, 409, 429)
   async remove(
     @CurrentUser() user: AuthenticatedUser,
     @Body() body: DeleteAccountDto,

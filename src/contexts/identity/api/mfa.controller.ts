@@ -51,7 +51,7 @@ export class MfaController {
   @RecentAuthRequired()
   @ApiOperation({ operationId: 'authMfaDisable', summary: 'Turn MFA off: the password and a TOTP or recovery code' })
   @ApiNoContentResponse({ description: 'MFA is off; recovery codes are deleted' })
-  @ProblemResponses(401, 403, 409)
+  @ProblemResponses(401, 403, 409, 429)
   async disable(
     @CurrentUser() user: AuthenticatedUser,
     @Body() body: DisableMfaDto,
