@@ -196,6 +196,66 @@ describe('account closure and data export (e2e)', () => {
       expect((await closeAccount(owner)).statusCode).toBe(202);
     });
 
+    it('an owner whose co-owner is closing too is the last owner: 409 last_owner', async () => {
+      const [first, second, member] = [
+        await person(t, 'co-owner-1'),
+        await person(t, 'co-owner-2'),
+        await person(t, 'co-member'),
+      ];
+      const created = await call(first, 'POST', '/tenants', { name: 'Pair', slug: `pair-${Date.now().toString(36)}` });
+      const tenantId: string = created.json().id;
+      await t.db.query(`INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, 'owner'), ($1, $3, 'member')`, [
+        tenantId,
+        second.id,
+        member.id,
+      ]);
+      expect((await closeAccount(first)).statusCode).toBe(202);
+      // The first owner is leaving: the second is the one owner left.
+      expectProblem(await closeAccount(second), 409, 'last_owner');
+    });
+
+    it('erasure never leaves an organisation without an owner: what changed in the grace period is handed over', async () => {
+      const [owner, admin, member, late] = [
+        await person(t, 'handover-owner'),
+        await person(t, 'handover-admin'),
+        await person(t, 'handover-member'),
+        await person(t, 'handover-late'),
+      ];
+      const slug = `handover-${Date.now().toString(36)}`;
+      const stepsDown: string = (await call(owner, 'POST', '/tenants', { name: 'Steps down', slug: `${slug}-a` })).json().id;
+      const joinedLate: string = (await call(owner, 'POST', '/tenants', { name: 'Joined late', slug: `${slug}-b` })).json().id;
+      // stepsDown: a co-owner who steps down while the owner's closing waits; joinedLate: a member who joins then.
+      await t.db.query(`INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, 'owner'), ($1, $3, 'member')`, [
+        stepsDown,
+        admin.id,
+        member.id,
+      ]);
+      expect((await closeAccount(owner)).statusCode).toBe(202);
+      expect((await call(admin, 'PATCH', `/tenants/${stepsDown}/members/${admin.id}`, { role: 'admin' })).statusCode).toBe(200);
+      await t.db.query(`INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, 'member')`, [joinedLate, late.id]);
+      events.clear();
+      moveClock(7 * DAY_MS + 60_000);
+      await t.app.get(AccountClosureService).eraseDue();
+      const owners = await t.db.query<{ tenant_id: string; user_id: string }>(
+        `SELECT tenant_id, user_id FROM memberships WHERE tenant_id = ANY($1::uuid[]) AND role = 'owner' ORDER BY tenant_id`,
+        [[stepsDown, joinedLate]],
+      );
+      // The longest-standing admin is preferred to members; a lone member takes it otherwise.
+      expect(owners).toEqual(
+        expect.arrayContaining([
+          { tenant_id: stepsDown, user_id: admin.id },
+          { tenant_id: joinedLate, user_id: late.id },
+        ]),
+      );
+      expect(owners).toHaveLength(2);
+      expect(events.payloadsOf('tenancy.member_role_changed')).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ tenant_id: stepsDown, user_id: admin.id, from: 'admin', to: 'owner', by_user_id: owner.id }),
+          expect.objectContaining({ tenant_id: joinedLate, user_id: late.id, from: 'member', to: 'owner', by_user_id: owner.id }),
+        ]),
+      );
+    });
+
     it('erasure takes the personal tenant and an organisation nobody else belongs to', async () => {
       const loner = await person(t, 'org-loner');
       const created = await call(loner, 'POST', '/tenants', { name: 'Solo', slug: `solo-${Date.now().toString(36)}` });

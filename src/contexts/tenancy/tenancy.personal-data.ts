@@ -8,6 +8,7 @@ import {
   PersonalDataRegistry,
 } from '../../platform/personal-data';
 import { Clock } from '../../platform/clock';
+import { EventBus } from '../../platform/events';
 import { invitationStatus } from './domain/invitations';
 import { TenancyError } from './domain/tenancy.errors';
 import { TenancyStore } from './infra/tenancy.store';
@@ -28,6 +29,7 @@ export class TenancyPersonalData implements PersonalDataHolder {
     private readonly store: TenancyStore,
     private readonly registry: PersonalDataRegistry,
     private readonly clock: Clock,
+    private readonly events: EventBus,
   ) {}
 
   async exportFor(subject: DataSubject): Promise<ExportSections> {
@@ -59,8 +61,25 @@ export class TenancyPersonalData implements PersonalDataHolder {
     return owned.length > 0 ? TenancyError.lastOwnerClosing(owned.map((t) => t.slug)) : null;
   }
 
-  /** The tenants that go are erased through every holder first (their files' bytes, for one). */
+  /**
+   * The tenants that go are erased through every holder first (their files' bytes, for one).
+   * A shared tenant the user is still the last owner of, with other members, is handed to one
+   * of them first (`successorsOf`: the longest-standing admin, else member, made owner; audited
+   * as a role change by the departing owner): closing refuses the last owner, but what changed
+   * during the grace period (a co-owner who closed too or stepped down, an invitation accepted)
+   * must not leave a tenant without an owner.
+   */
   async erase(subject: DataSubject, manager: EntityManager): Promise<number> {
+    for (const successor of await this.store.successorsOf(manager, subject.userId)) {
+      await this.store.setRole(manager, successor.tenant_id, successor.user_id, 'owner');
+      await this.events.publish('tenancy.member_role_changed', {
+        tenant_id: successor.tenant_id,
+        user_id: successor.user_id,
+        from: successor.role,
+        to: 'owner',
+        by_user_id: subject.userId,
+      });
+    }
     for (const tenantId of await this.store.tenantsErasedWith(manager, subject.userId)) {
       await this.registry.eraseTenant(tenantId, manager);
     }

@@ -434,14 +434,39 @@ export class TenancyStore {
    */
   /** Shared tenants the user alone owns while others are members (what their account's closing would orphan). */
   soleOwnerships(m: EntityManager, userId: string): Promise<{ id: string; slug: string }[]> {
+    // An owner whose own account is closing (in its grace period) does not count: it is leaving too.
     return m.query<{ id: string; slug: string }[]>(
       `SELECT t.id, t.slug
          FROM memberships mine JOIN tenants t ON t.id = mine.tenant_id
         WHERE mine.user_id = $1 AND mine.role = 'owner' AND t.personal_owner_id IS NULL
-          AND NOT EXISTS (SELECT 1 FROM memberships o WHERE o.tenant_id = t.id AND o.role = 'owner' AND o.user_id <> $1)
+          AND NOT EXISTS (SELECT 1 FROM memberships o JOIN users ou ON ou.id = o.user_id
+                           WHERE o.tenant_id = t.id AND o.role = 'owner' AND o.user_id <> $1 AND ou.deletion_due_at IS NULL)
           AND EXISTS (SELECT 1 FROM memberships x WHERE x.tenant_id = t.id AND x.user_id <> $1)
         ORDER BY t.slug`,
       [userId],
+    );
+  }
+
+  /**
+   * The shared tenants `userId` owns, each locked like every change to its memberships
+   * (`lockTenant`), in id order, and for each where no other owner is left but other members
+   * are, the member to hand it to: the longest-standing admin, else the longest-standing member.
+   */
+  async successorsOf(m: EntityManager, userId: string): Promise<{ tenant_id: string; user_id: string; role: TenantRole }[]> {
+    const owned = await m.query<{ id: string }[]>(
+      `SELECT t.id FROM tenants t JOIN memberships mine ON mine.tenant_id = t.id
+        WHERE mine.user_id = $1 AND mine.role = 'owner' AND t.personal_owner_id IS NULL
+        ORDER BY t.id FOR NO KEY UPDATE OF t`,
+      [userId],
+    );
+    if (owned.length === 0) return [];
+    return m.query<{ tenant_id: string; user_id: string; role: TenantRole }[]>(
+      `SELECT DISTINCT ON (o.tenant_id) o.tenant_id, o.user_id, o.role
+         FROM memberships o
+        WHERE o.tenant_id = ANY($2::uuid[]) AND o.user_id <> $1
+          AND NOT EXISTS (SELECT 1 FROM memberships x WHERE x.tenant_id = o.tenant_id AND x.role = 'owner' AND x.user_id <> $1)
+        ORDER BY o.tenant_id, (o.role = 'admin') DESC, o.created_at, o.user_id`,
+      [userId, owned.map((t) => t.id)],
     );
   }
 
@@ -453,7 +478,7 @@ export class TenancyStore {
 
   async eraseUser(m: EntityManager, userId: string, email: string): Promise<number> {
     // A DELETE answers [rows, affected count] through TypeORM's query().
-    // Closing refuses to orphan the other members of a shared tenant, so none is left without an owner.
+    // A shared tenant this user was the last owner of has been handed over first (`successorsOf`).
     const [, tenants] = await m.query<[unknown[], number]>(`DELETE FROM tenants t WHERE ${ERASED_WITH}`, [userId]);
     const [, memberships] = await m.query<[unknown[], number]>(`DELETE FROM memberships WHERE user_id = $1`, [userId]);
     const [, invitations] = await m.query<[unknown[], number]>(`DELETE FROM tenant_invitations WHERE email = $1`, [
