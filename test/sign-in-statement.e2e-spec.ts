@@ -1,10 +1,12 @@
+import * as argon2 from 'argon2';
 import { DataSource } from 'typeorm';
 import { PasswordHasher, SessionsService } from '../src/contexts/identity/testing';
 import { createTestApp, type TestApp } from './support/app';
 import { register, requestToken, STRONG_PASSWORD, uniqueEmail } from './support/auth';
+import { captureEvents, type EventCapture } from './support/events';
 
 /**
- * A sign-in's one statement (`SessionsService.start` with `signedInAt`): the session and its token,
+ * A sign-in's one statement (`SessionsService.signIn`): the session and its token,
  * the user's last login, and its sources, with which of them were new; also for a client that
  * shows neither an address nor a user agent (no source to remember), which HTTP never sends.
  */
@@ -12,19 +14,22 @@ describe('the sign-in statement (e2e)', () => {
   let t: TestApp;
   let sessions: SessionsService;
   let db: DataSource;
+  let published: EventCapture;
 
   beforeAll(async () => {
     t = await createTestApp();
     sessions = t.app.get(SessionsService);
     db = t.app.get(DataSource);
+    published = captureEvents(t);
   });
   afterAll(() => t.close());
 
-  const passwordHash = async (userId: string) =>
-    (await db.query<{ password_hash: string }[]>('SELECT password_hash FROM users WHERE id = $1', [userId]))[0].password_hash;
+  const passwordChangedAt = async (userId: string) =>
+    (await db.query<{ password_changed_at: Date | null }[]>('SELECT password_changed_at FROM users WHERE id = $1', [userId]))[0]
+      .password_changed_at;
 
   async function signIn(userId: string, client: { ip: string | null; userAgent: string | null }, at: Date) {
-    const signedIn = await sessions.signIn(userId, client, at, await passwordHash(userId));
+    const signedIn = await sessions.signIn(userId, client, at, await passwordChangedAt(userId));
     if (!signedIn) throw new Error('not signed in');
     return { id: signedIn.sessionId, fresh: [...signedIn.newSources].sort(), role: signedIn.role };
   }
@@ -69,32 +74,39 @@ describe('the sign-in statement (e2e)', () => {
     expect(await db.query('SELECT 1 FROM login_sources WHERE user_id = $1', [user.id])).toEqual([]);
   });
 
-  it('writes nothing when the account no longer has the password hash the sign-in checked, or is inactive', async () => {
+  it('writes nothing when the password changed since the sign-in read the account, or it is inactive', async () => {
     const user = await register(t, uniqueEmail('sign-in-stale'));
-    const checked = await passwordHash(user.id);
+    const read = await passwordChangedAt(user.id);
     const client = { ip: '198.51.100.8', userAgent: 'agent-stale' };
     const sessionsOf = async () =>
       Number((await db.query<{ n: string }[]>('SELECT count(*) AS n FROM user_sessions WHERE user_id = $1', [user.id]))[0].n);
     // A reset (or a password change) committed between the check and the sign-in.
-    await db.query(`UPDATE users SET password_hash = 'changed' WHERE id = $1`, [user.id]);
-    expect(await sessions.signIn(user.id, client, new Date(), checked)).toBeNull();
-    // A deactivation.
-    await db.query(`UPDATE users SET password_hash = $2, is_active = false WHERE id = $1`, [user.id, checked]);
-    expect(await sessions.signIn(user.id, client, new Date(), checked)).toBeNull();
+    const changedAt = new Date('2026-12-04T10:00:00.123Z');
+    await db.query(`UPDATE users SET password_hash = 'changed', password_changed_at = $2 WHERE id = $1`, [user.id, changedAt]);
+    expect(await sessions.signIn(user.id, client, new Date(), read)).toBeNull();
+    // A deactivation (with the change read this time).
+    await db.query(`UPDATE users SET is_active = false WHERE id = $1`, [user.id]);
+    expect(await sessions.signIn(user.id, client, new Date(), changedAt)).toBeNull();
     expect(await sessionsOf()).toBe(0);
     expect(await lastLogin(user.id)).toBeNull();
     expect(await db.query('SELECT 1 FROM login_sources WHERE user_id = $1', [user.id])).toEqual([]);
+    // Compared to the millisecond, as a Date holds it, whatever the column holds beyond.
+    await db.query(
+      `UPDATE users SET is_active = true, password_changed_at = $2::timestamptz + interval '456 microseconds' WHERE id = $1`,
+      [user.id, changedAt],
+    );
+    expect(await sessions.signIn(user.id, client, new Date(), changedAt)).not.toBeNull();
   });
 
   it('a sign-in waiting on a password change that commits writes nothing; the token carries the role as it stands', async () => {
     const user = await register(t, uniqueEmail('sign-in-race'));
-    const checked = await passwordHash(user.id);
+    const read = await passwordChangedAt(user.id);
     const changer = db.createQueryRunner();
     await changer.connect();
     try {
       await changer.startTransaction();
-      await changer.query(`UPDATE users SET password_hash = 'reset' WHERE id = $1`, [user.id]);
-      const racing = sessions.signIn(user.id, { ip: null, userAgent: null }, new Date(), checked);
+      await changer.query(`UPDATE users SET password_hash = 'reset', password_changed_at = now() WHERE id = $1`, [user.id]);
+      const racing = sessions.signIn(user.id, { ip: null, userAgent: null }, new Date(), read);
       // The sign-in's UPDATE waits on the row the change holds, then sees its result.
       await new Promise((resolve) => setTimeout(resolve, 200));
       await changer.commitTransaction();
@@ -102,7 +114,7 @@ describe('the sign-in statement (e2e)', () => {
     } finally {
       await changer.release();
     }
-    await db.query(`UPDATE users SET password_hash = $2, role = 'admin' WHERE id = $1`, [user.id, checked]);
+    await db.query(`UPDATE users SET role = 'admin' WHERE id = $1`, [user.id]);
     expect((await signIn(user.id, { ip: null, userAgent: null }, new Date())).role).toBe('admin');
   });
 
@@ -113,7 +125,8 @@ describe('the sign-in statement (e2e)', () => {
     // The reset commits after the login has checked the old password, before its sign-in.
     const spy = jest.spyOn(hasher, 'verify').mockImplementation(async (hash, password) => {
       const ok = await verify(hash, password);
-      await db.query(`UPDATE users SET password_hash = 'reset-meanwhile' WHERE id = $1`, [user.id]);
+      // As a reset writes it: the new hash and when it changed.
+      await db.query(`UPDATE users SET password_hash = 'reset-meanwhile', password_changed_at = now() WHERE id = $1`, [user.id]);
       return ok;
     });
     try {
@@ -124,5 +137,57 @@ describe('the sign-in statement (e2e)', () => {
       spy.mockRestore();
     }
     expect(await db.query('SELECT 1 FROM user_sessions WHERE user_id = $1', [user.id])).toEqual([]);
+    expect(published.payloadsOf('auth.login_failed')).toContainEqual(
+      expect.objectContaining({ user_id: user.id, reason: 'credentials_changed' }),
+    );
+  });
+
+  describe('a login that rehashes a password stored with weaker parameters', () => {
+    /** A user whose stored hash is argon2id with a time cost below the configured one, so the next login rehashes it. */
+    async function withWeakHash(prefix: string) {
+      const user = await register(t, uniqueEmail(prefix));
+      const weak = await argon2.hash(STRONG_PASSWORD, { type: argon2.argon2id, memoryCost: 19456, timeCost: 1, parallelism: 1 });
+      await db.query('UPDATE users SET password_hash = $2 WHERE id = $1', [user.id, weak]);
+      return { ...user, weak };
+    }
+
+    it('two at once both sign in (each rehash its own, neither fails the other)', async () => {
+      const user = await withWeakHash('rehash-twice');
+      const answers = await Promise.all(
+        [0, 1].map((i) => requestToken(t, { email: user.email, password: STRONG_PASSWORD }, { ip: `203.0.113.${i + 1}` })),
+      );
+      expect(answers.map((a) => a.statusCode)).toEqual([200, 200]);
+      const [{ password_hash: stored }] = await db.query<{ password_hash: string }[]>(
+        'SELECT password_hash FROM users WHERE id = $1',
+        [user.id],
+      );
+      expect(stored).not.toBe(user.weak);
+      expect(await argon2.verify(stored, STRONG_PASSWORD)).toBe(true);
+    });
+
+    it('never overwrites a reset that committed while it rehashed, and then keeps no session', async () => {
+      const user = await withWeakHash('rehash-reset');
+      const hasher = t.app.get(PasswordHasher);
+      const hash = hasher.hash.bind(hasher);
+      // The reset commits while the login computes the new hash.
+      const spy = jest.spyOn(hasher, 'hash').mockImplementation(async (password) => {
+        const rehashed = await hash(password);
+        await db.query(`UPDATE users SET password_hash = 'reset-meanwhile', password_changed_at = now() WHERE id = $1`, [
+          user.id,
+        ]);
+        return rehashed;
+      });
+      try {
+        expect((await requestToken(t, { email: user.email, password: STRONG_PASSWORD })).statusCode).toBe(401);
+      } finally {
+        spy.mockRestore();
+      }
+      const [{ password_hash: stored }] = await db.query<{ password_hash: string }[]>(
+        'SELECT password_hash FROM users WHERE id = $1',
+        [user.id],
+      );
+      expect(stored).toBe('reset-meanwhile');
+      expect(await db.query('SELECT 1 FROM user_sessions WHERE user_id = $1', [user.id])).toEqual([]);
+    });
   });
 });

@@ -51,7 +51,8 @@ interface SignInOptions {
   reopening: boolean;
   rehashed: boolean;
   streak: boolean;
-  update: Partial<UserEntity>;
+  /** The password hashed again with the current parameters, to replace the one checked; null: none. */
+  rehash: string | null;
 }
 
 @Injectable()
@@ -204,7 +205,7 @@ export class AuthService {
       reopening,
       rehashed,
       streak: gate.streak,
-      update: rehashed ? { passwordHash: await this.hasher.hash(input.password) } : {},
+      rehash: rehashed ? await this.hasher.hash(input.password) : null,
     });
   }
 
@@ -222,7 +223,7 @@ export class AuthService {
     const reopening = !user.isActive && isCancellableBySignIn(user, now);
     if (!user.isActive && !reopening) return this.failed(email, user.id, 'inactive', client, now);
     if (this.config.requireEmailVerification && user.emailVerifiedAt === null) throw AuthError.emailNotVerified();
-    return this.signedIn(user, email, now, client, { reopening, rehashed: false, streak: gate.streak, update: {} });
+    return this.signedIn(user, email, now, client, { reopening, rehashed: false, streak: gate.streak, rehash: null });
   }
 
   /** A failed passkey assertion for a known account counts like a wrong password (lockout bookkeeping). */
@@ -250,12 +251,23 @@ export class AuthService {
     const success = await this.lockouts.recordSuccess(email, now, options.streak);
     if (success.refused) throw AuthError.tooManyAttempts(success.retryAfterSeconds);
     if (reopening && !(await this.closure.reopen(user, client))) return this.failed(email, user.id, 'inactive', client, now);
-    if (Object.keys(options.update).length > 0) await this.users.update({ id: user.id }, options.update);
+    // A rehash replaces only the hash it checked: a reset or change committed meanwhile stands.
+    if (options.rehash) await this.users.update({ id: user.id, passwordHash: user.passwordHash }, { passwordHash: options.rehash });
     // The session's statement also stamps the last login and remembers the sign-in's sources, and
     // writes nothing if the account changed since it was read (a reset, a password change, a
     // deactivation that ended every session): the credentials checked are no longer the account's.
-    const session = await this.sessions.signIn(user.id, client, now, options.update.passwordHash ?? user.passwordHash);
-    if (!session) throw AuthError.invalidCredentials();
+    const session = await this.sessions.signIn(user.id, client, now, user.passwordChangedAt);
+    if (!session) {
+      // Not counted towards the lockout (the password was right when checked), but on the record.
+      await this.events.publish('auth.login_failed', {
+        email,
+        user_id: user.id,
+        reason: 'credentials_changed',
+        ip: client.ip,
+        user_agent: client.userAgent,
+      });
+      throw AuthError.invalidCredentials();
+    }
     await this.events.publish('auth.login_succeeded', {
       user_id: user.id,
       session_id: session.sessionId,

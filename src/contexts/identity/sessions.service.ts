@@ -100,18 +100,19 @@ export class SessionsService implements OnApplicationBootstrap, BeforeApplicatio
    * A sign-in's session: its statement also stamps the user's last login and remembers where it
    * came from (`newSources`: the kinds of source seen for the first time, from the client as it
    * came, not as the session row bounds it), and gives the account's role as it stands (the
-   * access token's). Null, with nothing written, when the account is no longer active or no
-   * longer has `passwordHash` (what the sign-in checked): it lost a race with a password reset, a
-   * password change or a deactivation, whose revocation of every session it would have escaped.
+   * access token's). Null, with nothing written, when the account is no longer active or its
+   * password changed since `passwordChangedAt` (as the sign-in read it): it lost a race with a
+   * password reset, a password change or a deactivation, whose revocation of every session it
+   * would have escaped.
    */
   async signIn(
     userId: string,
     rawClient: ClientInfo,
     at: Date,
-    passwordHash: string,
+    passwordChangedAt: Date | null,
   ): Promise<(IssuedRefresh & { newSources: Set<LoginSourceKind>; role: string }) | null> {
     const { session, refreshToken, client } = this.newSession(userId, rawClient);
-    const signedIn = await this.store.signIn(session, { at, sources: loginSourcesOf(rawClient), passwordHash });
+    const signedIn = await this.store.signIn(session, { at, sources: loginSourcesOf(rawClient), passwordChangedAt });
     if (!signedIn) return null;
     await this.started(session, client);
     return { sessionId: session.id, userId, refreshToken, authenticatedAt: session.now, ...signedIn };

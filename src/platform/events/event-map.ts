@@ -17,7 +17,8 @@ export interface DomainEventMap {
   'auth.login_failed': {
     email: string;
     user_id: string | null;
-    reason: 'unknown_email' | 'wrong_password' | 'inactive' | 'invalid_mfa_code' | 'invalid_passkey';
+    /** `credentials_changed`: the password was right when checked, then reset, changed or deactivated before the session began. */
+    reason: 'unknown_email' | 'wrong_password' | 'inactive' | 'invalid_mfa_code' | 'invalid_passkey' | 'credentials_changed';
     ip: string | null;
     user_agent: string | null;
   };

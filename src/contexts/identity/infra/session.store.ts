@@ -27,11 +27,13 @@ export interface SignInRecord {
   /** Inserted into `login_sources`, or their `last_seen_at` moved to `at`. */
   sources: LoginSource[];
   /**
-   * The password hash the sign-in checked (or wrote, when it rehashed): the session is started
-   * only if the account still has it and is active, so a login racing a password reset, a
-   * password change or a deactivation never keeps a session those ended.
+   * The account's `password_changed_at` as the sign-in read it (null: never changed): the session
+   * is started only if the account still has that password and is active, so a login racing a
+   * password reset, a password change or a deactivation never keeps a session those ended. (Not
+   * the hash: a login's own rehash changes that, and two logins rehashing at once would fail
+   * each other.)
    */
-  passwordHash: string;
+  passwordChangedAt: Date | null;
 }
 
 /** A sign-in's statement's outcome: the account's role as it stands, and the sources seen for the first time. */
@@ -61,7 +63,8 @@ const START_SESSION_SQL = `WITH session AS (${INSERT_SESSION}) ${INSERT_FIRST_TO
 
 /**
  * A sign-in in one statement. First the user's last login ($8), only while the account is active
- * and still has the password hash the sign-in checked ($9): the UPDATE waits for a transaction
+ * and its password is still the one the sign-in checked (`password_changed_at` as it read it, $9,
+ * to the millisecond: what a JavaScript Date holds; every writer of it writes one): the UPDATE waits for a transaction
  * that changes the row (a reset, a password change, a deactivation) and then sees its result, so
  * a sign-in that lost such a race writes nothing. Then, from that row, the session and its first
  * token, and the sign-in's sources, inserted or touched (`xmax = 0`: this statement inserted the
@@ -80,7 +83,8 @@ function signInSql(sources: number): string {
   return `
     WITH signed_in AS (
       UPDATE users SET last_login_at = $8, updated_at = CURRENT_TIMESTAMP
-      WHERE id = $2 AND is_active AND password_hash = $9 RETURNING id, role
+      WHERE id = $2 AND is_active AND date_trunc('milliseconds', password_changed_at) IS NOT DISTINCT FROM $9::timestamptz
+      RETURNING id, role
     ),
     session AS (INSERT INTO user_sessions (id, user_id, last_used_at, authenticated_at, expires_at, ip, user_agent)
       SELECT $1, signed_in.id, $3, $3, $4, $5, $6 FROM signed_in RETURNING id),
@@ -109,7 +113,7 @@ export class SessionStore {
   /**
    * A sign-in's session, in one statement with what it records (last login, sources): the
    * role as it stands and the sources seen for the first time, or null when the account is no
-   * longer active or no longer has `signIn.passwordHash` (nothing written; see `signInSql`).
+   * longer active or its password changed since `signIn.passwordChangedAt` (nothing written; see `signInSql`).
    */
   async signIn(s: NewSession, signIn: SignInRecord): Promise<SignedIn | null> {
     // Prepared: every login sends it. One text per number of sources (0–2: address, user agent).
@@ -121,7 +125,7 @@ export class SessionStore {
       [
         ...sessionValues(s),
         signIn.at,
-        signIn.passwordHash,
+        signIn.passwordChangedAt,
         ...signIn.sources.flatMap(({ kind, valueHash }) => [kind, valueHash]),
       ],
     );
