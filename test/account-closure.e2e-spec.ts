@@ -215,11 +215,12 @@ describe('account closure and data export (e2e)', () => {
     });
 
     it('erasure never leaves an organisation without an owner: what changed in the grace period is handed over', async () => {
-      const [owner, admin, member, late] = [
+      const [owner, admin, member, late, inactive] = [
         await person(t, 'handover-owner'),
         await person(t, 'handover-admin'),
         await person(t, 'handover-member'),
         await person(t, 'handover-late'),
+        await person(t, 'handover-inactive'),
       ];
       const slug = `handover-${Date.now().toString(36)}`;
       const stepsDown: string = (await call(owner, 'POST', '/tenants', { name: 'Steps down', slug: `${slug}-a` })).json().id;
@@ -233,6 +234,9 @@ describe('account closure and data export (e2e)', () => {
       expect((await closeAccount(owner)).statusCode).toBe(202);
       expect((await call(admin, 'PATCH', `/tenants/${stepsDown}/members/${admin.id}`, { role: 'admin' })).statusCode).toBe(200);
       await t.db.query(`INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, 'member')`, [joinedLate, late.id]);
+      // An admin whose account is deactivated is passed over, though admins come first.
+      await t.db.query(`INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, 'admin')`, [joinedLate, inactive.id]);
+      await t.db.query(`UPDATE users SET is_active = false WHERE id = $1`, [inactive.id]);
       events.clear();
       moveClock(7 * DAY_MS + 60_000);
       await t.app.get(AccountClosureService).eraseDue();

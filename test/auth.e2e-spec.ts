@@ -1,6 +1,7 @@
 import * as argon2 from 'argon2';
 import { JwtService } from '@nestjs/jwt';
-import { keyId } from '../src/contexts/identity/testing';
+import { keyId, PasswordProof, type UserEntity } from '../src/contexts/identity/testing';
+import { Clock } from '../src/platform/clock';
 import { createTestApp, type TestApp, withTestApp } from './support/app';
 import { bearer, login, person, register, requestRefresh, requestToken, STRONG_PASSWORD, uniqueEmail } from './support/auth';
 import { captureEvents, type CapturedEvent } from './support/events';
@@ -432,6 +433,25 @@ describe('identity: registration, login, tokens and sessions (e2e)', () => {
           [who.id],
         );
         expect(lock?.locked_until).toBeTruthy();
+        if (url !== '/api/v1/auth/password') continue;
+        // After the cooldown the next check is allowed again, and the lock's end is on the record. (Through the
+        // service: an hour later the route itself would ask for a fresh sign-in first.)
+        const [row] = await t.db.query<{ password_hash: string }>('SELECT password_hash FROM users WHERE id = $1', [who.id]);
+        const clock = jest.spyOn(t.app.get(Clock), 'now').mockImplementation(() => new Date(Date.now() + 16 * 60_000));
+        try {
+          const account = { id: who.id, email: who.email, passwordHash: row.password_hash } as UserEntity;
+          await expect(
+            t.app.get(PasswordProof).checkCurrentPassword(account, 'still-not-it-xyz', { ip: null, userAgent: null }),
+          ).rejects.toMatchObject({ code: 'invalid_current_password' });
+        } finally {
+          clock.mockRestore();
+        }
+        expect(events).toContainEqual(
+          expect.objectContaining({
+            name: 'auth.account_unlocked',
+            payload: expect.objectContaining({ user_id: who.id, reason: 'cooldown' }),
+          }),
+        );
       }
     });
 

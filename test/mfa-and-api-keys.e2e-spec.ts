@@ -1,4 +1,5 @@
 import { generateSync } from 'otplib';
+import { MfaService, Totp } from '../src/contexts/identity/testing';
 import { Clock } from '../src/platform/clock';
 import { createTestApp, type TestApp, withTestApp } from './support/app';
 import {
@@ -119,6 +120,27 @@ describe('TOTP MFA, API keys and the admin user console (e2e)', () => {
       expect((await enrollTotp(tokens)).statusCode).toBe(409);
       const [row] = await t.db.query<{ enabled_at: Date | null }>('SELECT enabled_at FROM user_mfa WHERE user_id = $1', [id]);
       expect(row.enabled_at).not.toBeNull();
+    });
+
+    it('an activation whose enrolment was replaced while its code was checked: 400 invalid_mfa_code, MFA stays off', async () => {
+      const { id, tokens } = await person(t, 'activate-replaced');
+      const { secret } = (await enrollTotp(tokens)).json();
+      // Another enrolment (a new secret) commits after this activation has read the first one.
+      const mfa = t.app.get(MfaService);
+      const verifyCode = Totp.verify.bind(Totp);
+      const spy = jest.spyOn(Totp, 'verify').mockImplementation(async (...args: Parameters<typeof Totp.verify>) => {
+        const step = await verifyCode(...args);
+        await t.db.query(`UPDATE user_mfa SET secret_ciphertext = 'replaced' WHERE user_id = $1`, [id]);
+        return step;
+      });
+      try {
+        const answer = await activateTotp(tokens, codeAt(secret, clockAt));
+        expect(answer.statusCode).toBe(400);
+        expect(answer.json().code).toBe('invalid_mfa_code');
+      } finally {
+        spy.mockRestore();
+      }
+      expect(await mfa.isEnabled(id)).toBe(false);
     });
 
     it('login then needs the code: none → 401 mfa_required and no tokens; valid → tokens; replayed → refused', async () => {

@@ -72,4 +72,18 @@ describe('transaction context: afterTransaction (e2e)', () => {
     });
     expect(order).toEqual(['work', 'hook (connections in use: 0)']);
   });
+
+  it('a hook that throws is logged and changes nothing the caller gets; the hooks after it run', async () => {
+    const ran: string[] = [];
+    const result = await runInTransaction(dataSource, () => {
+      afterTransaction(() => Promise.reject(new Error('hook failed')));
+      afterTransaction(() => {
+        ran.push('second');
+        return Promise.resolve();
+      });
+      return Promise.resolve('committed');
+    });
+    expect(result).toBe('committed');
+    expect(ran).toEqual(['second']);
+  });
 });

@@ -99,7 +99,11 @@ export class MfaService {
         { userId, enabledAt: IsNull(), secretCiphertext: factor.secretCiphertext },
         { enabledAt: now, lastTimeStep: step },
       );
-      if (!enabled.affected) throw AuthError.mfaAlreadyEnabled();
+      if (!enabled.affected) {
+        // Enabled meanwhile, or enrolled again (a new secret, which this code was not checked against).
+        const current = await m.findOneBy(UserMfaEntity, { userId });
+        throw current?.enabledAt ? AuthError.mfaAlreadyEnabled() : AuthError.invalidMfaCode(400);
+      }
       await m.delete(RecoveryCodeEntity, { userId });
       await m.insert(
         RecoveryCodeEntity,

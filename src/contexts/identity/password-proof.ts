@@ -34,6 +34,16 @@ export class PasswordProof {
   async checkCurrentPassword(user: UserEntity, password: string, client: ClientInfo, field = 'current_password'): Promise<void> {
     const now = this.clock.now();
     const gate = await this.lockouts.check(user.email, now);
+    // The first proof after a lock's cooldown clears it; that is on the record as for a login.
+    if (gate.unlocked) {
+      await this.events.publish('auth.account_unlocked', {
+        user_id: gate.userId ?? user.id,
+        reason: 'cooldown',
+        by_user_id: null,
+        was_locked: true,
+        ip: client.ip,
+      });
+    }
     if (!gate.allowed) throw AuthError.tooManyAttempts(gate.retryAfterSeconds);
     if (await this.hasher.verify(user.passwordHash, password)) return;
     await this.countFailure(user.email, user.id, client, now, () => Promise.resolve());

@@ -9,3 +9,7 @@ export { PasswordHasher } from './infra/password.hasher';
 export { type CounterKeys, PostgresCounters } from './infra/login-counters';
 export { sharedRateLimiter } from './infra/rate-limiters';
 export { AccessTokenVerifier } from './api/access-token.verifier';
+export { MfaService } from './mfa.service';
+export { Totp } from './infra/totp';
+export { PasswordProof } from './password-proof';
+export type { UserEntity } from './infra/user.entity';

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { Logger } from '@nestjs/common';
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 
 /** What is current while a service runs inside `runInTransaction`. */
@@ -41,8 +42,8 @@ export function afterCommit(hook: () => Promise<void>): boolean {
  * it returns (or throws). Outside a transaction, returns false and does nothing. For a record
  * that must stand whatever becomes of the transaction and needs a connection of its own
  * (`runApart`): taken while the transaction still holds one, that second connection can wait
- * for ever on a pool whose other connections wait on this transaction's locks. Hooks should
- * not throw (an error is logged by nobody: handle it).
+ * for ever on a pool whose other connections wait on this transaction's locks. A hook that
+ * throws is logged and does not change what the caller gets.
  */
 export function afterTransaction(hook: () => Promise<void>): boolean {
   const scope = storage.getStore();
@@ -53,6 +54,22 @@ export function afterTransaction(hook: () => Promise<void>): boolean {
 
 async function runHooks(hooks: (() => Promise<void>)[]): Promise<void> {
   for (const hook of hooks) await hook();
+}
+
+const logger = new Logger('Transactions');
+
+/**
+ * The `afterTransaction` hooks: each runs, in order, whatever the others do; an error is logged
+ * and goes no further (the transaction's outcome, already decided, is what the caller gets).
+ */
+async function runEndHooks(hooks: (() => Promise<void>)[]): Promise<void> {
+  for (const hook of hooks) {
+    try {
+      await hook();
+    } catch (error) {
+      logger.error({ err: error }, 'A hook run after a transaction failed');
+    }
+  }
 }
 
 /**
@@ -73,7 +90,7 @@ export async function runInTransaction<T>(dataSource: DataSource, fn: (manager: 
       storage.run({ manager, afterCommit: hooks, afterEnd: ended }, () => fn(manager)),
     );
   } finally {
-    await runHooks(ended);
+    await runEndHooks(ended);
   }
   await runHooks(hooks);
   return result;
@@ -160,7 +177,7 @@ export async function runInOwnTransaction<T>(
     throw error;
   } finally {
     await runner.release();
-    await runHooks(ended);
+    await runEndHooks(ended);
   }
   if (ending?.runHooks) await runHooks(hooks);
   return value;

@@ -6,7 +6,7 @@ import { buildMessage, isISO8601, ValidateBy, type ValidationOptions } from 'cla
  * hour-only times `2027-06-30T10Z`) that `Date` cannot read: such a value became an Invalid Date
  * and reached PostgreSQL as a 500. The OpenAPI `format: date-time` is this profile.
  */
-const RFC3339_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/i;
+const RFC3339_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:[Zz]|[+-]\d{2}:\d{2})$/;
 
 /** True when `value` is an RFC 3339 date-time of a real calendar day that `Date` reads. */
 export function isDateTime(value: unknown): value is string {

@@ -138,7 +138,9 @@ export class SseStream {
     this.raw = reply.raw;
     // The client may have gone while the route's guards and checks ran: its response's close has
     // fired already and would never reach the listener below, so the slot is given back at once.
-    const gone = this.raw.destroyed || !this.raw.socket || this.raw.socket.destroyed;
+    // (A pipelined response has no socket of its own until its turn: the request's is the one to ask.)
+    const socket = this.raw.socket ?? reply.request.raw.socket;
+    const gone = this.raw.destroyed || !socket || socket.destroyed;
     this.raw.writeHead(200, {
       ...headers,
       'content-type': 'text/event-stream; charset=utf-8',

@@ -58,6 +58,8 @@ interface Pending {
   user?: AuthenticatedUser;
   token?: string;
   ticket?: StreamTicket;
+  /** Gives the ticket back when the connection closes before the socket is served. */
+  onConnectionClose?: () => void;
 }
 type SocketRequest = FastifyRequest & { bastionSocket?: Pending };
 
@@ -95,8 +97,11 @@ export class AdminSocket implements OnModuleInit {
         url: ADMIN_SOCKET_PATH,
         preValidation: (request, reply) => this.beforeUpgrade(request as SocketRequest, reply),
         handler: (request, reply) => {
-          // Not an upgrade (a proxy that dropped the Upgrade header): the slot taken before is given back.
-          (request as SocketRequest).bastionSocket?.ticket?.release('client');
+          // Not an upgrade (a proxy that dropped the Upgrade header): the slot taken before is given
+          // back, and the connection (kept alive for more requests) stops listening for it.
+          const pending = (request as SocketRequest).bastionSocket;
+          pending?.ticket?.release('client');
+          if (pending?.onConnectionClose) request.raw.socket.off('close', pending.onConnectionClose);
           this.refuse(request, reply, new DomainError('upgrade_required', 426, 'Open a WebSocket.'));
         },
         wsHandler: (socket, request) => this.connected(socket, request as SocketRequest),
@@ -133,13 +138,14 @@ export class AdminSocket implements OnModuleInit {
     } catch (error) {
       return this.refuse(request, reply, error as DomainError);
     }
-    request.bastionSocket = { user, token, ticket };
     // A client that goes before the upgrade completes never reaches `connected`: its connection's
     // close gives the slot back (a ticket is released once, so a served socket's own end is unharmed),
     // and one that went while its token was checked gives it back now.
+    const onConnectionClose = (): void => ticket.release('client');
+    request.bastionSocket = { user, token, ticket, onConnectionClose };
     const connection = request.raw.socket;
     if (connection.destroyed) ticket.release('client');
-    else connection.once('close', () => ticket.release('client'));
+    else connection.once('close', onConnectionClose);
   }
 
   private refuse(request: FastifyRequest, reply: FastifyReply, error: DomainError): void {

@@ -450,7 +450,8 @@ export class TenancyStore {
   /**
    * The shared tenants `userId` owns, each locked like every change to its memberships
    * (`lockTenant`), in id order, and for each where no other owner is left but other members
-   * are, the member to hand it to: the longest-standing admin, else the longest-standing member.
+   * are, the member to hand it to: an active account not itself closing before any other, then
+   * the longest-standing admin, else the longest-standing member.
    */
   async successorsOf(m: EntityManager, userId: string): Promise<{ tenant_id: string; user_id: string; role: TenantRole }[]> {
     const owned = await m.query<{ id: string }[]>(
@@ -462,10 +463,10 @@ export class TenancyStore {
     if (owned.length === 0) return [];
     return m.query<{ tenant_id: string; user_id: string; role: TenantRole }[]>(
       `SELECT DISTINCT ON (o.tenant_id) o.tenant_id, o.user_id, o.role
-         FROM memberships o
+         FROM memberships o JOIN users u ON u.id = o.user_id
         WHERE o.tenant_id = ANY($2::uuid[]) AND o.user_id <> $1
           AND NOT EXISTS (SELECT 1 FROM memberships x WHERE x.tenant_id = o.tenant_id AND x.role = 'owner' AND x.user_id <> $1)
-        ORDER BY o.tenant_id, (o.role = 'admin') DESC, o.created_at, o.user_id`,
+        ORDER BY o.tenant_id, (u.is_active AND u.deletion_due_at IS NULL) DESC, (o.role = 'admin') DESC, o.created_at, o.user_id`,
       [userId, owned.map((t) => t.id)],
     );
   }
