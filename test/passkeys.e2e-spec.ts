@@ -95,7 +95,11 @@ describe('passkeys (e2e)', () => {
 
     it('keeps only known transport names of what the client reports (a string, objects, 100 kB names are dropped)', async () => {
       const who = await person(t, 'pk-transports');
-      const reported: unknown[] = ['usb-usb-usb-usb', [{ evil: 'x'.repeat(1000) }, 42, 'nfc'], ['x'.repeat(100_000), 'usb', 'usb']];
+      const reported: unknown[] = [
+        'usb-usb-usb-usb',
+        [{ evil: 'x'.repeat(1000) }, 42, 'nfc'],
+        ['x'.repeat(100_000), 'usb', 'usb'],
+      ];
       const views: Json[] = [];
       for (const transports of reported) {
         const response = new SoftAuthenticator().register(await creationOptions(who)) as unknown as {

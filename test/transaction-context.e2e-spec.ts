@@ -24,7 +24,9 @@ describe('transaction context: afterTransaction (e2e)', () => {
     // No background work of the app's own takes a connection while these count them.
     t = await createTestApp({ env: { NOTIFICATIONS_POLL_MS: '3600000', AUDIT_OUTBOX_SWEEP_MS: '3600000' } });
     dataSource = t.app.get(DataSource);
-    await t.db.query('CREATE TABLE IF NOT EXISTS after_transaction_probe (note text); GRANT ALL ON after_transaction_probe TO PUBLIC');
+    await t.db.query(
+      'CREATE TABLE IF NOT EXISTS after_transaction_probe (note text); GRANT ALL ON after_transaction_probe TO PUBLIC',
+    );
   });
   afterAll(async () => {
     await t?.close();

@@ -252,7 +252,8 @@ export class AuthService {
     if (success.refused) throw AuthError.tooManyAttempts(success.retryAfterSeconds);
     if (reopening && !(await this.closure.reopen(user, client))) return this.failed(email, user.id, 'inactive', client, now);
     // A rehash replaces only the hash it checked: a reset or change committed meanwhile stands.
-    if (options.rehash) await this.users.update({ id: user.id, passwordHash: user.passwordHash }, { passwordHash: options.rehash });
+    if (options.rehash)
+      await this.users.update({ id: user.id, passwordHash: user.passwordHash }, { passwordHash: options.rehash });
     // The session's statement also stamps the last login and remembers the sign-in's sources, and
     // writes nothing if the account changed since it was read (a reset, a password change, a
     // deactivation that ended every session): the credentials checked are no longer the account's.

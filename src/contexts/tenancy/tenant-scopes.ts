@@ -91,7 +91,11 @@ export class TenantScopes {
       // over a quota hung for the connect timeout and answered 503).
       const record = (): Promise<void> =>
         runApart(this.dataSource, () =>
-          this.events.publish('tenancy.quota_exceeded', { tenant_id: error.tenantId, ...error.breach, by_user_id: caller.userId }),
+          this.events.publish('tenancy.quota_exceeded', {
+            tenant_id: error.tenantId,
+            ...error.breach,
+            by_user_id: caller.userId,
+          }),
         );
       if (!afterTransaction(record)) await record();
       throw TenancyError.quotaExceeded(error.breach);

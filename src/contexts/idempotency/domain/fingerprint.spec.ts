@@ -1,13 +1,5 @@
 import { createHash } from 'node:crypto';
-import {
-  actingHeaders,
-  callerOf,
-  canonicalJson,
-  conditionalHeaders,
-  pathOf,
-  requestFingerprint,
-  scopeHash,
-} from './fingerprint';
+import { actingHeaders, callerOf, canonicalJson, conditionalHeaders, pathOf, requestFingerprint, scopeHash } from './fingerprint';
 
 describe('canonicalJson', () => {
   it('sorts object keys at every depth and drops whitespace', () => {
