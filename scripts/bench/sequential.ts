@@ -50,7 +50,10 @@ const FLOORS: Record<Kind, TargetKind[]> = {
 /** A pool of one held for seconds by each hashing: every other login meanwhile is refused. */
 const REFUSAL_ENV = { ARGON2_MEMORY_KIB: '262144', ARGON2_TIME_COST: '20', ARGON2_MAX_CONCURRENCY: '1', ARGON2_MAX_QUEUE: '0' };
 
+/** Requests before the measured windows, for runs of 5 s or more; shorter runs (CI's smoke round) warm up in proportion. */
 const WARM_UP: Record<Kind, number> = { login: 50, refusal: 2000, probe: 5000, item: 2000, post: 500, 'post-key': 500 };
+
+const warmUpOf = (kind: Kind, seconds: number): number => Math.ceil(WARM_UP[kind] * Math.min(1, seconds / 5));
 
 /** What each kind must answer (a refusal window with anything else is measured again, see `measure`). */
 const EXPECTED: Record<Kind, string> = {
@@ -144,7 +147,7 @@ async function measure(kind: Kind, measured: Measured, databaseUrl: string, load
   try {
     const request = await requestOf(kind, measured.kind, target);
     if (kind === 'refusal') stopHolding.push(holdThePool(target, measured.kind === 'app' ? request.email : undefined));
-    for (let i = 0; i < WARM_UP[kind]; i++) await request.send();
+    for (let i = 0, n = warmUpOf(kind, seconds); i < n; i++) await request.send();
     const pid = target.child.pid!;
     // One-second windows. A refusal window in which a request was let through (it slipped into the gap between
     // two of the holder's hashings, and then hashed for seconds itself) is measured again: it measured a login.
