@@ -166,7 +166,7 @@ export class AuthService {
     // The lockout row and the account in one read; the account is used only when the gate lets the attempt through.
     const subject = await readLoginSubject(this.users, email);
     const gate = await this.lockouts.gateOf(email, subject.lockout, now);
-    if (gate.unlocked) await this.unlocked(gate.userId, 'cooldown', null, true, client);
+    if (gate.unlocked) await this.proof.unlocked(gate.userId, 'cooldown', null, true, client);
     if (!gate.allowed) {
       await this.events.publish('auth.login_blocked', {
         email,
@@ -218,7 +218,7 @@ export class AuthService {
     const email = user.email;
     const now = this.clock.now();
     const gate = await this.lockouts.check(email, now);
-    if (gate.unlocked) await this.unlocked(gate.userId, 'cooldown', null, true, client);
+    if (gate.unlocked) await this.proof.unlocked(gate.userId, 'cooldown', null, true, client);
     if (!gate.allowed) throw AuthError.tooManyAttempts(gate.retryAfterSeconds);
     const reopening = !user.isActive && isCancellableBySignIn(user, now);
     if (!user.isActive && !reopening) return this.failed(email, user.id, 'inactive', client, now);
@@ -295,7 +295,7 @@ export class AuthService {
     const access = this.tokens.issue({
       sub: user.id,
       sid: session.sessionId,
-      role: session.role as Role,
+      role: session.role,
       authTime: session.authenticatedAt,
     });
     return { ...access, refresh_token: session.refreshToken };
@@ -306,7 +306,7 @@ export class AuthService {
     const user = await this.users.findOneBy({ id: userId });
     if (!user) throw AuthError.userNotFound();
     const wasLocked = await this.lockouts.clear(user.email, this.clock.now());
-    await this.unlocked(user.id, 'admin', byUserId, wasLocked, client);
+    await this.proof.unlocked(user.id, 'admin', byUserId, wasLocked, client);
   }
 
   async refresh(refreshToken: string, client: ClientInfo): Promise<TokenPair> {
@@ -355,31 +355,10 @@ export class AuthService {
     client: ClientInfo,
     now: Date,
   ): Promise<never> {
-    await this.countFailure(email, userId, client, now, () =>
+    await this.proof.countFailure(email, userId, client, now, () =>
       this.events.publish('auth.login_failed', { email, user_id: userId, ip: client.ip, user_agent: client.userAgent, reason }),
     );
     throw reason === 'invalid_mfa_code' ? AuthError.invalidMfaCode() : AuthError.invalidCredentials();
-  }
-
-  /** A failed proof of identity for the account's lockout (`PasswordProof.countFailure`): logins and re-authentication. */
-  countFailure(email: string, userId: string | null, client: ClientInfo, now: Date, report: () => Promise<void>): Promise<void> {
-    return this.proof.countFailure(email, userId, client, now, report);
-  }
-
-  private async unlocked(
-    userId: string | null,
-    reason: 'cooldown' | 'admin',
-    byUserId: string | null,
-    wasLocked: boolean,
-    client: ClientInfo,
-  ): Promise<void> {
-    await this.events.publish('auth.account_unlocked', {
-      user_id: userId,
-      reason,
-      by_user_id: byUserId,
-      was_locked: wasLocked,
-      ip: client.ip,
-    });
   }
 
   /** Hourly, once across instances: forgets finished failure streaks and expired throttle counters. */

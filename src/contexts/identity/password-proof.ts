@@ -35,15 +35,7 @@ export class PasswordProof {
     const now = this.clock.now();
     const gate = await this.lockouts.check(user.email, now);
     // The first proof after a lock's cooldown clears it; that is on the record as for a login.
-    if (gate.unlocked) {
-      await this.events.publish('auth.account_unlocked', {
-        user_id: gate.userId ?? user.id,
-        reason: 'cooldown',
-        by_user_id: null,
-        was_locked: true,
-        ip: client.ip,
-      });
-    }
+    if (gate.unlocked) await this.unlocked(gate.userId ?? user.id, 'cooldown', null, true, client);
     if (!gate.allowed) throw AuthError.tooManyAttempts(gate.retryAfterSeconds);
     if (await this.hasher.verify(user.passwordHash, password)) return;
     await this.countFailure(user.email, user.id, client, now, () => Promise.resolve());
@@ -77,5 +69,22 @@ export class PasswordProof {
     if (outcome.state.failedCount === this.config.login.repeatedFailures) {
       await this.events.publish('auth.repeated_login_failures', { ...who, failures: outcome.state.failedCount });
     }
+  }
+
+  /** A lockout that ended, on the record: after its cooldown (the next proof cleared it) or lifted by an admin. */
+  async unlocked(
+    userId: string | null,
+    reason: 'cooldown' | 'admin',
+    byUserId: string | null,
+    wasLocked: boolean,
+    client: ClientInfo,
+  ): Promise<void> {
+    await this.events.publish('auth.account_unlocked', {
+      user_id: userId,
+      reason,
+      by_user_id: byUserId,
+      was_locked: wasLocked,
+      ip: client.ip,
+    });
   }
 }

@@ -4,7 +4,7 @@ import type { AuthenticationResponseJSON, PublicKeyCredentialRequestOptionsJSON 
 import type { Repository } from 'typeorm';
 import { Clock } from '../../platform/clock';
 import { EventBus } from '../../platform/events';
-import { AuthService } from './auth.service';
+import { PasswordProof } from './password-proof';
 import { AuthError } from './domain/auth.errors';
 import { PasskeyError } from './domain/passkey.errors';
 import { LoginLockoutStore } from './infra/login-lockout.store';
@@ -33,7 +33,7 @@ export type ReauthenticationProof =
 export class ReauthenticationService {
   constructor(
     @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
-    private readonly auth: AuthService,
+    private readonly proof: PasswordProof,
     private readonly hasher: PasswordHasher,
     private readonly mfa: MfaService,
     private readonly ceremonies: PasskeyCeremonies,
@@ -75,7 +75,7 @@ export class ReauthenticationService {
     const refusal = await this.check(user, proof, now);
     if (refusal) {
       if (refusal.counts) {
-        await this.auth.countFailure(user.email, user.id, client, now, () =>
+        await this.proof.countFailure(user.email, user.id, client, now, () =>
           this.events.publish('auth.reauthentication_failed', who),
         );
       } else {

@@ -8,8 +8,7 @@ import { type Page, pageWindow, toPage } from '../../platform/http/pagination';
 import { JobRunner, SlotTimer, slotStart } from '../../platform/jobs';
 import { type RefreshOutcome, refreshOutcome, sessionExpiry } from './domain/refresh-decision';
 import { SessionError } from './domain/session.errors';
-import { type NewSession, SessionStore } from './infra/session.store';
-import type { LoginSourceKind } from './infra/login-source.entity';
+import { type NewSession, type SignedIn, SessionStore } from './infra/session.store';
 import { loginSourcesOf } from './infra/login-sources';
 
 export interface ClientInfo {
@@ -110,7 +109,7 @@ export class SessionsService implements OnApplicationBootstrap, BeforeApplicatio
     rawClient: ClientInfo,
     at: Date,
     passwordChangedAt: Date | null,
-  ): Promise<(IssuedRefresh & { newSources: Set<LoginSourceKind>; role: string }) | null> {
+  ): Promise<(IssuedRefresh & SignedIn) | null> {
     const { session, refreshToken, client } = this.newSession(userId, rawClient);
     const signedIn = await this.store.signIn(session, { at, sources: loginSourcesOf(rawClient), passwordChangedAt });
     if (!signedIn) return null;

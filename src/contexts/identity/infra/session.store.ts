@@ -7,6 +7,7 @@ import type { RefreshOutcome } from '../domain/refresh-decision';
 import type { LoginSourceKind } from './login-source.entity';
 import type { LoginSource } from './login-sources';
 import { RefreshTokenEntity } from './refresh-token.entity';
+import type { Role } from './user.entity';
 import { UserSessionEntity } from './user-session.entity';
 
 export interface NewSession {
@@ -38,7 +39,7 @@ export interface SignInRecord {
 
 /** A sign-in's statement's outcome: the account's role as it stands, and the sources seen for the first time. */
 export interface SignedIn {
-  role: string;
+  role: Role;
   newSources: Set<LoginSourceKind>;
 }
 
@@ -56,8 +57,8 @@ export interface LockedRefresh {
  * BEGIN/COMMIT): the token's foreign key is checked at the end of the statement, when the
  * session row exists.
  */
-const INSERT_SESSION = `INSERT INTO user_sessions (id, user_id, last_used_at, authenticated_at, expires_at, ip, user_agent)
-  VALUES ($1, $2, $3, $3, $4, $5, $6)`;
+const SESSION_COLUMNS = 'id, user_id, last_used_at, authenticated_at, expires_at, ip, user_agent';
+const INSERT_SESSION = `INSERT INTO user_sessions (${SESSION_COLUMNS}) VALUES ($1, $2, $3, $3, $4, $5, $6)`;
 const INSERT_FIRST_TOKEN = `INSERT INTO refresh_tokens (session_id, token_hash, parent_id) VALUES ($1, $7, NULL)`;
 const START_SESSION_SQL = `WITH session AS (${INSERT_SESSION}) ${INSERT_FIRST_TOKEN}`;
 
@@ -68,8 +69,8 @@ const START_SESSION_SQL = `WITH session AS (${INSERT_SESSION}) ${INSERT_FIRST_TO
  * that changes the row (a reset, a password change, a deactivation) and then sees its result, so
  * a sign-in that lost such a race writes nothing. Then, from that row, the session and its first
  * token, and the sign-in's sources, inserted or touched (`xmax = 0`: this statement inserted the
- * row, so the source is new). One row back: whether it signed in, the role as it stands now
- * (the access token's), and each source (none: a null kind).
+ * row, so the source is new). No row back when it did not sign in; otherwise one per source (one with a
+ * null kind when there is none), each with the role as it stands now (the access token's).
  */
 function signInSql(sources: number): string {
   const values = Array.from({ length: sources }, (_, i) => `($${i * 2 + 10}, $${i * 2 + 11})`).join(', ');
@@ -86,7 +87,7 @@ function signInSql(sources: number): string {
       WHERE id = $2 AND is_active AND date_trunc('milliseconds', password_changed_at) IS NOT DISTINCT FROM $9::timestamptz
       RETURNING id, role
     ),
-    session AS (INSERT INTO user_sessions (id, user_id, last_used_at, authenticated_at, expires_at, ip, user_agent)
+    session AS (INSERT INTO user_sessions (${SESSION_COLUMNS})
       SELECT $1, signed_in.id, $3, $3, $4, $5, $6 FROM signed_in RETURNING id),
     token AS (INSERT INTO refresh_tokens (session_id, token_hash, parent_id) SELECT session.id, $7, NULL FROM session),
     recorded AS (${recorded})
@@ -118,7 +119,7 @@ export class SessionStore {
   async signIn(s: NewSession, signIn: SignInRecord): Promise<SignedIn | null> {
     // Prepared: every login sends it. One text per number of sources (0–2: address, user agent).
     const sources = signIn.sources.length;
-    const rows = await preparedQuery<{ role: string; kind: LoginSourceKind | null; inserted: boolean | null }>(
+    const rows = await preparedQuery<{ role: Role; kind: LoginSourceKind | null; inserted: boolean | null }>(
       this.dataSource.manager,
       `sign_in_${sources}`,
       signInSql(sources),
