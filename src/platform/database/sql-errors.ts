@@ -1,12 +1,16 @@
 import { QueryFailedError } from 'typeorm';
 
+/** What PostgreSQL said, from TypeORM's QueryFailedError or pg's own error alike. */
+function driverErrorOf(error: unknown): { code?: unknown; constraint?: unknown } | undefined {
+  return (error instanceof QueryFailedError ? error.driverError : error) as { code?: unknown; constraint?: unknown } | undefined;
+}
+
 /**
  * PostgreSQL refused a row because a unique index already holds its key (SQLSTATE 23505); with
  * `index`, only that index. Takes TypeORM's QueryFailedError and pg's own error alike.
  */
 export function isUniqueViolation(error: unknown, index?: string): boolean {
-  const driverError = (error instanceof QueryFailedError ? error.driverError : error) as
-    { code?: unknown; constraint?: unknown } | undefined;
+  const driverError = driverErrorOf(error);
   if (driverError?.code !== '23505') return false;
   return index === undefined || driverError.constraint === index;
 }
@@ -17,8 +21,7 @@ export function isUniqueViolation(error: unknown, index?: string): boolean {
  * pg's own error alike.
  */
 export function isForeignKeyViolation(error: unknown, constraint?: RegExp): boolean {
-  const driverError = (error instanceof QueryFailedError ? error.driverError : error) as
-    { code?: unknown; constraint?: unknown } | undefined;
+  const driverError = driverErrorOf(error);
   if (driverError?.code !== '23503') return false;
   return constraint === undefined || (typeof driverError.constraint === 'string' && constraint.test(driverError.constraint));
 }
