@@ -27,8 +27,8 @@ export class PersonalTenants {
     // On the caller's transaction when there is one (an atomic idempotent request's): a second
     // connection taken while it holds one could wait on an exhausted pool (503 after the
     // connect timeout, for a new user's first keyed write in a burst).
-    const m = currentTransaction() ?? this.dataSource.manager;
-    const existing = await this.store.personalTenantId(m, userId);
+    const reader = currentTransaction() ?? this.dataSource.manager;
+    const existing = await this.store.personalTenantId(reader, userId);
     if (existing) return existing;
     const id = await runInTransaction(this.dataSource, async (m) => {
       const slug = personalSlug(userId);
@@ -44,7 +44,7 @@ export class PersonalTenants {
       }
       return created;
     });
-    const found = id ?? (await this.store.personalTenantId(currentTransaction() ?? this.dataSource.manager, userId));
+    const found = id ?? (await this.store.personalTenantId(reader, userId));
     if (!found) throw TenancyError.tenantNotFound();
     return found;
   }

@@ -64,7 +64,7 @@ export class TenancyPersonalData implements PersonalDataHolder {
   /**
    * The tenants that go are erased through every holder first (their files' bytes, for one).
    * A shared tenant the user is still the last owner of, with other members, is handed to one
-   * of them first (`successorsOf`: the longest-standing admin, else member, made owner; audited
+   * of them first (`successorsOf`: an active account first, then the longest-standing admin, else member, made owner; audited
    * as a role change by the departing owner): closing refuses the last owner, but what changed
    * during the grace period (a co-owner who closed too or stepped down, an invitation accepted)
    * must not leave a tenant without an owner.

@@ -99,9 +99,11 @@ export class AdminSocket implements OnModuleInit {
         handler: (request, reply) => {
           // Not an upgrade (a proxy that dropped the Upgrade header): the slot taken before is given
           // back, and the connection (kept alive for more requests) stops listening for it.
-          const pending = (request as SocketRequest).bastionSocket;
-          pending?.ticket?.release('client');
-          if (pending?.onConnectionClose) request.raw.socket.off('close', pending.onConnectionClose);
+          const release = (request as SocketRequest).bastionSocket?.onConnectionClose;
+          if (release) {
+            request.raw.socket.off('close', release);
+            release();
+          }
           this.refuse(request, reply, new DomainError('upgrade_required', 426, 'Open a WebSocket.'));
         },
         wsHandler: (socket, request) => this.connected(socket, request as SocketRequest),
@@ -144,7 +146,7 @@ export class AdminSocket implements OnModuleInit {
     const onConnectionClose = (): void => ticket.release('client');
     request.bastionSocket = { user, token, ticket, onConnectionClose };
     const connection = request.raw.socket;
-    if (connection.destroyed) ticket.release('client');
+    if (connection.destroyed) onConnectionClose();
     else connection.once('close', onConnectionClose);
   }
 
