@@ -30,7 +30,7 @@ import { cpuBetween, readCpu, THREAD_ROLES, threadCpuMs, type ThreadRole } from 
 import { createBenchDatabase } from './baseline/database';
 import { benchEnvironment } from './baseline/fleet';
 import { cleanUpOnInterrupt, PROJECT_ROOT, startTarget, type Target, writeLoader } from './baseline/processes';
-import { PASSWORD } from './baseline/seed';
+import { claimsOf, PASSWORD } from './baseline/seed';
 import type { TargetKind } from './baseline/targets';
 import type { ScenarioOptions } from './scenario';
 
@@ -229,8 +229,8 @@ async function requestOf(kind: Kind, name: TargetKind, target: Target): Promise<
   const signedIn = async () => {
     const login = await post('/api/v1/auth/token', { email, password: PASSWORD });
     const { access_token: token } = (await login.json()) as { access_token: string };
-    const { sub, sid } = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8')) as Record<string, string>;
-    poster = { user_id: sub, session_id: sid };
+    const { userId, sessionId } = claimsOf(token);
+    poster = { user_id: userId, session_id: sessionId };
     return token;
   };
   const status = async (response: Promise<Response>) => {

@@ -75,7 +75,7 @@ export async function seedThroughApi(app: string, run: string): Promise<Seed> {
 }
 
 /** The user and session of an access token (its payload read, not verified: the bench issued it). */
-function claimsOf(token: string): { userId: string; sessionId: string } {
+export function claimsOf(token: string): { userId: string; sessionId: string } {
   const { sub, sid } = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8')) as {
     sub?: unknown;
     sid?: unknown;
