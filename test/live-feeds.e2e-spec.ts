@@ -8,7 +8,7 @@ import { Streams } from '../src/platform/live';
 import { createTestApp, type TestApp } from './support/app';
 import { bearer, loginPerson, person, requestToken, type Person } from './support/auth';
 import { createTestDatabase, type TestDatabase } from './support/database';
-import { settled } from './support/eventually';
+import { eventually, settled } from './support/eventually';
 import { openSse, type SseClient } from './support/sse';
 import { inTenant, sharedTenant } from './support/tenants';
 
@@ -291,13 +291,6 @@ describe('live feeds (e2e)', () => {
     /** Streams this instance counts as open, every feed together. */
     const openStreams = async (t: TestApp): Promise<number> =>
       (await t.app.get(Streams).openGauge.get()).values.reduce((sum, v) => sum + v.value, 0);
-    const until = async (check: () => Promise<boolean>, what: string): Promise<void> => {
-      for (let i = 0; i < 100; i++) {
-        if (await check()) return;
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      throw new Error(`timed out waiting for ${what}`);
-    };
     /** Sends `head` on a raw connection and drops it once the app is busy checking the token (made slow here). */
     async function leaveWhileChecked(base: string, head: string): Promise<void> {
       const verifier = a.app.get(AccessTokenVerifier);
@@ -339,7 +332,7 @@ describe('live feeds (e2e)', () => {
     it('a client that leaves while its upgrade, its SSE request or its first message is checked holds no slot', async () => {
       const token = admin.tokens.access_token;
       // The streams of the tests before are closed by their clients; wait until the server has seen them go.
-      await until(async () => (await openStreams(a)) === 0, 'the earlier streams to end');
+      await eventually(async () => (await openStreams(a)) === 0, 2000); // the earlier streams to end
       const before = 0;
       await leaveWhileChecked(
         baseA,
@@ -347,12 +340,12 @@ describe('live feeds (e2e)', () => {
           'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n' +
           `Sec-WebSocket-Protocol: bastion.bearer, ${token}\r\n\r\n`,
       );
-      await until(async () => (await openStreams(a)) === before, 'the upgrade’s slot');
+      await eventually(async () => (await openStreams(a)) === before, 2000); // the upgrade’s slot
       await leaveWhileChecked(
         baseA,
         `GET /api/v1/admin/events/stream HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\nAuthorization: Bearer ${token}\r\n\r\n`,
       );
-      await until(async () => (await openStreams(a)) === before, 'the SSE stream’s slot');
+      await eventually(async () => (await openStreams(a)) === before, 2000); // the SSE stream’s slot
 
       // The first message's check: the socket is open, the client goes while its token is verified.
       const verifier = a.app.get(AccessTokenVerifier);
@@ -372,7 +365,7 @@ describe('live feeds (e2e)', () => {
       } finally {
         spy.mockRestore();
       }
-      await until(async () => (await openStreams(a)) === before, 'the message-authenticated socket’s slot');
+      await eventually(async () => (await openStreams(a)) === before, 2000); // the message-authenticated socket’s slot
     });
 
     it('a first message of null closes the socket 4401 at once (no unhandled error, no socket left open)', async () => {
