@@ -59,6 +59,13 @@ describe('benchmark comparisons: the login and the flood against their floors', 
     expect(ratios.get('login-vs-floor')?.ratio).toBeCloseTo(0.75);
   });
 
+  it("sets the login against its floor doing the app's own work (the login-floor peer's ?work=app)", () => {
+    const ratios = byId([at('argon2-verify', 100), at('login', 60), at('login-app-floor', 64)]);
+    expect(ratios.get('login-app-floor')?.ratio).toBeCloseTo(0.64);
+    expect(ratios.get('login-vs-app-floor')?.ratio).toBeCloseTo(0.9375);
+    expect(byId([at('argon2-verify', 100), at('login', 60)]).has('login-vs-app-floor')).toBe(false);
+  });
+
   it("divides the app's liveness-under-flood ratio by the bare process's, and leaves it out when the floor is missing", () => {
     const flood = [at('health-idle', 20_000), at('health-flood', 2_600)];
     const ratios = byId([...flood, at('floor-health-idle', 40_000), at('floor-health-flood', 8_000)]);

@@ -126,6 +126,13 @@ export function comparisons(scenarios: ScenarioResult[]): Comparison[] {
       'login',
       'login-platform-floor',
     ),
+    compare(
+      'login-app-floor',
+      "login of the app's own work and the platform's, without Nest, vs raw verify (the target's floor with what a login records)",
+      'login-app-floor',
+      'argon2-verify',
+    ),
+    compare('login-vs-app-floor', "login vs its floor doing the app's own work", 'login', 'login-app-floor'),
     compare('health-under-flood', 'liveness during login flood vs idle', 'health-flood', 'health-idle', 0.5),
     compare('flood-elsewhere', 'liveness during a flood on another instance vs idle', 'health-flood-elsewhere', 'health-idle'),
     compare('flood-own-share', "liveness during its own flood vs during another's", 'health-flood', 'health-flood-elsewhere'),

@@ -10,6 +10,9 @@
  *        app's login (`LOGIN_ROUND_TRIPS`; N = 0: none), named prepared statements as the app's
  *        are. No Nest, no ORM, no validation, no audit chain, no sessions: the verification, the
  *        statements' round trips and HTTP, nothing else.
+ *   POST /auth/token?work=app  the same login made of the app's own work without Nest
+ *        (login-app-work.ts): its statements on its tables (the user's row and hash, a session, an
+ *        audit append through the app's drainer), its token; what the login must do, at its cheapest.
  *   GET /health/live  the probe's body and every header the app sends with it.
  *
  * With `LOGIN_FLOOR_PLATFORM=1` every response, the refusals included, also pays for the platform's
@@ -24,8 +27,10 @@ import { parseIdentityConfig } from '../../../src/contexts/identity';
 import { BoundedPool } from '../../../src/platform/concurrency/bounded-pool';
 import { lowerThreadpoolPriority } from '../../../src/platform/concurrency/threadpool-priority';
 import { parseEnvironment } from '../../../src/platform/config/environment';
+import { prepareRuntimeRole, runtimeRoleOptions } from '../../../src/platform/database/runtime-role';
 import { PASSWORD } from './seed';
 import { listening, send, untilStopped } from './ipc';
+import { appLoginWork } from './login-app-work';
 import { platformWork } from './platform-floor';
 import { probeBody, setProbeHeaders } from './probe-response';
 
@@ -67,7 +72,8 @@ const SQL: Record<RoundTrip, string> = {
 export async function serveLoginFloor(): Promise<void> {
   const env = parseEnvironment(process.env);
   if (!env.databaseUrl) throw new Error('the login-floor peer needs DATABASE_URL');
-  const { memoryKib, timeCost, parallelism, maxConcurrency, maxQueue } = parseIdentityConfig(process.env).argon2;
+  const identity = parseIdentityConfig(process.env);
+  const { memoryKib, timeCost, parallelism, maxConcurrency, maxQueue } = identity.argon2;
   const hash = await argon2.hash(PASSWORD, { type: argon2.argon2id, memoryCost: memoryKib, timeCost, parallelism });
   await lowerThreadpoolPriority(env.threadpoolNice);
   const hashing = new BoundedPool('argon2', maxConcurrency, maxQueue);
@@ -77,6 +83,11 @@ export async function serveLoginFloor(): Promise<void> {
     application_name: 'bastion-bench-login-floor',
   });
   await pool.query(SETUP_SQL);
+  // As the app connects: as its runtime role when it has one (row-level security applies).
+  const role = env.dbRuntimeRole
+    ? await prepareRuntimeRole(env.databaseUrl, env.dbRuntimeRole.name, env.dbRuntimeRole.onlyForPrivilegedLogin)
+    : null;
+  const appWork = await appLoginWork(env.databaseUrl, env.dbPoolSize, identity, role ? runtimeRoleOptions(role) : {});
   // Named, as the app sends every statement of its login: parsed and planned once per connection.
   const values: Record<RoundTrip, (rows: string[]) => unknown[]> = {
     counters: (rows) => [rows],
@@ -121,10 +132,16 @@ export async function serveLoginFloor(): Promise<void> {
       .type('application/problem+json')
       .send({ type: 'about:blank', title: 'Service Unavailable', status: 503, code: 'server_busy' });
   });
-  app.post<{ Body: { email?: string; password?: string }; Querystring: { round_trips?: string } }>(
+  app.post<{ Body: { email?: string; password?: string }; Querystring: { round_trips?: string; work?: string } }>(
     '/api/v1/auth/token',
     async (request, reply) => {
       const { email = '', password = '' } = request.body ?? {};
+      if (request.query.work === 'app') {
+        const client = { ip: request.ip, userAgent: request.headers['user-agent'] ?? null };
+        // Admitted in the hook, as below.
+        const pair = await appWork.login(email, password, client, (stored) => hashing.run(() => argon2.verify(stored, password)));
+        return pair ?? reply.code(401).send({ status: 401, code: 'invalid_credentials' });
+      }
       const withRoundTrips = request.query.round_trips !== '0';
       const identity = createHash('sha256').update(email).digest('base64url');
       const rows = ['ip:127.0.0.1', `identity:${identity}`];
@@ -145,6 +162,7 @@ export async function serveLoginFloor(): Promise<void> {
   send({ type: 'ready', port: listening(app.server) });
   untilStopped(async () => {
     await app.close();
+    await appWork.close();
     await pool.end();
   });
 }

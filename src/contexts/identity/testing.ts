@@ -12,4 +12,14 @@ export { AccessTokenVerifier } from './api/access-token.verifier';
 export { MfaService } from './mfa.service';
 export { Totp } from './infra/totp';
 export { PasswordProof } from './password-proof';
-export type { UserEntity } from './infra/user.entity';
+export { UserEntity } from './infra/user.entity';
+// The benchmark's login floor with the app's own work (scripts/bench/baseline/login-app-work.ts).
+export { LoginThrottle } from './infra/login-throttle';
+export { readLoginSubject } from './infra/signing-in-user';
+export { SessionStore } from './infra/session.store';
+export { loginSourcesOf } from './infra/login-sources';
+export { normalizeEmail } from './domain/email';
+export { TokenService } from './infra/token.service';
+export { JwtCodec, JwtKeyring } from './infra/jwt-keys';
+export { UserSessionEntity } from './infra/user-session.entity';
+export { RefreshTokenEntity } from './infra/refresh-token.entity';

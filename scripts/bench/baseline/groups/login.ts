@@ -2,7 +2,8 @@
  * Group `login`: logins through the app next to raw argon2id verifications (the deliberate cost of a
  * login), and next to the login at its best (the login-floor peer: the verification, HTTP, and with
  * or without the app's count of round trips to PostgreSQL; see login-floor.ts), and next to the same
- * login on the peer that also does the platform's per-request work (platform-floor.ts).
+ * login on the peer that also does the platform's per-request work (platform-floor.ts), and next to
+ * that peer making the login of the app's own work without Nest (login-app-work.ts).
  */
 import { LOGIN_ROUND_TRIP_COUNT } from '../login-floor';
 import type { FromTarget } from '../targets';
@@ -34,9 +35,9 @@ export function loginGroup(ctx: GroupContext): Group {
       };
     },
   };
-  const floorLogin = (roundTrips: boolean, floor = ctx.targets['login-floor']) => ({
+  const floorLogin = (query: '' | '?round_trips=0' | '?work=app', floor = ctx.targets['login-floor']) => ({
     ...loginLoad(ctx, loginConnections, floor),
-    url: floor.url(`/api/v1/auth/token${roundTrips ? '' : '?round_trips=0'}`),
+    url: floor.url(`/api/v1/auth/token${query}`),
   });
   return {
     id: 'login',
@@ -45,13 +46,15 @@ export function loginGroup(ctx: GroupContext): Group {
     members: [
       verify,
       httpMember(ctx, 'login', 'POST /auth/token (login)', 'app', loginLoad(ctx, loginConnections), ['200']),
-      httpMember(ctx, 'login-floor-http', 'login at its best: verify + HTTP', 'login-floor', floorLogin(false), ['200']),
+      httpMember(ctx, 'login-floor-http', 'login at its best: verify + HTTP', 'login-floor', floorLogin('?round_trips=0'), [
+        '200',
+      ]),
       httpMember(
         ctx,
         'login-floor',
         `login at its best: verify + HTTP + ${LOGIN_ROUND_TRIP_COUNT} round trips`,
         'login-floor',
-        floorLogin(true),
+        floorLogin(''),
         ['200'],
       ),
       httpMember(
@@ -59,7 +62,15 @@ export function loginGroup(ctx: GroupContext): Group {
         'login-platform-floor',
         `login at its best with the platform's per-request work: verify + HTTP + ${LOGIN_ROUND_TRIP_COUNT} round trips`,
         'login-floor-platform',
-        floorLogin(true, ctx.targets['login-floor-platform']),
+        floorLogin('', ctx.targets['login-floor-platform']),
+        ['200'],
+      ),
+      httpMember(
+        ctx,
+        'login-app-floor',
+        "login at its best doing the app's own work (its statements, rows, audit append and token) and the platform's per-request work, without Nest",
+        'login-floor-platform',
+        floorLogin('?work=app', ctx.targets['login-floor-platform']),
         ['200'],
       ),
     ],
