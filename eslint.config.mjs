@@ -31,6 +31,25 @@ export default tseslint.config(
     },
   },
   {
+    // A varchar(n) counts code points; class-validator's length rules leave some out (src/platform/http/text-length.ts).
+    files: ['src/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'class-validator',
+              importNames: ['Length', 'MaxLength', 'MinLength'],
+              message: 'Use the length rules of src/platform/http/text-length.ts: they count characters as PostgreSQL does.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.spec.ts', '**/*.e2e-spec.ts', 'test/**/*.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-member-access': 'off',

@@ -105,4 +105,28 @@ describe('validation errors and idempotency keys (e2e)', () => {
     expectValidationFailed(res, 'id', 'is_uuid');
     expect(res.json().errors).toEqual([{ field: 'id', code: 'is_uuid', message: 'id must be a UUID' }]);
   });
+
+  // A variation selector (U+FE0F) after a character is a character to PostgreSQL's varchar(n), and
+  // class-validator's length rules left it out: these were 500s at the insert.
+  it.each([
+    ['POST', '/projects', { name: `${'a'.repeat(200)}\uFE0F` }, 'name'],
+    ['POST', '/tenants', { name: `${'a'.repeat(100)}\uFE0F`, slug: 'fe0f-tenant' }, 'name'],
+    ['POST', '/auth/api-keys', { name: 'a\uFE0F'.repeat(60) }, 'name'],
+  ] as const)(
+    '%s %s: a name over its length in characters, variation selectors counted, is a 400',
+    async (method, url, payload, field) => {
+      const res = await call(method, url, payload, newKey('fe0f'));
+      expectValidationFailed(res, field, 'is_length');
+    },
+  );
+
+  it('a status message is counted in characters: 1,500 emoji (3,000 UTF-16 units) are within its 2,000', async () => {
+    const res = await t.inject({
+      method: 'POST',
+      url: '/api/v1/status/events',
+      payload: { service: 'api', status: 'operational', message: '😀'.repeat(1500) },
+      headers: admin,
+    });
+    expect(res.statusCode).toBe(201);
+  });
 });

@@ -25,3 +25,11 @@ export function isForeignKeyViolation(error: unknown, constraint?: RegExp): bool
   if (driverError?.code !== '23503') return false;
   return constraint === undefined || (typeof driverError.constraint === 'string' && constraint.test(driverError.constraint));
 }
+
+/**
+ * PostgreSQL refused a value longer than its column (SQLSTATE 22001): input that got past its
+ * validation (a rule that counts differently from the column), never the server's fault.
+ */
+export function isValueTooLong(error: unknown): boolean {
+  return driverErrorOf(error)?.code === '22001';
+}

@@ -6,6 +6,7 @@ import {
   InternalServerErrorException,
   NotFoundException,
 } from '@nestjs/common';
+import { QueryFailedError } from 'typeorm';
 import { ProblemDetailsFilter } from './problem-details.filter';
 import { DomainError, PROBLEM_CONTENT_TYPE, PROBLEM_TYPE_BASE, type ProblemDetails } from './problem';
 
@@ -153,6 +154,21 @@ describe('ProblemDetailsFilter.map', () => {
       const { body } = filter.map(error, REQUEST_ID);
       expectProblemShape(body);
       expect(body).toMatchObject({ status: 405, code: 'method_not_allowed', detail: 'Method not allowed here' });
+    });
+  });
+
+  describe('database refusals of the input', () => {
+    it('maps a value too long for its column (SQLSTATE 22001) to 400 value_too_long, without the statement', () => {
+      const driverError = Object.assign(new Error('value too long for type character varying(100)'), { code: '22001' });
+      const { body } = filter.map(new QueryFailedError('INSERT INTO secret_table', ['x'], driverError), REQUEST_ID);
+      expectProblemShape(body);
+      expect(body).toMatchObject({ status: 400, code: 'value_too_long' });
+      expect(JSON.stringify(body)).not.toContain('secret_table');
+    });
+
+    it('keeps another refusal a 500', () => {
+      const driverError = Object.assign(new Error('division by zero'), { code: '22012' });
+      expect(filter.map(new QueryFailedError('SELECT 1/0', [], driverError), REQUEST_ID).body.status).toBe(500);
     });
   });
 

@@ -1,5 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger, Optional } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isValueTooLong } from '../database/sql-errors';
 import { Metrics } from '../observability/metrics';
 import { unavailableDependency } from './dependency-unavailable';
 import { DomainError, type FieldError, problem, PROBLEM_CONTENT_TYPE, type ProblemDetails } from './problem';
@@ -59,6 +60,12 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         `${request.method} ${request.url}: ${dependency} unavailable, answered 503`,
       );
       this.metrics?.dependencyUnavailable.inc({ dependency });
+    } else if (body.code === 'value_too_long') {
+      // Input its validation let through: the rule that passed it is the thing to fix.
+      this.logger.warn(
+        { err: exception, request_id: body.request_id },
+        `${request.method} ${request.url}: a value too long for its column`,
+      );
     } else if (body.status >= 500 && !(exception instanceof DomainError)) {
       this.logger.error({ err: exception, request_id: body.request_id }, `Unhandled error on ${request.method} ${request.url}`);
       this.metrics?.unhandledErrors.inc({ kind: 'request' });
@@ -116,6 +123,11 @@ export class ProblemDetailsFilter implements ExceptionFilter {
           extensions: { dependency },
         }),
         headers: { 'retry-after': String(DEPENDENCY_RETRY_AFTER_SECONDS) },
+      };
+    }
+    if (isValueTooLong(exception)) {
+      return {
+        body: problem(400, { code: 'value_too_long', detail: 'A value is longer than its field allows.', requestId, instance }),
       };
     }
     const err = (exception ?? {}) as ErrorWithStatus;

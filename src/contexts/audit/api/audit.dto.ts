@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, IsUUID, Matches, Max, Min } from 'class-validator';
+import { Length } from '../../../platform/http/text-length';
 import { IsDateTime } from '../../../platform/http/date-time';
 import { PaginationQueryDto } from '../../../platform/http/pagination';
 import { DEFAULT_LOG_LIMIT, MAX_LOG_LIMIT } from '../audit.service';

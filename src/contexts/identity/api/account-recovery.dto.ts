@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsString, Length, MaxLength } from 'class-validator';
+import { IsString } from 'class-validator';
+import { Length, MaxLength } from '../../../platform/http/text-length';
 
 /** An address that may or may not have an account: the answer is the same either way. */
 export class EmailRequestDto {

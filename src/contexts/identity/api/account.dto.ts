@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Length } from 'class-validator';
+import { IsOptional, IsString } from 'class-validator';
+import { Length } from '../../../platform/http/text-length';
 import { UserDto } from './auth.dto';
 
 export class DeleteAccountDto {

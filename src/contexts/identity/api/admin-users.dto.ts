@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { IsBoolean, IsIn, IsOptional, IsString } from 'class-validator';
+import { Length, MaxLength } from '../../../platform/http/text-length';
 import { TokenDto } from './account-recovery.dto';
 import { USER_ROLES } from './auth.dto';
 

@@ -1,20 +1,8 @@
 import { ACCOUNT_STATUSES, type AccountStatus } from '../user-view';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  IsArray,
-  IsBoolean,
-  IsIn,
-  IsObject,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Length,
-  MaxLength,
-  MinLength,
-} from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsObject, IsOptional, IsString, IsUUID } from 'class-validator';
+import { Length, MaxLength, MinLength } from '../../../platform/http/text-length';
 import { IsDateTime } from '../../../platform/http/date-time';
 import { NotBlank } from '../../../platform/http/fields';
 import { PaginationQueryDto } from '../../../platform/http/pagination';

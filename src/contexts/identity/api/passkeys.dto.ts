@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsObject, IsOptional, IsString, Length } from 'class-validator';
+import { IsObject, IsOptional, IsString } from 'class-validator';
+import { Length } from '../../../platform/http/text-length';
 import { PASSKEY_NAME_MAX } from '../passkeys.service';
 
 const RESPONSE_DOC = {

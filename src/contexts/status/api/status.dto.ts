@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
+import { Length } from '../../../platform/http/text-length';
 import { PaginationQueryDto } from '../../../platform/http/pagination';
 import {
   MESSAGE_MAX_LENGTH,

@@ -154,5 +154,8 @@ describe('statusEventViolations', () => {
   it('bounds the message length', () => {
     expect(statusEventViolations({ service: 'api', status: 'operational', message: 'x'.repeat(2000) })).toEqual([]);
     expect(statusEventViolations({ service: 'api', status: 'operational', message: 'x'.repeat(2001) })).toHaveLength(1);
+    // In characters, as the column counts them: 1,500 emoji (3,000 UTF-16 units) fit, 2,001 do not.
+    expect(statusEventViolations({ service: 'api', status: 'operational', message: '😀'.repeat(1500) })).toEqual([]);
+    expect(statusEventViolations({ service: 'api', status: 'operational', message: '😀'.repeat(2001) })).toHaveLength(1);
   });
 });

@@ -64,7 +64,9 @@ export function statusEventViolations(input: { service: unknown; status: unknown
       message: `status must be one of: ${SERVICE_STATUSES.join(', ')}`,
     });
   }
-  if (typeof input.message !== 'string' || input.message.length < 1 || input.message.length > MESSAGE_MAX_LENGTH) {
+  // Characters as the column counts them (code points), not UTF-16 units: an emoji is one.
+  const characters = typeof input.message === 'string' ? [...input.message].length : 0;
+  if (characters < 1 || characters > MESSAGE_MAX_LENGTH) {
     violations.push({
       field: 'message',
       code: 'invalid_message',

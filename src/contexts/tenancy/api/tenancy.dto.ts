@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsIn, IsObject, IsOptional, IsString, Length, MaxLength, ValidateBy } from 'class-validator';
+import { IsEmail, IsIn, IsObject, IsOptional, IsString, ValidateBy } from 'class-validator';
+import { Length, MaxLength } from '../../../platform/http/text-length';
 import { NotBlank, PatchField, Trim } from '../../../platform/http/fields';
 import { PaginationQueryDto } from '../../../platform/http/pagination';
 import { INVITATION_STATUSES, type InvitationRole, type InvitationStatus, normaliseInvitationEmail } from '../domain/invitations';

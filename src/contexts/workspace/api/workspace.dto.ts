@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, IsUUID, Length, MaxLength } from 'class-validator';
+import { IsIn, IsOptional, IsString, IsUUID } from 'class-validator';
+import { Length, MaxLength } from '../../../platform/http/text-length';
 import { NotBlank, PatchField, Trim } from '../../../platform/http/fields';
 import { PaginationQueryDto } from '../../../platform/http/pagination';
 import { POST_BODY_MAX, POST_TITLE_MAX } from '../domain/post';
