@@ -21,6 +21,7 @@ import { AuditTenantIndex1796688000000 } from './1796688000000-AuditTenantIndex'
 import { Passkeys1796774400000 } from './1796774400000-Passkeys';
 import { StepUp1796860800000 } from './1796860800000-StepUp';
 import { LiveFeeds1796947200000 } from './1796947200000-LiveFeeds';
+import { ForgetStoredApiKeys1797033600000 } from './1797033600000-ForgetStoredApiKeys';
 
 export const migrations = [
   JobRuns1763884800000,
@@ -42,4 +43,5 @@ export const migrations = [
   Passkeys1796774400000,
   StepUp1796860800000,
   LiveFeeds1796947200000,
+  ForgetStoredApiKeys1797033600000,
 ];

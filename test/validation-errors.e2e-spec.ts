@@ -1,4 +1,6 @@
 import type { LightMyRequestResponse } from 'fastify';
+import type { QueryRunner } from 'typeorm';
+import { ForgetStoredApiKeys1797033600000 } from '../migrations/1797033600000-ForgetStoredApiKeys';
 import { createTestApp, type TestApp } from './support/app';
 import { bearer, login, person } from './support/auth';
 
@@ -71,19 +73,46 @@ describe('validation errors and idempotency keys (e2e)', () => {
     expect(again.body).toBe(fixed.body);
   });
 
-  it('an out-of-range expiry of an API key (a service check) releases the key: the corrected request creates one', async () => {
-    const key = newKey('api-key');
+  it('a reserved tenant slug (a service check) releases the key: the corrected request creates the tenant', async () => {
+    const key = newKey('tenant');
 
-    const refused = await call('POST', '/auth/api-keys', { name: 'deploy', expires_at: '2001-01-01T00:00:00Z' }, key);
-    expectValidationFailed(refused, 'expires_at', 'out_of_range');
-    expect(refused.json().detail).toBe('The request is invalid.');
+    const refused = await call('POST', '/tenants', { name: 'Admins', slug: 'admin' }, key);
+    expectValidationFailed(refused, 'slug', 'reserved_slug');
     expect(await keyRows(key)).toEqual([]);
 
-    const fixed = await call('POST', '/auth/api-keys', { name: 'deploy' }, key);
+    const fixed = await call('POST', '/tenants', { name: 'Admins', slug: 'admins-of-validation' }, key);
     expect(fixed.statusCode).toBe(201);
     expect(fixed.headers['idempotent-replayed']).toBeUndefined();
-    expect(fixed.json()).toMatchObject({ name: 'deploy', expires_at: null });
+    expect(fixed.json()).toMatchObject({ name: 'Admins', slug: 'admins-of-validation' });
     expect(await keyRows(key)).toEqual([{ status: 'completed', response_status: 201 }]);
+  });
+
+  it('creating an API key is not idempotent: its answer holds the key, which no stored response may keep', async () => {
+    const key = newKey('api-key');
+    const first = await call('POST', '/auth/api-keys', { name: 'deploy' }, key);
+    const second = await call('POST', '/auth/api-keys', { name: 'deploy' }, key);
+    expect([first.statusCode, second.statusCode]).toEqual([201, 201]);
+    expect(second.headers['idempotent-replayed']).toBeUndefined();
+    expect(second.json().key).not.toBe(first.json().key);
+    expect(await keyRows(key)).toEqual([]);
+    const stored = await t.db.query('SELECT count(*)::int AS n FROM idempotency_keys WHERE response_body::text LIKE $1', [
+      `%${first.json().key}%`,
+    ]);
+    expect(stored).toEqual([{ n: 0 }]);
+  });
+
+  it('the migration forgets API keys stored by the route when it was idempotent, and nothing else', async () => {
+    const store = (key: string, body: string) =>
+      t.db.query(
+        `INSERT INTO idempotency_keys (scope_hash, key, fingerprint, status, lock_token, locked_at, response_status, response_body, expires_at)
+         VALUES (repeat('a', 64), $1, repeat('b', 64), 'completed', gen_random_uuid(), now(), 201, $2, now() + interval '1 day')`,
+        [key, body],
+      );
+    await store('old-api-key', '{"id":"3f1c","name":"ci","key":"bst_c2VjcmV0","prefix":"bst_c2Vj"}');
+    await store('old-project', '{"id":"3f1d","name":"bst_ in a name","key":"not one"}');
+    await new ForgetStoredApiKeys1797033600000().up({ query: (sql: string) => t.db.query(sql) } as unknown as QueryRunner);
+    const left = await t.db.query<{ key: string }>(`SELECT key FROM idempotency_keys WHERE key LIKE 'old-%'`);
+    expect(left).toEqual([{ key: 'old-project' }]);
   });
 
   it('a malformed id in the path (the UUID pipe) is refused every time, never stored and replayed', async () => {

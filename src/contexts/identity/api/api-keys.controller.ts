@@ -4,7 +4,6 @@ import type { FastifyRequest } from 'fastify';
 import { ApiPageResponse, type Page, PaginationQueryDto } from '../../../platform/http/pagination';
 import { UuidParam } from '../../../platform/http/uuid-param';
 import { ProblemResponses } from '../../../platform/openapi/problem-responses';
-import { Idempotent } from '../../idempotency';
 import { ApiKeysService, type ApiKeyView } from '../api-keys.service';
 import { ApiKeyDto, CreateApiKeyDto, CreatedApiKeyDto } from './auth.dto';
 import { type AuthenticatedUser, CurrentUser } from './authenticated-user';
@@ -19,8 +18,12 @@ import { JwtAuthGuard, RecentAuthRequired, SessionRequired } from './guards';
 export class ApiKeysController {
   constructor(private readonly apiKeys: ApiKeysService) {}
 
+  /**
+   * Not `@Idempotent()`: the answer holds the key, shown once and otherwise kept only as its
+   * SHA-256, and a stored response would keep it in clear for the idempotency TTL and hand it out
+   * again. A client that lost the answer lists its keys and revokes the one it cannot use.
+   */
   @Post()
-  @Idempotent()
   @SessionRequired()
   @RecentAuthRequired()
   @ApiOperation({ operationId: 'authCreateApiKey', summary: 'Create a personal API key (the key is shown once)' })
