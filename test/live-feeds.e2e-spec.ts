@@ -207,6 +207,48 @@ describe('live feeds (e2e)', () => {
       ).toBe(true);
       expect((await sse(baseA, `/tenants/${team}/events/stream`, member)).status).toBe(403);
     });
+
+    it('resuming from 0 replays the tenant’s rows, in order, read by the database’s filter (not the whole chain)', async () => {
+      const owner = await person(a, 'live-resume');
+      const team = await sharedTenant(a, owner);
+      for (const name of ['one', 'two']) {
+        const res = await a.inject({
+          method: 'POST',
+          url: '/api/v1/projects',
+          headers: { ...bearer(owner.tokens), ...inTenant(team) },
+          payload: { name },
+        });
+        expect(res.statusCode).toBe(201);
+      }
+      await settled(a);
+      const own = (
+        await a.db.query<{ seq: string }>(
+          `SELECT seq FROM audit_events
+            WHERE (CASE WHEN subject_type = 'tenant' THEN subject_id ELSE metadata ->> 'tenant_id' END) = $1 ORDER BY seq`,
+          [team],
+        )
+      ).map((r) => Number(r.seq));
+      const [{ total }] = await a.db.query<{ total: number }>('SELECT count(*)::int AS total FROM audit_events');
+      expect(own.length).toBeGreaterThanOrEqual(3);
+      expect(total).toBeGreaterThan(own.length * 2);
+      // The rows the replay from 0 reads (its statement starts after seq 0; the live pump's after the head).
+      const dataSource = a.app.get(DataSource);
+      const query = dataSource.query.bind(dataSource);
+      let replayed = 0;
+      const spy = jest.spyOn(dataSource, 'query').mockImplementation(async (sql: string, params?: unknown[]) => {
+        const rows: unknown = await query(sql, params);
+        if (sql.includes('FROM "audit_events"') && params?.[0] === 0 && Array.isArray(rows)) replayed += rows.length;
+        return rows;
+      });
+      try {
+        const stream = await sse(baseA, `/tenants/${team}/events/stream`, owner, { 'last-event-id': '0' });
+        await stream.next((e) => e.event === 'audit' && e.data.seq === own[own.length - 1]);
+        expect(stream.events.filter((e) => e.event === 'audit').map((e) => e.data.seq)).toEqual(own);
+      } finally {
+        spy.mockRestore();
+      }
+      expect(replayed).toBe(own.length);
+    });
   });
 
   describe('admin WebSocket', () => {

@@ -12,7 +12,7 @@ import { type ArchiveResult, archiveExpiredRows } from './infra/audit.archiver';
 import { AuditDrainer } from './infra/audit.drainer';
 import { AuditEventEntity } from './infra/audit-event.entity';
 import { AuditMetrics } from './infra/audit.metrics';
-import { readChainState, readLastRows } from './infra/audit-chain.store';
+import { readChainState, readLastRows, tenantOfEvent } from './infra/audit-chain.store';
 import { verifyAuditChain, type VerifyOptions, type VerifyReport } from './infra/chain-verification';
 
 /** An audit row on the wire: every column, snake_case, hashes included so anyone can re-check the chain. */
@@ -39,7 +39,7 @@ const DAY_MS = 86_400_000;
  * else `metadata.tenant_id` (events of tenant-owned data carry it). The expression of
  * `ix_audit_events_tenant_occurred`, verbatim, so the index serves the tenant's view.
  */
-export const TENANT_OF_EVENT = `(CASE WHEN e.subject_type = 'tenant' THEN e.subject_id ELSE e.metadata ->> 'tenant_id' END)`;
+export const TENANT_OF_EVENT = tenantOfEvent('e');
 
 export function toAuditEventView(row: AuditEventEntity): AuditEventView {
   return {

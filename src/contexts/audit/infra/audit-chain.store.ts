@@ -33,6 +33,45 @@ export async function readChainState(sql: Sql): Promise<ChainState> {
   };
 }
 
+/**
+ * The tenant an audit row is about, in SQL (the view's expression index,
+ * `migrations/*-AuditTenantIndex.ts`, is on this expression; `tenantOfRow` is its JS twin):
+ * the subject of a tenancy event, else `metadata.tenant_id`. `alias`: the table's alias, if any.
+ */
+export function tenantOfEvent(alias?: string): string {
+  const column = (name: string) => (alias ? `${alias}.${name}` : `"${name}"`);
+  return `(CASE WHEN ${column('subject_type')} = 'tenant' THEN ${column('subject_id')} ELSE ${column('metadata')} ->> 'tenant_id' END)`;
+}
+
+/** Which of the rows a replay reads: up to a seq, of some types, about one tenant (each optional). */
+export interface RowRange {
+  upTo?: number;
+  types?: readonly string[];
+  tenantId?: string;
+}
+
+/**
+ * A stream's replay: up to `limit` rows after seq `after` within `range`, in chain order. The
+ * filters are the database's, so a stream resuming from far back reads its own rows (the tenant's,
+ * through the tenant index), not the whole chain.
+ */
+export async function readRangeAfter(sql: Sql, after: number, limit: number, range: RowRange): Promise<AuditRow[]> {
+  const where = ['"seq" > $1'];
+  const values: unknown[] = [after, limit];
+  const add = (condition: (n: number) => string, value: unknown) => {
+    values.push(value);
+    where.push(condition(values.length));
+  };
+  if (range.upTo !== undefined) add((n) => `"seq" <= $${n}`, range.upTo);
+  if (range.types) add((n) => `"type" = ANY($${n}::varchar[])`, range.types);
+  if (range.tenantId !== undefined) add((n) => `${tenantOfEvent()} = $${n}`, range.tenantId);
+  const rows = await sql.query<RawAuditRow[]>(
+    `SELECT ${ROW_COLUMNS} FROM "audit_events" WHERE ${where.join(' AND ')} ORDER BY "seq" LIMIT $2`,
+    values,
+  );
+  return rows.map(toAuditRow);
+}
+
 /** Up to `limit` rows after seq `after`, in chain order. */
 export async function readRowsAfter(sql: Sql, after: number, limit: number): Promise<AuditRow[]> {
   const rows = await sql.query<RawAuditRow[]>(

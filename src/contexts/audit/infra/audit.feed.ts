@@ -2,12 +2,12 @@ import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common'
 import { DataSource } from 'typeorm';
 import { Coalesced, PgListener } from '../../../platform/live';
 import type { AuditRow } from '../domain/hash-chain';
-import { readChainState, readRowsAfter } from './audit-chain.store';
+import { readChainState, readRangeAfter, readRowsAfter } from './audit-chain.store';
 
 /** Rows per read, both for the live pump and a reconnecting stream's replay. */
 export const FEED_BATCH = 500;
 
-/** The tenant an audit row is about (the JS twin of `TENANT_OF_EVENT`). */
+/** The tenant an audit row is about (the JS twin of `tenantOfEvent`). */
 export function tenantOfRow(row: AuditRow): string | null {
   if (row.subject_type === 'tenant') return row.subject_id;
   const id = (row.metadata as Record<string, unknown> | null)?.tenant_id;
@@ -84,6 +84,15 @@ export class AuditFeed implements OnApplicationBootstrap {
 
   rowsAfter(seq: number, limit = FEED_BATCH): Promise<AuditRow[]> {
     return readRowsAfter(this.dataSource, seq, limit);
+  }
+
+  /** A subscription's replay: the rows after `seq`, up to `upTo`, that `filter` wants (filtered by the database). */
+  replayAfter(seq: number, upTo: number, filter: AuditRowFilter, limit = FEED_BATCH): Promise<AuditRow[]> {
+    return readRangeAfter(this.dataSource, seq, limit, {
+      upTo,
+      types: filter.types ? [...filter.types] : undefined,
+      tenantId: filter.tenantId,
+    });
   }
 
   private kick(): void {
@@ -163,17 +172,24 @@ class AuditSubscription {
     }
   }
 
-  /** Reads from the table until it has caught up with the feed (rows delivered meanwhile are read again). */
+  /**
+   * Reads from the table until it has caught up with the feed (rows delivered meanwhile are read
+   * again): the rows this subscription wants up to the head this instance has read, then its
+   * position moves to that head. Only its own rows are read: a tenant's stream resuming from 0
+   * reads the tenant's rows, not the whole chain.
+   */
   private async catchUp(): Promise<void> {
     this.replaying = true;
     try {
       do {
         this.behind = false;
+        const head = await this.feed.currentHead();
         for (;;) {
-          const rows = await this.feed.rowsAfter(this.lastSent);
+          const rows = await this.feed.replayAfter(this.lastSent, head, this.filter);
           this.emit(rows);
           if (rows.length < FEED_BATCH || this.stopped) break;
         }
+        this.lastSent = Math.max(this.lastSent, head);
       } while (this.behind && !this.stopped);
     } finally {
       this.replaying = false;
