@@ -148,6 +148,59 @@ describe('security headers, CORS, CSP reports and metrics (e2e)', () => {
       expect(refused.headers['access-control-allow-origin']).toBeUndefined();
       expect(refused.headers['access-control-allow-methods']).toBeUndefined();
     });
+
+    it('lets a page of an allowed origin send X-Tenant-Id (tenant-owned routes)', async () => {
+      const res = await t.inject({
+        method: 'OPTIONS',
+        url: '/api/v1/projects',
+        headers: {
+          origin: ORIGIN,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'authorization,content-type,x-tenant-id',
+        },
+      });
+      expect(res.statusCode).toBe(204);
+      expect(res.headers['access-control-allow-origin']).toBe(ORIGIN);
+      const allowed = String(res.headers['access-control-allow-headers']).split(/,\s*/);
+      expect(allowed).toEqual(expect.arrayContaining(['authorization', 'content-type', 'x-tenant-id']));
+    });
+  });
+
+  describe('the router’s own refusals', () => {
+    /** Headers that differ between any two responses, or by status and body. */
+    const PER_RESPONSE = new Set(['date', 'content-length', 'content-type', 'x-request-id', 'connection', 'keep-alive']);
+    const shared = (headers: Record<string, unknown>): Record<string, unknown> =>
+      Object.fromEntries(Object.entries(headers).filter(([name]) => !PER_RESPONSE.has(name)));
+
+    it.each([
+      ['a malformed percent-encoding', '/api/v1/projects/%ZZ', 'invalid_encoding'],
+      ['a path parameter over 100 characters', `/api/v1/projects/${'a'.repeat(101)}`, 'max_length'],
+    ])(
+      '%s: 400 problem+json with the request id, and the security and CORS headers of every other response',
+      async (_label, url, code) => {
+        const headers = { origin: ORIGIN, 'x-request-id': 'router-refusal-1' };
+        const res = await t.inject({ method: 'GET', url, headers });
+        expect(res.statusCode).toBe(400);
+        expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+        expect(res.json()).toMatchObject({
+          status: 400,
+          code: 'validation_failed',
+          request_id: 'router-refusal-1',
+          errors: [{ field: 'path', code }],
+        });
+        expect(res.headers['x-request-id']).toBe('router-refusal-1');
+        // The same headers as a refusal that went through the hooks (security headers, CORS).
+        const ordinary = await t.inject({ method: 'GET', url: '/api/v1/no-such-route', headers });
+        expect(ordinary.headers['access-control-allow-origin']).toBe(ORIGIN);
+        expect(ordinary.headers['x-frame-options']).toBe('DENY');
+        expect(shared(res.headers)).toEqual(shared(ordinary.headers));
+
+        const stranger = await t.inject({ method: 'GET', url, headers: { origin: 'https://evil.example.net' } });
+        expect(stranger.statusCode).toBe(400);
+        expect(stranger.headers['access-control-allow-origin']).toBeUndefined();
+        expect(stranger.headers['x-request-id']).toBe(stranger.json().request_id);
+      },
+    );
   });
 
   describe('CSP reports', () => {

@@ -83,6 +83,20 @@ describe('platform HTTP conventions (e2e)', () => {
       expect(fields).toEqual(expect.arrayContaining(['name:is_length', 'count:max', 'extra:unknown_field']));
     });
 
+    it.each([
+      ['the body', 'valueOf', 'POST', '/api/v1/test-conventions/echo', { name: 'ok', valueOf: 1 }],
+      ['the body', 'constructor', 'POST', '/api/v1/test-conventions/echo', { name: 'ok', constructor: 1 }],
+      ['the body', 'toString', 'POST', '/api/v1/test-conventions/echo', { name: 'ok', toString: 'x' }],
+      ['the query', 'constructor', 'GET', '/api/v1/test-conventions/items?constructor=1', undefined],
+      ['the query', 'hasOwnProperty', 'GET', '/api/v1/test-conventions/items?hasOwnProperty=1', undefined],
+      ['the query', '__proto__', 'GET', '/api/v1/test-conventions/items?__proto__=1', undefined],
+    ] as const)('an unknown field in %s named %s (an Object.prototype member) is refused like any other', async (...c) => {
+      const [, field, method, url, payload] = c;
+      const res = await t.inject({ method, url, ...(payload ? { payload } : {}) });
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ code: 'validation_failed', errors: [{ field, code: 'unknown_field' }] });
+    });
+
     it('valid body passes through', async () => {
       const res = await t.inject({ method: 'POST', url: '/api/v1/test-conventions/echo', payload: { name: 'ok', count: 2 } });
       expect(res.statusCode).toBe(201);

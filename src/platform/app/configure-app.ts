@@ -1,11 +1,13 @@
-import type { IncomingMessage, Server } from 'node:http';
+import type { Server } from 'node:http';
 import { Server as NetServer } from 'node:net';
 import { type INestApplication, RequestMethod } from '@nestjs/common';
-import type { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyServerOptions } from 'fastify';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import type { Environment } from '../config/environment';
 import { inspectJson, type JsonVerdict, MAX_JSON_DEPTH, MAX_JSON_NODES } from '../http/hostile-input';
 import { sendProblem } from '../http/early-refusal';
+import { frameworkErrorHandler, MAX_PATH_PARAM_LENGTH } from '../http/framework-errors';
 import { DomainError, ValidationFailedError } from '../http/problem';
 import { REQUEST_ID_HEADER, requestIdFor } from '../http/request-id';
 import { etagHooks } from '../http/etag.hooks';
@@ -17,18 +19,18 @@ import { ReadinessState } from '../health/readiness.state';
 import { Metrics } from '../observability/metrics';
 import { Tracing } from '../observability/tracing';
 import type { Span } from '@opentelemetry/api';
-import { applySecurity } from '../security';
+import { applySecurity, headersOutsideHooks } from '../security';
 import { setupSwagger } from '../openapi/swagger';
 import { lowerThreadpoolPriority } from '../concurrency/threadpool-priority';
 
 export const API_PREFIX = 'api/v1';
 
-/** Options of the Fastify server, from the validated environment. */
-export function fastifyOptions(env: Environment): ConstructorParameters<typeof FastifyAdapter>[0] {
+/** Options of the Fastify server (HTTP/1.1, plus one option of Nest's adapter), from the validated environment. */
+export function fastifyOptions(env: Environment): FastifyServerOptions<Server> & { skipMiddie?: boolean } {
   return {
     bodyLimit: env.maxRequestSizeBytes,
     trustProxy: env.trustProxy,
-    genReqId: (req) => requestIdFor(req as IncomingMessage),
+    genReqId: (req) => requestIdFor(req),
     requestIdHeader: false,
     // Shutdown (see docs/operations.md): for SHUTDOWN_GRACE_MS requests are served as usual
     // but answered with `Connection: close` (hook below), so keep-alive clients move to other
@@ -41,6 +43,10 @@ export function fastifyOptions(env: Environment): ConstructorParameters<typeof F
     // No Express-style middleware anywhere: the platform's per-request work is done in Fastify
     // hooks (below, and in `applySecurity`), so @fastify/middie is not registered at all.
     skipMiddie: true,
+    routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH },
+    // The router answers a malformed URL or an over-long path parameter before any hook runs:
+    // as a problem, with the headers the hooks would have set (see framework-errors.ts).
+    frameworkErrors: frameworkErrorHandler(headersOutsideHooks(env)),
   };
 }
 

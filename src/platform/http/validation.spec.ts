@@ -153,4 +153,38 @@ describe('createValidationPipe', () => {
       ]),
     );
   });
+
+  const failureOf = async (value: unknown, meta: Parameters<typeof pipe.transform>[1] = metadata) =>
+    (await pipe.transform(value, meta).catch((e: unknown) => e)) as ValidationFailedError;
+  const fieldsOf = (failure: ValidationFailedError) => failure.options.errors?.map((e) => `${e.field}:${e.code}`);
+
+  it.each(['constructor', 'valueOf', 'toString', 'hasOwnProperty', 'isPrototypeOf', '__proto__', 'prototype'])(
+    'refuses an unknown field named after an Object.prototype member (%s), as any other',
+    async (key) => {
+      const body = JSON.parse(`{"email": "a@example.com", ${JSON.stringify(key)}: 1}`) as object;
+      const failure = await failureOf(body);
+      expect(failure).toBeInstanceOf(ValidationFailedError);
+      expect(failure.options.errors).toEqual([
+        { field: key, code: 'unknown_field', message: `property ${key} should not exist` },
+      ]);
+    },
+  );
+
+  it('does so in the query too (a null-prototype object, as Fastify parses it)', async () => {
+    const query = Object.assign(Object.create(null) as object, { email: 'a@example.com', ['__proto__']: '1', valueOf: '2' });
+    const failure = await failureOf(query, { type: 'query', metatype: ContactDto, data: '' });
+    expect(fieldsOf(failure)).toEqual(['__proto__:unknown_field', 'valueOf:unknown_field']);
+  });
+
+  it('lists them with every other field error, each once', async () => {
+    const failure = await failureOf({ email: 'nope', constructor: 1, bogus: true });
+    expect(fieldsOf(failure)).toEqual(['bogus:unknown_field', 'email:is_email', 'constructor:unknown_field']);
+  });
+
+  it('leaves values that are not objects, and parameters it does not validate, to the pipe as before', async () => {
+    await expect(pipe.transform('abc', { type: 'param', metatype: String, data: 'id' })).resolves.toBe('abc');
+    await expect(pipe.transform({ constructor: 1 }, { type: 'custom', metatype: ContactDto, data: '' })).resolves.toEqual({
+      constructor: 1,
+    });
+  });
 });

@@ -1,8 +1,15 @@
 import fastifyCors from '@fastify/cors';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyRequest } from 'fastify';
 import type { Environment } from '../config';
 import { CSP_REPORT_CONTENT_TYPES, CSP_REPORT_MAX_BYTES } from './csp-report';
-import { CORS_ALLOWED_HEADERS, CORS_EXPOSED_HEADERS, corsOriginAllowed, securityHeadersFor } from './security-policy';
+import {
+  CORS_ALLOWED_HEADERS,
+  CORS_EXPOSED_HEADERS,
+  corsOriginAllowed,
+  corsResponseHeaders,
+  securityHeadersFor,
+} from './security-policy';
 
 /**
  * Security headers (helmet plus what it lacks), CORS from the allowlist, and the parsers of
@@ -34,4 +41,14 @@ export async function applySecurity(app: NestFastifyApplication, env: Environmen
       }
     },
   );
+}
+
+/**
+ * The headers `applySecurity`'s hooks give a response (the security headers of its kind of path,
+ * CORS for its origin), for a response sent before any hook runs: Fastify's router answers a
+ * malformed URL or an over-long path parameter itself (`frameworkErrors`, see configure-app.ts).
+ */
+export function headersOutsideHooks(env: Environment): (request: FastifyRequest) => Record<string, string> {
+  const headersFor = securityHeadersFor(env.appEnv);
+  return (request) => ({ ...headersFor(request.url), ...corsResponseHeaders(env.security, request.headers.origin) });
 }

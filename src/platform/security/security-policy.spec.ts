@@ -1,7 +1,16 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
 import helmet from 'helmet';
-import { extraSecurityHeaders, helmetHeaders, helmetOptions, pathKindOf, securityHeadersFor } from './security-policy';
+import {
+  CORS_ALLOWED_HEADERS,
+  CORS_EXPOSED_HEADERS,
+  corsResponseHeaders,
+  extraSecurityHeaders,
+  helmetHeaders,
+  helmetOptions,
+  pathKindOf,
+  securityHeadersFor,
+} from './security-policy';
 
 /** What helmet itself sets on a real Node response for these options, per request. */
 function helmetOnARealResponse(appEnv: 'development' | 'production'): Record<string, string> {
@@ -76,5 +85,33 @@ describe('securityHeadersFor', () => {
     expect(securityHeadersFor('development')('/api/v1/projects')['content-security-policy-report-only']).toContain(
       'report-uri /api/v1/security/csp-report',
     );
+  });
+});
+
+describe('CORS', () => {
+  const settings = { corsOrigins: ['https://app.example.com'], corsAllowCredentials: true };
+
+  it('lets pages send the tenant header, not the cookie mode’s CSRF header (same-origin only)', () => {
+    expect(CORS_ALLOWED_HEADERS).toContain('x-tenant-id');
+    expect(CORS_ALLOWED_HEADERS).not.toContain('x-csrf-token');
+  });
+
+  it('corsResponseHeaders: an allowed origin echoed, with credentials and the exposed headers', () => {
+    expect(corsResponseHeaders(settings, 'https://app.example.com')).toEqual({
+      vary: 'Origin',
+      'access-control-allow-origin': 'https://app.example.com',
+      'access-control-allow-credentials': 'true',
+      'access-control-expose-headers': CORS_EXPOSED_HEADERS.join(', '),
+    });
+    expect(
+      corsResponseHeaders({ ...settings, corsAllowCredentials: false }, 'https://app.example.com')[
+        'access-control-allow-credentials'
+      ],
+    ).toBeUndefined();
+  });
+
+  it('corsResponseHeaders: another origin, or none, gets only Vary', () => {
+    expect(corsResponseHeaders(settings, 'https://evil.example.net')).toEqual({ vary: 'Origin' });
+    expect(corsResponseHeaders(settings, undefined)).toEqual({ vary: 'Origin' });
   });
 });

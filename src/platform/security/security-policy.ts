@@ -184,7 +184,12 @@ export function corsOriginAllowed(settings: SecuritySettings, origin: string | u
   return settings.corsOrigins.includes('*') || settings.corsOrigins.includes(origin);
 }
 
-/** Request headers browsers may send cross-origin, and response headers scripts may read. */
+/**
+ * Request headers browsers may send cross-origin, and response headers scripts may read.
+ * `x-tenant-id` names the tenant of a tenant-owned request (docs/tenancy.md). `x-csrf-token` is
+ * left out on purpose: it belongs to identity's cookie mode, which refuses every request whose
+ * `Origin` is not this server's own, so no allowed cross-origin page could use it.
+ */
 export const CORS_ALLOWED_HEADERS = [
   'authorization',
   'content-type',
@@ -193,6 +198,7 @@ export const CORS_ALLOWED_HEADERS = [
   'if-none-match',
   'x-request-id',
   'x-api-key',
+  'x-tenant-id',
   'traceparent',
   'tracestate',
 ];
@@ -208,3 +214,19 @@ export const CORS_EXPOSED_HEADERS = [
   'ratelimit-policy',
   'idempotent-replayed',
 ];
+
+/**
+ * The CORS headers of an actual (not preflight) response to a request from `origin`, as
+ * `@fastify/cors` sets them with the options `applySecurity` gives it: for the few responses
+ * sent where its hook never runs (the router's own refusals, see `headersOutsideHooks`).
+ * `Vary: Origin` whatever the origin, since the answer depends on it.
+ */
+export function corsResponseHeaders(settings: SecuritySettings, origin: string | undefined): Record<string, string> {
+  if (!origin || !corsOriginAllowed(settings, origin)) return { vary: 'Origin' };
+  return {
+    vary: 'Origin',
+    'access-control-allow-origin': origin,
+    ...(settings.corsAllowCredentials ? { 'access-control-allow-credentials': 'true' } : {}),
+    'access-control-expose-headers': CORS_EXPOSED_HEADERS.join(', '),
+  };
+}
