@@ -22,6 +22,7 @@ import { Passkeys1796774400000 } from './1796774400000-Passkeys';
 import { StepUp1796860800000 } from './1796860800000-StepUp';
 import { LiveFeeds1796947200000 } from './1796947200000-LiveFeeds';
 import { ForgetStoredApiKeys1797033600000 } from './1797033600000-ForgetStoredApiKeys';
+import { PersonalTenantOwners1797120000000 } from './1797120000000-PersonalTenantOwners';
 
 export const migrations = [
   JobRuns1763884800000,
@@ -44,4 +45,5 @@ export const migrations = [
   StepUp1796860800000,
   LiveFeeds1796947200000,
   ForgetStoredApiKeys1797033600000,
+  PersonalTenantOwners1797120000000,
 ];

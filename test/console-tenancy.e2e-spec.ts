@@ -267,6 +267,8 @@ describe('account console: organisations and tenants (e2e, Chromium)', () => {
     expect(await text(page, '#org-notice')).toBe('Your personal organisation: it cannot be deleted and goes with your account.');
     expect(await memberRow(page, owner.id).locator('select, button').count()).toBe(0);
     expect(await panel.getByRole('button', { name: 'Delete this organisation…' }).isHidden()).toBe(true);
+    // Nobody joins it: no invitations.
+    expect(await page.locator('#org-invitations').isHidden()).toBe(true);
     await panel.getByRole('button', { name: 'Close' }).click();
     await panel.waitFor({ state: 'hidden' });
     expect(await activeElementId(page)).toBe('orgs-title');

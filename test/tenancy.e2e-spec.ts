@@ -1,8 +1,9 @@
 import { Controller, Get, Inject, Module, Req, UseGuards } from '@nestjs/common';
 import type { FastifyRequest, LightMyRequestResponse } from 'fastify';
-import { DataSource } from 'typeorm';
+import { DataSource, type QueryRunner } from 'typeorm';
 import { Tenancy1796515200000 } from '../migrations/1796515200000-Tenancy';
 import { TenantOwnedData1796601600000 } from '../migrations/1796601600000-TenantOwnedData';
+import { PersonalTenantOwners1797120000000 } from '../migrations/1797120000000-PersonalTenantOwners';
 import { type AuthenticatedUser, CurrentUser, IdentityModule, JwtAuthGuard } from '../src/contexts/identity';
 import { type ResolvedTenant, TenancyModule, tenantHeaderOf } from '../src/contexts/tenancy';
 import { TenancyPersonalData, TenantResolver } from '../src/contexts/tenancy/testing';
@@ -179,6 +180,42 @@ describe('tenancy: tenants, members, roles, platform admin, tenant resolution (e
       expectProblem(await call(alice, 'DELETE', `/tenants/${personal.id}/members/${alice.id}`), 409, 'last_owner');
     });
 
+    it('keeps its owner its only owner, whoever an earlier version let in: 409 personal_tenant', async () => {
+      const who = await person(t, 'personal-keeper');
+      const [personal] = (await ok(call(who, 'GET', '/tenants'))).items as Json[];
+      const id = personal.id as string;
+      // Before invitations into personal tenants were refused, others could join, even as owners.
+      await addMember(id, bob, 'owner');
+      await addMember(id, carol, 'member');
+      expectProblem(await call(bob, 'PATCH', `/tenants/${id}/members/${who.id}`, { role: 'member' }), 409, 'personal_tenant');
+      expectProblem(await call(bob, 'DELETE', `/tenants/${id}/members/${who.id}`), 409, 'personal_tenant');
+      expectProblem(await call(who, 'DELETE', `/tenants/${id}/members/${who.id}`), 409, 'personal_tenant');
+      expectProblem(await call(who, 'PATCH', `/tenants/${id}/members/${carol.id}`, { role: 'owner' }), 409, 'personal_tenant');
+      expect(await ownersOf(id)).toEqual([bob.id, who.id].sort());
+
+      // They can be shown out, and the owner keeps working in it without X-Tenant-Id.
+      await ok(call(who, 'DELETE', `/tenants/${id}/members/${bob.id}`), 204);
+      await ok(call(carol, 'DELETE', `/tenants/${id}/members/${carol.id}`), 204);
+      expect(await ownersOf(id)).toEqual([who.id]);
+      expect(await ok(call(who, 'GET', '/test-tenancy/current'))).toMatchObject({ tenantId: id, role: 'owner', personal: true });
+    });
+
+    it('gets its owner back from the migration when an earlier version let the owner be demoted or removed', async () => {
+      const demoted = await person(t, 'personal-demoted');
+      const removed = await person(t, 'personal-removed');
+      const [mine] = (await ok(call(demoted, 'GET', '/tenants'))).items as Json[];
+      const [theirs] = (await ok(call(removed, 'GET', '/tenants'))).items as Json[];
+      await addMember(mine.id as string, bob, 'owner');
+      await t.db.query(`UPDATE memberships SET role = 'member' WHERE tenant_id = $1 AND user_id = $2`, [mine.id, demoted.id]);
+      await t.db.query('DELETE FROM memberships WHERE tenant_id = $1 AND user_id = $2', [theirs.id, removed.id]);
+      expectProblem(await call(removed, 'GET', '/test-tenancy/current'), 404, 'tenant_not_found');
+
+      await new PersonalTenantOwners1797120000000().up({ query: (sql: string) => t.db.query(sql) } as unknown as QueryRunner);
+      expect(await ownersOf(mine.id as string)).toEqual([bob.id, demoted.id].sort());
+      expect(await ownersOf(theirs.id as string)).toEqual([removed.id]);
+      expect(await ok(call(removed, 'GET', '/test-tenancy/current'))).toMatchObject({ tenantId: theirs.id, role: 'owner' });
+    });
+
     it('is listed first, then shared tenants by name, with the caller’s role and pagination', async () => {
       const who = await person(t, 'lister');
       await ok(call(who, 'POST', '/tenants', { name: 'zeta', slug: `zeta-${Date.now()}` }), 201);
@@ -262,6 +299,19 @@ describe('tenancy: tenants, members, roles, platform admin, tenant resolution (e
       ['a status', { name: 'Ok', slug: 'status-sneak', status: 'active' }, 'status'],
     ])('refuses a create with %s: 400', async (_label, payload, field) => {
       expectValidation(await call(alice, 'POST', '/tenants', payload), [field]);
+    });
+
+    it.each([
+      ['valueOf', { name: 'Ok', slug: 'proto-sneak-v', valueOf: 1 }],
+      ['constructor', { name: 'Ok', slug: 'proto-sneak-c', constructor: 1 }],
+    ])('refuses a create with a field named %s (an Object.prototype member): 400 unknown_field', async (field, payload) => {
+      expectValidation(await call(alice, 'POST', '/tenants', payload), [field, 'unknown_field']);
+      expect(await t.db.query('SELECT 1 FROM tenants WHERE slug = $1', [payload.slug])).toEqual([]);
+    });
+
+    it('refuses a list query parameter named after an Object.prototype member: 400 unknown_field', async () => {
+      expectValidation(await call(alice, 'GET', '/tenants?constructor=1'), ['constructor', 'unknown_field']);
+      expectValidation(await call(alice, 'GET', '/tenants?toString=1'), ['toString', 'unknown_field']);
     });
 
     it('refuses a slug in use, whatever its case: 409 slug_taken, nothing created', async () => {

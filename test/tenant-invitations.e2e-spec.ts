@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import { Clock } from '../src/platform/clock';
 import { createTestApp, type TestApp } from './support/app';
@@ -350,6 +351,35 @@ describe('tenant invitations (e2e)', () => {
       expect(await statusOf(aliceLater, team.id as string, sent.id as string)).toBe('expired');
       jest.restoreAllMocks();
       expect(await memberCount(team.id as string)).toBe(3); // alice, erin, fay
+    });
+  });
+
+  describe('personal tenants', () => {
+    const personalOf = async (who: Person): Promise<Json> => {
+      const [personal] = (await ok(call(who, 'GET', '/tenants'))).items as Json[];
+      expect(personal.personal).toBe(true);
+      return personal;
+    };
+
+    it('nobody is invited into one: 409 personal_tenant, nothing sent', async () => {
+      const personal = await personalOf(alice);
+      published.clear();
+      expectProblem(await invite(alice, personal.id as string, bob.email, 'admin'), 409, 'personal_tenant');
+      expect(published.payloadsOf('tenancy.invitation_sent')).toEqual([]);
+      expect(await t.db.query('SELECT 1 FROM tenant_invitations WHERE tenant_id = $1', [personal.id])).toEqual([]);
+    });
+
+    it('an invitation into one, sent before that rule, cannot be accepted: 409 personal_tenant, nobody joins', async () => {
+      const personal = await personalOf(alice);
+      const hal = await person(t, 'hal');
+      const token = randomBytes(32).toString('base64url');
+      await t.db.query(
+        `INSERT INTO tenant_invitations (tenant_id, email, role, token_hash, invited_by, expires_at)
+         VALUES ($1, $2, 'admin', $3, $4, now() + interval '1 day')`,
+        [personal.id, hal.email.toLowerCase(), createHash('sha256').update(token).digest('hex'), alice.id],
+      );
+      expectProblem(await accept(hal, token), 409, 'personal_tenant');
+      expect(await memberCount(personal.id as string)).toBe(1);
     });
   });
 

@@ -177,7 +177,7 @@ function explainTenancy(error) {
       case 'member_not_found':
         return 'This person is no longer a member of the organisation.';
       case 'personal_tenant':
-        return 'Your personal organisation cannot be deleted; it goes with your account.';
+        return 'Your personal organisation is yours alone: it cannot be deleted, nobody joins it, and you stay its owner.';
       case 'precondition_failed':
         return 'The organisation was changed elsewhere in the meantime. It is shown as it is now: try again.';
       case 'quota_exceeded': {
@@ -443,7 +443,7 @@ function renderPanel() {
       : '';
   show(active && (tenant.role === 'owner' || tenant.role === 'admin'), $.orgRenameForm);
   show(active, $.orgMembers);
-  show(active && manages(tenant), $.orgInvitations);
+  show(active && invites(tenant), $.orgInvitations);
   show(active, $.orgUsage);
   show(active && tenant.role === 'owner', $.orgSettingsForm);
   show(active && manages(tenant), $.orgActivity);
@@ -451,7 +451,7 @@ function renderPanel() {
     $.orgMembersRows.replaceChildren();
     $.orgMembersCount.textContent = '';
   }
-  if (!active || !manages(tenant)) clearInvitations();
+  if (!active || !invites(tenant)) clearInvitations();
   if (!active) clearUsage();
   show(active && tenant.role === 'owner' && !tenant.personal, $.orgDelete);
 }
@@ -873,11 +873,20 @@ function activityRow(event) {
 // ---------------------------------------------------------------- invitations (owners and admins)
 
 /**
- * Whether the caller may invite into the organisation and see its invitations.
+ * Whether the caller manages the organisation (its invitations, when it has any, and its activity).
  * @param {Tenant} tenant
  */
 function manages(tenant) {
   return tenant.role === 'owner' || tenant.role === 'admin';
+}
+
+/**
+ * Whether the caller may invite into the organisation: a manager, of a shared one (nobody joins a
+ * personal organisation: the API answers 409 personal_tenant).
+ * @param {Tenant} tenant
+ */
+function invites(tenant) {
+  return manages(tenant) && !tenant.personal;
 }
 
 function clearInvitations() {
@@ -891,7 +900,7 @@ function clearInvitations() {
 
 /** The open organisation's invitations: the pending ones (the others are history: the API keeps them all). */
 async function loadInvitations() {
-  if (!shown || shown.tenant.status !== 'active' || !manages(shown.tenant)) return;
+  if (!shown || shown.tenant.status !== 'active' || !invites(shown.tenant)) return;
   const { id } = shown.tenant;
   const ticket = opening;
   let page;

@@ -21,6 +21,7 @@ import {
   type QuotaBreach,
   sameEmail,
 } from './domain/invitations';
+import { assertAdmitsMembers } from './domain/personal-tenant';
 import { assertCan } from './domain/roles';
 import { quotasOf } from './domain/quotas';
 import { settingsOf } from './domain/settings';
@@ -60,8 +61,9 @@ export class InvitationsService {
    * Invites `email` with `role` and mails it the link. A pending invitation to the same address
    * is replaced (revoked). The address must be in the tenant's `allowed_email_domains` (when
    * set), not a member's already, and there must be room under `max_members` for one more
-   * (members plus the other pending invitations).
-   * @throws TenancyError 404 tenant_not_found, 403 tenant_suspended / forbidden / quota_exceeded, 409 already_member
+   * (members plus the other pending invitations). Nobody is invited into a personal tenant.
+   * @throws TenancyError 404 tenant_not_found, 403 tenant_suspended / forbidden / quota_exceeded, 409 personal_tenant /
+   *   already_member
    * @throws ValidationFailedError 400 (`email_domain_not_allowed` on `email`)
    */
   async invite(actorId: string, tenantId: string, input: { email: string; role: InvitationRole }): Promise<InvitationView> {
@@ -70,6 +72,7 @@ export class InvitationsService {
     const outcome = await runInTransaction(this.dataSource, async (m): Promise<InvitationView | Refused> => {
       const tenant = await this.lockedTenantFor(m, tenantId, actorId);
       assertMayInvite(tenant.role, input.role);
+      assertAdmitsMembers(tenant.personal_owner_id);
       assertEmailDomainAllowed(email, settingsOf(tenant.settings).allowed_email_domains);
       if (await this.store.hasMemberWithEmail(m, tenantId, email)) throw TenancyError.alreadyMember();
 
@@ -166,7 +169,8 @@ export class InvitationsService {
    * transaction: of parallel uses of one link exactly one joins, and parallel acceptances of
    * different links never take the tenant past its quota.
    * @throws TenancyError 400 invalid_token (unknown, spent, revoked, expired), 403 invitation_email_mismatch /
-   *   tenant_suspended / quota_exceeded, 409 already_member
+   *   tenant_suspended / quota_exceeded, 409 personal_tenant (one sent before personal tenants were closed) /
+   *   already_member
    */
   async accept(userId: string, token: string): Promise<AcceptedInvitationView> {
     let tenantId: string | null = null;
@@ -203,6 +207,7 @@ export class InvitationsService {
       if (!invitation || invitationStatus(invitation, now) !== 'pending') throw TenancyError.invalidToken();
       const tenant = (await this.store.adminGet(m, found.tenant_id))!;
       assertActive(tenant.status);
+      assertAdmitsMembers(tenant.personal_owner_id);
       if (await this.store.lockMembership(m, found.tenant_id, userId)) throw TenancyError.alreadyMemberOfTenant(found.tenant_id);
       const breach = memberQuotaBreachToJoin(quotasOf(tenant.quotas).max_members, tenant.member_count);
       if (breach) return this.refuse(found.tenant_id, userId, breach);

@@ -11,6 +11,7 @@ import {
   losesOwnership,
   type TenantRole,
 } from './domain/roles';
+import { assertKeepsPersonalOwner } from './domain/personal-tenant';
 import { assertActive } from './domain/tenant';
 import { TenancyError } from './domain/tenancy.errors';
 import { type MemberTenantRow, TenancyStore } from './infra/tenancy.store';
@@ -44,8 +45,10 @@ export class MembersService {
 
   /**
    * Gives a member another role. Owners may give any role to anyone; admins may move members
-   * between `admin` and `member` but neither touch owners nor make them.
-   * @throws TenancyError 404 tenant_not_found / member_not_found, 403 tenant_suspended / forbidden, 409 last_owner
+   * between `admin` and `member` but neither touch owners nor make them. A personal tenant's
+   * owner stays its only owner.
+   * @throws TenancyError 404 tenant_not_found / member_not_found, 403 tenant_suspended / forbidden, 409 last_owner /
+   *   personal_tenant
    */
   async changeRole(actorId: string, tenantId: string, userId: string, role: TenantRole): Promise<MemberView> {
     return runInTransaction(this.dataSource, async (m) => {
@@ -56,6 +59,7 @@ export class MembersService {
       assertMayChangeRole(actor.role, from, role);
       if (from !== role) {
         if (losesOwnership(from, role)) assertOwnersRemain(await this.store.lockOwners(m, tenantId), [userId]);
+        assertKeepsPersonalOwner(actor.personal_owner_id, userId, role);
         await this.store.setRole(m, tenantId, userId, role);
         await this.events.publish('tenancy.member_role_changed', {
           tenant_id: tenantId,
@@ -71,8 +75,10 @@ export class MembersService {
 
   /**
    * Removes a member; any member may remove themself. Owners may remove anyone, admins anyone
-   * but owners. The last owner can neither be removed nor leave.
-   * @throws TenancyError 404 tenant_not_found / member_not_found, 403 tenant_suspended / forbidden, 409 last_owner
+   * but owners. The last owner can neither be removed nor leave, and neither can a personal
+   * tenant's owner (the last-owner rule first: alone, they get `last_owner` as before).
+   * @throws TenancyError 404 tenant_not_found / member_not_found, 403 tenant_suspended / forbidden, 409 last_owner /
+   *   personal_tenant
    */
   async remove(actorId: string, tenantId: string, userId: string): Promise<void> {
     await runInTransaction(this.dataSource, async (m) => {
@@ -83,6 +89,7 @@ export class MembersService {
       if (!role) throw TenancyError.memberNotFound();
       assertMayRemove(actor.role, role, self);
       if (losesOwnership(role, null)) assertOwnersRemain(await this.store.lockOwners(m, tenantId), [userId]);
+      assertKeepsPersonalOwner(actor.personal_owner_id, userId, null);
       await this.store.deleteMembership(m, tenantId, userId);
       await this.events.publish('tenancy.member_removed', {
         tenant_id: tenantId,

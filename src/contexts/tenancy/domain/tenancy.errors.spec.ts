@@ -10,6 +10,8 @@ describe('TenancyError', () => {
     [TenancyError.memberNotFound(), 404, 'member_not_found'],
     [TenancyError.forbidden(), 403, 'forbidden'],
     [TenancyError.personalTenant(), 409, 'personal_tenant'],
+    [TenancyError.personalTenantClosed(), 409, 'personal_tenant'],
+    [TenancyError.personalTenantOwner(), 409, 'personal_tenant'],
     [TenancyError.preconditionFailed(), 412, 'precondition_failed'],
     [TenancyError.invitationNotFound(), 404, 'invitation_not_found'],
     [TenancyError.alreadyMember(), 409, 'already_member'],

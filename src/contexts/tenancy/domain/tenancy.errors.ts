@@ -46,7 +46,6 @@ export class TenancyError extends DomainError {
     });
   }
 
-  /** The change would leave the tenant without an owner. */
   /** Closing an account that is the last owner of organisations with other members. */
   static lastOwnerClosing(slugs: string[]): TenancyError {
     return new TenancyError(
@@ -56,6 +55,7 @@ export class TenancyError extends DomainError {
     );
   }
 
+  /** The change would leave the tenant without an owner. */
   static lastOwner(): TenancyError {
     return new TenancyError(
       'last_owner',
@@ -75,6 +75,24 @@ export class TenancyError extends DomainError {
 
   static personalTenant(): TenancyError {
     return new TenancyError('personal_tenant', 409, 'Your personal tenant cannot be deleted; it goes with your account.');
+  }
+
+  /** Inviting into a personal tenant, or accepting such an invitation: its owner is its only member. */
+  static personalTenantClosed(): TenancyError {
+    return new TenancyError(
+      'personal_tenant',
+      409,
+      'A personal tenant has one member, its owner: nobody can join it. Create an organisation to work with others.',
+    );
+  }
+
+  /** Demoting or removing the owner of a personal tenant, or making someone else its owner. */
+  static personalTenantOwner(): TenancyError {
+    return new TenancyError(
+      'personal_tenant',
+      409,
+      'A personal tenant keeps its owner as its only owner: they cannot be demoted or removed, and nobody else can be made owner.',
+    );
   }
 
   static preconditionFailed(): TenancyError {
