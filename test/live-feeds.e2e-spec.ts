@@ -235,9 +235,10 @@ describe('live feeds (e2e)', () => {
       const dataSource = a.app.get(DataSource);
       const query = dataSource.query.bind(dataSource);
       let replayed = 0;
-      const spy = jest.spyOn(dataSource, 'query').mockImplementation(async (sql: string, params?: unknown[]) => {
+      const spy = jest.spyOn(dataSource, 'query').mockImplementation(async (sql: string, params?: unknown[] | object) => {
         const rows: unknown = await query(sql, params);
-        if (sql.includes('FROM "audit_events"') && params?.[0] === 0 && Array.isArray(rows)) replayed += rows.length;
+        if (sql.includes('FROM "audit_events"') && Array.isArray(params) && params[0] === 0 && Array.isArray(rows))
+          replayed += rows.length;
         return rows;
       });
       try {
