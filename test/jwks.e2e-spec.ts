@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { Logger } from '@nestjs/common';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { Clock } from '../src/platform/clock';
 import { SecretsRefresher } from '../src/platform/secrets';
@@ -65,6 +66,28 @@ describe('asymmetric access tokens and the JWKS (e2e)', () => {
       const me = await t.inject({ method: 'GET', url: '/api/v1/auth/me', headers: bearer(tokens) });
       expect(me.json()).toMatchObject({ email, id: payload.sub });
     });
+  });
+
+  it('outside production, JWT_ALG=ES256 without a key starts with a per-process key, and warns about it', async () => {
+    const warned = jest.spyOn(Logger.prototype, 'warn');
+    const t = await createTestApp({ env: { JWT_ALG: 'ES256' } });
+    try {
+      expect(warned.mock.calls.map(([message]) => String(message))).toContain(
+        'JWT_PRIVATE_KEY is not set: using a random per-process ES256 key (tokens do not survive a restart)',
+      );
+      const email = uniqueEmail('dev-key');
+      await register(t, email);
+      const tokens = await login(t, email);
+      const { alg, kid } = decodeProtectedHeader(tokens.access_token);
+      expect(alg).toBe('ES256');
+      expect((await t.inject({ url: '/.well-known/jwks.json' })).json<Json>().keys).toEqual([
+        expect.objectContaining({ alg: 'ES256', kid }),
+      ]);
+      expect((await t.inject({ method: 'GET', url: '/api/v1/auth/me', headers: bearer(tokens) })).statusCode).toBe(200);
+    } finally {
+      warned.mockRestore();
+      await t.close();
+    }
   });
 
   it('re-reads the keys from JWT_KEYS_FILE on a refresh (SIGHUP), without a restart', async () => {

@@ -1,3 +1,4 @@
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import type {
   PublicKeyCredentialCreationOptionsJSON,
   PublicKeyCredentialRequestOptionsJSON,
@@ -10,9 +11,43 @@ import { settled } from './support/eventually';
 import { captureEvents, type EventCapture } from './support/events';
 import { expectProblem } from './support/problem';
 import { enableTotp } from './support/mfa';
-import { SoftAuthenticator } from './support/soft-authenticator';
+import { b64url, cbor, type CborValue, coseEs256, DEFAULT_ORIGIN, SoftAuthenticator } from './support/soft-authenticator';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/**
+ * A registration answer (attestation "none", user verified) for a new credential whose id is
+ * `idBytes` long: the soft authenticator's ids are 32 bytes, as real ones mostly are.
+ */
+function registrationWithIdOf(idBytes: number, options: PublicKeyCredentialCreationOptionsJSON): RegistrationResponseJSON {
+  const id = randomBytes(idBytes);
+  const head = Buffer.alloc(37);
+  createHash('sha256').update(options.rp.id!).digest().copy(head, 0);
+  head.writeUInt8(0x01 | 0x04 | 0x40, 32); // user present, user verified, attested credential data
+  const idLength = Buffer.alloc(2);
+  idLength.writeUInt16BE(idBytes);
+  const publicKey = coseEs256(generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey);
+  const authData = Buffer.concat([head, Buffer.alloc(16), idLength, id, publicKey]);
+  const attestationObject = cbor(
+    new Map<CborValue, CborValue>([
+      ['fmt', 'none'],
+      ['attStmt', new Map()],
+      ['authData', authData],
+    ]),
+  );
+  const clientData = { type: 'webauthn.create', challenge: options.challenge, origin: DEFAULT_ORIGIN, crossOrigin: false };
+  return {
+    id: b64url(id),
+    rawId: b64url(id),
+    type: 'public-key',
+    clientExtensionResults: {},
+    response: {
+      clientDataJSON: b64url(Buffer.from(JSON.stringify(clientData))),
+      attestationObject: b64url(attestationObject),
+      transports: ['internal'],
+    },
+  };
+}
 
 /**
  * Passkeys without a browser (docs/identity.md, "Passkeys"): the ceremonies are answered by a
@@ -138,6 +173,60 @@ describe('passkeys (e2e)', () => {
       expectProblem(await post('/auth/passkeys/registration', { response: { id: 'x' } }, who), 400, 'passkey_challenge_invalid');
     });
 
+    it('refuses a credential id longer than WebAuthn’s 1023 bytes (400 passkey_rejected), before it reaches the column', async () => {
+      const who = await person(t, 'pk-long-id');
+      await ok(
+        post('/auth/passkeys/registration', { response: registrationWithIdOf(1023, await creationOptions(who)) }, who),
+        201,
+      );
+      for (const bytes of [1024, 2000]) {
+        const response = registrationWithIdOf(bytes, await creationOptions(who));
+        expectProblem(await post('/auth/passkeys/registration', { response }, who), 400, 'passkey_rejected');
+      }
+      const list = await ok(t.inject({ method: 'GET', url: '/api/v1/auth/passkeys', headers: bearer(who.tokens) }));
+      expect(list.items).toHaveLength(1);
+    });
+
+    it('registers a credential two accounts present at the same moment once: 201 and 409 passkey_exists, never a 500', async () => {
+      const [ada, bob] = [await person(t, 'pk-same-a'), await person(t, 'pk-same-b')];
+      for (let round = 0; round < 8; round++) {
+        // One authenticator's credential, answered to each account's own challenge (attestation "none"
+        // signs nothing of the challenge: a client can send the same credential to both).
+        const first = new SoftAuthenticator().register(await creationOptions(ada));
+        const second = new SoftAuthenticator().register(await creationOptions(bob));
+        const copy = { ...first, response: { ...first.response, clientDataJSON: second.response.clientDataJSON } };
+        const answers = await Promise.all([
+          post('/auth/passkeys/registration', { response: first }, ada),
+          post('/auth/passkeys/registration', { response: copy }, bob),
+        ]);
+        expect(answers.map((a) => a.statusCode).sort()).toEqual([201, 409]);
+        expectProblem(
+          answers.find((a) => a.statusCode === 409)!,
+          409,
+          'passkey_exists',
+        );
+      }
+      const [{ count }] = await t.db.query<{ count: string }>('SELECT count(*) FROM passkeys WHERE user_id = ANY($1::uuid[])', [
+        [ada.id, bob.id],
+      ]);
+      expect(Number(count)).toBe(8);
+    });
+
+    it('trims a passkey’s name and refuses a blank one (400), at registration and on rename', async () => {
+      const who = await person(t, 'pk-blank');
+      const authenticator = new SoftAuthenticator();
+      const blank = authenticator.register(await creationOptions(who));
+      expectProblem(await post('/auth/passkeys/registration', { response: blank, name: '   ' }, who), 400, 'validation_failed');
+      const view = await enrol(who, new SoftAuthenticator(), '  Laptop  ');
+      expect(view.name).toBe('Laptop');
+      const rename = (name: string) =>
+        t.inject({ method: 'PATCH', url: `/api/v1/auth/passkeys/${view.id}`, headers: bearer(who.tokens), payload: { name } });
+      expectProblem(await rename('    '), 400, 'validation_failed');
+      expect((await ok(rename(' Yubi '))).name).toBe('Yubi');
+      const list = await ok(t.inject({ method: 'GET', url: '/api/v1/auth/passkeys', headers: bearer(who.tokens) }));
+      expect(list.items.map((p: Json) => p.name)).toEqual(['Yubi']);
+    });
+
     it('allows at most 10 passkeys per account (409 passkey_limit)', async () => {
       const who = await person(t, 'pk-limit');
       for (let i = 0; i < 10; i++) await enrol(who, new SoftAuthenticator());
@@ -208,6 +297,53 @@ describe('passkeys (e2e)', () => {
       expect(rows).toEqual([{ outcome: 'flagged' }]);
       // The genuine authenticator carries on.
       await ok(post('/auth/passkeys/authentication', { response: authenticator.authenticate(await requestOptions()) }));
+    });
+  });
+
+  describe('the signature counter under parallel assertions', () => {
+    let who: Person;
+    let authenticator: SoftAuthenticator;
+    let passkey: Json;
+
+    beforeAll(async () => {
+      who = await person(t, 'pk-race');
+      authenticator = new SoftAuthenticator();
+      passkey = await enrol(who, authenticator);
+    });
+
+    const stored = async (): Promise<number> =>
+      Number((await t.db.query<{ counter: string }>('SELECT counter FROM passkeys WHERE id = $1', [passkey.id]))[0].counter);
+
+    /** Assertions presenting these counters, each to its own challenge, posted at once: their statuses in order. */
+    async function race(...counters: number[]): Promise<number[]> {
+      const answers = [];
+      for (const counter of counters) answers.push(authenticator.authenticate(await requestOptions(), { counter }));
+      const results = await Promise.all(answers.map((response) => post('/auth/passkeys/authentication', { response })));
+      return results.map((r) => r.statusCode);
+    }
+
+    it('lets one of two assertions with the same counter in; the other is a counter anomaly (401)', async () => {
+      published.clear();
+      for (let round = 1; round <= 8; round++) {
+        expect((await race(round, round)).sort()).toEqual([200, 401]);
+        expect(await stored()).toBe(round);
+      }
+      expect(published.payloadsOf('auth.passkey_counter_anomaly')).toHaveLength(8);
+      expect(published.payloadsOf('auth.passkey_counter_anomaly')[0]).toMatchObject({
+        passkey_id: passkey.id,
+        stored_counter: 1,
+        presented_counter: 1,
+        policy: 'refuse',
+      });
+    });
+
+    it('never lets the stored counter go back, whichever of a higher and a lower counter finishes last', async () => {
+      for (let round = 1; round <= 6; round++) {
+        const high = round * 1000;
+        const statuses = await race(high, high - 400);
+        expect(statuses[0]).toBe(200);
+        expect(await stored()).toBe(high);
+      }
     });
   });
 

@@ -1,7 +1,9 @@
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, closeSync, constants, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { jwtVerify } from 'jose';
+import { decodeJwt, jwtVerify, SignJWT } from 'jose';
+import { keyId } from '../src/contexts/identity/testing';
 import { NotificationsService } from '../src/contexts/notifications';
 import { InvalidEnvironmentError } from '../src/platform/config';
 import { SecretsRefresher } from '../src/platform/secrets';
@@ -89,6 +91,63 @@ describe('secrets from files and from Vault (e2e)', () => {
         `\\(2 problems\\)[\\s\\S]*JWT_SECRET_FILE: cannot read "${missing}" \\(ENOENT: no such file\\)[\\s\\S]*FILES_MAX_BYTES`,
       ),
     );
+  });
+
+  it('a FIFO as a secret file fails the start at once, named as not a regular file (its open would wait for ever)', async () => {
+    const fifo = join(dir, 'jwt-fifo');
+    execFileSync('mkfifo', [fifo]);
+    // Should a read be waiting on it after all, a writer lets it go (and the test fails on what it read).
+    const release = setTimeout(() => {
+      try {
+        closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+      } catch {
+        // No reader waiting: nothing to release.
+      }
+    }, 5_000);
+    try {
+      const started = Date.now();
+      await expect(createTestApp({ env: { JWT_SECRET_FILE: fifo } })).rejects.toThrow(
+        new RegExp(`JWT_SECRET_FILE: "${fifo}" is not a regular file`),
+      );
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      clearTimeout(release);
+    }
+  });
+
+  it('a key setting removed from Vault is unset on refresh: a token of the retired previous secret is refused', async () => {
+    const current = secret('vault-current');
+    const previous = secret('vault-previous');
+    const path = 'bastion/e2e-removal';
+    vault.put(MOUNT, path, { JWT_SECRET: current, JWT_PREVIOUS_SECRET: previous });
+    const t = await createTestApp({
+      env: {
+        SECRETS_PROVIDER: 'vault',
+        VAULT_ADDR: vault.address,
+        VAULT_NAMESPACE: 'bastion-ns',
+        VAULT_TOKEN,
+        VAULT_SECRET_PATH: path,
+        VAULT_REFRESH_INTERVAL: '0',
+        JWT_PREVIOUS_SECRET_VALID_UNTIL: new Date(Date.now() + 86_400_000).toISOString(),
+      },
+    });
+    try {
+      const { tokens } = await person(t, 'vault-removal');
+      // The same claims, as an instance still signing with the previous secret would have signed them.
+      const old = await new SignJWT(decodeJwt(tokens.access_token))
+        .setProtectedHeader({ alg: 'HS256', kid: keyId(previous), typ: 'JWT' })
+        .sign(new TextEncoder().encode(previous));
+      const me = async (token: string): Promise<number> =>
+        (await t.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { authorization: `Bearer ${token}` } })).statusCode;
+      expect(await me(old)).toBe(200);
+
+      vault.put(MOUNT, path, { JWT_SECRET: current });
+      expect(await t.app.get(SecretsRefresher).refresh()).toEqual(['JWT_PREVIOUS_SECRET']);
+      expect(await me(old)).toBe(401);
+      expect(await me(tokens.access_token)).toBe(200);
+    } finally {
+      await t.close();
+    }
   });
 
   describe('Vault (AppRole, namespace) provides JWT_SECRET and SMTP_PASSWORD', () => {

@@ -174,8 +174,14 @@ export class IdentityModule implements OnApplicationBootstrap {
   constructor(@Inject(identityConfig.KEY) private readonly config: IdentityConfig) {}
 
   onApplicationBootstrap(): void {
-    if (this.config.jwtSecretGenerated && this.config.jwtKeys.algorithm === 'HS256') {
+    const { algorithm, generated } = this.config.jwtKeys;
+    if (this.config.jwtSecretGenerated && algorithm === 'HS256') {
       this.logger.warn('JWT_SECRET is not set: using a random per-process secret (tokens do not survive a restart)');
+    }
+    if (generated) {
+      this.logger.warn(
+        `JWT_PRIVATE_KEY is not set: using a random per-process ${algorithm} key (tokens do not survive a restart)`,
+      );
     }
     this.logger.log(`Access tokens: ${describeKeys(this.config.jwtKeys)}`);
   }

@@ -1,4 +1,14 @@
-import { createHash, createPrivateKey, createPublicKey, createSecretKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  createSecretKey,
+  generateKeyPairSync,
+  type JsonWebKey,
+  type KeyObject,
+  sign,
+  verify,
+} from 'node:crypto';
 import type { EnvReader } from '../../platform/config/env-reader';
 
 export const JWT_ALGORITHMS = ['EdDSA', 'ES256', 'HS256'] as const;
@@ -28,6 +38,11 @@ export interface JwtKeySettings {
   /** What the active key signs with (JWT_ALG, or inferred from the keys). */
   algorithm: JwtAlgorithm;
   keys: JwtKey[];
+  /**
+   * True when `JWT_ALG` asked for EdDSA or ES256 outside production without any key, and the
+   * active key is a per-process one made at start (warned about: tokens do not survive a restart).
+   */
+  generated: boolean;
 }
 
 /** The keyring in one log line (kids, algorithms, states; never key material): `EdDSA; keys k2 (EdDSA, active), …`. */
@@ -57,6 +72,36 @@ export function algorithmOf(publicKey: KeyObject): Exclude<JwtAlgorithm, 'HS256'
   if (publicKey.asymmetricKeyType === 'ed25519') return 'EdDSA';
   if (publicKey.asymmetricKeyType === 'ec' && publicKey.asymmetricKeyDetails?.namedCurve === 'prime256v1') return 'ES256';
   return undefined;
+}
+
+/**
+ * Whether `signingKey` signs what `verifyKey` verifies. `node:crypto` takes a P-256 JWK (or PEM)
+ * whose private part belongs to another key than its public part, and the public part is what
+ * gets published: such a key would sign tokens nobody can verify.
+ */
+function pairHolds(alg: Exclude<JwtAlgorithm, 'HS256'>, signingKey: KeyObject, verifyKey: KeyObject): boolean {
+  const probe = Buffer.from('bastion access-token key check');
+  const digest = alg === 'ES256' ? 'sha256' : null;
+  try {
+    return verify(digest, probe, verifyKey, sign(digest, probe, signingKey));
+  } catch {
+    return false;
+  }
+}
+
+const developmentKeys: Partial<Record<Exclude<JwtAlgorithm, 'HS256'>, KeyObject>> = {};
+
+/**
+ * Outside production, `JWT_ALG=EdDSA` or `ES256` without a key signs with a key made at start:
+ * one per process and algorithm (as the generated `JWT_SECRET` is), so every app of the process
+ * (a test's second instance) trusts the same tokens.
+ */
+function developmentKey(alg: Exclude<JwtAlgorithm, 'HS256'>): JwtKey {
+  developmentKeys[alg] ??=
+    alg === 'EdDSA' ? generateKeyPairSync('ed25519').privateKey : generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+  const signingKey = developmentKeys[alg];
+  const verifyKey = createPublicKey(signingKey);
+  return { kid: thumbprint(verifyKey), alg, state: 'active', signingKey, verifyKey };
 }
 
 /** A private or public key from PEM or JWK text. */
@@ -89,13 +134,15 @@ function fromJwk(jwk: JsonWebKey & Record<string, unknown>): {
 /**
  * Reads the access-token keys and reports every problem by variable name:
  * - `JWT_ALG`: `EdDSA`, `ES256` or `HS256` (default: the active key's algorithm; HS256 with `JWT_SECRET` or
- *   outside production without keys; production without any key is a problem).
+ *   outside production without keys; production without any key is a problem). Outside production, EdDSA or ES256
+ *   without any key signs with a per-process key of that algorithm (`generated`).
  * - HS256: `JWT_SECRET` signs, `JWT_PREVIOUS_SECRET` is a retired key accepted until `JWT_PREVIOUS_SECRET_VALID_UNTIL`.
  * - `JWT_PRIVATE_KEY`: one PEM or JWK private key (Ed25519 or P-256), the active key (`kid`: its thumbprint).
  * - `JWT_KEYS`: a JWK set `{"keys": [...]}` whose members carry `status` (`next`, `active`, `retired`) and, when
  *   retired, `retired_at` (ISO 8601); `kid` defaults to the thumbprint. Retired keys are accepted until
  *   `retired_at` + the access-token lifetime + the clock tolerance.
- * HMAC secrets come in through `hmac` (the existing JWT_SECRET rules are the caller's).
+ * HMAC secrets come in through `hmac` (the existing JWT_SECRET rules are the caller's). A key whose private part does
+ * not sign for its public part, and two keys with one `kid` (the same secret twice included), are problems.
  */
 export function readJwtKeys(
   r: EnvReader,
@@ -116,6 +163,8 @@ export function readJwtKeys(
       const keyAlg = algorithmOf(verifyKey);
       if (!signingKey) r.problem('JWT_PRIVATE_KEY', 'is a public key: the signing key must be private');
       else if (!keyAlg) r.problem('JWT_PRIVATE_KEY', 'must be an Ed25519 (EdDSA) or P-256 (ES256) key');
+      else if (!pairHolds(keyAlg, signingKey, verifyKey))
+        r.problem('JWT_PRIVATE_KEY', 'has a public part that does not belong to its private part');
       else keys.push({ kid: thumbprint(verifyKey), alg: keyAlg, state: 'active', signingKey, verifyKey });
     } catch {
       r.problem('JWT_PRIVATE_KEY', 'is not a PEM or JWK key (generate one with `npm run keys:generate`)');
@@ -128,33 +177,36 @@ export function readJwtKeys(
   }
   const active = keys.filter((k) => k.state === 'active');
   if (active.length > 1) r.problem('JWT_KEYS', `has ${active.length} active keys: exactly one signs`);
-  const seen = new Set<string>();
-  for (const k of keys) {
-    if (seen.has(k.kid)) r.problem('JWT_KEYS', `names kid "${k.kid}" twice`);
-    seen.add(k.kid);
-  }
+  const keysVariable = privateKey !== undefined && set === undefined ? 'JWT_PRIVATE_KEY' : 'JWT_KEYS';
 
   const algorithm: JwtAlgorithm =
     (alg as JwtAlgorithm | undefined) ?? active[0]?.alg ?? (production && !hmac.secretGiven ? 'EdDSA' : 'HS256');
-  const hmacKeys: JwtKey[] = [];
-  if (hmac.previous && hmac.previousValidUntil) {
-    const secret = createSecretKey(Buffer.from(hmac.previous, 'utf8'));
-    hmacKeys.push({
-      kid: hmacKeyId(hmac.previous),
-      alg: 'HS256',
-      state: 'retired',
-      verifyKey: secret,
-      acceptUntil: hmac.previousValidUntil,
-    });
-  }
+  // Each key with the variable it came from, for the problems: the signing secret first.
+  const sourced: [string, JwtKey][] = [];
+  let generated = false;
   if (algorithm === 'HS256') {
     if (active.length > 0) r.problem('JWT_ALG', `is HS256 but an ${active[0].alg} key is active: set JWT_ALG=${active[0].alg}`);
     const secret = createSecretKey(Buffer.from(hmac.secret, 'utf8'));
-    hmacKeys.unshift({ kid: hmacKeyId(hmac.secret), alg: 'HS256', state: 'active', signingKey: secret, verifyKey: secret });
-  } else {
-    if (active.length === 0) {
+    sourced.push([
+      'JWT_SECRET',
+      { kid: hmacKeyId(hmac.secret), alg: 'HS256', state: 'active', signingKey: secret, verifyKey: secret },
+    ]);
+  }
+  if (hmac.previous && hmac.previousValidUntil) {
+    const secret = createSecretKey(Buffer.from(hmac.previous, 'utf8'));
+    sourced.push([
+      'JWT_PREVIOUS_SECRET',
+      { kid: hmacKeyId(hmac.previous), alg: 'HS256', state: 'retired', verifyKey: secret, acceptUntil: hmac.previousValidUntil },
+    ]);
+  }
+  if (algorithm !== 'HS256') {
+    const nothingConfigured = privateKey === undefined && set === undefined;
+    if (active.length === 0 && !production && nothingConfigured && (algorithm === 'EdDSA' || algorithm === 'ES256')) {
+      keys.push(developmentKey(algorithm));
+      generated = true;
+    } else if (active.length === 0) {
       r.problem(
-        privateKey === undefined && set === undefined ? 'JWT_PRIVATE_KEY' : 'JWT_KEYS',
+        nothingConfigured ? 'JWT_PRIVATE_KEY' : 'JWT_KEYS',
         `is required for ${algorithm}${alg === undefined ? ' (the production default)' : ''}: an active ${algorithm} private key ` +
           `(generate one with \`npm run keys:generate -- --alg ${algorithm}\`)` +
           (alg === undefined ? '; or keep HS256 with JWT_ALG=HS256 and JWT_SECRET' : ''),
@@ -163,7 +215,26 @@ export function readJwtKeys(
       r.problem('JWT_ALG', `is ${algorithm} but the active key is ${active[0].alg}`);
     }
   }
-  return { algorithm, keys: [...hmacKeys, ...keys] };
+  for (const key of keys) sourced.push([keysVariable, key]);
+  reportRepeatedKids(r, sourced);
+  return { algorithm, keys: sourced.map(([, key]) => key), generated };
+}
+
+/**
+ * A token names its key by `kid` alone, so two keys with one kid are a problem, HMAC secrets
+ * included: `JWT_PREVIOUS_SECRET` equal to `JWT_SECRET` has its kid, and the keyring would keep
+ * one of the two (the retired one: nothing it signs verifies once its window ends).
+ */
+function reportRepeatedKids(r: EnvReader, sourced: [string, JwtKey][]): void {
+  const seen = new Map<string, string>();
+  for (const [variable, key] of sourced) {
+    const first = seen.get(key.kid);
+    if (first === undefined) seen.set(key.kid, variable);
+    else if (first === variable) r.problem(variable, `names kid "${key.kid}" twice`);
+    else if (key.alg === 'HS256')
+      r.problem(variable, `is the same secret as ${first}: set the secret being rotated out, or remove it`);
+    else r.problem(variable, `has kid "${key.kid}", as ${first} does: each key needs its own kid`);
+  }
 }
 
 function readKeySet(r: EnvReader, text: string, retiredWindowSeconds: number): JwtKey[] {
@@ -206,14 +277,17 @@ function readKeySet(r: EnvReader, text: string, retiredWindowSeconds: number): J
     }
     const kid = typeof jwk.kid === 'string' && jwk.kid.length > 0 ? jwk.kid : thumbprint(parsedKey.verifyKey);
     const key: JwtKey = { kid, alg, state: state as KeyState, verifyKey: parsedKey.verifyKey };
-    if (state === 'active') {
-      if (!parsedKey.signingKey) {
-        r.problem('JWT_KEYS', `${where} (${kid}) is active but has no private part ("d")`);
+    if (state === 'active' && !parsedKey.signingKey) {
+      r.problem('JWT_KEYS', `${where} (${kid}) is active but has no private part ("d")`);
+      return;
+    }
+    if ((state === 'active' || state === 'next') && parsedKey.signingKey) {
+      if (!pairHolds(alg, parsedKey.signingKey, parsedKey.verifyKey)) {
+        r.problem('JWT_KEYS', `${where} (${kid}): its private part ("d") does not belong to its public part ("x", "y")`);
         return;
       }
       key.signingKey = parsedKey.signingKey;
     }
-    if (state === 'next' && parsedKey.signingKey) key.signingKey = parsedKey.signingKey;
     if (state === 'retired') {
       const retiredAt = typeof jwk.retired_at === 'string' ? new Date(jwk.retired_at) : undefined;
       if (!retiredAt || Number.isNaN(retiredAt.getTime())) {

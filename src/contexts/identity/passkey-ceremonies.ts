@@ -87,7 +87,8 @@ export class PasskeyCeremonies {
 
   /**
    * Verifies an assertion for `ceremony` (of `userId`'s passkeys, or any for a discoverable
-   * sign-in), updates the passkey's counter and last use, and publishes the outcome.
+   * sign-in), updates the passkey's counter and last use, and publishes the outcome. The stored
+   * counter never goes back, whatever order parallel assertions finish in.
    */
   async verify(
     ceremony: AssertionCeremony,
@@ -137,22 +138,53 @@ export class PasskeyCeremonies {
     } catch {
       return refuse({ kind: 'refused', reason: 'invalid_assertion', passkey });
     }
-    if ((passkey.counter > 0 || newCounter > 0) && newCounter <= passkey.counter) {
+    // The counter is compared and stored in one statement: of parallel assertions presenting one
+    // counter value, one moves it forward and the others find it moved (and are anomalies).
+    if (!(await this.advanceCounter(passkey.id, newCounter))) {
+      const stored = await this.storedCounter(passkey.id);
+      // Removed while its assertion was checked: as unknown as a passkey never registered.
+      if (stored === null) return refuse({ kind: 'refused', reason: 'unknown_credential', passkey: null });
       await this.events.publish('auth.passkey_counter_anomaly', {
         user_id: passkey.userId,
         passkey_id: passkey.id,
-        stored_counter: passkey.counter,
+        stored_counter: stored,
         presented_counter: newCounter,
         policy: this.config.counterPolicy,
       });
       if (this.config.counterPolicy === 'refuse') return refuse({ kind: 'refused', reason: 'counter_anomaly', passkey });
+      await this.touch(passkey.id, newCounter);
     }
-    await this.passkeys.update(
-      { id: passkey.id },
-      { counter: Math.max(newCounter, passkey.counter), lastUsedAt: this.clock.now() },
-    );
     await this.events.publish('auth.passkey_login_succeeded', { user_id: passkey.userId, passkey_id: passkey.id, stage });
     return { kind: 'verified', passkey };
+  }
+
+  /**
+   * Stores `counter` and the last use if it moves the passkey's counter forward (or both are 0:
+   * an authenticator that keeps no counter), in one conditional UPDATE; false when it does not
+   * (a replayed or cloned authenticator's counter, or a parallel assertion that got there first).
+   */
+  private async advanceCounter(id: string, counter: number): Promise<boolean> {
+    const rows = await this.dataSource.query<{ id: string }[][]>(
+      `UPDATE passkeys SET counter = $2, last_used_at = $3
+       WHERE id = $1 AND (counter < $2 OR (counter = 0 AND $2 = 0))
+       RETURNING id`,
+      [id, counter, this.clock.now()],
+    );
+    return rows[0].length > 0;
+  }
+
+  /** The last use of a passkey whose counter anomaly the policy lets pass (`warn`): the counter never goes back. */
+  private async touch(id: string, counter: number): Promise<void> {
+    await this.dataSource.query('UPDATE passkeys SET counter = GREATEST(counter, $2), last_used_at = $3 WHERE id = $1', [
+      id,
+      counter,
+      this.clock.now(),
+    ]);
+  }
+
+  /** The counter as stored now (for the anomaly's record), or null when the passkey is gone. */
+  private async storedCounter(id: string): Promise<number | null> {
+    return (await this.passkeys.findOne({ select: { id: true, counter: true }, where: { id } }))?.counter ?? null;
   }
 
   /** The password step's ticket for a second-factor passkey challenge: random, single use, WEBAUTHN_CHALLENGE_TTL. */

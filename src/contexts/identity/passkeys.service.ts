@@ -12,11 +12,13 @@ import {
 import { Cron, CronExpression } from '@nestjs/schedule';
 import { DataSource, type EntityManager, LessThan, type Repository } from 'typeorm';
 import { Clock } from '../../platform/clock';
+import { isUniqueViolation } from '../../platform/database/sql-errors';
 import { runInTransaction } from '../../platform/database/transaction-context';
 import { EventBus } from '../../platform/events';
 import { JobRunner } from '../../platform/jobs';
 import type { ClientInfo } from './sessions.service';
 import { AuthService, type TokenPair } from './auth.service';
+import { credentialIdFits } from './domain/passkey-credential-id';
 import { PasskeyError } from './domain/passkey.errors';
 import { knownTransports } from './domain/passkey-transports';
 import { challengeOf, PasskeyCeremonies } from './passkey-ceremonies';
@@ -93,7 +95,8 @@ export class PasskeysService {
 
   /**
    * Verifies the authenticator's answer to a registration challenge of `userId` and stores the passkey.
-   * @throws PasskeyError 400 passkey_challenge_invalid / passkey_rejected, 409 passkey_limit / passkey_exists
+   * @throws PasskeyError 400 passkey_challenge_invalid / passkey_rejected (a credential id over 1023 bytes too),
+   *   409 passkey_limit / passkey_exists
    */
   async register(userId: string, response: RegistrationResponseJSON, name: string | undefined): Promise<PasskeyView> {
     const challenge = await this.ceremonies.spend(challengeOf(response), 'registration', userId);
@@ -111,24 +114,28 @@ export class PasskeysService {
     }
     if (!verification.verified) throw PasskeyError.rejected();
     const { credential, credentialDeviceType, credentialBackedUp } = verification.registrationInfo;
+    if (!credentialIdFits(credential.id)) throw PasskeyError.rejected('The credential id is longer than WebAuthn allows.');
     return runInTransaction(this.dataSource, async (m) => {
       // One account's registrations one after the other, so parallel ones cannot pass the limit.
       await m.query('SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE', [userId]);
       if ((await m.countBy(PasskeyEntity, { userId })) >= this.config.maxPasskeys)
         throw PasskeyError.limit(this.config.maxPasskeys);
       if (await m.existsBy(PasskeyEntity, { credentialId: credential.id })) throw PasskeyError.alreadyRegistered();
-      const saved = await m.save(
-        m.create(PasskeyEntity, {
-          userId,
-          credentialId: credential.id,
-          publicKey: Buffer.from(credential.publicKey),
-          counter: credential.counter,
-          transports: knownTransports(credential.transports ?? response.response.transports),
-          deviceType: credentialDeviceType,
-          backedUp: credentialBackedUp,
-          name: name?.trim() || `Passkey ${(await m.countBy(PasskeyEntity, { userId })) + 1}`,
-        }),
-      );
+      const passkey = m.create(PasskeyEntity, {
+        userId,
+        credentialId: credential.id,
+        publicKey: Buffer.from(credential.publicKey),
+        counter: credential.counter,
+        transports: knownTransports(credential.transports ?? response.response.transports),
+        deviceType: credentialDeviceType,
+        backedUp: credentialBackedUp,
+        name: name?.trim() || `Passkey ${(await m.countBy(PasskeyEntity, { userId })) + 1}`,
+      });
+      const saved = await m.save(passkey).catch((error: unknown) => {
+        // Another account registering the same credential at the same moment (only the caller's
+        // own row is locked above): the unique index decides, and the loser hears what a later one would.
+        throw isUniqueViolation(error, 'ux_passkeys_credential_id') ? PasskeyError.alreadyRegistered() : error;
+      });
       await this.events.publish('auth.passkey_registered', {
         user_id: userId,
         passkey_id: saved.id,

@@ -1,4 +1,5 @@
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, closeSync, constants, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RawEnv } from '../config';
@@ -68,6 +69,30 @@ describe('resolveSecrets', () => {
     expect(JSON.stringify(problems)).not.toContain('must-not-leak');
     expect(JSON.stringify(problems)).not.toContain(JWT);
     expect(raw.JWT_SECRET).toBe('the-env-value-that-must-not-leak');
+  });
+
+  it('refuses a FIFO and a device at once, without opening them (a FIFO’s open waits for a writer for ever)', async () => {
+    const fifo = join(dir, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    // Should a read be waiting on the FIFO after all, a writer lets it go (and the test fails on what it read).
+    const release = setTimeout(() => {
+      try {
+        closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+      } catch {
+        // No reader waiting: nothing to release.
+      }
+    }, 2_000);
+    try {
+      const started = Date.now();
+      const { problems } = await resolveSecrets({ JWT_SECRET_FILE: fifo, SMTP_PASSWORD_FILE: '/dev/zero' }, { production: true });
+      expect(problems).toEqual([
+        { variable: 'JWT_SECRET_FILE', message: `"${fifo}" is not a regular file` },
+        { variable: 'SMTP_PASSWORD_FILE', message: '"/dev/zero" is not a regular file' },
+      ]);
+      expect(Date.now() - started).toBeLessThan(2_000);
+    } finally {
+      clearTimeout(release);
+    }
   });
 
   it('refuses a world-readable file in production only', async () => {

@@ -200,7 +200,7 @@ export class AuthController {
   @ApiBearerAuth('bearer')
   @ApiOperation({ operationId: 'authChangePassword', summary: 'Change the password; every other session is revoked' })
   @ApiNoContentResponse({ description: 'Password changed' })
-  @ProblemResponses(401, 429)
+  @ProblemResponses(401, 403, 429)
   async changePassword(
     @CurrentUser() user: AuthenticatedUser,
     @Body() body: ChangePasswordDto,

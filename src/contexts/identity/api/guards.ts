@@ -71,7 +71,7 @@ export class PrincipalResolver {
   }
 }
 
-const SESSION_REQUIRED_KEY = 'bastion:session-required';
+export const SESSION_REQUIRED_KEY = 'bastion:session-required';
 
 /** The route acts on the caller's session or credentials (password, MFA, keys): API keys get 403. */
 export const SessionRequired = (): MethodDecorator & ClassDecorator => SetMetadata(SESSION_REQUIRED_KEY, true);

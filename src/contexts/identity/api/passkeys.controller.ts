@@ -123,7 +123,7 @@ export class PasskeysController {
   @ApiOkResponse({ type: PasskeyDto })
   @ProblemResponses(401, 404)
   rename(@CurrentUser() user: AuthenticatedUser, @UuidParam() id: string, @Body() body: RenamePasskeyDto): Promise<PasskeyView> {
-    return this.passkeys.rename(user.id, id, body.name.trim());
+    return this.passkeys.rename(user.id, id, body.name);
   }
 
   @Delete(':id')

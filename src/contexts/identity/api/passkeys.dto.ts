@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsObject, IsOptional, IsString } from 'class-validator';
+import { NotBlank, Trim } from '../../../platform/http/fields';
 import { Length } from '../../../platform/http/text-length';
 import { PASSKEY_NAME_MAX } from '../passkeys.service';
 
@@ -14,10 +15,16 @@ export class PasskeyRegistrationDto {
   @IsObject()
   response: Record<string, unknown>;
 
-  @ApiPropertyOptional({ maxLength: PASSKEY_NAME_MAX, description: 'What you call it (default: "Passkey N")' })
+  @ApiPropertyOptional({
+    minLength: 1,
+    maxLength: PASSKEY_NAME_MAX,
+    description: 'What you call it (default: "Passkey N"). Trimmed; not blank',
+  })
   @IsOptional()
+  @Trim()
   @IsString()
   @Length(1, PASSKEY_NAME_MAX)
+  @NotBlank()
   name?: string;
 }
 
@@ -50,9 +57,11 @@ export class PasskeyRequestOptionsDto {
 }
 
 export class RenamePasskeyDto {
-  @ApiProperty({ maxLength: PASSKEY_NAME_MAX })
+  @ApiProperty({ minLength: 1, maxLength: PASSKEY_NAME_MAX, description: 'Trimmed; not blank' })
+  @Trim()
   @IsString()
   @Length(1, PASSKEY_NAME_MAX)
+  @NotBlank()
   name: string;
 }
 

@@ -31,7 +31,8 @@ export class SessionsController {
   @SessionRequired()
   @ApiOperation({ operationId: 'authRevokeOtherSessions', summary: 'Revoke every session except the current one' })
   @ApiOkResponse({ type: RevokedCountDto })
-  @ProblemResponses(401)
+  // 403 session_required: an API key has no session to keep.
+  @ProblemResponses(401, 403)
   async revokeOthers(@CurrentUser() user: AuthenticatedUser): Promise<RevokedCountDto> {
     return { revoked: await this.sessions.revokeAllForUser(user.id, 'user_revoked_others', user.sessionId!) };
   }

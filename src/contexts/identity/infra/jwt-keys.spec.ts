@@ -1,4 +1,4 @@
-import { createSecretKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createSecretKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { decodeProtectedHeader, jwtVerify, SignJWT } from 'jose';
 import { EnvReader, type RawEnv } from '../../../platform/config/env-reader';
 import { type JwtKeySettings, readJwtKeys, thumbprint } from '../jwt-keys.config';
@@ -15,6 +15,13 @@ const ed = () => generateKeyPairSync('ed25519');
 const p256 = () => generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const jwkOf = (key: KeyObject, extra: object): string => JSON.stringify({ ...key.export({ format: 'jwk' }), ...extra });
 const pem = (key: KeyObject): string => key.export({ format: 'pem', type: 'pkcs8' }).toString();
+
+/** A P-256 private key whose public part ("x", "y") is another key's: node:crypto takes it as it is. */
+function mismatchedP256(): KeyObject {
+  const { d } = p256().privateKey.export({ format: 'jwk' });
+  const { x, y } = p256().publicKey.export({ format: 'jwk' });
+  return createPrivateKey({ key: { kty: 'EC', crv: 'P-256', x, y, d }, format: 'jwk' });
+}
 
 /** The keyring settings `raw` makes (production unless said), or the problems it has. */
 function settings(raw: RawEnv, production = true): { keys: JwtKeySettings; problems: string[] } {
@@ -50,6 +57,24 @@ describe('access-token keys: HS256', () => {
     const token = sign(codec);
     expect(kidOf(token)).toBe(keyId(SECRET));
     expect(codec.verify(token, NOW)).toMatchObject({ sub: 'u1', sid: 's1', iss: 'bastion', aud: 'bastion-api' });
+  });
+
+  it('refuses a previous secret equal to JWT_SECRET: one kid for two keys, and the retired one would win', () => {
+    const until = new Date(NOW.getTime() + 60_000).toISOString();
+    const same = { JWT_SECRET: SECRET, JWT_ALG: 'HS256', JWT_PREVIOUS_SECRET: SECRET, JWT_PREVIOUS_SECRET_VALID_UNTIL: until };
+    expect(settings(same).problems).toEqual([
+      'JWT_PREVIOUS_SECRET: is the same secret as JWT_SECRET: set the secret being rotated out, or remove it',
+    ]);
+    // Built anyway, the keyring refuses too: it would keep the retired key under the signing key's kid.
+    expect(() => new JwtKeyring(settings(same).keys)).toThrow('The keyring names a kid twice.');
+    // A JWK named like the previous secret's kid, on an EdDSA deployment that still accepts HS256 tokens.
+    const { problems } = settings({
+      JWT_ALG: 'EdDSA',
+      JWT_PREVIOUS_SECRET: PREVIOUS,
+      JWT_PREVIOUS_SECRET_VALID_UNTIL: until,
+      JWT_KEYS: `{"keys":[${jwkOf(ed().privateKey, { kid: keyId(PREVIOUS), status: 'active' })}]}`,
+    });
+    expect(problems).toEqual([`JWT_KEYS: has kid "${keyId(PREVIOUS)}", as JWT_PREVIOUS_SECRET does: each key needs its own kid`]);
   });
 
   it('accepts the previous secret only until the end of its window', () => {
@@ -258,6 +283,44 @@ describe('access-token keys: configuration problems', () => {
     expect(settings({ JWT_SECRET: SECRET }).keys.algorithm).toBe('HS256');
     expect(settings({}, false).keys.algorithm).toBe('HS256');
     expect(settings({ JWT_PRIVATE_KEY: pem(p256().privateKey) }).keys.algorithm).toBe('ES256');
+  });
+
+  it.each(['EdDSA', 'ES256'] as const)(
+    'outside production, JWT_ALG=%s without a key signs with a key made at start, one per process (warned about)',
+    (alg) => {
+      const first = settings({ JWT_ALG: alg }, false);
+      expect(first.problems).toEqual([]);
+      expect(first.keys).toMatchObject({ algorithm: alg, generated: true });
+      const signer = new JwtKeyring(first.keys).signer;
+      expect(signer).toMatchObject({ alg, state: 'active', kid: thumbprint(signer.verifyKey) });
+      // Every app of the process (a second instance in a test) trusts the same tokens.
+      const codec = codecFor({ JWT_ALG: alg }, false);
+      expect(codecFor({ JWT_ALG: alg }, false).verify(sign(codec), NOW)).toMatchObject({ sub: 'u1' });
+      // Configured keys are never replaced by one, nor is a missing key in production.
+      expect(
+        settings({ JWT_ALG: alg, JWT_PRIVATE_KEY: pem((alg === 'EdDSA' ? ed : p256)().privateKey) }, false).keys.generated,
+      ).toBe(false);
+      expect(settings({ JWT_ALG: alg }).problems).toEqual([expect.stringMatching(`^JWT_PRIVATE_KEY: is required for ${alg}`)]);
+      expect(
+        settings({ JWT_ALG: alg, JWT_KEYS: `{"keys":[${jwkOf(ed().publicKey, { status: 'next' })}]}` }, false).problems,
+      ).toEqual([expect.stringMatching(`^JWT_KEYS: is required for ${alg}`)]);
+    },
+  );
+
+  it('refuses a P-256 key whose private part does not belong to its public part (its tokens would verify nowhere)', () => {
+    const mixed = mismatchedP256();
+    expect(settings({ JWT_KEYS: `{"keys":[${jwkOf(mixed, { kid: 'mixed', status: 'active' })}]}` }).problems).toEqual([
+      'JWT_KEYS: key 1 (mixed): its private part ("d") does not belong to its public part ("x", "y")',
+      expect.stringMatching(/^JWT_KEYS: is required for EdDSA/),
+    ]);
+    expect(
+      settings({
+        JWT_KEYS: `{"keys":[${jwkOf(p256().privateKey, { status: 'active' })},${jwkOf(mixed, { kid: 'n', status: 'next' })}]}`,
+      }).problems,
+    ).toEqual(['JWT_KEYS: key 2 (n): its private part ("d") does not belong to its public part ("x", "y")']);
+    expect(settings({ JWT_ALG: 'ES256', JWT_PRIVATE_KEY: pem(mixed) }).problems).toContain(
+      'JWT_PRIVATE_KEY: has a public part that does not belong to its private part',
+    );
   });
 
   it('reports every problem of a key set by variable name', () => {

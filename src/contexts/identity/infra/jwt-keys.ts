@@ -43,6 +43,8 @@ export class JwtKeyring {
     this.algorithm = signer.alg;
     this.signer = signer as JwtKey & { signingKey: KeyObject };
     this.byKid = new Map(settings.keys.map((k) => [k.kid, k]));
+    // The configuration reports a kid named twice; a keyring built anyway would keep only the last of them.
+    if (this.byKid.size !== settings.keys.length) throw new Error('The keyring names a kid twice.');
   }
 
   /** The key that verifies a token with this `kid` and `alg` at `now`, if one does. */
