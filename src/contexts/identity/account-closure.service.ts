@@ -134,6 +134,10 @@ export class AccountClosureService implements BeforeApplicationShutdown {
     // Another context may object (the last owner of an organisation with other members).
     const refusal = await this.holders.closureRefusal({ userId: user.id, email: user.email });
     if (refusal) throw refusal;
+    // Everything the closing ends, and its audit record, in one transaction: a failing step leaves
+    // the account open with its sessions, keys and links. The account's row is changed before its
+    // links are voided: the order in which a link's use locks them (OneTimeTokenStore), so the two
+    // never deadlock.
     const closed = await runInTransaction(this.dataSource, async (m) => {
       if (user.role === 'admin' && user.isActive) await assertAdminsRemain(m, [user.id]);
       const [rows] = await m.query<[unknown[], number]>(
@@ -146,6 +150,7 @@ export class AccountClosureService implements BeforeApplicationShutdown {
       if (rows.length === 0) throw AuthError.accountClosed();
       const apiKeysRevoked = await this.apiKeys.revokeAllForUser(m, user.id, byUserId);
       await this.tokens.voidAll(user.id, [...TOKEN_PURPOSES], now, m);
+      await this.sessions.revokeAllForUser(user.id, 'account_closed', undefined, byUserId);
       await this.events.publish('auth.account_deletion_requested', {
         user_id: user.id,
         email: user.email,
@@ -156,7 +161,6 @@ export class AccountClosureService implements BeforeApplicationShutdown {
       });
       return apiKeysRevoked.length;
     });
-    await this.sessions.revokeAllForUser(user.id, 'account_closed', undefined, byUserId);
     this.logger.log(
       { event: 'account_closed', user_id: user.id, by_user_id: byUserId, api_keys_revoked: closed },
       'Account closed',

@@ -122,8 +122,9 @@ export class AccountRecoveryService implements BeforeApplicationShutdown {
   /**
    * Spends a reset token and sets the new password (the full policy applies, checked before
    * the token is spent so a refused password does not burn the link). Every session and API
-   * key of the account is revoked, a lockout ends (a reset is the way back in for an owner
-   * locked out by someone guessing), MFA stays required, and the owner gets a notice.
+   * key of the account is revoked, its pending reset and address-change links are voided, a
+   * lockout ends (a reset is the way back in for an owner locked out by someone guessing), MFA
+   * stays required, and the owner gets a notice.
    */
   async resetPassword(token: string, newPassword: string, client: ClientInfo): Promise<void> {
     if (!isTokenShaped(token)) return this.rejected('reset_password', client);
@@ -133,23 +134,27 @@ export class AccountRecoveryService implements BeforeApplicationShutdown {
     await this.passwords.assertAcceptable(newPassword, owner, 'new_password');
     const passwordHash = await this.hasher.hash(newPassword);
     const now = this.clock.now();
-    // Spent and applied together: a parallel use of the same link finds it spent and changes nothing.
-    const user = await runInTransaction(this.dataSource, async (m) => {
+    // One transaction for all of it and its audit record: a step that fails leaves the link, the
+    // old password and every session as they were, so the owner can simply try again. A parallel
+    // use of the same link finds it spent and changes nothing.
+    const reset = await runInTransaction(this.dataSource, async (m) => {
       const spent = await this.tokens.consume('reset_password', token, now, m);
-      if (!spent) return null;
+      if (!spent) return false;
       await m.getRepository(UserEntity).update({ id: spent.userId }, { passwordHash, passwordChangedAt: now });
+      // An address change asked for before the reset (perhaps from a stolen session) must not outlive it.
+      await this.tokens.voidAll(spent.userId, ['reset_password', 'change_email'], now, m);
       const apiKeysRevoked = await this.apiKeys.revokeAllForUser(m, spent.userId, spent.userId);
-      return { id: spent.userId, apiKeysRevoked: apiKeysRevoked.length };
+      await this.lockouts.clear(owner.email, now);
+      const sessionsRevoked = await this.sessions.revokeAllForUser(spent.userId, 'password_reset');
+      await this.events.publish('auth.password_reset', {
+        user_id: spent.userId,
+        sessions_revoked: sessionsRevoked,
+        api_keys_revoked: apiKeysRevoked.length,
+        ip: client.ip,
+      });
+      return true;
     });
-    if (!user) return this.rejected('reset_password', client);
-    await this.lockouts.clear(owner.email, now);
-    const sessionsRevoked = await this.sessions.revokeAllForUser(user.id, 'password_reset');
-    await this.events.publish('auth.password_reset', {
-      user_id: user.id,
-      sessions_revoked: sessionsRevoked,
-      api_keys_revoked: user.apiKeysRevoked,
-      ip: client.ip,
-    });
+    if (!reset) return this.rejected('reset_password', client);
   }
 
   /** Hourly, once across instances: tokens spent or expired over a day ago are deleted (kept a day for support questions). */

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Brackets, DataSource, In, type Repository } from 'typeorm';
+import { Brackets, DataSource, type EntityManager, In, IsNull, type Repository } from 'typeorm';
 import { escapeLike } from '../../platform/database/like';
 import { EventBus } from '../../platform/events';
 import { type Page, pageWindow, toPage } from '../../platform/http/pagination';
@@ -126,51 +126,68 @@ export class AdminUsersService {
    * Activates or deactivates many users. Deactivation revokes the user's sessions and API
    * keys in the same step, so nothing they hold keeps working. Ids are de-duplicated. A
    * deactivation that would leave no active admin is refused as a whole (409 `last_admin`).
+   * One transaction with every audit record: a failing step changes nobody.
    */
   async bulk(adminId: string, ids: string[], action: 'activate' | 'deactivate'): Promise<BulkResult> {
     const unique = [...new Set(ids.map((id) => id.toLowerCase()))];
     if (action === 'deactivate' && unique.includes(adminId.toLowerCase())) throw AuthError.cannotDeactivateSelf();
-    const found = await this.users.findBy({ id: In(unique) });
-    const foundIds = new Set(found.map((u) => u.id));
     const target = action === 'activate';
-    // A closed account (deletion pending, or erased) is not reactivated here: it counts as unchanged.
-    const toChange = found.filter((u) => u.isActive !== target && !(target && (u.deletionDueAt || u.erasedAt))).map((u) => u.id);
-    const revokedKeys = new Map<string, number>();
-    if (toChange.length > 0) {
-      await this.dataSource.transaction(async (m) => {
-        if (!target) await assertAdminsRemain(m, toChange);
-        await m.update(UserEntity, { id: In(toChange) }, { isActive: target });
-        if (!target) for (const id of toChange) revokedKeys.set(id, (await this.apiKeys.revokeAllForUser(m, id, adminId)).length);
-      });
-    }
-    for (const id of toChange) {
-      if (target) {
-        await this.events.publish('auth.user_activated', { user_id: id, by_user_id: adminId });
-      } else {
-        const sessionsRevoked = await this.sessions.revokeAllForUser(id, 'user_deactivated', undefined, adminId);
-        await this.events.publish('auth.user_deactivated', {
-          user_id: id,
-          by_user_id: adminId,
-          sessions_revoked: sessionsRevoked,
-          api_keys_revoked: revokedKeys.get(id) ?? 0,
-        });
+    return runInTransaction(this.dataSource, async (m) => {
+      // The census first: it locks the active admins in id order, as every other caller of it does.
+      if (!target) await assertAdminsRemain(m, unique);
+      const foundIds = new Set(
+        (await m.getRepository(UserEntity).find({ select: { id: true }, where: { id: In(unique) } })).map((u) => u.id),
+      );
+      const changed = await this.setActive(m, unique, target);
+      for (const id of changed) {
+        if (target) await this.events.publish('auth.user_activated', { user_id: id, by_user_id: adminId });
+        else await this.deactivated(m, id, adminId);
       }
-    }
-    const result: BulkResult = {
-      requested: unique.length,
-      updated: toChange.length,
-      unchanged: found.length - toChange.length,
-      not_found: unique.filter((id) => !foundIds.has(id)),
-    };
-    await this.events.publish('auth.users_bulk_updated', {
-      by_user_id: adminId,
-      action,
-      requested: result.requested,
-      updated: result.updated,
-      unchanged: result.unchanged,
-      not_found: result.not_found.length,
+      const result: BulkResult = {
+        requested: unique.length,
+        updated: changed.length,
+        unchanged: foundIds.size - changed.length,
+        not_found: unique.filter((id) => !foundIds.has(id)),
+      };
+      await this.events.publish('auth.users_bulk_updated', {
+        by_user_id: adminId,
+        action,
+        requested: result.requested,
+        updated: result.updated,
+        unchanged: result.unchanged,
+        not_found: result.not_found.length,
+      });
+      return result;
     });
-    return result;
+  }
+
+  /**
+   * Sets `is_active` on those of `ids` that differ, and returns their ids. A closed account
+   * (deletion pending, or erased) is left as it is. Decided by the UPDATE itself, on each row as
+   * it stands once locked: a closing that committed after anything this request read still
+   * wins, so a bulk activation never reopens an account being closed.
+   */
+  private async setActive(m: EntityManager, ids: string[], active: boolean): Promise<string[]> {
+    const result = await m
+      .createQueryBuilder()
+      .update(UserEntity)
+      .set({ isActive: active })
+      .where({ id: In(ids), isActive: !active, deletionDueAt: IsNull(), erasedAt: IsNull() })
+      .returning(['id'])
+      .execute();
+    return (result.raw as { id: string }[]).map((r) => r.id);
+  }
+
+  /** What a deactivation ends for the user (sessions, API keys), and its audit record; inside the change's transaction. */
+  private async deactivated(m: EntityManager, userId: string, adminId: string): Promise<void> {
+    const apiKeysRevoked = await this.apiKeys.revokeAllForUser(m, userId, adminId);
+    const sessionsRevoked = await this.sessions.revokeAllForUser(userId, 'user_deactivated', undefined, adminId);
+    await this.events.publish('auth.user_deactivated', {
+      user_id: userId,
+      by_user_id: adminId,
+      sessions_revoked: sessionsRevoked,
+      api_keys_revoked: apiKeysRevoked.length,
+    });
   }
 
   /**
@@ -183,7 +200,8 @@ export class AdminUsersService {
   async update(adminId: string, userId: string, patch: UserPatch | undefined): Promise<UserView> {
     assertPatchNotEmpty(patch);
     if (patch.is_active === false && sameId(adminId, userId)) throw AuthError.cannotDeactivateSelf('id');
-    const { user, change, apiKeysRevoked } = await runInTransaction(this.dataSource, async (m) => {
+    // The change, what it ends and its audit records commit together, or not at all.
+    const user = await runInTransaction(this.dataSource, async (m) => {
       // The census first: it locks the active admins in id order, as every other caller of it does.
       if (mayRemoveAdmin(patch)) await assertAdminsRemain(m, [userId]);
       const users = m.getRepository(UserEntity);
@@ -191,41 +209,46 @@ export class AdminUsersService {
       if (!found) throw AuthError.userNotFound();
       const status = accountStatus(found);
       if (status === 'deletion_pending' || status === 'erased') throw AuthError.accountClosed();
-      const planned = planUserChange(found, patch);
-      let keys = 0;
-      if (Object.keys(planned.columns).length > 0) await users.update({ id: found.id }, planned.columns);
-      if (planned.activation === 'deactivated') keys = (await this.apiKeys.revokeAllForUser(m, found.id, adminId)).length;
-      return { user: await users.findOneByOrFail({ id: found.id }), change: planned, apiKeysRevoked: keys };
+      const change = planUserChange(found, patch);
+      if (Object.keys(change.columns).length > 0) await users.update({ id: found.id }, change.columns);
+      const deactivated = change.activation === 'deactivated';
+      const apiKeysRevoked = deactivated ? (await this.apiKeys.revokeAllForUser(m, found.id, adminId)).length : 0;
+      const sessionsRevoked =
+        deactivated || change.role !== undefined
+          ? await this.sessions.revokeAllForUser(found.id, deactivated ? 'user_deactivated' : 'role_changed', undefined, adminId)
+          : 0;
+      await this.recordChange(found.id, adminId, change, { sessionsRevoked, apiKeysRevoked });
+      return users.findOneByOrFail({ id: found.id });
     });
-    const endsSessions = change.activation === 'deactivated' || change.role !== undefined;
-    const sessionsRevoked = endsSessions
-      ? await this.sessions.revokeAllForUser(
-          user.id,
-          change.activation === 'deactivated' ? 'user_deactivated' : 'role_changed',
-          undefined,
-          adminId,
-        )
-      : 0;
+    return toUserView(user);
+  }
+
+  /** The events of one user's change, with what it revoked; published inside its transaction (the audit records commit with it). */
+  private async recordChange(
+    userId: string,
+    adminId: string,
+    change: UserChange,
+    revoked: { sessionsRevoked: number; apiKeysRevoked: number },
+  ): Promise<void> {
     if (change.role) {
       await this.events.publish('auth.user_role_changed', {
-        user_id: user.id,
+        user_id: userId,
         by_user_id: adminId,
         from: change.role.from,
         to: change.role.to,
-        sessions_revoked: sessionsRevoked,
+        sessions_revoked: revoked.sessionsRevoked,
       });
     }
     if (change.activation === 'activated')
-      await this.events.publish('auth.user_activated', { user_id: user.id, by_user_id: adminId });
+      await this.events.publish('auth.user_activated', { user_id: userId, by_user_id: adminId });
     if (change.activation === 'deactivated') {
       await this.events.publish('auth.user_deactivated', {
-        user_id: user.id,
+        user_id: userId,
         by_user_id: adminId,
-        sessions_revoked: sessionsRevoked,
-        api_keys_revoked: apiKeysRevoked,
+        sessions_revoked: revoked.sessionsRevoked,
+        api_keys_revoked: revoked.apiKeysRevoked,
       });
     }
-    return toUserView(user);
   }
 
   /**

@@ -331,7 +331,11 @@ export class AuthService {
     return toUserView(user);
   }
 
-  /** Changes the password (current one required, policy applied) and ends every other session. */
+  /**
+   * Changes the password (current one required, policy applied), ends every other session and
+   * voids the account's pending reset and address-change links (asked for under the old
+   * password, perhaps from a stolen session). All of it commits with its audit record, or none.
+   */
   async changePassword(userId: string, sessionId: string, current: string, next: string, client: ClientInfo): Promise<void> {
     const user = await this.users.findOneBy({ id: userId });
     if (!user) throw AuthError.unauthenticated();
@@ -341,10 +345,15 @@ export class AuthService {
         ? [{ field: 'new_password', code: 'unchanged', message: 'Choose a password different from the current one.' }]
         : [];
     await this.passwords.assertAcceptable(next, user, 'new_password', unchanged);
-    await this.users.update({ id: userId }, { passwordHash: await this.hasher.hash(next), passwordChangedAt: new Date() });
-    await this.oneTimeTokens.voidAll(userId, ['reset_password'], this.clock.now());
-    const revoked = await this.sessions.revokeAllForUser(userId, 'password_changed', sessionId);
-    await this.events.publish('auth.password_changed', { user_id: userId, sessions_revoked: revoked, ip: client.ip });
+    // Hashed before the transaction opens: argon2 must not hold a pooled connection.
+    const passwordHash = await this.hasher.hash(next);
+    const now = this.clock.now();
+    await runInTransaction(this.dataSource, async (m) => {
+      await m.getRepository(UserEntity).update({ id: userId }, { passwordHash, passwordChangedAt: now });
+      await this.oneTimeTokens.voidAll(userId, ['reset_password', 'change_email'], now, m);
+      const revoked = await this.sessions.revokeAllForUser(userId, 'password_changed', sessionId);
+      await this.events.publish('auth.password_changed', { user_id: userId, sessions_revoked: revoked, ip: client.ip });
+    });
   }
 
   /** Records a failed login (lockout streak, events) and answers the one 401 every failure gets. */

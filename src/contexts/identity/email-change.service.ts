@@ -63,7 +63,11 @@ export class EmailChangeService {
     });
   }
 
-  /** Spends a confirmation token: the account's address becomes the new one, verified. */
+  /**
+   * Spends a confirmation token: the account's address becomes the new one, verified. The links
+   * still pending for the account (a reset or verification mailed to the old address, another
+   * change) stop working with it.
+   */
   async confirm(token: string, client: ClientInfo): Promise<UserView> {
     if (!isTokenShaped(token)) return this.rejected(client);
     const now = this.clock.now();
@@ -76,6 +80,8 @@ export class EmailChangeService {
       user.email = spent.newEmail;
       user.emailVerifiedAt = now;
       await users.update({ id: user.id }, { email: user.email, emailVerifiedAt: now });
+      // Whoever reads the old mailbox no longer speaks for the account.
+      await this.tokens.voidAll(user.id, ['reset_password', 'verify_email', 'change_email'], now, m);
       await this.events.publish('auth.email_changed', { user_id: user.id, old_email: oldEmail, new_email: user.email });
       return user;
     }).catch((error: unknown) => {

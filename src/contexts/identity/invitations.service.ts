@@ -123,10 +123,11 @@ export class InvitationsService {
     const now = this.clock.now();
     // Spent and applied together: a parallel use of the same link finds it spent and changes nothing.
     const user = await runInTransaction(this.dataSource, async (m) => {
+      // The account's row is locked first (by `consume`, before the token's), as a closing locks them.
       const spent = await this.oneTimeTokens.consume('invite', token, now, m);
       if (!spent) return null;
       const users = m.getRepository(UserEntity);
-      const found = await users.findOne({ where: { id: spent.userId }, lock: { mode: 'pessimistic_write' } });
+      const found = await users.findOneBy({ id: spent.userId });
       if (!found || isClosed(found)) return null;
       await users.update(
         { id: found.id },

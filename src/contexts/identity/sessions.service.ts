@@ -3,6 +3,7 @@ import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnAppl
 import type { EntityManager } from 'typeorm';
 import { Clock } from '../../platform/clock';
 import { identityConfig, type IdentityConfig } from './identity.config';
+import { afterCommit } from '../../platform/database/transaction-context';
 import { EventBus } from '../../platform/events';
 import { type Page, pageWindow, toPage } from '../../platform/http/pagination';
 import { JobRunner, SlotTimer, slotStart } from '../../platform/jobs';
@@ -195,7 +196,11 @@ export class SessionsService implements OnApplicationBootstrap, BeforeApplicatio
     await this.announceRevoked(session.id, session.userId, reason, session.userId);
   }
 
-  /** Revokes every active session of the user except `keepSessionId`; returns how many. */
+  /**
+   * Revokes every active session of the user except `keepSessionId`; returns how many. Inside
+   * `runInTransaction` the revocation and its events are part of the caller's change: they
+   * commit, or roll back, with it.
+   */
   async revokeAllForUser(userId: string, reason: string, keepSessionId?: string, byUserId: string = userId): Promise<number> {
     const ids = await this.store.revokeAllForUser(userId, reason, keepSessionId);
     for (const id of ids) await this.announceRevoked(id, userId, reason, byUserId);
@@ -310,9 +315,17 @@ export class SessionsService implements OnApplicationBootstrap, BeforeApplicatio
     await this.announceRevoked(sessionId, userId, outcome.reason, null);
   }
 
-  /** After a revocation is committed: stop honouring its access tokens here at once, and tell the others. */
+  /**
+   * After a revocation: stop honouring its access tokens here at once, and tell the others.
+   * Inside a transaction the cache is dropped again once it commits: a check in between still
+   * read the session as live, and may have cached it so.
+   */
   private async announceRevoked(sessionId: string, userId: string, reason: string, byUserId: string | null): Promise<void> {
     this.activeCache.delete(sessionId);
+    afterCommit(() => {
+      this.activeCache.delete(sessionId);
+      return Promise.resolve();
+    });
     await this.events.publish('sessions.revoked', { session_id: sessionId, user_id: userId, reason, by_user_id: byUserId });
   }
 }

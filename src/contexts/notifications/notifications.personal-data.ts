@@ -3,8 +3,17 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { type DataSubject, type ExportSections, type PersonalDataHolder, HoldsPersonalData } from '../../platform/personal-data';
 
 /**
+ * The subject's messages ($1 the account's id, $2 its address). A message linked to an account
+ * is that account's alone: an address moves between accounts (one changes away from it,
+ * another registers it), so only a message linked to no account (a tenant invitation to an
+ * address without one) goes by its recipient.
+ */
+const SUBJECTS_MESSAGES = 'user_id = $1 OR (user_id IS NULL AND lower(recipient) = lower($2))';
+
+/**
  * The messages sent to a user: listed in their export (what, when, how it went; never the
- * links), and deleted with the account, whether linked to it or only addressed to it.
+ * links), and deleted with the account, whether linked to it or only addressed to it (and
+ * linked to no other account).
  */
 @Injectable()
 @HoldsPersonalData()
@@ -17,7 +26,7 @@ export class NotificationsPersonalData implements PersonalDataHolder {
     const rows = await this.dataSource.query<Record<string, unknown>[]>(
       `SELECT id, channel, recipient, template, status, attempts, created_at, sent_at, failed_at
          FROM notifications
-        WHERE user_id = $1 OR lower(recipient) = lower($2)
+        WHERE ${SUBJECTS_MESSAGES}
         ORDER BY created_at, id`,
       [subject.userId, subject.email],
     );
@@ -33,10 +42,10 @@ export class NotificationsPersonalData implements PersonalDataHolder {
 
   /** Their attempts go with them (foreign key, on delete cascade). */
   async erase(subject: DataSubject, manager: EntityManager): Promise<number> {
-    const [, count] = await manager.query<[unknown[], number]>(
-      'DELETE FROM notifications WHERE user_id = $1 OR lower(recipient) = lower($2)',
-      [subject.userId, subject.email],
-    );
+    const [, count] = await manager.query<[unknown[], number]>(`DELETE FROM notifications WHERE ${SUBJECTS_MESSAGES}`, [
+      subject.userId,
+      subject.email,
+    ]);
     return count;
   }
 }

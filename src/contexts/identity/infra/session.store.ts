@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, IsNull, type Repository } from 'typeorm';
 import { preparedQuery } from '../../../platform/database/prepared';
-import { runInTransaction } from '../../../platform/database/transaction-context';
+import { currentTransaction, runInTransaction } from '../../../platform/database/transaction-context';
 import type { RefreshOutcome } from '../domain/refresh-decision';
 import type { LoginSourceKind } from './login-source.entity';
 import type { LoginSource } from './login-sources';
@@ -204,9 +204,13 @@ export class SessionStore {
     await this.sessions.update({ id: sessionId }, { revokedAt: now, revokedReason: reason });
   }
 
-  /** Revokes every active session of the user except `keepSessionId`, at the database's time; returns their ids. */
+  /**
+   * Revokes every active session of the user except `keepSessionId`, at the database's time; returns
+   * their ids. Inside `runInTransaction` it is part of the caller's change (a reset, a password
+   * change, a deactivation, a closing) and commits or rolls back with it.
+   */
   async revokeAllForUser(userId: string, reason: string, keepSessionId?: string): Promise<string[]> {
-    const qb = this.sessions
+    const qb = (currentTransaction() ?? this.dataSource.manager)
       .createQueryBuilder()
       .update(UserSessionEntity)
       .set({ revokedAt: () => 'now()', revokedReason: reason })
