@@ -44,6 +44,10 @@ describe('length rules in characters (code points, as a varchar column counts th
       { name: 'minLength', message: 'least must be longer than or equal to 2 characters' },
     ]);
     expect(errorsOf({ between: 12, most: ['a'], least: {} }).map((e) => e.name)).toEqual(['isLength', 'maxLength', 'minLength']);
+    // As class-validator words it: what is not a string is not long enough.
+    expect(errorsOf({ between: 12 })).toEqual([
+      { name: 'isLength', message: 'between must be longer than or equal to 2 characters' },
+    ]);
     expect(errorsOf({ between: '😀😀😀😀', most: 'abc', least: 'ab' })).toEqual([]);
   });
 });

@@ -30,7 +30,7 @@ export function Length(min: number, max?: number, options?: ValidationOptions): 
           return count >= min && (max === undefined || count <= max);
         },
         defaultMessage: buildMessage((_prefix, args) =>
-          typeof args?.value === 'string' && characterCount(args.value) < min ? longerThan(args, min) : shorterThan(args!, max!),
+          typeof args?.value !== 'string' || characterCount(args.value) < min ? longerThan(args!, min) : shorterThan(args, max!),
         ),
       },
     },
