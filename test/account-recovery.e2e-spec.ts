@@ -12,7 +12,7 @@ import {
   uniqueEmail,
 } from './support/auth';
 import { captureEvents, type EventCapture } from './support/events';
-import { eventually } from './support/eventually';
+import { eventually, settled } from './support/eventually';
 import { FakeSmtpServer } from './support/fake-smtp-server';
 import { expectProblem } from './support/problem';
 
@@ -268,7 +268,7 @@ describe('account recovery: email verification and password reset (e2e)', () => 
       );
     });
 
-    it('answers a taken new address the same, and sends it nothing', async () => {
+    it('answers a taken new address the same, audits it and tells the old address alike, and sends the taken one nothing', async () => {
       const mine = uniqueEmail('move-mine');
       await register(t, mine);
       const taken = uniqueEmail('move-taken');
@@ -282,7 +282,18 @@ describe('account recovery: email verification and password reset (e2e)', () => 
         payload: { new_email: taken, current_password: STRONG_PASSWORD },
       });
       expect(res.statusCode).toBe(202);
-      expect(events.payloadsOf('auth.email_change_requested').some((e) => e.new_email === taken)).toBe(false);
+      // The same record and the same heads-up to the old address as for a free one; only no link.
+      expect(events.payloadsOf('auth.email_change_requested')).toContainEqual(
+        expect.objectContaining({ new_email: taken, email: mine, token_link: '' }),
+      );
+      await eventually(() =>
+        smtp.to(mine).some((m) => m.parsed.subject === 'Bastion: a change of your email address was requested'),
+      );
+      const [audited] = await t.db.query<{ metadata: Record<string, unknown> }>(
+        `SELECT metadata FROM audit_events WHERE type = 'auth.email_change_requested' ORDER BY seq DESC LIMIT 1`,
+      );
+      expect(audited.metadata).toMatchObject({ token_link: '[redacted]', expires_at: expect.any(String) });
+      await settled(t);
       expect(smtp.to(taken).every((m) => !/confirm your new email address/.test(m.parsed.subject ?? ''))).toBe(true);
     });
 

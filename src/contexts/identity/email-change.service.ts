@@ -19,8 +19,9 @@ import { toUserView, type UserView } from './user-view';
 
 /**
  * Moving an account to a new address: the new address proves it is reachable (a one-time
- * link sent there), the old one hears of the request. A taken new address gets the same
- * answer and no link, so the request does not tell whether another account holds it.
+ * link sent there), the old one hears of the request. A taken new address gets no link and
+ * everything else the same (the answer, the audit record, the notice to the old address), so
+ * the request does not tell whether another account holds it.
  */
 @Injectable()
 export class EmailChangeService {
@@ -35,7 +36,10 @@ export class EmailChangeService {
     @Inject(platformConfig.KEY) private readonly platform: PlatformConfig,
   ) {}
 
-  /** Checks the password and the new address, then mails a confirmation link to it (none when it is taken). */
+  /**
+   * Checks the password and the new address, then mails a confirmation link to it (none when it
+   * is taken) and a notice to the old one; the request is audited either way.
+   */
   async request(userId: string, rawNewEmail: string, currentPassword: string, client: ClientInfo): Promise<void> {
     const user = await this.users.findOneBy({ id: userId });
     if (!user) throw AuthError.unauthenticated();
@@ -45,22 +49,30 @@ export class EmailChangeService {
     if (newEmail === user.email) {
       throw new ValidationFailedError([{ field: 'new_email', code: 'unchanged', message: 'This is already your address.' }]);
     }
-    if (await this.users.existsBy({ email: newEmail })) return;
-    const { token, expiresAt } = await this.tokens.issue({
-      userId,
-      purpose: 'change_email',
-      ttlSeconds: this.config.verifyEmailTokenTtl,
-      now: this.clock.now(),
-      newEmail,
-    });
+    const now = this.clock.now();
+    // Another account's address: no link (the event's is empty, and redacted in the audit row like a real one).
+    const link = (await this.users.existsBy({ email: newEmail }))
+      ? { token_link: '', expires_at: new Date(now.getTime() + this.config.verifyEmailTokenTtl * 1000) }
+      : await this.issueLink(userId, newEmail, now);
     await this.events.publish('auth.email_change_requested', {
       user_id: userId,
       email: user.email,
       new_email: newEmail,
-      token_link: tokenLink(this.platform.publicBaseUrl, 'change_email', token),
-      expires_at: expiresAt.toISOString(),
+      token_link: link.token_link,
+      expires_at: link.expires_at.toISOString(),
       ip: client.ip,
     });
+  }
+
+  private async issueLink(userId: string, newEmail: string, now: Date): Promise<{ token_link: string; expires_at: Date }> {
+    const { token, expiresAt } = await this.tokens.issue({
+      userId,
+      purpose: 'change_email',
+      ttlSeconds: this.config.verifyEmailTokenTtl,
+      now,
+      newEmail,
+    });
+    return { token_link: tokenLink(this.platform.publicBaseUrl, 'change_email', token), expires_at: expiresAt };
   }
 
   /**

@@ -81,7 +81,8 @@ export class SecurityNoticesListener {
 
   @OnDomainEvent('auth.email_change_requested')
   async emailChangeRequested(event: DomainEvent<'auth.email_change_requested'>): Promise<void> {
-    await this.notify(confirmEmailChangeNotice(event), 'auth.email_change_requested');
+    const confirmation = confirmEmailChangeNotice(event);
+    if (confirmation) await this.notify(confirmation, 'auth.email_change_requested');
     await this.notify(emailChangeRequestedNotice(event), 'auth.email_change_requested');
   }
 

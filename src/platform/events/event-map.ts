@@ -152,7 +152,10 @@ export interface DomainEventMap {
     ip: string | null;
   };
   'auth.password_reset': { user_id: string; sessions_revoked: number; api_keys_revoked: number; ip: string | null };
-  /** `token_link` goes to `new_email` only (redacted from the audit row); the old address gets a notice. */
+  /**
+   * `token_link` goes to `new_email` only (redacted from the audit row); the old address gets a notice. It is empty
+   * when `new_email` belongs to another account: no link is sent, and nothing else differs (the audit row, the notice).
+   */
   'auth.email_change_requested': {
     user_id: string;
     email: string;

@@ -140,7 +140,23 @@ describe('security notices', () => {
       expect(heads.to).toBeUndefined();
       expect(JSON.stringify(heads)).not.toContain(link);
       expect(heads.data.new_email_masked).not.toBe('jane.doe@new.example');
-      expect(heads.dedupeKey).not.toBe(confirmEmailChangeNotice(event).dedupeKey);
+      expect(heads.dedupeKey).not.toBe(confirmEmailChangeNotice(event)!.dedupeKey);
+    });
+
+    it('an email change to a taken address sends no link, and the old address the same heads-up', () => {
+      const event = {
+        user_id: user,
+        email: 'jane@example.com',
+        new_email: 'taken@new.example',
+        token_link: '',
+        expires_at,
+        ip: null,
+        occurred_at: at,
+      };
+      expect(confirmEmailChangeNotice(event)).toBeNull();
+      const heads = emailChangeRequestedNotice(event);
+      expect(heads.template).toBe('account.email_change_requested');
+      expect(heads.to).toBeUndefined();
     });
 
     it('a registration attempt on a taken address tells its owner', () => {

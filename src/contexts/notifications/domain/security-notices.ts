@@ -144,10 +144,11 @@ export function registrationAttemptNotice(
   };
 }
 
-/** The confirmation link, to the new address. */
+/** The confirmation link, to the new address; none when the request carries no link (the address is another account's). */
 export function confirmEmailChangeNotice(
   e: Delivered<'auth.email_change_requested'>,
-): SecurityNotice<'account.confirm_email_change'> {
+): SecurityNotice<'account.confirm_email_change'> | null {
+  if (e.token_link === '') return null;
   return {
     userId: e.user_id,
     template: 'account.confirm_email_change',
