@@ -46,7 +46,7 @@ export async function runGroups(
   // warm-up, ~1,100 after 15 s) to reach its steady state; the peers are warm within a second.
   const appWarm = Number(process.env.BENCH_WARM_SECONDS ?? 5);
   const warmSeconds = (m: Member) =>
-    settings.smoke ? 0.25 : m.server.startsWith('app') || m.server.startsWith('candidate') ? appWarm : 1;
+    settings.smoke ? 0.25 : m.warmAsApp || m.server.startsWith('app') || m.server.startsWith('candidate') ? appWarm : 1;
   for (const group of groups) {
     if (!settings.only.includes(group.id)) continue;
     const active = group.members.filter((m) => !m.skipped);

@@ -19,6 +19,8 @@ export interface Member {
   skipped?: string;
   /** Not warmed up on its own (it measures a path another member has warmed). */
   noWarmUp?: boolean;
+  /** Runs the app's own code (a floor made of it): warmed up as long as an app, not as a bare peer. */
+  warmAsApp?: boolean;
   /** The target process that serves it, whose CPU time is counted (cpu.ts). */
   cpuOf?: string;
 }
