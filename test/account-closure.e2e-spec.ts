@@ -196,6 +196,29 @@ describe('account closure and data export (e2e)', () => {
       expect((await closeAccount(owner)).statusCode).toBe(202);
     });
 
+    it('refuses the last owner before the second factor: the recovery code offered is not spent', async () => {
+      const owner = await person(t, 'org-owner-mfa');
+      const { secret } = (await call(owner, 'POST', '/auth/mfa/totp/enroll')).json();
+      const { generateSync } = await import('otplib');
+      const activated = await call(owner, 'POST', '/auth/mfa/totp/activate', { code: generateSync({ secret }) });
+      const [recovery]: string[] = activated.json().recovery_codes;
+      const created = await call(owner, 'POST', '/tenants', { name: 'Acme', slug: `acme-mfa-${Date.now().toString(36)}` });
+      const member = await person(t, 'org-member-mfa');
+      await t.db.query(`INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, 'member')`, [
+        created.json().id,
+        member.id,
+      ]);
+      const unused = () =>
+        t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM mfa_recovery_codes WHERE user_id = $1 AND used_at IS NULL', [
+          owner.id,
+        ]);
+      const before = await unused();
+
+      expectProblem(await closeAccount(owner, { current_password: STRONG_PASSWORD, recovery_code: recovery }), 409, 'last_owner');
+      expect(await unused()).toEqual(before);
+      expect((await call(owner, 'GET', '/auth/me')).json().status).toBe('active');
+    });
+
     it('an owner whose co-owner is closing too is the last owner: 409 last_owner', async () => {
       const [first, second, member] = [
         await person(t, 'co-owner-1'),

@@ -65,6 +65,10 @@ export class AccountClosureService implements BeforeApplicationShutdown {
     const user = await this.users.findOneBy({ id: userId });
     if (!user || user.deletionDueAt || user.erasedAt) throw AuthError.unauthenticated();
     await this.proof.checkCurrentPassword(user, password, client);
+    // The refusals first (checked again when closing): a closing refused after the second factor
+    // would have spent a recovery code, or the TOTP step, for nothing.
+    await this.assertNoObjection(user);
+    if (user.role === 'admin' && user.isActive) await assertAdminsRemain(this.dataSource.manager, [user.id]);
     await this.mfa.confirm(user.id, factor, this.clock.now(), client, 'delete_account');
     return this.close(user, user.id, client);
   }
@@ -127,13 +131,17 @@ export class AccountClosureService implements BeforeApplicationShutdown {
     await Promise.allSettled([...this.pending]);
   }
 
+  /** Another context's objection to closing the account (the last owner of an organisation with other members). */
+  private async assertNoObjection(user: UserEntity): Promise<void> {
+    const refusal = await this.holders.closureRefusal({ userId: user.id, email: user.email });
+    if (refusal) throw refusal;
+  }
+
   private async close(user: UserEntity, byUserId: string, client: ClientInfo): Promise<UserEntity> {
     const now = this.clock.now();
     const grace = this.config.accountDeletionGrace;
     const dueAt = new Date(now.getTime() + grace * 1000);
-    // Another context may object (the last owner of an organisation with other members).
-    const refusal = await this.holders.closureRefusal({ userId: user.id, email: user.email });
-    if (refusal) throw refusal;
+    await this.assertNoObjection(user);
     // Everything the closing ends, and its audit record, in one transaction: a failing step leaves
     // the account open with its sessions, keys and links. The account's row is changed before its
     // links are voided: the order in which a link's use locks them (OneTimeTokenStore), so the two
