@@ -30,7 +30,7 @@ import { parseEnvironment } from '../../../src/platform/config/environment';
 import { prepareRuntimeRole, runtimeRoleOptions } from '../../../src/platform/database/runtime-role';
 import { PASSWORD } from './seed';
 import { listening, send, untilStopped } from './ipc';
-import { appLoginWork } from './login-app-work';
+import { type AppLoginWork, appLoginWork } from './login-app-work';
 import { platformWork } from './platform-floor';
 import { probeBody, setProbeHeaders } from './probe-response';
 
@@ -71,23 +71,33 @@ const SQL: Record<RoundTrip, string> = {
 
 export async function serveLoginFloor(): Promise<void> {
   const env = parseEnvironment(process.env);
-  if (!env.databaseUrl) throw new Error('the login-floor peer needs DATABASE_URL');
+  const { databaseUrl } = env;
+  if (!databaseUrl) throw new Error('the login-floor peer needs DATABASE_URL');
   const identity = parseIdentityConfig(process.env);
   const { memoryKib, timeCost, parallelism, maxConcurrency, maxQueue } = identity.argon2;
   const hash = await argon2.hash(PASSWORD, { type: argon2.argon2id, memoryCost: memoryKib, timeCost, parallelism });
   await lowerThreadpoolPriority(env.threadpoolNice);
   const hashing = new BoundedPool('argon2', maxConcurrency, maxQueue);
   const pool = new Pool({
-    connectionString: env.databaseUrl,
+    connectionString: databaseUrl,
     max: env.dbPoolSize,
     application_name: 'bastion-bench-login-floor',
   });
   await pool.query(SETUP_SQL);
-  // As the app connects: as its runtime role when it has one (row-level security applies).
-  const role = env.dbRuntimeRole
-    ? await prepareRuntimeRole(env.databaseUrl, env.dbRuntimeRole.name, env.dbRuntimeRole.onlyForPrivilegedLogin)
-    : null;
-  const appWork = await appLoginWork(env.databaseUrl, env.dbPoolSize, identity, role ? runtimeRoleOptions(role) : {});
+  // Made on the first `?work=app` login, not at start: the peer may start before an app has migrated
+  // a fresh database (`sequential` starts the floors first). It connects as the app does: as its
+  // runtime role when it has one (row-level security applies).
+  let appWork: Promise<AppLoginWork> | undefined;
+  const appWorkOf = (): Promise<AppLoginWork> =>
+    (appWork ??= (async () => {
+      const role = env.dbRuntimeRole
+        ? await prepareRuntimeRole(databaseUrl, env.dbRuntimeRole.name, env.dbRuntimeRole.onlyForPrivilegedLogin)
+        : null;
+      return appLoginWork(databaseUrl, env.dbPoolSize, identity, role ? runtimeRoleOptions(role) : {});
+    })().catch((error: unknown) => {
+      appWork = undefined;
+      throw error;
+    }));
   // Named, as the app sends every statement of its login: parsed and planned once per connection.
   const values: Record<RoundTrip, (rows: string[]) => unknown[]> = {
     counters: (rows) => [rows],
@@ -139,7 +149,9 @@ export async function serveLoginFloor(): Promise<void> {
       if (request.query.work === 'app') {
         const client = { ip: request.ip, userAgent: request.headers['user-agent'] ?? null };
         // Admitted in the hook, as below.
-        const pair = await appWork.login(email, password, client, (stored) => hashing.run(() => argon2.verify(stored, password)));
+        const pair = await (
+          await appWorkOf()
+        ).login(email, password, client, (stored) => hashing.run(() => argon2.verify(stored, password)));
         return pair ?? reply.code(401).send({ status: 401, code: 'invalid_credentials' });
       }
       const withRoundTrips = request.query.round_trips !== '0';
@@ -162,7 +174,7 @@ export async function serveLoginFloor(): Promise<void> {
   send({ type: 'ready', port: listening(app.server) });
   untilStopped(async () => {
     await app.close();
-    await appWork.close();
+    if (appWork) await (await appWork).close();
     await pool.end();
   });
 }
