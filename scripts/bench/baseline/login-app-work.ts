@@ -10,7 +10,7 @@
  * the app's login: what the login floor (login-floor.ts, `?work=app`) costs when it records what a
  * Bastion login must record.
  */
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import {
@@ -26,6 +26,7 @@ import {
   JwtKeyring,
   LoginThrottle,
   loginSourcesOf,
+  newRefreshToken,
   normalizeEmail,
   readLoginSubject,
   RefreshTokenEntity,
@@ -95,7 +96,7 @@ export async function appLoginWork(
       }
       const { user } = signingIn;
       const now = new Date();
-      const refreshToken = randomBytes(32).toString('base64url');
+      const { token: refreshToken, hash: tokenHash } = newRefreshToken();
       const session = {
         id: randomUUID(),
         userId: user.id,
@@ -103,7 +104,7 @@ export async function appLoginWork(
         expiresAt: new Date(now.getTime() + identity.sessionMaxLifetime * 1000),
         ip: client.ip,
         userAgent: client.userAgent,
-        tokenHash: createHash('sha256').update(refreshToken, 'utf8').digest('hex'),
+        tokenHash,
       };
       const signedIn = await sessions.signIn(session, {
         at: now,

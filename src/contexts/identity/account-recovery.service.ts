@@ -10,7 +10,7 @@ import { JobRunner } from '../../platform/jobs';
 import { ApiKeysService } from './api-keys.service';
 import { AuthError } from './domain/auth.errors';
 import { isValidEmail, normalizeEmail } from './domain/email';
-import { isTokenShaped, tokenLink, type TokenPurpose } from './domain/one-time-token';
+import { isTokenShaped, tokenLink, type TokenPurpose, VOIDED_BY_NEW_PASSWORD } from './domain/one-time-token';
 import { identityConfig, type IdentityConfig } from './identity.config';
 import { LoginLockoutStore } from './infra/login-lockout.store';
 import { OneTimeTokenStore } from './infra/one-time-token.store';
@@ -141,8 +141,7 @@ export class AccountRecoveryService implements BeforeApplicationShutdown {
       const spent = await this.tokens.consume('reset_password', token, now, m);
       if (!spent) return false;
       await m.getRepository(UserEntity).update({ id: spent.userId }, { passwordHash, passwordChangedAt: now });
-      // An address change asked for before the reset (perhaps from a stolen session) must not outlive it.
-      await this.tokens.voidAll(spent.userId, ['reset_password', 'change_email'], now, m);
+      await this.tokens.voidAll(spent.userId, VOIDED_BY_NEW_PASSWORD, now, m);
       const apiKeysRevoked = await this.apiKeys.revokeAllForUser(m, spent.userId, spent.userId);
       await this.lockouts.clear(owner.email, now);
       const sessionsRevoked = await this.sessions.revokeAllForUser(spent.userId, 'password_reset');

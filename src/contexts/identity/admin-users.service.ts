@@ -82,6 +82,12 @@ export function planUserChange(user: Pick<UserEntity, 'role' | 'isActive' | 'dis
 
 const sameId = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
 
+/** What a change of a user ended: their sessions and their API keys (counts, for its audit record). */
+interface Revoked {
+  sessionsRevoked: number;
+  apiKeysRevoked: number;
+}
+
 /**
  * The admin user console: search, bulk activation/deactivation, changing one user (role,
  * activation, name) and closing an account. Every change that demotes or deactivates admins
@@ -180,13 +186,17 @@ export class AdminUsersService {
 
   /** What a deactivation ends for the user (sessions, API keys), and its audit record; inside the change's transaction. */
   private async deactivated(m: EntityManager, userId: string, adminId: string): Promise<void> {
-    const apiKeysRevoked = await this.apiKeys.revokeAllForUser(m, userId, adminId);
+    const apiKeysRevoked = (await this.apiKeys.revokeAllForUser(m, userId, adminId)).length;
     const sessionsRevoked = await this.sessions.revokeAllForUser(userId, 'user_deactivated', undefined, adminId);
-    await this.events.publish('auth.user_deactivated', {
+    await this.publishDeactivated(userId, adminId, { sessionsRevoked, apiKeysRevoked });
+  }
+
+  private publishDeactivated(userId: string, adminId: string, revoked: Revoked): Promise<void> {
+    return this.events.publish('auth.user_deactivated', {
       user_id: userId,
       by_user_id: adminId,
-      sessions_revoked: sessionsRevoked,
-      api_keys_revoked: apiKeysRevoked.length,
+      sessions_revoked: revoked.sessionsRevoked,
+      api_keys_revoked: revoked.apiKeysRevoked,
     });
   }
 
@@ -224,12 +234,7 @@ export class AdminUsersService {
   }
 
   /** The events of one user's change, with what it revoked; published inside its transaction (the audit records commit with it). */
-  private async recordChange(
-    userId: string,
-    adminId: string,
-    change: UserChange,
-    revoked: { sessionsRevoked: number; apiKeysRevoked: number },
-  ): Promise<void> {
+  private async recordChange(userId: string, adminId: string, change: UserChange, revoked: Revoked): Promise<void> {
     if (change.role) {
       await this.events.publish('auth.user_role_changed', {
         user_id: userId,
@@ -241,14 +246,7 @@ export class AdminUsersService {
     }
     if (change.activation === 'activated')
       await this.events.publish('auth.user_activated', { user_id: userId, by_user_id: adminId });
-    if (change.activation === 'deactivated') {
-      await this.events.publish('auth.user_deactivated', {
-        user_id: userId,
-        by_user_id: adminId,
-        sessions_revoked: revoked.sessionsRevoked,
-        api_keys_revoked: revoked.apiKeysRevoked,
-      });
-    }
+    if (change.activation === 'deactivated') await this.publishDeactivated(userId, adminId, revoked);
   }
 
   /**

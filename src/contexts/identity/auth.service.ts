@@ -14,6 +14,7 @@ import { type ClientInfo, SessionsService } from './sessions.service';
 import { isCancellableBySignIn } from './domain/account-closure';
 import { AuthError } from './domain/auth.errors';
 import { isValidEmail, normalizeEmail } from './domain/email';
+import { VOIDED_BY_NEW_PASSWORD } from './domain/one-time-token';
 import { suspiciousReasons } from './domain/suspicious-login';
 import { LoginLockoutStore } from './infra/login-lockout.store';
 import { AccountClosureService } from './account-closure.service';
@@ -350,7 +351,7 @@ export class AuthService {
     const now = this.clock.now();
     await runInTransaction(this.dataSource, async (m) => {
       await m.getRepository(UserEntity).update({ id: userId }, { passwordHash, passwordChangedAt: now });
-      await this.oneTimeTokens.voidAll(userId, ['reset_password', 'change_email'], now, m);
+      await this.oneTimeTokens.voidAll(userId, VOIDED_BY_NEW_PASSWORD, now, m);
       const revoked = await this.sessions.revokeAllForUser(userId, 'password_changed', sessionId);
       await this.events.publish('auth.password_changed', { user_id: userId, sessions_revoked: revoked, ip: client.ip });
     });

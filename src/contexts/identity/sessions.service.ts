@@ -40,7 +40,7 @@ const ACTIVE_CACHE_MS = 2000;
 const CLEANUP_JOB = 'cleanup_expired_sessions';
 
 /** Refresh tokens: 256 random bits, base64url; only their SHA-256 is stored. */
-function newRefreshToken(): { token: string; hash: string } {
+export function newRefreshToken(): { token: string; hash: string } {
   const token = randomBytes(32).toString('base64url');
   return { token, hash: hashToken(token) };
 }

@@ -2,7 +2,7 @@
 export { AdminSeeder } from './infra/admin.seeder';
 export { keyId } from './infra/jwt-keys';
 export { thumbprint } from './jwt-keys.config';
-export { SessionsService } from './sessions.service';
+export { newRefreshToken, SessionsService } from './sessions.service';
 export { AccountRecoveryService } from './account-recovery.service';
 export { AccountClosureService } from './account-closure.service';
 export { PasswordHasher } from './infra/password.hasher';

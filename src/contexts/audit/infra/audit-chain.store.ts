@@ -51,9 +51,9 @@ export interface RowRange {
 }
 
 /**
- * A stream's replay: up to `limit` rows after seq `after` within `range`, in chain order. The
- * filters are the database's, so a stream resuming from far back reads its own rows (the tenant's,
- * through the tenant index), not the whole chain.
+ * Up to `limit` rows after seq `after` within `range`, in chain order. The filters are the
+ * database's, so a stream's replay from far back reads its own rows (the tenant's, through the
+ * tenant index), not the whole chain.
  */
 export async function readRangeAfter(sql: Sql, after: number, limit: number, range: RowRange): Promise<AuditRow[]> {
   const where = ['"seq" > $1'];
@@ -73,12 +73,8 @@ export async function readRangeAfter(sql: Sql, after: number, limit: number, ran
 }
 
 /** Up to `limit` rows after seq `after`, in chain order. */
-export async function readRowsAfter(sql: Sql, after: number, limit: number): Promise<AuditRow[]> {
-  const rows = await sql.query<RawAuditRow[]>(
-    `SELECT ${ROW_COLUMNS} FROM "audit_events" WHERE "seq" > $1 ORDER BY "seq" LIMIT $2`,
-    [after, limit],
-  );
-  return rows.map(toAuditRow);
+export function readRowsAfter(sql: Sql, after: number, limit: number): Promise<AuditRow[]> {
+  return readRangeAfter(sql, after, limit, {});
 }
 
 /** The last `limit` rows of the chain, oldest first. */

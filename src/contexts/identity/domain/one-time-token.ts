@@ -4,6 +4,12 @@ import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
 export const TOKEN_PURPOSES = ['verify_email', 'reset_password', 'change_email', 'invite'] as const;
 export type TokenPurpose = (typeof TOKEN_PURPOSES)[number];
 
+/**
+ * The links a new password voids (a reset or a change): those asked for under the old one, perhaps
+ * from a stolen session. An address change outliving a reset would hand the account back to the thief.
+ */
+export const VOIDED_BY_NEW_PASSWORD: readonly TokenPurpose[] = ['reset_password', 'change_email'];
+
 /** The console page each purpose's link opens (the token travels in the URL fragment). */
 const CONSOLE_ROUTES: Record<TokenPurpose, string> = {
   verify_email: 'verify',

@@ -96,7 +96,7 @@ export class OneTimeTokenStore {
    */
   async voidAll(
     userId: string,
-    purposes: TokenPurpose[],
+    purposes: readonly TokenPurpose[],
     now: Date,
     manager: EntityManager = this.dataSource.manager,
   ): Promise<void> {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { DomainError } from '../../../platform/http/problem';
+import { thrown } from '../../../../test/support/problem';
 import {
   assertEmailDomainAllowed,
   assertMayInvite,
@@ -16,16 +16,6 @@ import {
 } from './invitations';
 import { TENANT_ROLES } from './roles';
 import { TenancyError } from './tenancy.errors';
-
-function thrown(fn: () => unknown): DomainError | undefined {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof DomainError) return e;
-    throw e;
-  }
-  return undefined;
-}
 
 describe('invitation tokens', () => {
   it('are 256 random bits in base64url, never the same twice', () => {

@@ -1,18 +1,8 @@
-import { DomainError } from '../../../platform/http/problem';
+import { thrown } from '../../../../test/support/problem';
 import { assertAdmitsMembers, assertKeepsPersonalOwner } from './personal-tenant';
 
 const OWNER = '0f6c2d4e-1a2b-4c3d-8e9f-000000000001';
 const OTHER = '0f6c2d4e-1a2b-4c3d-8e9f-000000000002';
-
-function thrown(fn: () => unknown): DomainError | undefined {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof DomainError) return e;
-    throw e;
-  }
-  return undefined;
-}
 
 describe('the personal tenant', () => {
   it('admits nobody: 409 personal_tenant; a shared tenant admits members', () => {

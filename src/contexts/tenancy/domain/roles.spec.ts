@@ -1,4 +1,4 @@
-import { DomainError } from '../../../platform/http/problem';
+import { thrown } from '../../../../test/support/problem';
 import {
   assertCan,
   assertMayChangeRole,
@@ -11,16 +11,6 @@ import {
   type TenantAction,
   type TenantRole,
 } from './roles';
-
-function thrown(fn: () => unknown): DomainError | undefined {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof DomainError) return e;
-    throw e;
-  }
-  return undefined;
-}
 
 describe('tenant roles', () => {
   const grants: Record<TenantRole, TenantAction[]> = {
