@@ -20,6 +20,7 @@ import {
 import { captureEvents, type EventCapture } from './support/events';
 import { eventually, settled } from './support/eventually';
 import { FakeSmtpServer } from './support/fake-smtp-server';
+import { enableTotp } from './support/mfa';
 import { expectProblem } from './support/problem';
 
 const ADMIN_EMAIL = 'closure.admin@example.com';
@@ -160,10 +161,9 @@ describe('account closure and data export (e2e)', () => {
 
     it('with MFA on, needs a second factor too', async () => {
       const who = await person(t, 'closing-mfa');
-      const { secret } = (await call(who, 'POST', '/auth/mfa/totp/enroll')).json();
-      const { generateSync } = await import('otplib');
-      const activated = await call(who, 'POST', '/auth/mfa/totp/activate', { code: generateSync({ secret }) });
-      const [recovery]: string[] = activated.json().recovery_codes;
+      const {
+        recoveryCodes: [recovery],
+      } = await enableTotp(t, who.tokens);
 
       expectProblem(await closeAccount(who), 401, 'mfa_required');
       expectProblem(await closeAccount(who, { current_password: STRONG_PASSWORD, totp_code: '000000' }), 400, 'invalid_mfa_code');
@@ -198,10 +198,9 @@ describe('account closure and data export (e2e)', () => {
 
     it('refuses the last owner before the second factor: the recovery code offered is not spent', async () => {
       const owner = await person(t, 'org-owner-mfa');
-      const { secret } = (await call(owner, 'POST', '/auth/mfa/totp/enroll')).json();
-      const { generateSync } = await import('otplib');
-      const activated = await call(owner, 'POST', '/auth/mfa/totp/activate', { code: generateSync({ secret }) });
-      const [recovery]: string[] = activated.json().recovery_codes;
+      const {
+        recoveryCodes: [recovery],
+      } = await enableTotp(t, owner.tokens);
       const created = await call(owner, 'POST', '/tenants', { name: 'Acme', slug: `acme-mfa-${Date.now().toString(36)}` });
       const member = await person(t, 'org-member-mfa');
       await t.db.query(`INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, 'member')`, [
